@@ -1,0 +1,173 @@
+"""Altair chart builders shared by every page: training curves, gradient norms, confusion.
+
+Each builder takes plain DataFrames/arrays and returns an `alt.Chart`, so it is testable
+without a browser. Colours are fixed per cell type (and per split) across the app, so a
+GRU is the same green on every page.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+CELL_COLORS = {
+    "SimpleRNN": "#e45756",
+    "LSTM": "#4c78a8",
+    "GRU": "#54a24b",
+    "Dense": "#9d755d",
+    "Persistence": "#7f7f7f",
+    "Moving average": "#bab0ac",
+}
+SPLIT_COLORS = {"train (per batch)": "#c6dbef", "train": "#1f77b4", "validation": "#ff7f0e", "test": "#2ca02c"}
+GLOBAL_NORM = "global (all layers)"
+
+
+def cell_color_scale(cells: list[str]) -> alt.Scale:
+    return alt.Scale(domain=cells, range=[CELL_COLORS.get(c, "#888888") for c in cells])
+
+
+def _empty(message: str) -> alt.Chart:
+    return (
+        alt.Chart(pd.DataFrame({"text": [message]}))
+        .mark_text(size=14, color="#888")
+        .encode(text="text:N")
+        .properties(height=120)
+    )
+
+
+def training_curves(
+    batches: pd.DataFrame, epochs: pd.DataFrame, value: str = "loss", title: str | None = None
+) -> alt.Chart:
+    """`value` per batch (faint), and per epoch for training and validation (bold, dots).
+
+    x is the optimiser step; epoch points sit at the step that ended the epoch.
+    """
+    label = title or value.replace("_", " ")
+    if batches.empty or value not in batches:
+        return _empty(f"{label}: no steps yet")
+    layers = []
+    per_batch = batches[["step", "epoch", value]].rename(columns={value: "value"}).assign(series="train (per batch)")
+    layers.append(per_batch)
+    if not epochs.empty and value in epochs:
+        ends = batches.groupby("epoch")["step"].max()
+        ep = epochs.assign(step=epochs["epoch"].map(ends))
+        layers.append(ep[["step", "epoch", value]].rename(columns={value: "value"}).assign(series="train"))
+        if f"val_{value}" in ep:
+            layers.append(
+                ep[["step", "epoch", f"val_{value}"]]
+                .rename(columns={f"val_{value}": "value"})
+                .assign(series="validation")
+            )
+    data = pd.concat(layers, ignore_index=True).dropna(subset=["value"])
+    domain = [s for s in SPLIT_COLORS if s in set(data["series"])]
+    color = alt.Color("series:N", title="", scale=alt.Scale(domain=domain, range=[SPLIT_COLORS[s] for s in domain]))
+    base = alt.Chart(data).encode(
+        x=alt.X("step:Q", title="training step (batches seen)"),
+        y=alt.Y("value:Q", title=label, scale=alt.Scale(zero=False)),
+        color=color,
+        tooltip=[
+            alt.Tooltip("series:N", title="curve"),
+            alt.Tooltip("epoch:Q"),
+            alt.Tooltip("step:Q"),
+            alt.Tooltip("value:Q", title=label, format=".4f"),
+        ],
+    )
+    lines = base.mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=50))
+    faint = base.transform_filter(alt.datum.series == "train (per batch)").mark_line(strokeWidth=1)
+    bold = lines.transform_filter(alt.datum.series != "train (per batch)")
+    return (faint + bold).properties(height=260, title=label).interactive()
+
+
+def gradient_norm_chart(batches: pd.DataFrame, clip_norm: float | None = None) -> alt.Chart:
+    """Gradient L2 norm per step on a log scale: one line per layer plus the global norm.
+
+    The dashed rule marks the clip threshold: above it, the update is scaled down to it.
+    """
+    columns = [c for c in batches.columns if c.startswith("grad_norm/")] if not batches.empty else []
+    if not columns:
+        return _empty("gradient norms: no steps yet")
+    long = batches.melt(
+        id_vars=["step", "epoch"], value_vars=["grad_norm", *columns], var_name="layer", value_name="norm"
+    )
+    long["layer"] = long["layer"].str.replace("grad_norm/", "", regex=False).replace({"grad_norm": GLOBAL_NORM})
+    long = long[np.isfinite(long["norm"]) & (long["norm"] > 0)]
+    if long.empty:
+        return _empty("gradient norms: all zero or non-finite")
+    line = (
+        alt.Chart(long)
+        .mark_line(strokeWidth=1.5)
+        .encode(
+            x=alt.X("step:Q", title="training step"),
+            y=alt.Y("norm:Q", title="gradient L2 norm (log scale)", scale=alt.Scale(type="log")),
+            color=alt.Color("layer:N", title="layer"),
+            strokeDash=alt.condition(alt.datum.layer == GLOBAL_NORM, alt.value([6, 3]), alt.value([1, 0])),
+            tooltip=[
+                alt.Tooltip("layer:N"),
+                alt.Tooltip("step:Q"),
+                alt.Tooltip("epoch:Q"),
+                alt.Tooltip("norm:Q", title="norm", format=".3g"),
+            ],
+        )
+    )
+    chart = line
+    if clip_norm:
+        rule = (
+            alt.Chart(pd.DataFrame({"clip": [clip_norm], "label": [f"clip norm = {clip_norm:g}"]}))
+            .mark_rule(color="#d62728", strokeDash=[4, 4], strokeWidth=2)
+            .encode(y="clip:Q", tooltip=[alt.Tooltip("label:N", title="threshold")])
+        )
+        chart = line + rule
+    return chart.properties(height=260, title="Gradient norm per layer").interactive()
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str]) -> pd.DataFrame:
+    """Counts of (actual, predicted) class pairs, with the share of each actual class."""
+    k = len(labels)
+    counts = np.zeros((k, k), dtype=int)
+    np.add.at(counts, (np.asarray(y_true, int), np.asarray(y_pred, int)), 1)
+    rows = []
+    for i in range(k):
+        total = counts[i].sum()
+        for j in range(k):
+            rows.append(
+                {
+                    "actual": labels[i],
+                    "predicted": labels[j],
+                    "count": int(counts[i, j]),
+                    "share": counts[i, j] / total if total else 0.0,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def confusion_matrix_chart(table: pd.DataFrame) -> alt.Chart:
+    """Heatmap of a `confusion_matrix` table; the diagonal is what the model got right."""
+    order = list(dict.fromkeys(table["actual"]))
+    base = alt.Chart(table).encode(
+        x=alt.X("predicted:N", title="predicted", sort=order),
+        y=alt.Y("actual:N", title="actual", sort=order),
+    )
+    heat = base.mark_rect().encode(
+        color=alt.Color("share:Q", title="share of actual", scale=alt.Scale(scheme="blues", domain=[0, 1])),
+        tooltip=["actual:N", "predicted:N", alt.Tooltip("count:Q"), alt.Tooltip("share:Q", format=".1%")],
+    )
+    text = base.mark_text(fontSize=16).encode(
+        text=alt.Text("count:Q"),
+        color=alt.condition(alt.datum.share > 0.5, alt.value("white"), alt.value("black")),
+    )
+    return (heat + text).properties(height=220, width=260, title="Confusion matrix (test split)")
+
+
+def probability_bar(probabilities: pd.DataFrame, x: str, y: str, title: str) -> alt.Chart:
+    """Horizontal bars of probabilities, e.g. predicted positivity per review."""
+    return (
+        alt.Chart(probabilities)
+        .mark_bar()
+        .encode(
+            x=alt.X(f"{x}:Q", title="probability", scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y(f"{y}:N", title="", sort="-x"),
+            tooltip=[alt.Tooltip(f"{y}:N"), alt.Tooltip(f"{x}:Q", format=".3f")],
+        )
+        .properties(title=title)
+    )

@@ -1,0 +1,1 @@
+"""Data sources: real loaders with a local-copy path and a labelled offline default."""

@@ -1,0 +1,431 @@
+"""IMDb movie reviews (Maas et al., 2011) as token-id sequences for sentiment analysis.
+
+Sources, tried in order:
+  1. a local copy: the project's CSV format (`imdb_train.csv.gz` / `imdb_test.csv.gz`
+     with columns id,rating,label,text), a single CSV with `text` and `label` columns,
+     or the aclImdb folder (train/pos/*.txt ...);
+  2. the real download, `keras.datasets.imdb.load_data` with its word index;
+  3. an offline default: short reviews the playground generates from templates,
+     labelled as such everywhere they are shown.
+
+Token ids follow the Keras convention so all three sources look alike to the model:
+0 = padding, 1 = start of review, 2 = out-of-vocabulary, and word of frequency rank r
+(1 = most frequent) gets id r + 3. A vocabulary of `num_words` keeps ids below it.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.data.local import DataSource, find_local
+from core.limits import MAX_USER_TEXT_CHARS
+
+PAD, START, OOV, INDEX_FROM = 0, 1, 2, 3
+FULL_VOCABULARY = 10**9  # "no cap": every word keeps its own id
+RESERVED = {PAD: "<pad>", START: "<start>", OOV: "<?>"}
+KERAS_URL = "keras.datasets.imdb (https://ai.stanford.edu/~amaas/data/sentiment/)"
+
+_TAG = re.compile(r"<[^>]+>")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case words; HTML line breaks and punctuation dropped (as Keras' word index)."""
+    return _WORD.findall(_TAG.sub(" ", text.lower()))
+
+
+# ----------------------------------------------------------------------------- vocabulary
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Word <-> id mapping shared by training data and the user's own text."""
+
+    word_index: dict[str, int]  # word -> frequency rank (1 = most frequent)
+    num_words: int  # ids >= num_words become OOV
+    _index_word: dict[int, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self._index_word:
+            self._index_word.update({rank + INDEX_FROM: w for w, rank in self.word_index.items()})
+
+    @property
+    def distinct_words(self) -> int:
+        return len(self.word_index)
+
+    def word_id(self, word: str) -> int:
+        rank = self.word_index.get(word)
+        if rank is None or rank + INDEX_FROM >= self.num_words:
+            return OOV
+        return rank + INDEX_FROM
+
+    def encode(self, text: str) -> np.ndarray:
+        """Token ids for `text`, starting with the start token."""
+        return np.array([START] + [self.word_id(w) for w in tokenize(text)], dtype=np.int32)
+
+    def decode(self, ids: Iterable[int], skip_padding: bool = True) -> str:
+        words = []
+        for i in ids:
+            i = int(i)
+            if skip_padding and i in (PAD, START):
+                continue
+            words.append(RESERVED.get(i) or self._index_word.get(i, RESERVED[OOV]))
+        return " ".join(words)
+
+
+@dataclass(frozen=True)
+class EncodedText:
+    """A user's review, checked and encoded; `problem` is set when it can't be scored."""
+
+    ids: np.ndarray
+    words: int
+    unknown: int
+    problem: str = ""
+    truncated: bool = False
+
+
+def encode_user_text(vocab: Vocabulary, text: str, max_length: int) -> EncodedText:
+    """Encode a review a user typed, with a readable reason when it cannot be scored."""
+    empty = np.zeros(0, dtype=np.int32)
+    if not text or not text.strip():
+        return EncodedText(empty, 0, 0, "The review is empty - type a few sentences first.")
+    if len(text) > MAX_USER_TEXT_CHARS:
+        return EncodedText(
+            empty,
+            0,
+            0,
+            f"The review is {len(text):,} characters long; the limit is {MAX_USER_TEXT_CHARS:,}. Shorten it.",
+        )
+    words = tokenize(text)
+    if not words:
+        return EncodedText(empty, 0, 0, "No words found - the review has only punctuation or symbols.")
+    ids = vocab.encode(text)
+    unknown = int(np.sum(ids[1:] == OOV))
+    if unknown == len(words):
+        return EncodedText(
+            ids,
+            len(words),
+            unknown,
+            "None of these words is in the model's vocabulary, so it would only see unknown-word "
+            "tokens. Try common English words, or train with a larger vocabulary.",
+        )
+    truncated = len(ids) > max_length
+    return EncodedText(ids, len(words), unknown, truncated=truncated)
+
+
+def pad(sequences: list[np.ndarray], max_length: int) -> np.ndarray:
+    """Pad/truncate at the front (Keras' default): a review's ending is kept, zeros lead."""
+    out = np.zeros((len(sequences), max_length), dtype=np.int32)
+    for i, seq in enumerate(sequences):
+        seq = seq[-max_length:]
+        if len(seq):
+            out[i, -len(seq) :] = seq
+    return out
+
+
+# ----------------------------------------------------------------------------- data set
+
+
+@dataclass(frozen=True)
+class ImdbData:
+    """Reviews as ragged token-id arrays (capped to the vocabulary) with 0/1 labels."""
+
+    train_ids: list[np.ndarray]
+    train_labels: np.ndarray
+    test_ids: list[np.ndarray]
+    test_labels: np.ndarray
+    vocab: Vocabulary
+    source: DataSource
+
+    def with_vocabulary(self, num_words: int) -> ImdbData:
+        """The same reviews with every word ranked >= num_words mapped to the OOV id."""
+        cap = lambda seqs: [np.where(s >= num_words, OOV, s).astype(np.int32) for s in seqs]  # noqa: E731
+        vocab = Vocabulary(self.vocab.word_index, num_words)
+        return ImdbData(
+            cap(self.train_ids), self.train_labels, cap(self.test_ids), self.test_labels, vocab, self.source
+        )
+
+    def vocabulary_problem(self, num_words: int) -> str:
+        """A message when the requested vocabulary is larger than the words the data has."""
+        available = self.vocab.distinct_words + INDEX_FROM
+        if num_words > available:
+            return (
+                f"The vocabulary size ({num_words:,}) is larger than the {self.vocab.distinct_words:,} distinct "
+                f"words in this data; choose at most {available:,}."
+            )
+        return ""
+
+    def summary(self) -> dict[str, int | float]:
+        lengths = np.array([len(s) for s in self.train_ids]) if self.train_ids else np.zeros(1)
+        return {
+            "train reviews": len(self.train_ids),
+            "test reviews": len(self.test_ids),
+            "distinct words": self.vocab.distinct_words,
+            "median length (tokens)": float(np.median(lengths)),
+            "positive share (train)": float(np.mean(self.train_labels)) if len(self.train_labels) else 0.0,
+        }
+
+
+def _build_word_index(token_lists: Iterable[list[str]]) -> dict[str, int]:
+    counts = Counter()
+    for tokens in token_lists:
+        counts.update(tokens)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {w: r for r, (w, _) in enumerate(ranked, start=1)}
+
+
+def _encode_all(token_lists: list[list[str]], vocab: Vocabulary) -> list[np.ndarray]:
+    return [np.array([START] + [vocab.word_id(w) for w in toks], dtype=np.int32) for toks in token_lists]
+
+
+def from_texts(
+    train: tuple[list[str], np.ndarray],
+    test: tuple[list[str], np.ndarray],
+    num_words: int,
+    source: DataSource,
+) -> ImdbData:
+    """Tokenise raw reviews, rank words by training-set frequency, encode both splits."""
+    train_tokens = [tokenize(t) for t in train[0]]
+    test_tokens = [tokenize(t) for t in test[0]]
+    vocab = Vocabulary(_build_word_index(train_tokens), num_words)
+    return ImdbData(
+        _encode_all(train_tokens, vocab),
+        np.asarray(train[1], dtype=np.float32),
+        _encode_all(test_tokens, vocab),
+        np.asarray(test[1], dtype=np.float32),
+        vocab,
+        source,
+    )
+
+
+# ----------------------------------------------------------------------------- local copies
+
+
+def _read_csv(path: Path) -> tuple[list[str], np.ndarray]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        if not reader.fieldnames or not {"text", "label"} <= set(reader.fieldnames):
+            raise ValueError(f"{path.name}: expected columns 'text' and 'label', found {reader.fieldnames}.")
+        texts, labels = [], []
+        for row in reader:
+            texts.append(row["text"])
+            labels.append(int(row["label"]))
+    if not texts:
+        raise ValueError(f"{path.name} has no reviews.")
+    return texts, np.array(labels, dtype=np.float32)
+
+
+def _read_acl_folder(folder: Path) -> tuple[list[str], np.ndarray]:
+    texts, labels = [], []
+    for label, name in ((1, "pos"), (0, "neg")):
+        for file in sorted((folder / name).glob("*.txt")):
+            texts.append(file.read_text(encoding="utf-8"))
+            labels.append(label)
+    order = np.random.default_rng(1337).permutation(len(texts))
+    return [texts[i] for i in order], np.array(labels, dtype=np.float32)[order]
+
+
+def _split(texts: list[str], labels: np.ndarray, test_fraction: float = 0.5):
+    cut = int(len(texts) * (1 - test_fraction))
+    return (texts[:cut], labels[:cut]), (texts[cut:], labels[cut:])
+
+
+def read_local_texts(path: Path) -> tuple[tuple[list[str], np.ndarray], tuple[list[str], np.ndarray]]:
+    """Raw (texts, labels) for train and test from any supported local layout."""
+    if path.is_dir():
+        if (path / "imdb").is_dir():
+            path = path / "imdb"
+        for train_name, test_name in (("imdb_train.csv.gz", "imdb_test.csv.gz"), ("imdb_train.csv", "imdb_test.csv")):
+            if (path / train_name).exists() and (path / test_name).exists():
+                return _read_csv(path / train_name), _read_csv(path / test_name)
+        acl = path / "aclImdb" if (path / "aclImdb").is_dir() else path
+        if (acl / "train" / "pos").is_dir() and (acl / "test" / "pos").is_dir():
+            return _read_acl_folder(acl / "train"), _read_acl_folder(acl / "test")
+        raise FileNotFoundError(
+            f"{path} holds no IMDb data: expected imdb_train.csv.gz + imdb_test.csv.gz or an aclImdb folder."
+        )
+    texts, labels = _read_csv(path)
+    return _split(texts, labels)
+
+
+def load_local(path: Path, num_words: int) -> ImdbData:
+    train, test = read_local_texts(path)
+    return from_texts(train, test, num_words, DataSource("local", str(path)))
+
+
+# ----------------------------------------------------------------------------- download
+
+
+def load_download(num_words: int) -> ImdbData:
+    """The real Keras loader (downloads imdb.npz and its word index on first use)."""
+    from keras.datasets import imdb as keras_imdb
+
+    (x_train, y_train), (x_test, y_test) = keras_imdb.load_data(
+        num_words=None if num_words >= FULL_VOCABULARY else num_words
+    )
+    word_index = keras_imdb.get_word_index()
+    vocab = Vocabulary(word_index, num_words)
+    as_arrays = lambda xs: [np.asarray(s, dtype=np.int32) for s in xs]  # noqa: E731
+    return ImdbData(
+        as_arrays(x_train),
+        y_train.astype(np.float32),
+        as_arrays(x_test),
+        y_test.astype(np.float32),
+        vocab,
+        DataSource("download", KERAS_URL),
+    )
+
+
+# ----------------------------------------------------------------------------- offline default
+
+_SUBJECTS = [
+    "the film",
+    "the plot",
+    "the acting",
+    "the story",
+    "the ending",
+    "the script",
+    "the cast",
+    "the music",
+    "the director's work",
+    "the camera work",
+    "the dialogue",
+    "the pacing",
+]
+_POSITIVE = [
+    "wonderful",
+    "moving",
+    "brilliant",
+    "charming",
+    "gripping",
+    "beautiful",
+    "clever",
+    "delightful",
+    "superb",
+    "touching",
+    "excellent",
+    "funny",
+]
+_NEGATIVE = [
+    "dull",
+    "boring",
+    "awful",
+    "clumsy",
+    "tedious",
+    "predictable",
+    "weak",
+    "painful",
+    "lifeless",
+    "silly",
+    "terrible",
+    "bland",
+]
+_INTENSIFIERS = ["", "", "really ", "very ", "quite ", "truly ", "rather "]
+_FILLER = [
+    "i watched it on a sunday evening",
+    "it runs for about two hours",
+    "my friend picked it",
+    "it came out a few years ago",
+    "the cinema was half empty",
+    "i had read the book before",
+]
+
+
+def _generated_review(rng: np.random.Generator) -> tuple[str, int]:
+    """A few opinion sentences (some negated) plus filler; the majority opinion is the label."""
+    n_opinions = int(rng.choice([1, 3, 5]))
+    votes, sentences = 0, []
+    for _ in range(n_opinions):
+        positive = bool(rng.random() < 0.5)
+        negated = bool(rng.random() < 0.3)
+        adjective = rng.choice(_POSITIVE if positive else _NEGATIVE)
+        verb = "was not" if negated else "was"
+        sentences.append(f"{rng.choice(_SUBJECTS)} {verb} {rng.choice(_INTENSIFIERS)}{adjective}")
+        votes += 1 if positive != negated else -1
+    for _ in range(int(rng.integers(0, 3))):
+        sentences.insert(int(rng.integers(0, len(sentences) + 1)), str(rng.choice(_FILLER)))
+    return ". ".join(sentences) + ".", int(votes > 0)
+
+
+def generate_reviews(n: int, seed: int) -> tuple[list[str], np.ndarray]:
+    rng = np.random.default_rng(seed)
+    pairs = [_generated_review(rng) for _ in range(n)]
+    return [t for t, _ in pairs], np.array([label for _, label in pairs], dtype=np.float32)
+
+
+OFFLINE_DESCRIPTION = (
+    "generated template reviews ('the plot was not very clever. the music was superb.'), "
+    "labelled by their majority opinion - a stand-in for IMDb, not real reviews"
+)
+
+
+def load_offline(
+    num_words: int = FULL_VOCABULARY, train_size: int = 6000, test_size: int = 2000, notice: str = ""
+) -> ImdbData:
+    return from_texts(
+        generate_reviews(train_size, seed=1),
+        generate_reviews(test_size, seed=2),
+        num_words,
+        DataSource("offline", OFFLINE_DESCRIPTION, notice),
+    )
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def load_imdb(num_words: int = FULL_VOCABULARY, local_path: str | None = None, allow_download: bool = True) -> ImdbData:
+    """IMDb from the first source that works: local copy, download, offline default.
+
+    Load once with the default (uncapped) vocabulary and call `with_vocabulary(n)` for
+    each size the user tries: tokenising 50,000 reviews is the slow part.
+    """
+    problems: list[str] = []
+    local = find_local("imdb", local_path)
+    if local_path and local is None:
+        problems.append(f"Local path '{local_path}' does not exist.")
+    if local is not None:
+        try:
+            return load_local(local, num_words)
+        except (OSError, ValueError) as err:
+            problems.append(f"Local copy unusable: {err}")
+    if allow_download:
+        try:
+            return load_download(num_words)
+        except Exception as err:
+            problems.append(f"Download failed ({type(err).__name__}: {str(err)[:160]}).")
+    notice = " ".join(problems) + " Using the offline default: generated template reviews, not real IMDb data."
+    return load_offline(num_words, notice=notice.strip())
+
+
+def read_uploaded_csv(data: bytes, num_words: int, name: str = "upload.csv") -> ImdbData:
+    """Reviews from an uploaded CSV with `text` and `label` columns, split half/half."""
+    if not data:
+        raise ValueError("The uploaded file is empty.")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError("The uploaded file is not UTF-8 text (is it a binary file?).") from err
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames or not {"text", "label"} <= set(reader.fieldnames):
+        raise ValueError(f"Expected columns 'text' and 'label'; found {reader.fieldnames}.")
+    rows = [(r["text"], r["label"]) for r in reader]
+    try:
+        labels = np.array([int(label) for _, label in rows], dtype=np.float32)
+    except ValueError as err:
+        raise ValueError("Every label must be 0 (negative) or 1 (positive).") from err
+    if len(rows) < 20:
+        raise ValueError(f"Only {len(rows)} reviews; at least 20 are needed to train and test.")
+    if not set(np.unique(labels)) <= {0.0, 1.0}:
+        raise ValueError("Every label must be 0 (negative) or 1 (positive).")
+    train, test = _split([t for t, _ in rows], labels)
+    return from_texts(train, test, num_words, DataSource("upload", name))

@@ -1,0 +1,148 @@
+"""Model builders for the five architecture patterns of recurrent networks.
+
+    one-to-one       x      -> y          a dense net, no recurrence (the baseline)
+    one-to-many      x      -> y1..yK     the input vector is fed at every step
+    many-to-one      x1..xT -> y          read a sequence, answer once
+    many-to-many     x1..xT -> y1..yT     one output per input step (synced)
+    encoder-decoder  x1..xT -> y1..yK     compress into a context vector, then unroll
+
+Each builder is a few Keras layers with explanatory names ("embedding", "rnn_1",
+"encoder_1", "decoder_1", "output"), because those names label the per-layer gradient
+charts the user sees.
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from core.config import ConfigError, InputSpec, ModelConfig, OutputSpec, validate_all
+
+RNN_LAYERS = {"SimpleRNN": layers.SimpleRNN, "LSTM": layers.LSTM, "GRU": layers.GRU}
+
+
+def recurrent_layer(config: ModelConfig, name: str, return_sequences: bool, return_state: bool = False) -> layers.Layer:
+    """One recurrent layer of the configured cell, wrapped in Bidirectional if asked."""
+    rnn = RNN_LAYERS[config.cell](
+        config.units,
+        return_sequences=return_sequences,
+        return_state=return_state,
+        dropout=config.dropout,
+        name=name if not config.bidirectional else f"{name}_cell",
+    )
+    if config.bidirectional:
+        return layers.Bidirectional(rnn, name=name)
+    return rnn
+
+
+def _inputs(spec: InputSpec, sequence: bool) -> tuple[keras.KerasTensor, keras.KerasTensor]:
+    """The model's Input and its first hidden representation (embedded if tokens)."""
+    if spec.vocab_size is not None:
+        shape = (spec.length,) if sequence else (1,)
+        inputs = keras.Input(shape=shape, dtype="int32", name="tokens")
+        x = layers.Embedding(spec.vocab_size, spec.embedding_dim, mask_zero=spec.mask_zero, name="embedding")(inputs)
+        return inputs, x
+    shape = (spec.length, spec.features) if sequence else (spec.features,)
+    inputs = keras.Input(shape=shape, name="inputs")
+    return inputs, inputs
+
+
+def _stack(config: ModelConfig, x, prefix: str, last_returns_sequences: bool):
+    """`config.layers` recurrent layers; all but the last return their full sequence."""
+    for i in range(1, config.layers + 1):
+        is_last = i == config.layers
+        x = recurrent_layer(config, f"{prefix}_{i}", return_sequences=not is_last or last_returns_sequences)(x)
+    return x
+
+
+def _head(x, config: ModelConfig, output: OutputSpec):
+    if config.dropout > 0:
+        x = layers.Dropout(config.dropout, name="output_dropout")(x)
+    return layers.Dense(output.size, activation=output.activation, name="output")(x)
+
+
+def build_one_to_one(config: ModelConfig, spec: InputSpec, output: OutputSpec) -> keras.Model:
+    """No recurrence: a token sequence is averaged into one vector (bag of embeddings),
+    a feature vector goes straight in. Shows what recurrence adds on top."""
+    if spec.vocab_size is not None:
+        inputs, x = _inputs(spec, sequence=True)
+        x = layers.GlobalAveragePooling1D(name="average_pool")(x)
+    else:
+        inputs, x = _inputs(spec, sequence=False)
+    x = layers.Dense(config.dense_units, activation="relu", name="dense_hidden")(x)
+    return keras.Model(inputs, _head(x, config, output), name="one_to_one")
+
+
+def build_one_to_many(config: ModelConfig, spec: InputSpec, output: OutputSpec) -> keras.Model:
+    """One input vector, repeated as the input of each of the K output steps."""
+    inputs, x = _inputs(spec, sequence=False)
+    if spec.vocab_size is not None:
+        x = layers.Flatten(name="flatten")(x)
+    x = layers.RepeatVector(output.steps, name="repeat_input")(x)
+    x = _stack(config, x, "rnn", last_returns_sequences=True)
+    return keras.Model(inputs, _head(x, config, output), name="one_to_many")
+
+
+def build_many_to_one(config: ModelConfig, spec: InputSpec, output: OutputSpec) -> keras.Model:
+    """Read the whole sequence; answer from the last state (or a pooling of all states)."""
+    inputs, x = _inputs(spec, sequence=True)
+    pooled = config.readout != "last"
+    x = _stack(config, x, "rnn", last_returns_sequences=pooled)
+    if config.readout == "mean":
+        x = layers.GlobalAveragePooling1D(name="mean_over_time")(x)
+    elif config.readout == "max":
+        x = layers.GlobalMaxPooling1D(name="max_over_time")(x)
+    return keras.Model(inputs, _head(x, config, output), name="many_to_one")
+
+
+def build_many_to_many(config: ModelConfig, spec: InputSpec, output: OutputSpec) -> keras.Model:
+    """One output per input step, computed from the state after reading that step."""
+    inputs, x = _inputs(spec, sequence=True)
+    x = _stack(config, x, "rnn", last_returns_sequences=True)
+    return keras.Model(inputs, _head(x, config, output), name="many_to_many")
+
+
+def build_encoder_decoder(config: ModelConfig, spec: InputSpec, output: OutputSpec) -> keras.Model:
+    """Encoder squeezes the input into one context vector; the decoder unrolls K steps
+    from that vector alone. (The Attention page adds teacher forcing and attention.)"""
+    inputs, x = _inputs(spec, sequence=True)
+    context = _stack(config, x, "encoder", last_returns_sequences=False)
+    x = layers.RepeatVector(output.steps, name="context_vector")(context)
+    decoder_config = ModelConfig(
+        pattern=config.pattern,
+        cell=config.cell,
+        units=config.units,
+        layers=config.layers,
+        bidirectional=False,
+        dropout=config.dropout,
+    )
+    x = _stack(decoder_config, x, "decoder", last_returns_sequences=True)
+    return keras.Model(inputs, _head(x, config, output), name="encoder_decoder")
+
+
+BUILDERS = {
+    "one_to_one": build_one_to_one,
+    "one_to_many": build_one_to_many,
+    "many_to_one": build_many_to_one,
+    "many_to_many": build_many_to_many,
+    "encoder_decoder": build_encoder_decoder,
+}
+
+
+def build_model(config: ModelConfig, spec: InputSpec, output: OutputSpec, seed: int | None = 0) -> keras.Model:
+    """Build the configured pattern. Raises ConfigError with every problem found."""
+    problems = validate_all(config, spec, output)
+    if problems:
+        raise ConfigError(problems)
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    return BUILDERS[config.pattern](config, spec, output)
+
+
+def expected_output_shape(config: ModelConfig, spec: InputSpec, output: OutputSpec) -> tuple:
+    """The (batch-less) output shape a pattern promises; the tests hold builders to it."""
+    if config.pattern in ("one_to_one", "many_to_one"):
+        return (output.size,)
+    if config.pattern == "many_to_many":
+        return (spec.length, output.size)
+    return (output.steps, output.size)

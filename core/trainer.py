@@ -1,0 +1,436 @@
+"""The instrumented trainer: a compiled training step that also measures gradients.
+
+`model.fit` hides the numbers a student wants to see, so this trainer runs its own
+loop around one `tf.function` step that, in a single pass, computes the loss, the
+gradient, its global L2 norm and the norm per layer, clips it (optionally), applies it,
+and hands every number back in one small vector. Nothing is recomputed for the charts.
+
+Training stops cleanly - keeping the weights learned so far - when:
+  * the stop signal is set (checked before every batch), or
+  * the loss or gradient becomes NaN/inf ("exploding gradients"); that update is skipped.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from core.config import TrainConfig
+
+Status = Literal["completed", "stopped", "diverged"]
+ArrayLike = np.ndarray | Sequence[np.ndarray]
+
+
+# ----------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    epochs: int
+    steps_per_epoch: int
+    samples: int
+    layer_names: tuple[str, ...]
+    metric_names: tuple[str, ...]
+    clip_norm: float | None
+    clip_value: float | None
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    step: int  # 1-based count of optimiser steps over the whole run
+    epoch: int  # 1-based
+    batch: int  # 1-based within the epoch
+    loss: float
+    metrics: dict[str, float]
+    grad_norm: float  # global L2 norm of the raw gradient
+    applied_norm: float  # global L2 norm after clipping (what the optimiser used)
+    layer_norms: dict[str, float]
+    elapsed: float  # seconds since training began
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    epoch: int
+    loss: float
+    metrics: dict[str, float]
+    val_loss: float | None
+    val_metrics: dict[str, float]
+    elapsed: float
+
+
+class Callback:
+    """Subscribe to training progress; override what you need. Called on the training thread."""
+
+    def on_train_begin(self, plan: TrainingPlan) -> None: ...
+
+    def on_batch_end(self, record: BatchRecord) -> None: ...
+
+    def on_epoch_end(self, record: EpochRecord) -> None: ...
+
+    def on_train_end(self, result: TrainingResult) -> None: ...
+
+
+class StopSignal:
+    """Thread-safe flag a UI sets; the trainer checks it before every batch."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def request(self) -> None:
+        self._event.set()
+
+    @property
+    def requested(self) -> bool:
+        return self._event.is_set()
+
+
+@dataclass
+class TrainingResult:
+    status: Status
+    message: str
+    batches: list[BatchRecord] = field(default_factory=list)
+    epochs: list[EpochRecord] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def steps(self) -> int:
+        return len(self.batches)
+
+    def batch_frame(self) -> pd.DataFrame:
+        return batch_frame(self.batches)
+
+    def epoch_frame(self) -> pd.DataFrame:
+        return epoch_frame(self.epochs)
+
+
+def batch_frame(batches: Sequence[BatchRecord]) -> pd.DataFrame:
+    """One row per optimiser step: loss, metrics, global and per-layer gradient norms."""
+    rows = []
+    for r in batches:
+        row: dict[str, Any] = {
+            "step": r.step,
+            "epoch": r.epoch,
+            "batch": r.batch,
+            "loss": r.loss,
+            **r.metrics,
+            "grad_norm": r.grad_norm,
+            "applied_norm": r.applied_norm,
+            "elapsed_s": r.elapsed,
+        }
+        row.update({f"grad_norm/{k}": v for k, v in r.layer_norms.items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def epoch_frame(epochs: Sequence[EpochRecord]) -> pd.DataFrame:
+    """One row per epoch: training and validation loss and metrics."""
+    rows = []
+    for r in epochs:
+        row: dict[str, Any] = {"epoch": r.epoch, "loss": r.loss, **r.metrics}
+        if r.val_loss is not None:
+            row["val_loss"] = r.val_loss
+            row.update({f"val_{k}": v for k, v in r.val_metrics.items()})
+        row["elapsed_s"] = r.elapsed
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+# ----------------------------------------------------------------------------- metrics
+
+
+def _weighted_mean(values: tf.Tensor, weight: tf.Tensor | None) -> tf.Tensor:
+    values = tf.cast(values, tf.float32)
+    if weight is None:
+        return tf.reduce_mean(values)
+    weight = tf.cast(tf.broadcast_to(weight, tf.shape(values)), tf.float32)
+    return tf.math.divide_no_nan(tf.reduce_sum(values * weight), tf.reduce_sum(weight))
+
+
+def binary_accuracy(y_true, y_pred, weight=None):
+    y_true = tf.reshape(tf.cast(y_true, tf.float32), tf.shape(y_pred))
+    return _weighted_mean(tf.equal(y_true, tf.cast(y_pred > 0.5, tf.float32)), weight)
+
+
+def sparse_accuracy(y_true, y_pred, weight=None):
+    predicted = tf.argmax(y_pred, axis=-1, output_type=tf.int32)
+    y_true = tf.reshape(tf.cast(y_true, tf.int32), tf.shape(predicted))
+    return _weighted_mean(tf.equal(y_true, predicted), weight)
+
+
+def mean_absolute_error(y_true, y_pred, weight=None):
+    y_true = tf.reshape(tf.cast(y_true, tf.float32), tf.shape(y_pred))
+    return _weighted_mean(tf.abs(y_true - y_pred), weight)
+
+
+METRICS: dict[str, Callable] = {
+    "accuracy": binary_accuracy,
+    "sparse_accuracy": sparse_accuracy,
+    "mae": mean_absolute_error,
+}
+
+LOSSES: dict[str, Callable[[], keras.losses.Loss]] = {
+    "binary_crossentropy": keras.losses.BinaryCrossentropy,
+    "sparse_categorical_crossentropy": keras.losses.SparseCategoricalCrossentropy,
+    "mse": keras.losses.MeanSquaredError,
+    "mae": keras.losses.MeanAbsoluteError,
+}
+
+
+def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
+    kinds = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop}
+    return kinds[config.optimizer](learning_rate=config.learning_rate)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _as_tuple(data: ArrayLike) -> tuple[np.ndarray, ...]:
+    return tuple(data) if isinstance(data, (list, tuple)) else (data,)
+
+
+def _num_samples(data: ArrayLike) -> int:
+    return len(_as_tuple(data)[0])
+
+
+def _unpack(data: tuple[tf.Tensor, ...]) -> tf.Tensor | tuple[tf.Tensor, ...]:
+    return data[0] if len(data) == 1 else data
+
+
+def layer_groups(model: keras.Model) -> list[tuple[str, list[int]]]:
+    """Trainable variables grouped by the top-level layer that owns them.
+
+    Returns [(layer name, indices into model.trainable_variables)], in model order.
+    """
+    position = {id(v): i for i, v in enumerate(model.trainable_variables)}
+    groups = []
+    for layer in model.layers:
+        idx = [position[id(v)] for v in layer.trainable_variables if id(v) in position]
+        if idx:
+            groups.append((layer.name, idx))
+    return groups
+
+
+# ----------------------------------------------------------------------------- trainer
+
+
+class Trainer:
+    """Trains a Keras model with per-step loss, metrics and gradient norms.
+
+    Example:
+        trainer = Trainer(model, "binary_crossentropy", ["accuracy"], TrainConfig(epochs=2))
+        result = trainer.fit(x_train, y_train, validation=(x_val, y_val))
+        result.batch_frame()  # step, loss, accuracy, grad_norm, grad_norm/<layer>, ...
+    """
+
+    def __init__(
+        self,
+        model: keras.Model,
+        loss: str | keras.losses.Loss,
+        metrics: Sequence[str] = (),
+        config: TrainConfig | None = None,
+        jit_compile: bool = False,
+    ):
+        self.model = model
+        self.config = (config or TrainConfig()).validate()
+        self.loss_fn = LOSSES[loss]() if isinstance(loss, str) else loss
+        unknown = [m for m in metrics if m not in METRICS]
+        if unknown:
+            raise ValueError(f"Unknown metrics: {unknown}; known: {sorted(METRICS)}")
+        self.metric_names = tuple(metrics)
+        self.optimizer = make_optimizer(self.config)
+        self.groups = layer_groups(model)
+        self.layer_names = tuple(name for name, _ in self.groups)
+        self._jit = jit_compile
+        self._train_step = None
+        self._eval_step = None
+
+    # -- compiled steps ------------------------------------------------------------------
+
+    def _build_steps(self) -> None:
+        model, loss_fn, cfg = self.model, self.loss_fn, self.config
+        variables = model.trainable_variables
+        self.optimizer.build(variables)
+        metric_fns = [METRICS[m] for m in self.metric_names]
+        groups = [idx for _, idx in self.groups]
+        optimizer = self.optimizer
+
+        def forward_loss(x, y, w, training):
+            pred = model(x, training=training)
+            loss = loss_fn(y, pred, sample_weight=w)
+            if training and model.losses:
+                loss = loss + tf.add_n(model.losses)
+            return pred, loss
+
+        def train_step(data, y, w, idx):
+            x = _unpack(tuple(tf.gather(d, idx) for d in data))
+            yb = tf.gather(y, idx)
+            wb = None if w is None else tf.gather(w, idx)
+            with tf.GradientTape() as tape:
+                pred, loss = forward_loss(x, yb, wb, True)
+            grads = tape.gradient(loss, variables)
+            grads = [tf.zeros_like(v) if g is None else g for g, v in zip(grads, variables, strict=False)]
+            raw_norm = tf.linalg.global_norm(grads)
+            layer_norms = [tf.linalg.global_norm([grads[i] for i in g]) for g in groups]
+            if cfg.clip_value is not None:
+                grads = [tf.clip_by_value(tf.convert_to_tensor(g), -cfg.clip_value, cfg.clip_value) for g in grads]
+            if cfg.clip_norm is not None:
+                grads, _ = tf.clip_by_global_norm(grads, cfg.clip_norm)
+            applied = tf.linalg.global_norm(grads) if (cfg.clip_value or cfg.clip_norm) else raw_norm
+            finite = tf.logical_and(tf.math.is_finite(loss), tf.math.is_finite(raw_norm))
+
+            def apply():
+                optimizer.apply_gradients(zip(grads, variables, strict=False))
+                return tf.constant(True)
+
+            tf.cond(finite, apply, lambda: tf.constant(False))
+            metric_values = [fn(yb, pred, wb) for fn in metric_fns]
+            return tf.stack(
+                [tf.cast(loss, tf.float32), raw_norm, applied, tf.cast(finite, tf.float32)]
+                + [tf.cast(m, tf.float32) for m in metric_values]
+                + layer_norms
+            )
+
+        def eval_step(x, y, w):
+            pred, loss = forward_loss(x, y, w, False)
+            return tf.stack([tf.cast(loss, tf.float32)] + [tf.cast(fn(y, pred, w), tf.float32) for fn in metric_fns])
+
+        self._train_step = tf.function(train_step, reduce_retracing=True, jit_compile=self._jit)
+        self._eval_step = tf.function(eval_step, reduce_retracing=True)
+
+    # -- public API ------------------------------------------------------------------------
+
+    def fit(
+        self,
+        x: ArrayLike,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        validation: tuple | None = None,
+        callbacks: Sequence[Callback] = (),
+        stop: StopSignal | None = None,
+        on_epoch_begin: Callable[[int], None] | None = None,
+    ) -> TrainingResult:
+        """Train for `config.epochs` epochs; returns the full history and how it ended."""
+        if self._train_step is None:
+            self._build_steps()
+        cfg = self.config
+        n = _num_samples(x)
+        if n == 0:
+            raise ValueError("No training examples: the training set is empty.")
+        if len(y) != n:
+            raise ValueError(f"Inputs have {n} examples but targets have {len(y)}.")
+        steps_per_epoch = n // cfg.batch_size if cfg.drop_remainder else math.ceil(n / cfg.batch_size)
+        if steps_per_epoch == 0:
+            raise ValueError(f"Batch size {cfg.batch_size} is larger than the {n} training examples.")
+        data = tuple(tf.constant(d) for d in _as_tuple(x))
+        y_t = tf.constant(y)
+        w_t = None if sample_weight is None else tf.constant(sample_weight, tf.float32)
+        plan = TrainingPlan(
+            cfg.epochs, steps_per_epoch, n, self.layer_names, self.metric_names, cfg.clip_norm, cfg.clip_value
+        )
+        for cb in callbacks:
+            cb.on_train_begin(plan)
+
+        rng = np.random.default_rng(cfg.seed)
+        result = TrainingResult(status="completed", message="Training finished.")
+        start = time.perf_counter()
+        n_metrics = len(self.metric_names)
+        step = 0
+        for epoch in range(1, cfg.epochs + 1):
+            if on_epoch_begin is not None:
+                on_epoch_begin(epoch)
+            order = rng.permutation(n) if cfg.shuffle else np.arange(n)
+            sums = np.zeros(1 + n_metrics)
+            seen = 0
+            for b in range(steps_per_epoch):
+                if stop is not None and stop.requested:
+                    result.status, result.message = "stopped", f"Stopped by the user after {step} steps."
+                    break
+                idx = order[b * cfg.batch_size : (b + 1) * cfg.batch_size]
+                out = self._train_step(data, y_t, w_t, tf.constant(idx, tf.int32)).numpy()
+                step += 1
+                loss, raw, applied, finite = (float(v) for v in out[:4])
+                metrics = dict(zip(self.metric_names, (float(v) for v in out[4 : 4 + n_metrics]), strict=False))
+                layer_norms = dict(zip(self.layer_names, (float(v) for v in out[4 + n_metrics :]), strict=False))
+                record = BatchRecord(
+                    step, epoch, b + 1, loss, metrics, raw, applied, layer_norms, time.perf_counter() - start
+                )
+                result.batches.append(record)
+                for cb in callbacks:
+                    cb.on_batch_end(record)
+                if not finite:
+                    result.status = "diverged"
+                    kind = "NaN" if math.isnan(loss + raw) else "infinite"
+                    result.message = (
+                        f"Exploding gradients: the loss or gradient became {kind} at step {step}. Training stopped; the weights from the last finite step are kept. "
+                        "Try gradient clipping, a smaller learning rate or an LSTM/GRU cell."
+                    )
+                    break
+                sums += np.array([loss, *metrics.values()]) * len(idx)
+                seen += len(idx)
+            if seen:
+                train_loss, *train_metrics = sums / seen
+                val_loss, val_metrics = None, {}
+                if validation is not None and result.status == "completed":
+                    val = self.evaluate(*validation)
+                    val_loss = val.pop("loss")
+                    val_metrics = val
+                record = EpochRecord(
+                    epoch,
+                    float(train_loss),
+                    dict(zip(self.metric_names, map(float, train_metrics), strict=False)),
+                    val_loss,
+                    val_metrics,
+                    time.perf_counter() - start,
+                )
+                result.epochs.append(record)
+                for cb in callbacks:
+                    cb.on_epoch_end(record)
+            if result.status != "completed":
+                break
+        result.seconds = time.perf_counter() - start
+        if result.status == "completed":
+            result.message = f"Trained {cfg.epochs} epoch(s), {step} steps, in {result.seconds:.1f} s."
+        for cb in callbacks:
+            cb.on_train_end(result)
+        return result
+
+    def evaluate(
+        self, x: ArrayLike, y: np.ndarray, sample_weight: np.ndarray | None = None, batch_size: int | None = None
+    ) -> dict[str, float]:
+        """Mean loss and metrics over a whole split, in batches, without updating weights."""
+        if self._eval_step is None:
+            self._build_steps()
+        batch_size = batch_size or max(self.config.batch_size, 256)
+        xs = _as_tuple(x)
+        n = _num_samples(x)
+        if n == 0:
+            raise ValueError("Cannot evaluate on an empty split.")
+        totals = np.zeros(1 + len(self.metric_names))
+        for start in range(0, n, batch_size):
+            sl = slice(start, start + batch_size)
+            xb = _unpack(tuple(tf.constant(d[sl]) for d in xs))
+            wb = None if sample_weight is None else tf.constant(sample_weight[sl], tf.float32)
+            out = self._eval_step(xb, tf.constant(y[sl]), wb).numpy()
+            totals += out * len(y[sl])
+        values = totals / n
+        return {"loss": float(values[0]), **dict(zip(self.metric_names, map(float, values[1:]), strict=False))}
+
+
+def predict(model: keras.Model, x: ArrayLike, batch_size: int = 512) -> np.ndarray:
+    """Model outputs for `x`, in batches, inference mode (dropout off)."""
+    xs = _as_tuple(x)
+    n = _num_samples(x)
+    outs = [
+        np.asarray(model(_unpack(tuple(tf.constant(d[s : s + batch_size]) for d in xs)), training=False))
+        for s in range(0, n, batch_size)
+    ]
+    return np.concatenate(outs) if outs else np.zeros((0,))

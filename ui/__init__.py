@@ -1,0 +1,1 @@
+"""Streamlit glue shared by several pages: navigation, cached data, controls, training panel."""

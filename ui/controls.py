@@ -1,0 +1,163 @@
+"""Widgets shared by the training pages: model and training settings -> config objects.
+
+Each function draws its widgets (under a page-specific key prefix, so pages don't share
+widget state) and returns the dataclass the engine takes. Limits come from core.limits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import streamlit as st
+
+from core import limits
+from core.config import CELLS, PATTERN_LABELS, ModelConfig, TrainConfig
+
+CELL_HELP = (
+    "SimpleRNN: h_t = tanh(W x_t + U h_(t-1) + b) - simple, forgets quickly. "
+    "LSTM: adds a cell state and forget/input/output gates so information and gradients "
+    "survive long sequences. GRU: a lighter gated cell (update and reset gates)."
+)
+
+LR_CHOICES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2, 1e-1)
+CLIP_CHOICES = ("off", "norm", "value")
+
+
+def model_controls(
+    key: str,
+    defaults: ModelConfig,
+    patterns: Sequence[str] | None = None,
+    allow_bidirectional: bool = True,
+    show_readout: bool = False,
+    container=None,
+) -> ModelConfig:
+    """Pattern, cell, direction, depth, width and dropout."""
+    box = container or st.sidebar
+    pattern = defaults.pattern
+    if patterns and len(patterns) > 1:
+        pattern = box.selectbox(
+            "Architecture pattern",
+            list(patterns),
+            index=list(patterns).index(defaults.pattern),
+            format_func=lambda p: PATTERN_LABELS[p],
+            key=f"{key}:pattern",
+        )
+    recurrent = pattern != "one_to_one"
+    cell = box.radio(
+        "Cell",
+        list(CELLS),
+        index=CELLS.index(defaults.cell),
+        horizontal=True,
+        key=f"{key}:cell",
+        help=CELL_HELP,
+        disabled=not recurrent,
+    )
+    bidirectional = False
+    if allow_bidirectional:
+        bidirectional = box.toggle(
+            "Bidirectional",
+            value=defaults.bidirectional,
+            key=f"{key}:bidirectional",
+            disabled=not recurrent,
+            help="A second RNN reads the sequence backwards; both views are concatenated. "
+            "Useful when the whole sequence is known in advance (a review), never for forecasting.",
+        )
+    layers = box.slider(
+        "Recurrent layers",
+        1,
+        limits.MAX_LAYERS,
+        defaults.layers,
+        key=f"{key}:layers",
+        disabled=not recurrent,
+        help="Stacked RNNs: each layer reads the sequence of the one below.",
+    )
+    units = box.select_slider(
+        "Units per layer",
+        options=[4, 8, 16, 32, 48, 64, 96, 128, 192, 256],
+        value=defaults.units,
+        key=f"{key}:units",
+        help="Size of the hidden state h_t.",
+    )
+    readout = defaults.readout
+    if show_readout and pattern == "many_to_one":
+        readout = box.radio(
+            "Read-out",
+            ["last", "max", "mean"],
+            index=["last", "max", "mean"].index(defaults.readout),
+            horizontal=True,
+            key=f"{key}:readout",
+            help="last: classify from the final hidden state only (the textbook many-to-one). "
+            "max/mean: pool the hidden states of all steps, which lets gradients reach early words directly.",
+        )
+    dropout = box.slider(
+        "Dropout",
+        0.0,
+        limits.MAX_DROPOUT,
+        float(defaults.dropout),
+        0.05,
+        key=f"{key}:dropout",
+        help="Randomly zero this share of inputs while training, to fight overfitting.",
+    )
+    return ModelConfig(
+        pattern=pattern,
+        cell=cell,
+        units=units,
+        layers=layers,
+        bidirectional=bidirectional,
+        dropout=dropout,
+        readout=readout,
+        dense_units=defaults.dense_units,
+    )
+
+
+def training_controls(
+    key: str, defaults: TrainConfig, container=None, max_epochs: int = limits.MAX_EPOCHS
+) -> TrainConfig:
+    """Epochs, batch size, learning rate and gradient clipping."""
+    box = container or st.sidebar
+    epochs = box.slider("Epochs", 1, max_epochs, defaults.epochs, key=f"{key}:epochs")
+    batch_size = box.select_slider(
+        "Batch size", options=[8, 16, 32, 64, 128, 256, 512], value=defaults.batch_size, key=f"{key}:batch_size"
+    )
+    lr = box.select_slider(
+        "Learning rate (Adam)",
+        options=list(LR_CHOICES),
+        value=defaults.learning_rate,
+        format_func=lambda v: f"{v:g}",
+        key=f"{key}:lr",
+    )
+    default_mode = "norm" if defaults.clip_norm else "value" if defaults.clip_value else "off"
+    mode = box.radio(
+        "Gradient clipping",
+        CLIP_CHOICES,
+        index=CLIP_CHOICES.index(default_mode),
+        horizontal=True,
+        key=f"{key}:clip_mode",
+        help="norm: rescale the whole gradient when its global L2 norm exceeds the threshold. "
+        "value: clamp every gradient entry to ±threshold.",
+    )
+    clip_norm = clip_value = None
+    if mode != "off":
+        threshold = box.select_slider(
+            "Clip threshold",
+            options=[0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0],
+            value=defaults.clip_norm or defaults.clip_value or 1.0,
+            key=f"{key}:clip",
+        )
+        clip_norm, clip_value = (threshold, None) if mode == "norm" else (None, threshold)
+    return TrainConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=lr,
+        clip_norm=clip_norm,
+        clip_value=clip_value,
+        seed=defaults.seed,
+    )
+
+
+def show_problems(problems: Sequence[str]) -> bool:
+    """List configuration problems in one error box; True when there were none."""
+    if problems:
+        st.error("Please fix these settings before training:\n\n" + "\n".join(f"- {p}" for p in problems))
+        return False
+    return True

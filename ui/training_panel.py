@@ -1,0 +1,231 @@
+"""The shared Train / Stop panel with live progress, curves and gradient norms.
+
+Every page that trains uses this one panel:
+
+    job = training_panel("sentiment", start=lambda: make_work(config), config=config,
+                         metric="accuracy", can_train=not problems)
+    if job and job.state == "done":
+        ...page-specific results from job.output...
+
+The page's `start()` returns a work function `work(progress, stop) -> dict`; the panel
+runs it on a background thread (core.training_job) and redraws from its progress every
+second inside a fragment, so the rest of the page stays responsive. The dict it returns
+should hold "result" (TrainingResult) and "model" (keras.Model) plus anything else the
+page wants; it is kept in session state, so reruns and control changes don't lose it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core import charts
+from core.config import config_diff
+from core.training_job import ProgressSnapshot, TrainingJob, Work, result_of
+
+REFRESH_SECONDS = 1.0
+
+CURVES_HELP = (
+    "**What to look for.** The faint line is the loss of each batch (noisy: every batch is "
+    "different); bold dots are epoch averages on the training data and on validation data "
+    "the model never trains on. Both falling = learning. Training falling while validation "
+    "rises = overfitting: the model memorises the training examples - try dropout, fewer "
+    "units or fewer epochs."
+)
+GRADIENTS_HELP = (
+    "**What to look for.** The size (L2 norm) of the gradient of the loss with respect to "
+    "each layer's weights, per step, on a log scale; the dashed line is all layers together. "
+    "Norms that shrink towards zero mean that layer has stopped learning (vanishing "
+    "gradients); sudden spikes by orders of magnitude are exploding gradients. With clipping "
+    "on, the red dashed line is the threshold: a step whose global norm lies above it is "
+    "scaled down to it before the update."
+)
+
+
+@dataclass
+class PanelState:
+    job: TrainingJob
+    config: Any  # the configuration the job was started with
+
+
+def _state_key(key: str) -> str:
+    return f"panel:{key}"
+
+
+def current_job(key: str) -> TrainingJob | None:
+    state: PanelState | None = st.session_state.get(_state_key(key))
+    return state.job if state else None
+
+
+def trained_config(key: str) -> Any:
+    state: PanelState | None = st.session_state.get(_state_key(key))
+    return state.config if state else None
+
+
+def _format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "…"
+    seconds = round(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
+
+
+def _progress_text(snap: ProgressSnapshot) -> str:
+    if snap.plan is None or snap.last is None:
+        return f"{snap.phase}… ({_format_seconds(snap.elapsed)})"
+    last, plan = snap.last, snap.plan
+    return (
+        f"{snap.phase} · epoch {last.epoch}/{plan.epochs} · batch {last.batch}/{plan.steps_per_epoch} · "
+        f"loss {last.loss:.4f} · elapsed {_format_seconds(last.elapsed)} · ETA {_format_seconds(snap.eta_seconds)}"
+    )
+
+
+def render_live_charts(
+    snap: ProgressSnapshot, metric: str | None, metric_label: str | None, clip_norm: float | None, key: str
+) -> None:
+    """Loss, metric and gradient-norm charts from one progress snapshot."""
+    left, right = st.columns(2)
+    with left:
+        st.altair_chart(charts.training_curves(snap.batches, snap.epochs, "loss", "loss"), width="stretch")
+    with right:
+        if metric:
+            st.altair_chart(
+                charts.training_curves(snap.batches, snap.epochs, metric, metric_label or metric), width="stretch"
+            )
+    st.caption(CURVES_HELP)
+    st.altair_chart(charts.gradient_norm_chart(snap.batches, clip_norm), width="stretch")
+    st.caption(GRADIENTS_HELP)
+
+
+def _downloads(job: TrainingJob, key: str) -> None:
+    result = result_of(job.output)
+    model = job.output.get("model") if isinstance(job.output, dict) else None
+    cols = st.columns(3)
+    if result is not None and result.batches:
+        cols[0].download_button(
+            "History per step (CSV)",
+            data=result.batch_frame().to_csv(index=False),
+            file_name=f"{key}_steps.csv",
+            mime="text/csv",
+            on_click="ignore",
+            key=f"{key}:dl_steps",
+        )
+        cols[1].download_button(
+            "History per epoch (CSV)",
+            data=result.epoch_frame().to_csv(index=False),
+            file_name=f"{key}_epochs.csv",
+            mime="text/csv",
+            on_click="ignore",
+            key=f"{key}:dl_epochs",
+        )
+    if model is not None:
+        cols[2].download_button(
+            "Trained model (.keras)",
+            data=lambda: model_bytes(model),
+            file_name=f"{key}_model.keras",
+            mime="application/octet-stream",
+            on_click="ignore",
+            key=f"{key}:dl_model",
+        )
+
+
+def model_bytes(model) -> bytes:
+    """The model in Keras' native format, as bytes for a download button."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        model.save(path)
+        with open(path, "rb") as f:
+            return f.read()
+
+
+def _final_status(job: TrainingJob) -> None:
+    if job.state == "failed":
+        st.error(f"Training failed: {job.error}. Nothing was lost - change the settings and train again.")
+        with st.expander("Technical details"):
+            st.code(job.error_detail)
+        return
+    result = result_of(job.output)
+    if result is None:
+        return
+    if result.status == "completed":
+        st.success(result.message)
+    elif result.status == "stopped":
+        st.warning(result.message + " The model keeps what it learned so far.")
+    else:
+        st.error(result.message)
+
+
+def training_panel(
+    key: str,
+    start: Callable[[], Work],
+    config: Any,
+    metric: str | None = None,
+    metric_label: str | None = None,
+    clip_norm: float | None = None,
+    can_train: bool = True,
+    train_label: str = "Train",
+) -> TrainingJob | None:
+    """Train/Stop buttons, live progress and charts; returns the current job (or None)."""
+    state: PanelState | None = st.session_state.get(_state_key(key))
+    running = state is not None and state.job.running
+
+    left, middle, right = st.columns([1, 1, 4])
+    train_clicked = left.button(
+        train_label, type="primary", disabled=running or not can_train, key=f"{key}:train", width="stretch"
+    )
+    stop_clicked = middle.button("Stop", disabled=not running, key=f"{key}:stop", width="stretch")
+    if stop_clicked and state is not None:
+        state.job.stop()
+        right.info("Stopping after the current batch…")
+    if train_clicked and not running:
+        try:
+            work = start()
+        except Exception as err:
+            right.error(f"Could not start training: {err}")
+        else:
+            state = PanelState(TrainingJob(work, label=key).start(), config)
+            st.session_state[_state_key(key)] = state
+            running = True
+
+    if state is None:
+        st.info(f"Press **{train_label}** to start. Progress, curves and gradient norms will appear here.")
+        return None
+
+    if state.config is not None and config is not None and not running:
+        changed = config_diff(state.config, config)
+        if changed:
+            st.info(
+                "You changed the controls since this model was trained ("
+                + "; ".join(changed[:6])
+                + "). The results below are still those of the trained model; "
+                f"press **{train_label}** to train a new one."
+            )
+
+    job = state.job
+    run_every = REFRESH_SECONDS if job.running else None
+
+    @st.fragment(run_every=run_every)
+    def live() -> None:
+        snap = job.progress.snapshot()
+        if job.running:
+            st.progress(snap.fraction, text=_progress_text(snap))
+        render_live_charts(snap, metric, metric_label, clip_norm, key)
+        if job.running is False and run_every is not None:
+            st.rerun()  # the job just ended: redraw the whole page with its results
+
+    live()
+    if not job.running:
+        _final_status(job)
+        if job.state == "done":
+            _downloads(job, key)
+    return job
+
+
+def history_table(result) -> pd.DataFrame:
+    """Epoch history with readable column names, for st.dataframe."""
+    return result.epoch_frame().rename(columns=lambda c: c.replace("_", " "))
