@@ -370,7 +370,8 @@ class Trainer:
                     result.status = "diverged"
                     kind = "NaN" if math.isnan(loss + raw) else "infinite"
                     result.message = (
-                        f"Exploding gradients: the loss or gradient became {kind} at step {step}. Training stopped; the weights from the last finite step are kept. "
+                        f"Exploding gradients: the loss or gradient became {kind} at step {step}. "
+                        "Training stopped; the weights from the last finite step are kept. "
                         "Try gradient clipping, a smaller learning rate or an LSTM/GRU cell."
                     )
                     break
