@@ -169,8 +169,14 @@ def training_panel(
     clip_norm: float | None = None,
     can_train: bool = True,
     train_label: str = "Train",
+    live_extra: Callable[[TrainingJob], None] | None = None,
 ) -> TrainingJob | None:
-    """Train/Stop buttons, live progress and charts; returns the current job (or None)."""
+    """Train/Stop buttons, live progress and charts; returns the current job (or None).
+
+    `live_extra(job)` draws page-specific live content (generated samples, a heatmap) under
+    the shared charts; it is redrawn every second with them, from the training thread's
+    state, so it must only read (e.g. from `job.progress` or an object the work fills in).
+    """
     state: PanelState | None = st.session_state.get(_state_key(key))
     running = state is not None and state.job.running
 
@@ -215,6 +221,8 @@ def training_panel(
         if job.running:
             st.progress(snap.fraction, text=_progress_text(snap))
         render_live_charts(snap, metric, metric_label, clip_norm, key)
+        if live_extra is not None:
+            live_extra(job)
         if job.running is False and run_every is not None:
             st.rerun()  # the job just ended: redraw the whole page with its results
 

@@ -1,0 +1,99 @@
+"""Helpers for AppTest and Playwright tests, shared by every page's tests."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOTS = ROOT / "tests" / "screenshots"
+
+
+# ----------------------------------------------------------------------------- AppTest
+
+
+def app_at_page(page_path: str, timeout: float = 180) -> AppTest:
+    """An AppTest of the whole app (navigation included), switched to one page and run."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.run()
+    at.switch_page(page_path)
+    at.run()
+    return at
+
+
+def run_until(at: AppTest, done: Callable[[AppTest], bool], timeout: float = 180, every: float = 1.0) -> AppTest:
+    """Rerun the app until `done(at)` (training runs on a background thread)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if done(at):
+            return at
+        time.sleep(every)
+        at.run()
+    raise AssertionError(f"condition not met within {timeout} s; exceptions: {[e.value for e in at.exception]}")
+
+
+def assert_no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def texts(at: AppTest) -> str:
+    """All markdown, captions, alerts and metric labels on the page, joined, for `in` checks."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    for kind in (at.success, at.info, at.warning, at.error):
+        parts += [e.value for e in kind]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [h.value for h in at.title] + [h.value for h in at.subheader] + [h.value for h in at.header]
+    return "\n".join(parts)
+
+
+def training_finished(key: str) -> Callable[[AppTest], bool]:
+    """True once the shared training panel of page `key` shows a final status."""
+
+    def check(at: AppTest) -> bool:
+        if at.exception:
+            raise AssertionError([e.value for e in at.exception])
+        train = [b for b in at.button if b.key == f"{key}:train"]
+        busy = [b for b in at.button if b.key == f"{key}:stop" and not b.disabled]
+        return bool(train) and not busy and bool(at.success or at.warning or at.error)
+
+    return check
+
+
+# ----------------------------------------------------------------------------- Playwright
+
+
+def wait_for_app_idle(page, timeout: float = 120) -> None:
+    """Wait until the script has finished running (the 'Running…' widget is gone)."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
+    deadline = time.time() + timeout
+    quiet_since = None
+    while time.time() < deadline:
+        running = page.locator('[data-testid="stStatusWidget"]').count() > 0
+        if running:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.time()
+        elif time.time() - quiet_since > 1.5:
+            return
+        time.sleep(0.25)
+    raise AssertionError("app still running after timeout")
+
+
+def open_page(page, base_url: str, url_path: str, timeout: float = 120) -> None:
+    page.goto(f"{base_url}/{url_path}", wait_until="domcontentloaded")
+    wait_for_app_idle(page, timeout)
+
+
+def assert_no_exception_box(page) -> None:
+    boxes = page.locator('[data-testid="stException"]')
+    assert boxes.count() == 0, boxes.first.inner_text()[:2000]
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
