@@ -68,6 +68,17 @@ class LiveProgress(Callback):
         self._phase = "Starting"
         self._start = time.perf_counter()
         self.version = 0  # bumps on every change, so a UI can skip redrawing
+        self._extras: dict[str, Any] = {}
+
+    def put_extra(self, name: str, value: Any) -> None:
+        """Page-specific live data (generated samples, attention snapshots), read by the UI."""
+        with self._lock:
+            self._extras[name] = value
+            self.version += 1
+
+    def extra(self, name: str, default: Any = None) -> Any:
+        with self._lock:
+            return self._extras.get(name, default)
 
     def set_phase(self, phase: str) -> None:
         with self._lock:
