@@ -151,7 +151,10 @@ def _weighted_mean(values: tf.Tensor, weight: tf.Tensor | None) -> tf.Tensor:
     values = tf.cast(values, tf.float32)
     if weight is None:
         return tf.reduce_mean(values)
-    weight = tf.cast(tf.broadcast_to(weight, tf.shape(values)), tf.float32)
+    weight = tf.cast(weight, tf.float32)
+    while weight.shape.rank < values.shape.rank:  # (batch,) weights for (batch, 1) values
+        weight = weight[..., None]
+    weight = tf.broadcast_to(weight, tf.shape(values))
     return tf.math.divide_no_nan(tf.reduce_sum(values * weight), tf.reduce_sum(weight))
 
 

@@ -107,7 +107,7 @@ class LiveProgress(Callback):
             batches = list(self._batches)
             epochs = list(self._epochs)
             plan, phase = self._plan, self._phase
-        stride = max(1, len(batches) // max_points)
+        stride = max(1, -(-len(batches) // max_points))  # ceil
         thinned = batches[::stride]
         if batches and thinned[-1] is not batches[-1]:
             thinned.append(batches[-1])

@@ -44,12 +44,12 @@ PRESETS: dict[str, SentimentRun] = {
     "Default: GRU, about a minute": SentimentRun(
         DataChoice(),
         ModelConfig(pattern="many_to_one", cell="GRU", units=32, readout="max"),
-        TrainConfig(epochs=3, batch_size=128, learning_rate=3e-3),
+        TrainConfig(epochs=2, batch_size=128, learning_rate=3e-3),
     ),
     "Tiny: seconds, for a quick demo": SentimentRun(
-        DataChoice(num_words=2000, max_length=60, train_size=1000, test_size=500, embedding_dim=16),
-        ModelConfig(pattern="many_to_one", cell="GRU", units=8),
-        TrainConfig(epochs=1, batch_size=64, learning_rate=5e-3),
+        DataChoice(num_words=2000, max_length=80, train_size=2000, test_size=500, embedding_dim=16),
+        ModelConfig(pattern="many_to_one", cell="GRU", units=16, readout="max"),
+        TrainConfig(epochs=2, batch_size=64, learning_rate=1e-2),
     ),
     "Baseline: one-to-one, no recurrence": SentimentRun(
         DataChoice(),

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from streamlit.testing.v1 import AppTest
 
@@ -97,3 +97,8 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def chart_count(at: AppTest) -> int:
+    """Number of Altair/Vega-Lite charts on the page."""
+    return len(at.get("vega_lite_chart"))

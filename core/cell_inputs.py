@@ -1,0 +1,317 @@
+"""Feeding one sequence into any model, up to the recurrent layer we want to open up.
+
+Models come from every page of the playground (and from the user), so nothing here
+assumes a layer name: we find the model input the recurrent layer depends on, describe
+it (token ids or vectors, how long), turn the user's review / line of text / price
+window into an array of that shape, and run the layers in front of the recurrent layer
+to get the very sequence x_1..x_T (plus mask and initial state) the layer reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from core.cell_internals import NotInterpretable, RecurrentLayer, walk_layers
+
+MAX_STEPS = 500  # longest sequence the page traces (one forward pass, by hand, in NumPy)
+
+
+# ----------------------------------------------------------------------------- what the model wants
+
+
+@dataclass(frozen=True)
+class InputRoute:
+    """Which model input feeds the layer, and what one example of it looks like."""
+
+    index: int  # position in model.inputs
+    shape: tuple[int | None, ...]  # without the batch axis
+    tokens: bool  # integer ids (an Embedding follows) rather than real-valued vectors
+    vocab_size: int | None  # input_dim of the first Embedding, for token inputs
+
+    @property
+    def length(self) -> int | None:
+        """Steps of the input sequence (None: any length; 1 for a single vector)."""
+        if self.tokens:
+            return self.shape[0] if self.shape else 1
+        return self.shape[0] if len(self.shape) >= 2 else 1
+
+    @property
+    def features(self) -> int:
+        return 1 if self.tokens else int(self.shape[-1] or 1)
+
+    @property
+    def is_sequence(self) -> bool:
+        return len(self.shape) >= (1 if self.tokens else 2)
+
+    def describe(self) -> str:
+        if self.tokens:
+            size = f" from a vocabulary of {self.vocab_size:,}" if self.vocab_size else ""
+            return f"{self.length or 'any number of'} token ids{size}"
+        if self.is_sequence:
+            return f"{self.length or 'any number of'} steps of {self.features} number(s) each"
+        return f"one vector of {self.features} numbers"
+
+
+def _first_embedding(model: keras.Model) -> keras.layers.Embedding | None:
+    return next((layer for layer in walk_layers(model) if isinstance(layer, keras.layers.Embedding)), None)
+
+
+def _node_tensors(layer: keras.layers.Layer) -> list:
+    """The symbolic tensors a layer was called with: x, then its mask and initial state if any."""
+    nodes = getattr(layer, "_inbound_nodes", [])
+    if not nodes:
+        raise NotInterpretable(f"Layer {layer.name!r} was never called on an input, so its input can't be traced.")
+    if len(nodes) > 1:
+        raise NotInterpretable(f"Layer {layer.name!r} is used {len(nodes)} times in the model; pick another layer.")
+    arguments = nodes[0].arguments
+    tensors = [arguments.args[0]]
+    if arguments.kwargs.get("mask") is not None:
+        tensors.append(arguments.kwargs["mask"])
+    initial = arguments.kwargs.get("initial_state")
+    if initial is not None:
+        tensors.extend(initial if isinstance(initial, list | tuple) else [initial])
+    return tensors
+
+
+@dataclass
+class Feeder:
+    """Runs the part of the model in front of the recurrent layer."""
+
+    route: InputRoute
+    submodel: keras.Model
+    has_mask: bool
+    initial_states: int
+
+    def __call__(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, list[np.ndarray]]:
+        """(sequence (steps, features), mask (steps,) or None, initial states) for one example."""
+        outputs = self.submodel(x, training=False)
+        outputs = outputs if isinstance(outputs, list | tuple) else [outputs]
+        arrays = [keras.ops.convert_to_numpy(o) for o in outputs]
+        sequence = np.asarray(arrays[0][0], dtype=np.float64)
+        mask = np.asarray(arrays[1][0], dtype=bool) if self.has_mask else None
+        states = [np.asarray(a[0], dtype=np.float64) for a in arrays[1 + self.has_mask :]]
+        return sequence, mask, states
+
+
+def feeder_for(model: keras.Model, recurrent: RecurrentLayer) -> Feeder:
+    """Find the one model input the layer depends on and build the model up to the layer.
+
+    Raises NotInterpretable (with a message for the user) for layers that need several
+    model inputs at once or sit inside a nested model.
+    """
+    layer = recurrent.layer
+    tensors = _node_tensors(layer)
+    has_mask = len(tensors) > 1 and tensors[1].dtype == "bool"
+    inputs = list(getattr(model, "inputs", None) or [])
+    if not inputs:
+        raise NotInterpretable("The model has no defined input (it was never built on data), so it can't be fed.")
+    if recurrent.bidirectional and len(tensors) > 1 + has_mask:
+        raise NotInterpretable("This Bidirectional layer starts from a given state; only zero-state ones can be shown.")
+    for index, model_input in enumerate(inputs):
+        try:
+            submodel = keras.Model(model_input, tensors)
+        except ValueError:
+            continue
+        shape = tuple(model_input.shape[1:])
+        tokens = "int" in str(model_input.dtype)
+        embedding = _first_embedding(model)
+        if embedding is not None and not tokens and len(shape) == 1:
+            tokens = True  # a Sequential model whose Input was declared as float but feeds an Embedding
+        route = InputRoute(index, shape, tokens, int(embedding.input_dim) if tokens and embedding else None)
+        return Feeder(route, submodel, has_mask, len(tensors) - 1 - has_mask)
+    if len(inputs) > 1:
+        raise NotInterpretable(
+            f"Layer {layer.name!r} needs {len(inputs)} model inputs at once (for example an encoder and a "
+            "teacher-forced decoder input); this view can feed one sequence only. Pick an earlier layer."
+        )
+    raise NotInterpretable(f"Layer {layer.name!r} is not connected to the model's input in a way this view can follow.")
+
+
+# ----------------------------------------------------------------------------- building one example
+
+
+@dataclass(frozen=True)
+class Example:
+    """One input for the model, with a label for every step of it."""
+
+    x: np.ndarray  # (1, ...) ready for the model input
+    labels: list[str]  # one per input step: the word, the character, "day 3"
+    source: str  # where it came from, in words
+    padding_steps: int = 0  # leading steps that are padding, not content
+    notice: str = ""  # anything the user should know (generated, unknown words, truncated)
+
+
+def fit_length(ids: list[int], length: int | None, pad_id: int) -> tuple[np.ndarray, int, bool]:
+    """Pad at the front / keep the end (Keras' convention), returning (ids, padding steps, truncated)."""
+    if length is None:
+        return np.asarray(ids, dtype=np.int32), 0, False
+    truncated = len(ids) > length
+    kept = list(ids[-length:])
+    padding = length - len(kept)
+    return np.asarray([pad_id] * padding + kept, dtype=np.int32), padding, truncated
+
+
+def token_example(ids: list[int], labels: list[str], route: InputRoute, source: str, pad_id: int = 0) -> Example:
+    """An Example from token ids (already encoded), fitted to the route's length."""
+    if not ids:
+        raise NotInterpretable("There is nothing to feed: the text has no known tokens.")
+    fitted, padding, truncated = fit_length(ids, route.length, pad_id)
+    labels = ["<pad>"] * padding + list(labels)[len(labels) - (len(fitted) - padding) :]
+    notice = f"Only the last {route.length} tokens fit the model's input." if truncated else ""
+    if len(fitted) > MAX_STEPS:
+        raise NotInterpretable(f"The sequence has {len(fitted)} steps; this view traces at most {MAX_STEPS}.")
+    return Example(fitted[None], labels, source, padding, notice)
+
+
+def char_table(output: object) -> dict[str, int] | None:
+    """A character -> id table in a page's job output (for character-level models), if there is one.
+
+    Looks one level into dicts and into object attributes for a dict of single characters.
+    """
+    candidates: list[object] = []
+    values = output.values() if isinstance(output, dict) else [output]
+    for value in values:
+        candidates.append(value)
+        if hasattr(value, "__dict__"):
+            candidates.extend(vars(value).values())
+    for value in candidates:
+        if (
+            isinstance(value, dict)
+            and len(value) >= 10
+            and all(isinstance(k, str) and len(k) == 1 for k in value)
+            and all(isinstance(v, int | np.integer) for v in value.values())
+        ):
+            return {k: int(v) for k, v in value.items()}
+    return None
+
+
+def char_example(text: str, table: dict[str, int], route: InputRoute) -> Example:
+    """Encode a line of text character by character; characters outside the table are dropped."""
+    known = [ch for ch in text if ch in table]
+    dropped = len(text) - len(known)
+    pad_id = table.get(" ", 0)
+    example = token_example([table[ch] for ch in known], [repr(ch)[1:-1] or " " for ch in known], route, "your text", pad_id)
+    notes = [example.notice] if example.notice else []
+    if dropped:
+        notes.append(f"{dropped} character(s) the model never saw were dropped.")
+    return Example(example.x, example.labels, example.source, example.padding_steps, " ".join(notes))
+
+
+def example_arrays(output: object, route: InputRoute) -> tuple[str, np.ndarray] | None:
+    """A (name, array) of stored examples in a page's job output that fit the route's shape.
+
+    Pages often keep their test inputs (to plot predictions); any of them will do.
+    """
+    if not isinstance(output, dict):
+        return None
+    dtype_ok = (lambda a: np.issubdtype(a.dtype, np.integer)) if route.tokens else (lambda a: np.issubdtype(a.dtype, np.floating))
+    for name, value in output.items():
+        arrays = value if isinstance(value, tuple | list) else [value]
+        for array in arrays:
+            if not isinstance(array, np.ndarray) or array.ndim != len(route.shape) + 1 or len(array) == 0:
+                continue
+            if dtype_ok(array) and all(want in (None, got) for want, got in zip(route.shape, array.shape[1:], strict=True)):
+                return name, array
+    return None
+
+
+def stored_example(name: str, array: np.ndarray, index: int, route: InputRoute) -> Example:
+    x = array[index : index + 1]
+    steps = x.shape[1] if route.is_sequence else 1
+    return Example(x, [f"step {t + 1}" for t in range(steps)], f"example {index + 1} of {name!r} ({len(array):,} stored)")
+
+
+SIGNALS = ("sine wave", "step", "single spike", "random walk (price-like)")
+
+
+def signal(kind: str, steps: int, seed: int = 0) -> np.ndarray:
+    """A generated 1-D signal, scaled to roughly [-1, 1], for probing a cell's response."""
+    t = np.arange(steps)
+    if kind == "sine wave":
+        return np.sin(2 * np.pi * t / max(8, steps / 3))
+    if kind == "step":
+        return np.where(t >= steps // 2, 1.0, -1.0)
+    if kind == "single spike":
+        out = np.zeros(steps)
+        out[steps // 3] = 1.0
+        return out
+    if kind == "random walk (price-like)":
+        walk = np.cumsum(np.random.default_rng(seed).normal(0, 1, steps))
+        return (walk - walk.mean()) / (walk.std() or 1.0)
+    raise ValueError(f"Unknown signal {kind!r}; choose one of {', '.join(SIGNALS)}.")
+
+
+def signal_example(kind: str, route: InputRoute, steps: int, seed: int = 0) -> Example:
+    """A generated signal shaped for a float input: the same value on every feature of a step."""
+    steps = route.length or steps
+    if route.is_sequence:
+        values = signal(kind, steps, seed)
+        x = np.repeat(values[:, None], route.features, axis=1)[None].astype(np.float32)
+        labels = [f"{v:+.2f}" for v in values]
+    else:
+        x = np.full((1, route.features), 1.0, dtype=np.float32)
+        labels = ["x"]
+    return Example(x, labels, f"generated {kind}", notice="Generated input, not real data.")
+
+
+def parse_numbers(text: str) -> np.ndarray:
+    """"1, 2.5 3" -> array; raises NotInterpretable with a readable message."""
+    parts = text.replace(",", " ").replace(";", " ").split()
+    if not parts:
+        raise NotInterpretable("Type a few numbers separated by commas or spaces.")
+    try:
+        values = np.array([float(p) for p in parts])
+    except ValueError as err:
+        raise NotInterpretable(f"Not a number: {err.args[0].split(': ')[-1]}") from err
+    if not np.all(np.isfinite(values)):
+        raise NotInterpretable("The numbers must be finite.")
+    if len(values) > MAX_STEPS:
+        raise NotInterpretable(f"{len(values)} numbers; at most {MAX_STEPS} can be traced.")
+    return values
+
+
+def numbers_example(values: np.ndarray, route: InputRoute, standardise: bool) -> Example:
+    """Typed numbers as a sequence for a float input; optionally z-scored (models see scaled data)."""
+    scaled = (values - values.mean()) / (values.std() or 1.0) if standardise else values
+    length = route.length
+    padding = 0
+    if length is not None:
+        if len(scaled) > length:
+            scaled = scaled[-length:]
+        padding = length - len(scaled)
+        scaled = np.concatenate([np.zeros(padding), scaled])
+    x = np.repeat(scaled[:, None], route.features, axis=1)[None].astype(np.float32)
+    labels = ["pad"] * padding + [f"{v:g}" for v in values[-(len(scaled) - padding) :]]
+    notice = "Standardised to mean 0, spread 1 before feeding." if standardise else ""
+    return Example(x, labels, "your numbers", padding, notice)
+
+
+def random_token_example(route: InputRoute, steps: int, seed: int = 0) -> Example:
+    """Random token ids, for token models whose vocabulary this page can't find."""
+    steps = route.length or steps
+    high = max(2, route.vocab_size or 2)
+    ids = np.random.default_rng(seed).integers(1, high, steps).astype(np.int32)
+    return Example(
+        ids[None],
+        [f"#{i}" for i in ids],
+        "random token ids",
+        notice="No vocabulary was found for this model, so these are random token ids.",
+    )
+
+
+# ----------------------------------------------------------------------------- labels for the layer's own steps
+
+
+def step_labels(example: Example, layer_steps: int) -> tuple[list[str], int]:
+    """Labels for each step of the recurrent layer, and how many leading steps are padding.
+
+    When the layer reads the input sequence step by step (same length) the labels are the
+    input's tokens; otherwise (a repeated vector, a decoder's output steps) they are step numbers.
+    """
+    if len(example.labels) == layer_steps:
+        return example.labels, example.padding_steps
+    return [f"step {t + 1}" for t in range(layer_steps)], 0
+

@@ -1,0 +1,426 @@
+"""Inside a recurrent cell: every gate and state, step by step, from the layer's own weights.
+
+Keras only hands back the hidden states h_t (and the last cell state). To show a student
+the forget gate closing on a full stop, this module recomputes one sequence by hand with
+the textbook equations - in NumPy, from the layer's kernel, recurrent kernel and bias -
+and then checks the result against the layer itself, so what the page draws is provably
+what the network computes.
+
+Keras' weight layout (columns of the kernel, recurrent kernel and bias):
+    SimpleRNN   one block                   h_t = tanh(x_t W + h_(t-1) U + b)
+    LSTM        blocks i, f, c, o           i,f,o = σ(...), g = tanh(...),
+                                            c_t = f ⊙ c_(t-1) + i ⊙ g,  h_t = o ⊙ tanh(c_t)
+    GRU         blocks z, r, h              z,r = σ(...), h̃ = tanh(...),
+                                            h_t = z ⊙ h_(t-1) + (1 - z) ⊙ h̃
+GRU with reset_after=True (the Keras default) applies the reset gate after the recurrent
+matrix product and keeps a second, recurrent bias: h̃ = tanh(x W_h + b_h + r ⊙ (h U_h + b'_h)).
+With reset_after=False: h̃ = tanh(x W_h + (r ⊙ h) U_h + b_h).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+
+CELL_CLASSES = {
+    "SimpleRNNCell": "SimpleRNN",
+    "LSTMCell": "LSTM",
+    "GRUCell": "GRU",
+}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One thing to draw per unit and step, with how to read it."""
+
+    key: str
+    label: str
+    symbol: str
+    bounded: tuple[float, float] | None  # value range, None = unbounded (the LSTM cell state)
+    meaning: str
+
+
+QUANTITIES: dict[str, Quantity] = {
+    q.key: q
+    for q in (
+        Quantity("h", "hidden state h_t", "h_t", (-1.0, 1.0), "what the cell outputs at this step (and remembers)"),
+        Quantity(
+            "c",
+            "cell state c_t",
+            "c_t",
+            None,
+            "the LSTM's long-term memory: changed only by adding i⊙g and scaling by f",
+        ),
+        Quantity("f", "forget gate f_t", "f_t", (0.0, 1.0), "1 keeps the old cell state, 0 wipes it"),
+        Quantity("i", "input gate i_t", "i_t", (0.0, 1.0), "how much of the candidate is written into the cell state"),
+        Quantity("g", "candidate g_t (c̃_t)", "g_t", (-1.0, 1.0), "the new content proposed for the cell state"),
+        Quantity("o", "output gate o_t", "o_t", (0.0, 1.0), "how much of the cell state is shown as h_t"),
+        Quantity("z", "update gate z_t", "z_t", (0.0, 1.0), "1 keeps the old state h_(t-1), 0 takes the candidate"),
+        Quantity("r", "reset gate r_t", "r_t", (0.0, 1.0), "0 ignores the old state when proposing the candidate"),
+        Quantity("hh", "candidate h̃_t", "h̃_t", (-1.0, 1.0), "the new state the GRU proposes at this step"),
+    )
+}
+CELL_QUANTITIES = {"SimpleRNN": ("h",), "LSTM": ("h", "c", "f", "i", "g", "o"), "GRU": ("h", "z", "r", "hh")}
+
+
+class NotInterpretable(ValueError):
+    """The model or layer can't be opened up; the message says why, for the user."""
+
+
+# ----------------------------------------------------------------------------- finding the layer
+
+
+@dataclass(frozen=True)
+class RecurrentLayer:
+    """A recurrent layer of a model (a plain RNN layer, or a Bidirectional wrapper around one)."""
+
+    layer: keras.layers.Layer
+    cell: str  # "SimpleRNN" | "LSTM" | "GRU"
+    units: int
+    bidirectional: bool
+
+    @property
+    def name(self) -> str:
+        return self.layer.name
+
+    def directions(self) -> list[tuple[str, keras.layers.Layer]]:
+        """(direction, plain RNN layer) pairs: one, or forward and backward."""
+        if self.bidirectional:
+            return [("forward", self.layer.forward_layer), ("backward", self.layer.backward_layer)]
+        return [("forward", self.layer)]
+
+    def describe(self) -> str:
+        kind = f"Bidirectional {self.cell}" if self.bidirectional else self.cell
+        return f"{self.name} ({kind}, {self.units} units)"
+
+
+def cell_kind(layer: keras.layers.Layer) -> str | None:
+    """"SimpleRNN"/"LSTM"/"GRU" for an RNN layer with one of the standard cells, else None."""
+    cell = getattr(layer, "cell", None)
+    if not isinstance(layer, keras.layers.RNN) or cell is None:
+        return None
+    return CELL_CLASSES.get(type(cell).__name__)
+
+
+def _as_recurrent(layer: keras.layers.Layer) -> RecurrentLayer | None:
+    if isinstance(layer, keras.layers.Bidirectional):
+        kind = cell_kind(layer.forward_layer)
+        if kind and cell_kind(layer.backward_layer) == kind:
+            return RecurrentLayer(layer, kind, int(layer.forward_layer.cell.units), True)
+        return None
+    kind = cell_kind(layer)
+    return RecurrentLayer(layer, kind, int(layer.cell.units), False) if kind else None
+
+
+def walk_layers(model: keras.layers.Layer) -> list[keras.layers.Layer]:
+    """All layers in order, descending into nested models (but not into wrappers)."""
+    out = []
+    for layer in getattr(model, "layers", []):
+        if isinstance(layer, keras.Model):
+            out.extend(walk_layers(layer))
+        else:
+            out.append(layer)
+    return out
+
+
+def recurrent_layers(model: keras.Model) -> list[RecurrentLayer]:
+    """Every SimpleRNN/LSTM/GRU layer (possibly inside Bidirectional), in model order."""
+    return [r for r in map(_as_recurrent, walk_layers(model)) if r is not None]
+
+
+# ----------------------------------------------------------------------------- weights and equations
+
+
+@dataclass(frozen=True)
+class CellWeights:
+    """A cell's weights as float64 NumPy arrays, plus what its equations need."""
+
+    cell: str
+    kernel: np.ndarray  # (input, blocks·units)
+    recurrent_kernel: np.ndarray  # (units, blocks·units)
+    bias: np.ndarray | None  # (blocks·units,), or (2, 3·units) for GRU reset_after
+    activation: Callable[[np.ndarray], np.ndarray]
+    recurrent_activation: Callable[[np.ndarray], np.ndarray]
+    reset_after: bool = False
+
+    @property
+    def units(self) -> int:
+        return int(self.recurrent_kernel.shape[0])
+
+    @property
+    def input_size(self) -> int:
+        return int(self.kernel.shape[0])
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+_NUMPY_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "tanh": np.tanh,
+    "sigmoid": _sigmoid,
+    "relu": lambda z: np.maximum(z, 0.0),
+    "linear": lambda z: z,
+}
+
+
+def _numpy_activation(fn) -> Callable[[np.ndarray], np.ndarray]:
+    """The NumPy twin of a Keras activation; unusual ones are evaluated by Keras itself."""
+    name = getattr(fn, "__name__", "")
+    if name in _NUMPY_ACTIVATIONS:
+        return _NUMPY_ACTIVATIONS[name]
+    return lambda z: np.asarray(keras.ops.convert_to_numpy(fn(keras.ops.convert_to_tensor(z))), dtype=np.float64)
+
+
+def cell_weights(rnn_layer: keras.layers.Layer) -> CellWeights:
+    """Read a (non-wrapped) SimpleRNN/LSTM/GRU layer's weights."""
+    kind = cell_kind(rnn_layer)
+    if kind is None:
+        raise NotInterpretable(f"Layer {rnn_layer.name!r} is not a SimpleRNN, LSTM or GRU layer.")
+    cell = rnn_layer.cell
+    if not cell.built:
+        raise NotInterpretable(f"Layer {rnn_layer.name!r} has no weights yet (it was never built).")
+    as_array = lambda v: np.asarray(keras.ops.convert_to_numpy(v), dtype=np.float64)  # noqa: E731
+    bias = as_array(cell.bias) if getattr(cell, "use_bias", True) and cell.bias is not None else None
+    return CellWeights(
+        cell=kind,
+        kernel=as_array(cell.kernel),
+        recurrent_kernel=as_array(cell.recurrent_kernel),
+        bias=bias,
+        activation=_numpy_activation(cell.activation),
+        recurrent_activation=_numpy_activation(getattr(cell, "recurrent_activation", None) or cell.activation),
+        reset_after=bool(getattr(cell, "reset_after", False)),
+    )
+
+
+@dataclass(frozen=True)
+class CellTrace:
+    """Every state and gate of one direction of a layer for one sequence.
+
+    Arrays are (steps, units) in *input order* (a backward layer's step t is the state after
+    it has read x_T ... x_t). Steps skipped by a mask carry the previous state; their gates are NaN.
+    """
+
+    cell: str
+    direction: str
+    values: dict[str, np.ndarray]  # quantity key -> (steps, units)
+    reset_after: bool = False
+    mask: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def steps(self) -> int:
+        return int(self.values["h"].shape[0])
+
+    @property
+    def units(self) -> int:
+        return int(self.values["h"].shape[1])
+
+    def quantities(self) -> list[Quantity]:
+        return [QUANTITIES[k] for k in CELL_QUANTITIES[self.cell]]
+
+    def in_processing_order(self, key: str) -> np.ndarray:
+        """The array in the order the cell computed it (reversed for a backward layer)."""
+        values = self.values[key]
+        return values[::-1] if self.direction == "backward" else values
+
+
+def _split(array: np.ndarray, blocks: int) -> list[np.ndarray]:
+    return np.split(array, blocks, axis=-1)
+
+
+def run_cell(
+    weights: CellWeights, x: np.ndarray, mask: np.ndarray | None = None, go_backwards: bool = False
+) -> CellTrace:
+    """Recompute one sequence `x` (steps, input) through a cell, from a zero initial state."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.ndim != 2 or x.shape[1] != weights.input_size:
+        raise NotInterpretable(
+            f"Expected a sequence of {weights.input_size}-dimensional vectors, got an array of shape {x.shape}."
+        )
+    steps, units = x.shape[0], weights.units
+    keep = np.ones(steps, dtype=bool) if mask is None else np.asarray(mask, dtype=bool).reshape(steps)
+    order = np.arange(steps)[::-1] if go_backwards else np.arange(steps)
+    keys = CELL_QUANTITIES[weights.cell]
+    values = {k: np.full((steps, units), np.nan) for k in keys}
+    h = np.zeros(units)
+    c = np.zeros(units)
+    step = {"SimpleRNN": _simple_rnn_step, "LSTM": _lstm_step, "GRU": _gru_step}[weights.cell]
+    projected = x @ weights.kernel  # every step's input projection at once
+    for t in order:
+        if keep[t]:
+            out = step(weights, projected[t], h, c)
+            h, c = out["h"], out.get("c", c)
+            for k in keys:
+                values[k][t] = out[k]
+        else:  # a masked step: Keras carries the state over unchanged
+            values["h"][t] = h
+            if "c" in values:
+                values["c"][t] = c
+    return CellTrace(
+        weights.cell,
+        "backward" if go_backwards else "forward",
+        values,
+        reset_after=weights.reset_after,
+        mask=None if mask is None else keep,
+    )
+
+
+def _simple_rnn_step(w: CellWeights, xw: np.ndarray, h: np.ndarray, c: np.ndarray) -> dict[str, np.ndarray]:
+    z = xw + h @ w.recurrent_kernel
+    if w.bias is not None:
+        z = z + w.bias
+    return {"h": w.activation(z)}
+
+
+def _lstm_step(w: CellWeights, xw: np.ndarray, h: np.ndarray, c: np.ndarray) -> dict[str, np.ndarray]:
+    z = xw + h @ w.recurrent_kernel
+    if w.bias is not None:
+        z = z + w.bias
+    zi, zf, zg, zo = _split(z, 4)
+    i, f, o = w.recurrent_activation(zi), w.recurrent_activation(zf), w.recurrent_activation(zo)
+    g = w.activation(zg)
+    c = f * c + i * g
+    return {"h": o * w.activation(c), "c": c, "i": i, "f": f, "g": g, "o": o}
+
+
+def _gru_step(w: CellWeights, xw: np.ndarray, h: np.ndarray, c: np.ndarray) -> dict[str, np.ndarray]:
+    x_z, x_r, x_h = _split(xw, 3)
+    u_z, u_r, u_h = _split(w.recurrent_kernel, 3)
+    if w.reset_after:
+        input_bias, recurrent_bias = (w.bias[0], w.bias[1]) if w.bias is not None else (0.0, 0.0)
+        b_z, b_r, b_h = _split(np.broadcast_to(input_bias, xw.shape), 3)
+        rec = h @ w.recurrent_kernel + recurrent_bias
+        rec_z, rec_r, rec_h = _split(rec, 3)
+        z = w.recurrent_activation(x_z + b_z + rec_z)
+        r = w.recurrent_activation(x_r + b_r + rec_r)
+        candidate = w.activation(x_h + b_h + r * rec_h)
+    else:
+        b_z, b_r, b_h = _split(w.bias, 3) if w.bias is not None else (0.0, 0.0, 0.0)
+        z = w.recurrent_activation(x_z + h @ u_z + b_z)
+        r = w.recurrent_activation(x_r + h @ u_r + b_r)
+        candidate = w.activation(x_h + (r * h) @ u_h + b_h)
+    return {"h": z * h + (1.0 - z) * candidate, "z": z, "r": r, "hh": candidate}
+
+
+def trace_layer(recurrent: RecurrentLayer, x: np.ndarray, mask: np.ndarray | None = None) -> list[CellTrace]:
+    """Traces of every direction of a layer for one input sequence (steps, input)."""
+    traces = []
+    for _, rnn in recurrent.directions():
+        traces.append(run_cell(cell_weights(rnn), x, mask, go_backwards=bool(rnn.go_backwards)))
+    return traces
+
+
+# ----------------------------------------------------------------------------- checking against Keras
+
+
+@dataclass(frozen=True)
+class Check:
+    """How far the hand computation is from what Keras computes (max absolute difference)."""
+
+    differences: dict[str, float]  # what was compared -> max |difference|
+    tolerance: float
+
+    @property
+    def max_difference(self) -> float:
+        return max(self.differences.values(), default=0.0)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.differences) and self.max_difference <= self.tolerance
+
+
+def _reference_layer(rnn: keras.layers.Layer, input_size: int, steps: int) -> keras.layers.Layer:
+    """A copy of `rnn` that returns every step and its final states, with the same cell weights.
+
+    The copy is never stateful, so checking a stateful layer doesn't disturb its state.
+    """
+    config = dict(rnn.get_config(), return_sequences=True, return_state=True, stateful=False, name=None)
+    config.pop("name")
+    copy = type(rnn).from_config(config)
+    copy.build((1, steps, input_size))
+    copy.cell.set_weights(rnn.cell.get_weights())
+    return copy
+
+
+def _cell_states_by_step(copy: keras.layers.Layer, x: np.ndarray, keep: np.ndarray, backwards: bool) -> np.ndarray:
+    """The LSTM cell state after every step, from Keras' own cell, in processing order."""
+    units = copy.cell.units
+    states = [keras.ops.zeros((1, units)), keras.ops.zeros((1, units))]
+    order = range(len(x) - 1, -1, -1) if backwards else range(len(x))
+    out = []
+    for t in order:
+        if keep[t]:
+            _, states = copy.cell(keras.ops.convert_to_tensor(x[None, t].astype(np.float32)), states, training=False)
+        out.append(keras.ops.convert_to_numpy(states[1])[0])
+    return np.array(out)
+
+
+def check_against_keras(
+    recurrent: RecurrentLayer,
+    x: np.ndarray,
+    traces: list[CellTrace],
+    mask: np.ndarray | None = None,
+    tolerance: float = 1e-5,
+) -> Check:
+    """Compare the traces with the layer's own forward pass (every h_t; for LSTM every c_t)."""
+    x32 = np.asarray(x, dtype=np.float32)
+    keep = np.ones(len(x32), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    differences: dict[str, float] = {}
+    for (direction, rnn), trace in zip(recurrent.directions(), traces, strict=True):
+        copy = _reference_layer(rnn, x32.shape[1], x32.shape[0])
+        outputs = copy(x32[None], mask=None if mask is None else keep[None])
+        sequence = keras.ops.convert_to_numpy(outputs[0])[0]
+        final_states = [keras.ops.convert_to_numpy(s)[0] for s in outputs[1:]]
+        ours_h = trace.in_processing_order("h")
+        differences[f"{direction} h_t (every step)"] = float(np.max(np.abs(sequence - ours_h)))
+        differences[f"{direction} final h"] = float(np.max(np.abs(final_states[0] - ours_h[-1])))
+        if trace.cell == "LSTM":
+            ours_c = trace.in_processing_order("c")
+            keras_c = _cell_states_by_step(copy, x32, keep, bool(rnn.go_backwards))
+            differences[f"{direction} c_t (every step)"] = float(np.max(np.abs(keras_c - ours_c)))
+            differences[f"{direction} final c"] = float(np.max(np.abs(final_states[1] - ours_c[-1])))
+    return Check(differences, tolerance)
+
+
+def check_gate_identities(trace: CellTrace) -> float:
+    """Max violation of the update equations by the recorded gates (0 up to rounding).
+
+    LSTM: c_t = f⊙c_(t-1) + i⊙g and h_t = o⊙tanh(c_t); GRU: h_t = z⊙h_(t-1) + (1-z)⊙h̃.
+    Together with `check_against_keras` this pins the gates down, not only the states.
+    """
+    order = trace.in_processing_order
+    if trace.cell == "SimpleRNN":
+        return 0.0
+    h = order("h")
+    previous_h = np.vstack([np.zeros((1, trace.units)), h[:-1]])
+    valid = ~np.isnan(order(CELL_QUANTITIES[trace.cell][-1]))[:, 0]
+    if trace.cell == "LSTM":
+        c = order("c")
+        previous_c = np.vstack([np.zeros((1, trace.units)), c[:-1]])
+        c_error = np.abs(order("f") * previous_c + order("i") * order("g") - c)[valid]
+        h_error = np.abs(order("o") * np.tanh(c) - h)[valid]
+        return float(max(c_error.max(initial=0.0), h_error.max(initial=0.0)))
+    z = order("z")
+    error = np.abs(z * previous_h + (1 - z) * order("hh") - h)[valid]
+    return float(error.max(initial=0.0))
+
+
+def equations(cell: str, reset_after: bool = True) -> list[str]:
+    """The update equations of a cell, as LaTeX lines (σ = sigmoid, ⊙ = element-wise product)."""
+    if cell == "SimpleRNN":
+        return [r"h_t = \tanh(W x_t + U h_{t-1} + b)"]
+    if cell == "LSTM":
+        return [
+            r"i_t = \sigma(W_i x_t + U_i h_{t-1} + b_i) \quad f_t = \sigma(W_f x_t + U_f h_{t-1} + b_f)",
+            r"o_t = \sigma(W_o x_t + U_o h_{t-1} + b_o) \quad g_t = \tanh(W_g x_t + U_g h_{t-1} + b_g)",
+            r"c_t = f_t \odot c_{t-1} + i_t \odot g_t \qquad h_t = o_t \odot \tanh(c_t)",
+        ]
+    gates = r"z_t = \sigma(W_z x_t + U_z h_{t-1} + b_z) \quad r_t = \sigma(W_r x_t + U_r h_{t-1} + b_r)"
+    if reset_after:
+        candidate = r"\tilde h_t = \tanh(W_h x_t + b_h + r_t \odot (U_h h_{t-1} + b'_h))"
+    else:
+        candidate = r"\tilde h_t = \tanh(W_h x_t + U_h (r_t \odot h_{t-1}) + b_h)"
+    return [gates, candidate, r"h_t = z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t"]

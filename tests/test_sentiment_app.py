@@ -1,0 +1,53 @@
+"""AppTest: the Sentiment page trains a tiny config and shows curves, accuracy and results."""
+
+import pytest
+
+from tests.helpers import app_at_page, assert_no_exception, chart_count, run_until, texts, training_finished
+
+PAGE = "pages/sentiment.py"
+TINY = "Tiny: seconds, for a quick demo"
+
+
+@pytest.fixture
+def sentiment(with_shared_data):
+    at = app_at_page(PAGE, timeout=300)
+    at.sidebar.selectbox(key="sentiment:preset").set_value(TINY).run()
+    assert_no_exception(at)
+    return at
+
+
+def test_tiny_config_trains_and_shows_results(sentiment):
+    at = sentiment
+    assert "local copy" in texts(at)  # real reviews from ../shared/data
+    at.button(key="sentiment:train").click().run()
+    run_until(at, training_finished("sentiment"), timeout=240)
+    assert_no_exception(at)
+    assert at.success, [e.value for e in at.error]
+    page = texts(at)
+    assert "Test accuracy" in page
+    accuracy = next(m for m in at.metric if m.label == "Test accuracy").value
+    assert 0.5 < float(accuracy.rstrip("%")) / 100 <= 1.0
+    assert chart_count(at) >= 4  # loss, accuracy, gradients, confusion matrix
+    assert len(at.dataframe) >= 2  # history and example reviews
+
+    # score a review of one's own; an empty one gets a message, not an exception
+    at.text_area[0].set_value("A wonderful, moving film with brilliant acting.")
+    at.button[-1].click().run()
+    assert any(m.label == "P(positive)" for m in at.metric)
+    at.text_area[0].set_value("   ")
+    at.button[-1].click().run()
+    assert any("empty" in w.value for w in at.warning)
+    assert_no_exception(at)
+
+    # changing a control keeps the trained model and says so
+    at.sidebar.number_input(key="sentiment:1:train").set_value(1500).run()
+    assert "You changed the controls" in texts(at)
+    assert "Test accuracy" in texts(at)
+
+
+def test_zero_training_reviews_is_a_clear_error(sentiment):
+    at = sentiment
+    at.sidebar.number_input(key="sentiment:1:train").set_value(0).run()
+    assert any("Training reviews is 0" in e.value for e in at.error)
+    assert at.button(key="sentiment:train").disabled
+    assert_no_exception(at)
