@@ -121,7 +121,7 @@ def test_uploaded_csv_validation():
         imdb.read_uploaded_csv(b"\xff\xfe\x00\x81binary", 100)
     with pytest.raises(ValueError, match="columns"):
         imdb.read_uploaded_csv(b"a,b\n1,2\n", 100)
-    with pytest.raises(ValueError, match="0 .negative. or 1"):
+    with pytest.raises(ValueError, match=r"0 .negative. or 1"):
         imdb.read_uploaded_csv(("text,label\n" + "x,5\n" * 30).encode(), 100)
 
 
