@@ -110,6 +110,17 @@ class ForecastSpec:
         return out
 
 
+@dataclass(frozen=True)
+class ForecastRun:
+    """Everything one training run depends on; the training panel compares two of these to
+    tell the user that the controls changed since the model was trained."""
+
+    data: str  # which prices, in words (ticker, source, range)
+    forecast: ForecastSpec
+    model: ModelConfig
+    train: TrainConfig
+
+
 # ----------------------------------------------------------------------------- split and scaling
 
 
@@ -547,3 +558,20 @@ def move_sizes(evaluation: ForecastEvaluation) -> dict[str, float]:
         if np.std(model - evaluation.last_known) > 0
         else float("nan"),
     }
+
+
+def up_share(evaluation: ForecastEvaluation) -> float:
+    """Share of forecast days that closed above the last known close: the directional
+    accuracy of a forecaster that always says "up" (markets drift up, so this beats 50 %)."""
+    return float(np.mean(evaluation.actual > evaluation.last_known[:, None]))
+
+
+def outside_training_range(data: ForecastData) -> float:
+    """Share of test-range closes above or below every training close.
+
+    A price model scaled on the training days must extrapolate there, which tanh-squashed
+    recurrent cells do badly; returns don't have this problem.
+    """
+    train = data.prices[: data.split.train_end]
+    test = data.prices[data.split.val_end :]
+    return float(np.mean((test > train.max()) | (test < train.min())))
