@@ -19,6 +19,7 @@ Losses are in nats per character (natural log); bits per character = nats / ln 2
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -441,6 +442,12 @@ def entropy_bits(probabilities: np.ndarray) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
+def draw(probabilities: np.ndarray, rng: np.random.Generator) -> int:
+    """One index drawn with the given probabilities (faster than rng.choice for a single draw)."""
+    cumulative = np.cumsum(probabilities)
+    return int(min(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"), len(cumulative) - 1))
+
+
 @dataclass(frozen=True)
 class GenerationSettings:
     length: int = 300
@@ -470,8 +477,6 @@ class Generated:
 
 def generate(model: StepModel, vocab: CharVocabulary, prompt: str, settings: GenerationSettings) -> Generated:
     """Read the prompt, then sample `settings.length` characters one step at a time."""
-    import time
-
     problems = settings.problems()
     if problems:
         raise ConfigError(problems)
@@ -489,8 +494,7 @@ def generate(model: StepModel, vocab: CharVocabulary, prompt: str, settings: Gen
         if settings.greedy:
             nxt = int(np.argmax(logits[0]))
         else:
-            cumulative = np.cumsum(next_char_probabilities(logits[0], settings.temperature, settings.top_k))
-            nxt = int(min(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"), len(cumulative) - 1))
+            nxt = draw(next_char_probabilities(logits[0], settings.temperature, settings.top_k), rng)
         out[t] = nxt
         current = np.array([nxt])
     return Generated(vocab.decode(ids), vocab.decode(out), skipped, time.perf_counter() - start)
@@ -616,25 +620,39 @@ class TrainingArrays:
     y_val: np.ndarray
 
 
+def window_problems(data: EncodedText, run: CharRun) -> list[str]:
+    """Why the text cannot fill the windows `run` asks for (empty when it can); no arrays built."""
+    length, batch = run.text.sequence_length, run.train.batch_size
+    if run.text.stateful:
+        train_windows = ((len(data.train) - 1) // batch) // length * batch
+        needed = batch
+    else:
+        train_windows, needed = (len(data.train) - 1) // length, 1
+    if train_windows >= needed and (len(data.validation) - 1) // length >= 1:
+        return []
+    return [
+        f"The text is too short for windows of {length} characters"
+        + (f" in {batch} parallel streams" if run.text.stateful else "")
+        + f": {len(data.train):,} training and {len(data.validation):,} validation characters. "
+        "Use shorter windows, a smaller batch or more text."
+    ]
+
+
 def training_arrays(data: EncodedText, run: CharRun) -> TrainingArrays:
     """Windows for the chosen variant; raises ConfigError when the text is too short for them."""
-    length, batch = run.text.sequence_length, run.train.batch_size
+    problems = window_problems(data, run)
+    if problems:
+        raise ConfigError(problems)
+    length = run.text.sequence_length
     if run.variant == "many_to_one":
         x, y = last_char_windows(data.train, length)
         xv, yv = last_char_windows(data.validation, length)
-    else:
-        x, y = stateful_windows(data.train, length, batch) if run.text.stateful else sequence_windows(data.train, length)
+    elif run.text.stateful:
+        x, y = stateful_windows(data.train, length, run.train.batch_size)
         xv, yv = sequence_windows(data.validation, length)
-    needed = batch if run.text.stateful else 1
-    if len(x) < needed or len(xv) < 1:
-        raise ConfigError(
-            [
-                f"The text is too short for windows of {length} characters"
-                + (f" in {batch} parallel streams" if run.text.stateful else "")
-                + f": {len(data.train):,} training and {len(data.validation):,} validation characters. "
-                "Use shorter windows, a smaller batch or more text."
-            ]
-        )
+    else:
+        x, y = sequence_windows(data.train, length)
+        xv, yv = sequence_windows(data.validation, length)
     return TrainingArrays(x, y, xv, yv)
 
 
