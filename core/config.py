@@ -178,9 +178,11 @@ def validate_all(*configs: InputSpec | OutputSpec | ModelConfig | TrainConfig) -
 def config_diff(old: object, new: object, prefix: str = "") -> list[str]:
     """Human-readable list of the fields that differ between two configs of one type.
 
-    Nested dataclasses are compared field by field ("model units: 32 → 64").
+    Nested dataclasses are compared field by field ("model units: 32 → 64"). Types are
+    compared by name: Streamlit re-executes a page script on every rerun, so a dataclass
+    defined in a page is a new class object each time.
     """
-    if type(old) is not type(new):
+    if type(old).__qualname__ != type(new).__qualname__:
         return [f"{prefix}configuration type".strip()]
     if not is_dataclass(old):
         return [] if old == new else [f"{prefix.strip() or 'value'}: {old} → {new}"]

@@ -66,13 +66,17 @@ def training_finished(key: str) -> Callable[[AppTest], bool]:
 
 
 def wait_for_app_idle(page, timeout: float = 120) -> None:
-    """Wait until the script has finished running (the 'Running…' widget is gone)."""
+    """Wait until the script has finished: a title is shown, no 'Running…' widget, no spinner."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
     deadline = time.time() + timeout
     quiet_since = None
     while time.time() < deadline:
-        running = page.locator('[data-testid="stStatusWidget"]').count() > 0
-        if running:
+        busy = (
+            page.locator('[data-testid="stStatusWidget"]').count() > 0
+            or page.locator('[data-testid="stSpinner"]').count() > 0
+            or page.locator("h1").count() == 0
+        )
+        if busy:
             quiet_since = None
         elif quiet_since is None:
             quiet_since = time.time()

@@ -91,3 +91,19 @@ def test_config_diff_names_changed_fields():
 def test_config_validation_messages():
     problems = TrainConfig(epochs=0, learning_rate=5.0, clip_norm=-1).problems()
     assert len(problems) == 3
+
+
+def test_config_diff_survives_class_redefinition():
+    from dataclasses import dataclass
+
+    def make():
+        @dataclass(frozen=True)
+        class Run:
+            model: ModelConfig
+            epochs: int = 1
+
+        return Run
+
+    old, new = make()(ModelConfig()), make()(ModelConfig())
+    assert config_diff(old, new) == []
+    assert config_diff(old, make()(ModelConfig(units=8), 2)) == ["model units: 32 → 8", "epochs: 1 → 2"]
