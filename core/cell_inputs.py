@@ -44,7 +44,8 @@ class InputRoute:
 
     @property
     def is_sequence(self) -> bool:
-        return len(self.shape) >= (1 if self.tokens else 2)
+        """False for a single token or a single vector (one-to-many models)."""
+        return self.length != 1 if self.tokens else len(self.shape) >= 2
 
     def describe(self) -> str:
         if self.tokens:
@@ -193,7 +194,9 @@ def char_example(text: str, table: dict[str, int], route: InputRoute) -> Example
     known = [ch for ch in text if ch in table]
     dropped = len(text) - len(known)
     pad_id = table.get(" ", 0)
-    example = token_example([table[ch] for ch in known], [repr(ch)[1:-1] or " " for ch in known], route, "your text", pad_id)
+    example = token_example(
+        [table[ch] for ch in known], [repr(ch)[1:-1] or " " for ch in known], route, "your text", pad_id
+    )
     notes = [example.notice] if example.notice else []
     if dropped:
         notes.append(f"{dropped} character(s) the model never saw were dropped.")
@@ -207,13 +210,19 @@ def example_arrays(output: object, route: InputRoute) -> tuple[str, np.ndarray] 
     """
     if not isinstance(output, dict):
         return None
-    dtype_ok = (lambda a: np.issubdtype(a.dtype, np.integer)) if route.tokens else (lambda a: np.issubdtype(a.dtype, np.floating))
+    dtype_ok = (
+        (lambda a: np.issubdtype(a.dtype, np.integer))
+        if route.tokens
+        else (lambda a: np.issubdtype(a.dtype, np.floating))
+    )
     for name, value in output.items():
         arrays = value if isinstance(value, tuple | list) else [value]
         for array in arrays:
             if not isinstance(array, np.ndarray) or array.ndim != len(route.shape) + 1 or len(array) == 0:
                 continue
-            if dtype_ok(array) and all(want in (None, got) for want, got in zip(route.shape, array.shape[1:], strict=True)):
+            if dtype_ok(array) and all(
+                want in (None, got) for want, got in zip(route.shape, array.shape[1:], strict=True)
+            ):
                 return name, array
     return None
 
@@ -221,7 +230,9 @@ def example_arrays(output: object, route: InputRoute) -> tuple[str, np.ndarray] 
 def stored_example(name: str, array: np.ndarray, index: int, route: InputRoute) -> Example:
     x = array[index : index + 1]
     steps = x.shape[1] if route.is_sequence else 1
-    return Example(x, [f"step {t + 1}" for t in range(steps)], f"example {index + 1} of {name!r} ({len(array):,} stored)")
+    return Example(
+        x, [f"step {t + 1}" for t in range(steps)], f"example {index + 1} of {name!r} ({len(array):,} stored)"
+    )
 
 
 SIGNALS = ("sine wave", "step", "single spike", "random walk (price-like)")
@@ -258,7 +269,7 @@ def signal_example(kind: str, route: InputRoute, steps: int, seed: int = 0) -> E
 
 
 def parse_numbers(text: str) -> np.ndarray:
-    """"1, 2.5 3" -> array; raises NotInterpretable with a readable message."""
+    """ "1, 2.5 3" -> array; raises NotInterpretable with a readable message."""
     parts = text.replace(",", " ").replace(";", " ").split()
     if not parts:
         raise NotInterpretable("Type a few numbers separated by commas or spaces.")
@@ -314,4 +325,3 @@ def step_labels(example: Example, layer_steps: int) -> tuple[list[str], int]:
     if len(example.labels) == layer_steps:
         return example.labels, example.padding_steps
     return [f"step {t + 1}" for t in range(layer_steps)], 0
-

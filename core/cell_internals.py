@@ -98,7 +98,7 @@ class RecurrentLayer:
 
 
 def cell_kind(layer: keras.layers.Layer) -> str | None:
-    """"SimpleRNN"/"LSTM"/"GRU" for an RNN layer with one of the standard cells, else None."""
+    """ "SimpleRNN"/"LSTM"/"GRU" for an RNN layer with one of the standard cells, else None."""
     cell = getattr(layer, "cell", None)
     if not isinstance(layer, keras.layers.RNN) or cell is None:
         return None
@@ -209,6 +209,7 @@ class CellTrace:
     values: dict[str, np.ndarray]  # quantity key -> (steps, units)
     reset_after: bool = False
     mask: np.ndarray | None = field(default=None, repr=False)
+    initial_state: list[np.ndarray] = field(default_factory=list, repr=False)
 
     @property
     def steps(self) -> int:
@@ -232,9 +233,17 @@ def _split(array: np.ndarray, blocks: int) -> list[np.ndarray]:
 
 
 def run_cell(
-    weights: CellWeights, x: np.ndarray, mask: np.ndarray | None = None, go_backwards: bool = False
+    weights: CellWeights,
+    x: np.ndarray,
+    mask: np.ndarray | None = None,
+    go_backwards: bool = False,
+    initial_state: list[np.ndarray] | None = None,
 ) -> CellTrace:
-    """Recompute one sequence `x` (steps, input) through a cell, from a zero initial state."""
+    """Recompute one sequence `x` (steps, input) through a cell.
+
+    The state starts at zero unless `initial_state` ([h_0] or, for LSTM, [h_0, c_0]) is given,
+    as for a decoder that starts from the encoder's final state.
+    """
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2 or x.shape[1] != weights.input_size:
         raise NotInterpretable(
@@ -247,6 +256,10 @@ def run_cell(
     values = {k: np.full((steps, units), np.nan) for k in keys}
     h = np.zeros(units)
     c = np.zeros(units)
+    if initial_state:
+        h = np.asarray(initial_state[0], dtype=np.float64).reshape(units)
+        if len(initial_state) > 1:
+            c = np.asarray(initial_state[1], dtype=np.float64).reshape(units)
     step = {"SimpleRNN": _simple_rnn_step, "LSTM": _lstm_step, "GRU": _gru_step}[weights.cell]
     projected = x @ weights.kernel  # every step's input projection at once
     for t in order:
@@ -265,6 +278,7 @@ def run_cell(
         values,
         reset_after=weights.reset_after,
         mask=None if mask is None else keep,
+        initial_state=[np.asarray(s, dtype=np.float64) for s in initial_state or []],
     )
 
 
@@ -305,11 +319,16 @@ def _gru_step(w: CellWeights, xw: np.ndarray, h: np.ndarray, c: np.ndarray) -> d
     return {"h": z * h + (1.0 - z) * candidate, "z": z, "r": r, "hh": candidate}
 
 
-def trace_layer(recurrent: RecurrentLayer, x: np.ndarray, mask: np.ndarray | None = None) -> list[CellTrace]:
+def trace_layer(
+    recurrent: RecurrentLayer,
+    x: np.ndarray,
+    mask: np.ndarray | None = None,
+    initial_state: list[np.ndarray] | None = None,
+) -> list[CellTrace]:
     """Traces of every direction of a layer for one input sequence (steps, input)."""
     traces = []
     for _, rnn in recurrent.directions():
-        traces.append(run_cell(cell_weights(rnn), x, mask, go_backwards=bool(rnn.go_backwards)))
+        traces.append(run_cell(cell_weights(rnn), x, mask, bool(rnn.go_backwards), initial_state))
     return traces
 
 
@@ -345,10 +364,16 @@ def _reference_layer(rnn: keras.layers.Layer, input_size: int, steps: int) -> ke
     return copy
 
 
-def _cell_states_by_step(copy: keras.layers.Layer, x: np.ndarray, keep: np.ndarray, backwards: bool) -> np.ndarray:
+def _initial_tensors(trace: CellTrace, units: int, count: int) -> list:
+    """The trace's initial state as Keras tensors (zeros when it started from nothing)."""
+    arrays = trace.initial_state or [np.zeros(units)] * count
+    return [keras.ops.convert_to_tensor(np.asarray(a, dtype=np.float32).reshape(1, units)) for a in arrays]
+
+
+def _cell_states_by_step(copy: keras.layers.Layer, x: np.ndarray, keep: np.ndarray, trace: CellTrace) -> np.ndarray:
     """The LSTM cell state after every step, from Keras' own cell, in processing order."""
-    units = copy.cell.units
-    states = [keras.ops.zeros((1, units)), keras.ops.zeros((1, units))]
+    states = _initial_tensors(trace, copy.cell.units, 2)
+    backwards = trace.direction == "backward"
     order = range(len(x) - 1, -1, -1) if backwards else range(len(x))
     out = []
     for t in order:
@@ -371,15 +396,19 @@ def check_against_keras(
     differences: dict[str, float] = {}
     for (direction, rnn), trace in zip(recurrent.directions(), traces, strict=True):
         copy = _reference_layer(rnn, x32.shape[1], x32.shape[0])
-        outputs = copy(x32[None], mask=None if mask is None else keep[None])
+        initial = _initial_tensors(trace, copy.cell.units, 2 if trace.cell == "LSTM" else 1)
+        outputs = copy(x32[None], mask=None if mask is None else keep[None], initial_state=initial)
         sequence = keras.ops.convert_to_numpy(outputs[0])[0]
         final_states = [keras.ops.convert_to_numpy(s)[0] for s in outputs[1:]]
         ours_h = trace.in_processing_order("h")
-        differences[f"{direction} h_t (every step)"] = float(np.max(np.abs(sequence - ours_h)))
+        # Steps skipped by a mask may be zeros in Keras' output (Bidirectional asks for that), while
+        # the state carried through them is what we show; compare the steps the cell really computed.
+        computed = keep[::-1] if rnn.go_backwards else keep
+        differences[f"{direction} h_t (every step)"] = float(np.max(np.abs(sequence - ours_h)[computed], initial=0.0))
         differences[f"{direction} final h"] = float(np.max(np.abs(final_states[0] - ours_h[-1])))
         if trace.cell == "LSTM":
             ours_c = trace.in_processing_order("c")
-            keras_c = _cell_states_by_step(copy, x32, keep, bool(rnn.go_backwards))
+            keras_c = _cell_states_by_step(copy, x32, keep, trace)
             differences[f"{direction} c_t (every step)"] = float(np.max(np.abs(keras_c - ours_c)))
             differences[f"{direction} final c"] = float(np.max(np.abs(final_states[1] - ours_c[-1])))
     return Check(differences, tolerance)
@@ -394,12 +423,13 @@ def check_gate_identities(trace: CellTrace) -> float:
     order = trace.in_processing_order
     if trace.cell == "SimpleRNN":
         return 0.0
+    start = trace.initial_state or [np.zeros(trace.units)] * 2
     h = order("h")
-    previous_h = np.vstack([np.zeros((1, trace.units)), h[:-1]])
+    previous_h = np.vstack([start[0].reshape(1, -1), h[:-1]])
     valid = ~np.isnan(order(CELL_QUANTITIES[trace.cell][-1]))[:, 0]
     if trace.cell == "LSTM":
         c = order("c")
-        previous_c = np.vstack([np.zeros((1, trace.units)), c[:-1]])
+        previous_c = np.vstack([start[1].reshape(1, -1), c[:-1]])
         c_error = np.abs(order("f") * previous_c + order("i") * order("g") - c)[valid]
         h_error = np.abs(order("o") * np.tanh(c) - h)[valid]
         return float(max(c_error.max(initial=0.0), h_error.max(initial=0.0)))

@@ -154,7 +154,14 @@ class _Table:
         self.add("embedding", "Embedding", shape, vocab * dim, "vocabulary · embedding size", f"{vocab}·{dim}")
 
     def dense(self, name: str, input_size: int, units: int, shape: Shape) -> None:
-        self.add(name, "Dense", shape, dense_params(input_size, units), "input·units + units", f"{input_size}·{units} + {units}")
+        self.add(
+            name,
+            "Dense",
+            shape,
+            dense_params(input_size, units),
+            "input·units + units",
+            f"{input_size}·{units} + {units}",
+        )
 
     def recurrent(
         self, name: str, config: ModelConfig, input_size: int, steps: int, sequences: bool, bidirectional: bool
@@ -282,4 +289,6 @@ def keras_counts(config: ModelConfig, spec: InputSpec, output: OutputSpec) -> di
     from core.models import build_model
 
     model = build_model(config, spec, output, seed=None)
-    return {layer.name: layer.count_params() for layer in model.layers if layer.name != "tokens" and layer.name != "inputs"}
+    return {
+        layer.name: layer.count_params() for layer in model.layers if layer.name != "tokens" and layer.name != "inputs"
+    }
