@@ -7,61 +7,21 @@ baseline (averaged word embeddings, no recurrence) shows what reading in order b
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from core import charts, limits
-from core.config import InputSpec, ModelConfig, OutputSpec, TrainConfig, validate_all
+from core.config import validate_all
 from core.data import imdb
 from core.data.local import DATA_ENV_VAR
+from core.sentiment import PRESETS, DataChoice, SentimentRun, split_sizes, train_and_evaluate
 from ui import controls, data_cache
 from ui.training_panel import history_table, trained_config, training_panel
 
 KEY = "sentiment"
-
-
-@dataclass(frozen=True)
-class DataChoice:
-    num_words: int = 10_000
-    max_length: int = 200
-    train_size: int = 25_000
-    test_size: int = 5_000
-    embedding_dim: int = 64
-
-
-@dataclass(frozen=True)
-class SentimentRun:
-    data: DataChoice
-    model: ModelConfig
-    train: TrainConfig
-    local_path: str = ""
-
-
-PRESETS: dict[str, SentimentRun] = {
-    "Default: GRU, about a minute": SentimentRun(
-        DataChoice(),
-        ModelConfig(pattern="many_to_one", cell="GRU", units=32, readout="max"),
-        TrainConfig(epochs=2, batch_size=128, learning_rate=3e-3),
-    ),
-    "Tiny: seconds, for a quick demo": SentimentRun(
-        DataChoice(num_words=2000, max_length=80, train_size=2000, test_size=500, embedding_dim=16),
-        ModelConfig(pattern="many_to_one", cell="GRU", units=16, readout="max"),
-        TrainConfig(epochs=2, batch_size=64, learning_rate=1e-2),
-    ),
-    "Baseline: one-to-one, no recurrence": SentimentRun(
-        DataChoice(),
-        ModelConfig(pattern="one_to_one", cell="GRU", units=32, dense_units=32),
-        TrainConfig(epochs=3, batch_size=128, learning_rate=3e-3),
-    ),
-    "Textbook: SimpleRNN, last state": SentimentRun(
-        DataChoice(),
-        ModelConfig(pattern="many_to_one", cell="SimpleRNN", units=32, readout="last"),
-        TrainConfig(epochs=3, batch_size=128, learning_rate=1e-3, clip_norm=1.0),
-    ),
-}
 
 
 # ----------------------------------------------------------------------------- controls
@@ -119,41 +79,13 @@ def sidebar() -> SentimentRun:
 # ----------------------------------------------------------------------------- training work
 
 
-def split_sizes(available: int, requested: int) -> tuple[int, int]:
-    """(training, validation) counts: validation is held out from the end of the train split."""
-    validation = min(2_000, max(1, available // 10))
-    return min(requested, available - validation), validation
-
-
 def make_work(run: SentimentRun):
-    """Everything the background thread does: build, train, evaluate on the test split."""
+    """What the background thread does: build, train, evaluate on the test split."""
     arrays = data_cache.imdb_arrays(run.local_path, run.data.num_words, run.data.max_length)
     vocab_size = data_cache.imdb_capped(run.local_path, run.data.num_words).vocab.num_words
 
     def work(progress, stop):
-        from core.models import build_model
-        from core.trainer import Trainer, predict
-
-        progress.set_phase("Building the model")
-        n_train, n_val = split_sizes(len(arrays["y_train"]), run.data.train_size)
-        x, y = arrays["x_train"], arrays["y_train"]
-        spec = InputSpec(length=run.data.max_length, vocab_size=vocab_size, embedding_dim=run.data.embedding_dim)
-        model = build_model(run.model, spec, OutputSpec(size=1, activation="sigmoid"), seed=run.train.seed)
-        trainer = Trainer(model, "binary_crossentropy", ["accuracy"], run.train)
-        result = trainer.fit(
-            x[:n_train], y[:n_train], validation=(x[-n_val:], y[-n_val:]), callbacks=[progress], stop=stop
-        )
-        progress.set_phase("Evaluating on the test split")
-        x_test, y_test = arrays["x_test"][: run.data.test_size], arrays["y_test"][: run.data.test_size]
-        probabilities = predict(model, x_test).reshape(-1)
-        return {
-            "result": result,
-            "model": model,
-            "run": run,
-            "test_probabilities": probabilities,
-            "test_labels": y_test,
-            "test_accuracy": float(np.mean((probabilities > 0.5) == (y_test > 0.5))),
-        }
+        return train_and_evaluate(run, arrays, vocab_size, callbacks=[progress], stop=stop, on_phase=progress.set_phase)
 
     return work
 

@@ -10,6 +10,7 @@ import numpy as np
 import streamlit as st
 
 from core.data import imdb
+from core.sentiment import padded_arrays
 
 
 @st.cache_resource(show_spinner="Loading IMDb reviews (first time only; shared by all users)…", max_entries=3)
@@ -26,10 +27,4 @@ def imdb_capped(local_path: str | None, num_words: int) -> imdb.ImdbData:
 @st.cache_resource(show_spinner="Padding reviews…", max_entries=4)
 def imdb_arrays(local_path: str | None, num_words: int, max_length: int) -> dict[str, np.ndarray]:
     """Padded train/test id matrices for one (vocabulary, length) choice."""
-    data = imdb_capped(local_path, num_words)
-    return {
-        "x_train": imdb.pad(data.train_ids, max_length),
-        "y_train": data.train_labels,
-        "x_test": imdb.pad(data.test_ids, max_length),
-        "y_test": data.test_labels,
-    }
+    return padded_arrays(imdb_capped(local_path, num_words), max_length)
