@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The test command (README and .ci/run): venv, requirements, Chromium for the browser
+# tests, then the whole suite. Real data beside the checkout (../shared/data) is used
+# when present; tests that need it skip without it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x /usr/bin/chromium ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+fi
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -r requirements-dev.txt
+
+export TF_CPP_MIN_LOG_LEVEL=2
+.venv/bin/python -m ruff check .
+.venv/bin/python -m pytest -q "$@"
