@@ -9,6 +9,8 @@ to get the very sequence x_1..x_T (plus mask and initial state) the layer reads.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import keras
@@ -88,6 +90,9 @@ class Feeder:
 
     def __call__(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, list[np.ndarray]]:
         """(sequence (steps, features), mask (steps,) or None, initial states) for one example."""
+        batch = self.submodel.inputs[0].shape[0]
+        if batch is not None and batch != len(x):  # a stateful model was built for a fixed batch size
+            x = np.repeat(x[:1], batch, axis=0)
         outputs = self.submodel(x, training=False)
         outputs = outputs if isinstance(outputs, list | tuple) else [outputs]
         arrays = [keras.ops.convert_to_numpy(o) for o in outputs]
@@ -167,64 +172,83 @@ def token_example(ids: list[int], labels: list[str], route: InputRoute, source: 
     return Example(fitted[None], labels, source, padding, notice)
 
 
-def char_table(output: object) -> dict[str, int] | None:
-    """A character -> id table in a page's job output (for character-level models), if there is one.
+def _children(value: object) -> list[tuple[str, object]]:
+    """Named parts of a page's output worth searching: dict items and dataclass fields only.
 
-    Looks one level into dicts and into object attributes for a dict of single characters.
+    Arbitrary objects (a Keras model) are not opened: their attributes are huge and internal.
     """
-    candidates: list[object] = []
-    values = output.values() if isinstance(output, dict) else [output]
-    for value in values:
-        candidates.append(value)
-        if hasattr(value, "__dict__"):
-            candidates.extend(vars(value).values())
-    for value in candidates:
-        if (
-            isinstance(value, dict)
-            and len(value) >= 10
-            and all(isinstance(k, str) and len(k) == 1 for k in value)
-            and all(isinstance(v, int | np.integer) for v in value.values())
-        ):
-            return {k: int(v) for k, v in value.items()}
-    return None
+    if isinstance(value, dict):
+        return [(str(k), v) for k, v in value.items()]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return [(f.name, getattr(value, f.name, None)) for f in dataclasses.fields(value)]
+    if isinstance(value, list | tuple) and len(value) <= 10:
+        return [(str(i), v) for i, v in enumerate(value)]
+    return []
 
 
-def char_example(text: str, table: dict[str, int], route: InputRoute) -> Example:
-    """Encode a line of text character by character; characters outside the table are dropped."""
-    known = [ch for ch in text if ch in table]
-    dropped = len(text) - len(known)
-    pad_id = table.get(" ", 0)
-    example = token_example(
-        [table[ch] for ch in known], [repr(ch)[1:-1] or " " for ch in known], route, "your text", pad_id
+def _search(
+    value: object, accept: Callable[[object], bool], path: str = "", depth: int = 4
+) -> list[tuple[str, object]]:
+    """Every (path, part) of `value` (up to `depth` levels down) that `accept` likes, shallow first."""
+    found = [(path, value)] if path and accept(value) else []
+    if depth > 0:
+        for name, child in _children(value):
+            found.extend(_search(child, accept, f"{path}.{name}" if path else name, depth - 1))
+    return found
+
+
+def _is_codec(value: object) -> bool:
+    return (
+        callable(getattr(value, "encode", None))
+        and callable(getattr(value, "decode", None))
+        and not isinstance(value, str | bytes | keras.layers.Layer)
     )
-    notes = [example.notice] if example.notice else []
-    if dropped:
-        notes.append(f"{dropped} character(s) the model never saw were dropped.")
-    return Example(example.x, example.labels, example.source, example.padding_steps, " ".join(notes))
+
+
+def text_codec(output: object) -> object | None:
+    """A vocabulary object in a page's output (anything with encode(text) and decode(ids)), if any."""
+    found = _search(output, _is_codec)
+    return found[0][1] if found else None
+
+
+VISIBLE = {"\n": "⏎", " ": "␣", "\t": "⇥"}
+
+
+def codec_example(codec: object, text: str, route: InputRoute, source: str = "your text") -> Example:
+    """Encode text with the model's own vocabulary and label every step with its token."""
+    try:
+        ids = [int(i) for i in np.asarray(codec.encode(text)).reshape(-1)]
+    except Exception as err:  # a page's vocabulary may reject some input; say so instead of failing
+        raise NotInterpretable(f"The model's vocabulary could not encode this text: {err}") from err
+    if route.vocab_size is not None and any(not 0 <= i < route.vocab_size for i in ids):
+        raise NotInterpretable("The vocabulary found does not match the model's embedding size.")
+    labels = []
+    for i in ids:
+        label = str(codec.decode([i]))
+        labels.append(VISIBLE.get(label, label) or f"#{i}")
+    return token_example(ids, labels, route, source)
+
+
+def _fits(route: InputRoute) -> Callable[[object], bool]:
+    def accept(value: object) -> bool:
+        if not isinstance(value, np.ndarray) or value.ndim != len(route.shape) + 1 or len(value) == 0:
+            return False
+        kind_ok = np.issubdtype(value.dtype, np.integer if route.tokens else np.floating)
+        return kind_ok and all(w in (None, g) for w, g in zip(route.shape, value.shape[1:], strict=True))
+
+    return accept
 
 
 def example_arrays(output: object, route: InputRoute) -> tuple[str, np.ndarray] | None:
-    """A (name, array) of stored examples in a page's job output that fit the route's shape.
+    """Stored inputs in a page's output that fit the route's shape, as (where, array).
 
-    Pages often keep their test inputs (to plot predictions); any of them will do.
+    Pages often keep their test windows (to plot predictions); held-out ones are preferred.
     """
-    if not isinstance(output, dict):
+    found = _search(output, _fits(route))
+    if not found:
         return None
-    dtype_ok = (
-        (lambda a: np.issubdtype(a.dtype, np.integer))
-        if route.tokens
-        else (lambda a: np.issubdtype(a.dtype, np.floating))
-    )
-    for name, value in output.items():
-        arrays = value if isinstance(value, tuple | list) else [value]
-        for array in arrays:
-            if not isinstance(array, np.ndarray) or array.ndim != len(route.shape) + 1 or len(array) == 0:
-                continue
-            if dtype_ok(array) and all(
-                want in (None, got) for want, got in zip(route.shape, array.shape[1:], strict=True)
-            ):
-                return name, array
-    return None
+    rank = lambda item: 0 if "test" in item[0] else 1 if "val" in item[0] else 2  # noqa: E731
+    return min(found, key=rank)  # type: ignore[return-value]
 
 
 def stored_example(name: str, array: np.ndarray, index: int, route: InputRoute) -> Example:

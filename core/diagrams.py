@@ -11,6 +11,7 @@ last step. The DOT is rendered by `st.graphviz_chart` (no Graphviz install neede
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from core.charts import CELL_COLORS
 from core.config import ModelConfig
@@ -61,7 +62,7 @@ class _Graph:
 
     def order_row(self, names: list[str]) -> None:
         """Invisible left-to-right edges, so a row keeps its time order whatever arrows it has."""
-        for left, right in zip(names, names[1:], strict=False):
+        for left, right in pairwise(names):
             self.edge(left, right, style="invis", weight="10")
 
     def dot(self) -> str:
@@ -127,7 +128,7 @@ class _Unroller:
                     names.append(name)
                     current[c].append(name)
                 self.graph.order_row(names)
-                for left, right in zip(names, names[1:], strict=False):
+                for left, right in pairwise(names):
                     if arrow == "←":
                         self.graph.edge(right, left, constraint="false", color="#555555")
                     else:
