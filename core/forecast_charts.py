@@ -36,7 +36,13 @@ def forecaster_colors(names: list[str], model_name: str, cell: str) -> dict[str,
 
 
 def _color(names: list[str], colors: dict[str, str], title: str = "") -> alt.Color:
-    return alt.Color("forecaster:N", title=title, scale=alt.Scale(domain=names, range=[colors[n] for n in names]))
+    """Legend below the plot: long forecaster names would otherwise squeeze narrow charts."""
+    return alt.Color(
+        "forecaster:N",
+        title=title,
+        scale=alt.Scale(domain=names, range=[colors[n] for n in names]),
+        legend=alt.Legend(orient="bottom", direction="horizontal", labelLimit=320, columns=2),
+    )
 
 
 def _dash(model_name: str) -> alt.StrokeDash:

@@ -352,8 +352,9 @@ def show_setup(prices: stocks.PriceData, run: ForecastRun) -> forecasting.Foreca
 
 
 def display_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Percentages for people; persistence's undefined direction shown as a phrase, not 'None'."""
     out = table.copy()
-    out["direction"] = out["direction"] * 100
+    out["direction"] = [f"{v * 100:.1f}" if np.isfinite(v) else "n/a (never moves)" for v in out["direction"]]
     out["skill vs persistence"] = out["skill vs persistence"] * 100
     return out.rename(columns={"direction": "directional accuracy %", "skill vs persistence": "skill vs persistence %"})
 
@@ -362,9 +363,8 @@ TABLE_FORMAT = {
     "MAE": st.column_config.NumberColumn("MAE", format="%.3f", help="Mean absolute error, price units."),
     "RMSE": st.column_config.NumberColumn("RMSE", format="%.3f", help="Root mean squared error, price units."),
     "MAPE %": st.column_config.NumberColumn("MAPE %", format="%.3f", help="Mean absolute percentage error."),
-    "directional accuracy %": st.column_config.NumberColumn(
+    "directional accuracy %": st.column_config.TextColumn(
         "directional accuracy %",
-        format="%.1f",
         help="How often the predicted move from today's close has the right sign. Blank for persistence, which "
         "never predicts a move.",
     ),
@@ -414,10 +414,11 @@ def verdict(evaluation: forecasting.ForecastEvaluation, data: forecasting.Foreca
     direction = row["direction"]
     if not math.isnan(direction):
         noise = 1.96 * math.sqrt(0.25 / max(1, evaluation.actual.size))
+        up = forecasting.up_share(evaluation)
+        judged = " - no better than always saying 'up' (it learned the drift)" if direction <= up + noise else ""
         lines.append(
-            f"It called the direction right {direction:.1%} of the time; always saying 'up' would score "
-            f"{forecasting.up_share(evaluation):.1%}, and ±{noise:.1%} around 50 % is coin-flip noise for this many "
-            "forecasts."
+            f"It called the direction right {direction:.1%} of the time{judged}; always saying 'up' would score "
+            f"{up:.1%}, and ±{noise:.1%} around 50 % is coin-flip noise for this many forecasts."
         )
     ma = evaluation.table.iloc[2]
     lines.append(

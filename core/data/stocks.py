@@ -235,6 +235,15 @@ def _clean(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return frame[ordered].astype(float)
 
 
+def _separator(text: str) -> str:
+    """Comma, semicolon, tab or pipe, whichever the first lines use consistently (comma if none)."""
+    sample = "\n".join(text.splitlines()[:20])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
 def read_price_table(data: bytes, name: str) -> pd.DataFrame:
     """Bytes of a CSV (comma, semicolon or tab separated) -> tidy price frame."""
     if not data or not data.strip():
@@ -252,7 +261,7 @@ def read_price_table(data: bytes, name: str) -> pd.DataFrame:
     except UnicodeDecodeError:
         text = data.decode("latin-1")
     try:
-        raw = pd.read_csv(io.StringIO(text), sep=None, engine="python", dtype=str, skipinitialspace=True)
+        raw = pd.read_csv(io.StringIO(text), sep=_separator(text), dtype=str, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as err:
         raise PriceDataError(f"{name} is not a readable CSV file ({err}).", "malformed") from err
     if raw.shape[1] < 2:
@@ -350,16 +359,16 @@ def classify_download_error(err: BaseException, ticker: str) -> PriceDataError:
             "try again, or upload a CSV.",
             "rate_limit",
         )
-    if name in ("YFTickerMissingError", "YFTzMissingError") or "delisted" in lowered or "no timezone" in lowered:
-        return PriceDataError(
-            f"Yahoo Finance does not know the ticker '{ticker}' (or it is delisted). Check the symbol.",
-            "unknown_ticker",
-        )
     if name == "YFPricesMissingError" or "no price data" in lowered:
         return PriceDataError(
             f"Yahoo Finance returned no prices for '{ticker}' in this date range: the symbol may not exist "
             "or the range may lie outside its history.",
             "empty",
+        )
+    if name in ("YFTickerMissingError", "YFTzMissingError") or "delisted" in lowered or "no timezone" in lowered:
+        return PriceDataError(
+            f"Yahoo Finance does not know the ticker '{ticker}' (or it is delisted). Check the symbol.",
+            "unknown_ticker",
         )
     return PriceDataError(
         f"Could not reach Yahoo Finance ({name}: {text}). Is this machine offline? "

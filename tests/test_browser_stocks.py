@@ -1,0 +1,44 @@
+"""Browser test: open the Stock prices page, train the Tiny preset, see the forecast charts."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import assert_no_exception_box, open_page, screenshot, wait_for_app_idle
+
+pytestmark = pytest.mark.browser
+
+CHARTS = '[data-testid="stVegaLiteChart"]'
+
+
+def choose_preset(page, name: str) -> None:
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Preset")
+    box.click()
+    page.get_by_role("option", name=name).click()
+    wait_for_app_idle(page)
+
+
+def test_stocks_page_trains_and_shows_the_forecast(app_url, page):
+    open_page(page, app_url, "stocks")
+    assert_no_exception_box(page)
+    page.get_by_text("closing price and the split").first.wait_for(timeout=60_000)
+    assert page.locator(CHARTS).count() >= 1  # the price history with its split
+
+    choose_preset(page, "Tiny: seconds, for a quick demo")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("How good is it - honestly?").wait_for(timeout=240_000)
+    wait_for_app_idle(page)
+    assert_no_exception_box(page)
+
+    assert page.get_by_text("Predictions vs actual on the test range").count() == 1
+    forecast_heading = page.get_by_text("from a chosen date")
+    assert forecast_heading.count() == 1
+    forecast_chart = page.locator(f'{CHARTS}:below(:text("from a chosen date"))').first
+    forecast_chart.scroll_into_view_if_needed()
+    assert forecast_chart.locator("canvas, svg").count() >= 1
+    # history + loss + mae + gradients + predictions + forecast + residuals + histogram
+    assert page.locator(CHARTS).count() >= 8
+    table = page.locator('[data-testid="stDataFrame"]').first
+    assert table.is_visible()
+    path = screenshot(page, "stocks")
+    assert path.stat().st_size > 10_000
