@@ -160,6 +160,25 @@ def _final_status(job: TrainingJob) -> None:
         st.error(result.message)
 
 
+def _start_job(key: str, start: Callable[[], Work], config: Any) -> None:
+    """Button callback: runs before the script, so the page redraws with the job running."""
+    state: PanelState | None = st.session_state.get(_state_key(key))
+    if state is not None and state.job.running:
+        return
+    try:
+        work = start()
+    except Exception as err:
+        st.session_state[f"panel-error:{key}"] = f"Could not start training: {err}"
+        return
+    st.session_state[_state_key(key)] = PanelState(TrainingJob(work, label=key).start(), config)
+
+
+def _stop_job(key: str) -> None:
+    state: PanelState | None = st.session_state.get(_state_key(key))
+    if state is not None:
+        state.job.stop()
+
+
 def training_panel(
     key: str,
     start: Callable[[], Work],
@@ -181,22 +200,20 @@ def training_panel(
     running = state is not None and state.job.running
 
     left, middle, right = st.columns([1, 1, 4])
-    train_clicked = left.button(
-        train_label, type="primary", disabled=running or not can_train, key=f"{key}:train", width="stretch"
+    left.button(
+        train_label,
+        type="primary",
+        disabled=running or not can_train,
+        key=f"{key}:train",
+        width="stretch",
+        on_click=_start_job,
+        args=(key, start, config),
     )
-    stop_clicked = middle.button("Stop", disabled=not running, key=f"{key}:stop", width="stretch")
-    if stop_clicked and state is not None:
-        state.job.stop()
+    middle.button("Stop", disabled=not running, key=f"{key}:stop", width="stretch", on_click=_stop_job, args=(key,))
+    if error := st.session_state.pop(f"panel-error:{key}", None):
+        right.error(error)
+    elif running and state.job.stop_signal.requested:
         right.info("Stopping after the current batch…")
-    if train_clicked and not running:
-        try:
-            work = start()
-        except Exception as err:
-            right.error(f"Could not start training: {err}")
-        else:
-            state = PanelState(TrainingJob(work, label=key).start(), config)
-            st.session_state[_state_key(key)] = state
-            running = True
 
     if state is None:
         st.info(f"Press **{train_label}** to start. Progress, curves and gradient norms will appear here.")
