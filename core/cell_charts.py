@@ -236,13 +236,14 @@ def embedding_scatter(frame: pd.DataFrame, label_count: int = 60) -> alt.LayerCh
         stroke=alt.condition(alt.datum.role == "other", alt.value(None), alt.value("black")),
         tooltip=tooltip,
     )
-    labelled = base.transform_filter((alt.datum.rank <= label_count) | (alt.datum.role != "other"))
-    labels = labelled.mark_text(align="left", dx=6, fontSize=11).encode(
-        text="word:N",
-        fontWeight=alt.condition(alt.datum.role == "other", alt.value("normal"), alt.value("bold")),
-        tooltip=tooltip,
+    frequent = base.transform_filter((alt.datum.rank <= label_count) & (alt.datum.role == "other"))
+    labels = frequent.mark_text(align="left", dx=6, fontSize=11).encode(text="word:N", tooltip=tooltip)
+    chosen = base.transform_filter(alt.datum.role != "other")
+    chosen_labels = chosen.mark_text(align="left", dx=8, fontSize=13, fontWeight="bold").encode(
+        text="word:N", tooltip=tooltip
     )
-    return (points + labels).properties(height=520, title="Learned word embeddings (PCA to 2-D)").interactive()
+    chart = points + labels + chosen_labels
+    return chart.properties(height=520, title="Learned word embeddings (PCA to 2-D)").interactive()
 
 
 def neighbours_chart(frame: pd.DataFrame, word: str) -> alt.Chart:

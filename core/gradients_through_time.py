@@ -75,7 +75,9 @@ class LabModel:
         if not 1 <= self.layers <= MAX_LAYERS:
             out.append(f"Layers must be between 1 and {MAX_LAYERS} (got {self.layers}).")
         if not 0 < self.recurrent_scale <= MAX_RECURRENT_SCALE:
-            out.append(f"Recurrent weight scale must be in (0, {MAX_RECURRENT_SCALE:g}] (got {self.recurrent_scale:g}).")
+            out.append(
+                f"Recurrent weight scale must be in (0, {MAX_RECURRENT_SCALE:g}] (got {self.recurrent_scale:g})."
+            )
         return out
 
 
@@ -286,6 +288,7 @@ class LabRun:
 class RunOutcome:
     label: str
     model_config: LabModel
+    train: TrainConfig
     length: int
     result: TrainingResult
     recorder: GradientTimeRecorder
@@ -329,6 +332,7 @@ def train_and_probe(
     return RunOutcome(
         label or model_config.cell,
         model_config,
+        train,
         task.length,
         result,
         recorder,
@@ -446,7 +450,9 @@ def train_runs(
     return outcomes
 
 
-def cell_runs(model: LabModel, train: TrainConfig, lengths: Sequence[int], cells: Sequence[str] = CELLS) -> list[LabRun]:
+def cell_runs(
+    model: LabModel, train: TrainConfig, lengths: Sequence[int], cells: Sequence[str] = CELLS
+) -> list[LabRun]:
     """SimpleRNN, LSTM and GRU (same units, activation, initialiser scale, seed) at each T."""
     return [
         LabRun(cell if len(lengths) == 1 else f"{cell}, T={t}", replace(model, cell=cell), train, t)
@@ -489,52 +495,51 @@ def outcomes_frame(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- diagram
 
 
-def bptt_dot(cell: str = "SimpleRNN", visible_steps: int = 4) -> str:
+JACOBIANS = {
+    "SimpleRNN": "J_k = ∂h_k/∂h_(k-1) = diag(f′(a_k)) · U",
+    "LSTM": "via the cell state c_k = f_k ⊙ c_(k-1) + i_k ⊙ g_k:  J_k ≈ diag(f_k), a forget gate it can hold near 1",
+    "GRU": "h_k = (1 − z_k) ⊙ h_(k-1) + z_k ⊙ h̃_k:  J_k ≈ diag(1 − z_k) + …, an update gate it can hold near 0",
+}
+BPTT_STEPS = ("1", "2", "3", "T-1", "T")
+
+
+def bptt_dot(cell: str = "SimpleRNN") -> str:
     """Graphviz DOT of a many-to-one RNN unrolled through time, with the backward pass.
 
-    Forward edges are black; the gradient's way back is red and dashed, labelled with the
-    Jacobian it is multiplied by at every step - the product that vanishes or explodes.
+    Forward edges are black; the gradient's way back is red and dashed, one factor J_k per
+    step - the product that vanishes or explodes - and what reaches each input x_t is the
+    quantity the Gradient lab measures.
     """
-    jacobian = {
-        "SimpleRNN": "∂h_t/∂h_(t-1) = diag(f′)·U",
-        "LSTM": "through c_t: × forget gate f_t",
-        "GRU": "through h_t: × (1 − z_t) + …",
-    }.get(cell, "∂h_t/∂h_(t-1)")
-    steps = ["1", "2", "3", "T-1", "T"][: max(3, visible_steps)] if visible_steps < 5 else ["1", "2", "3", "T-1", "T"]
-    if steps[-1] != "T":
-        steps[-1] = "T"
+    steps = BPTT_STEPS
+    gap = steps.index("T-1")  # the edge into h_(T-1) stands for the steps left out
     lines = [
         "digraph BPTT {",
-        "  rankdir=LR; splines=true; nodesep=0.35; ranksep=0.55;",
+        "  rankdir=LR; nodesep=0.3; ranksep=0.6;",
         '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=12];',
         '  edge [fontname="Helvetica", fontsize=10];',
         '  h0 [label="h_0", fillcolor="#eeeeee"];',
     ]
-    for i, s in enumerate(steps):
+    for i, s in enumerate(steps, start=1):
         lines.append(f'  x{i} [label="x_{s}", fillcolor="#fff2cc"];')
-        lines.append(f'  h{i + 1} [label="h_{s}\\n{cell}", fillcolor="#dae8fc"];')
-        lines.append(f"  {{rank=same; x{i}; h{i + 1};}}")
-    lines.append('  y [label="ŷ → loss L", fillcolor="#f8cecc"];')
-    previous = "h0"
-    for i, s in enumerate(steps):
-        node = f"h{i + 1}"
-        gap = s == "T-1"
-        style = ' [style=dotted, label="  …  "]' if gap else ""
-        lines.append(f"  {previous} -> {node}{style};")
-        lines.append(f"  x{i} -> {node};")
-        previous = node
-    lines.append(f"  {previous} -> y;")
-    lines.append(f'  y -> {previous} [color="#d62728", style=dashed, constraint=false, label="∂L/∂h_T"];')
-    for i in range(len(steps), 1, -1):
-        lines.append(
-            f'  h{i} -> h{i - 1} [color="#d62728", style=dashed, constraint=false, '
-            f'label="{"×" if i != len(steps) else jacobian}", fontcolor="#d62728"];'
-        )
+        lines.append(f'  h{i} [label="h_{s}\\n{cell}", fillcolor="#dae8fc"];')
+        lines.append(f"  {{rank=same; x{i}; h{i};}}")
+        lines.append(f"  x{i} -> h{i};")
+        forward = ' [style=dotted, label="…"]' if i - 1 == gap else ""
+        lines.append(f"  h{i - 1} -> h{i}{forward};")
+    last = len(steps)
+    lines.append('  loss [label="ŷ → loss L", fillcolor="#f8cecc"];')
+    lines.append(f"  h{last} -> loss;")
+    back = 'color="#d62728", fontcolor="#d62728", style=dashed, constraint=false'
+    lines.append(f'  loss -> h{last} [{back}, label="∂L/∂h_T"];')
+    for i in range(last, 1, -1):
+        label = "× J_k …" if i - 1 == gap else f"× J_{steps[i - 1]}"
+        lines.append(f'  h{i} -> h{i - 1} [{back}, label="{label}"];')
+    lines.append(f'  h1 -> x1 [{back}, label="∂L/∂x_1"];')
     lines.append(
-        '  note [shape=note, fillcolor="#ffffff", fontsize=11, '
-        'label="∂L/∂x_t = ∂L/∂h_T · Π_(k=t+1..T) ∂h_k/∂h_(k-1) · ∂h_t/∂x_t\\n'
-        "T − t factors: if each shrinks the gradient (|factor| < 1) it vanishes,\\n"
-        'if each grows it (|factor| > 1) it explodes."];'
+        '  note [shape=note, fillcolor="#ffffff", fontsize=11, label="'
+        "∂L/∂x_t = ∂L/∂h_T · J_T · J_(T-1) ··· J_(t+1) · ∂h_t/∂x_t  (T − t factors)\\n"
+        f"{JACOBIANS.get(cell, 'J_k = ∂h_k/∂h_(k-1)')}\\n"
+        'factors that shrink vectors: the gradient vanishes; factors that stretch them: it explodes"];'
     )
     lines.append("}")
     return "\n".join(lines)

@@ -22,7 +22,7 @@ inference uses greedy decoding (it reads its own previous guess) and stops at <e
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import keras
@@ -32,7 +32,9 @@ import tensorflow as tf
 from keras import layers, ops
 
 from core import limits
-from core.trainer import Callback, EpochRecord, TrainingPlan
+from core.config import TrainConfig
+from core.data.dates import TranslationTask
+from core.trainer import Callback, EpochRecord, Trainer, TrainingPlan
 
 Attention = Literal["none", "additive", "dot"]
 ATTENTIONS: tuple[str, ...] = ("none", "additive", "dot")
@@ -149,7 +151,7 @@ def encode_pairs(
     dec_in = np.zeros((n, target_len), dtype=np.int32)
     dec_out = np.zeros((n, target_len), dtype=np.int32)
     for row, text in enumerate(targets):
-        ids = tgt.encode(text)[: target_len - 1] + [END]
+        ids = [*tgt.encode(text)[: target_len - 1], END]
         dec_out[row, : len(ids)] = ids
         dec_in[row, 0] = START
         dec_in[row, 1 : len(ids)] = ids[:-1]
@@ -185,8 +187,13 @@ class Seq2SeqConfig:
 
     @property
     def label(self) -> str:
-        direction = "bidirectional " if self.bidirectional else ""
-        return f"{ATTENTION_LABELS[self.attention].split(' (')[0]} attention · {direction}{self.cell} {self.units}"
+        """Short name for legends: 'Additive attention · bi-GRU 64'."""
+        kind = (
+            "No attention"
+            if self.attention == "none"
+            else f"{ATTENTION_LABELS[self.attention].split(' (')[0]} attention"
+        )
+        return f"{kind} · {'bi-' if self.bidirectional else ''}{self.cell} {self.units}"
 
 
 @keras.saving.register_keras_serializable(package="rnn_playground")
@@ -308,7 +315,10 @@ def build_seq2seq(
     encoded, *final = encoder_rnn(source_embedding(encoder_ids))
     if config.bidirectional:  # (h_fwd[, c_fwd], h_bwd[, c_bwd]) -> (h_fwd;h_bwd[, c_fwd;c_bwd])
         forward, backward = final[:states_per_direction], final[states_per_direction:]
-        final = [layers.Concatenate(name=f"context_{i}")([f, b]) for i, (f, b) in enumerate(zip(forward, backward))]
+        final = [
+            layers.Concatenate(name=f"context_{i}")([f, b])
+            for i, (f, b) in enumerate(zip(forward, backward, strict=True))
+        ]
 
     def decode(decoder_ids, encoder_outputs, source_ids, states):
         decoded, *_ = decoder_rnn(target_embedding(decoder_ids), initial_state=list(states))
@@ -455,8 +465,7 @@ def check_user_input(models: Seq2SeqModels, text: str) -> InputCheck:
         shown = ", ".join(repr(c) for c in unknown[:10])
         return InputCheck(
             cleaned,
-            f"The model never saw these characters in training: {shown}. "
-            f"It knows: {models.source.chars!r}.",
+            f"The model never saw these characters in training: {shown}. It knows: {models.source.chars!r}.",
         )
     return InputCheck(cleaned)
 
@@ -579,3 +588,149 @@ class AttentionSnapshots(Callback):
 
     def on_epoch_end(self, record: EpochRecord) -> None:
         self.take(record.epoch)
+
+
+# ----------------------------------------------------------------------------- a whole run
+
+
+@dataclass(frozen=True)
+class TranslationData:
+    """Task size: how many pairs to generate for training and for the held-out split."""
+
+    task: str = "dates"
+    train_size: int = 20_000
+    test_size: int = 2_000
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Everything training needs: the task, vocabularies, arrays and freshly built models."""
+
+    task: TranslationTask
+    models: Seq2SeqModels
+    train: Seq2SeqArrays
+    test: Seq2SeqArrays
+
+
+def prepare(task: TranslationTask, config: Seq2SeqConfig, seed: int = 0) -> Prepared:
+    """Vocabularies from the training split, padded arrays, and the models sized to the task."""
+    source, target = source_vocab(task.train_sources), target_vocab(task.train_targets)
+    source_len, target_len = task.max_source_length, task.max_target_length + 1
+    models = build_seq2seq(config, source, target, source_len, target_len, seed=seed)
+    train = encode_pairs(source, target, task.train_sources, task.train_targets, source_len, target_len)
+    test = encode_pairs(source, target, task.test_sources, task.test_targets, source_len, target_len)
+    return Prepared(task, models, train, test)
+
+
+@dataclass(frozen=True)
+class TranslationRun:
+    """Everything one training run needs: task, architecture, optimiser settings."""
+
+    data: TranslationData
+    model: Seq2SeqConfig
+    train: TrainConfig
+
+
+DEFAULT_RUN = TranslationRun(
+    TranslationData(),
+    Seq2SeqConfig(),
+    TrainConfig(epochs=8, batch_size=128, learning_rate=5e-3, clip_norm=5.0),
+)
+
+
+def make_trainer(models: Seq2SeqModels, config: TrainConfig) -> Trainer:
+    """Per-character cross-entropy on the decoder targets; padding is masked by sample weights."""
+    return Trainer(models.train, "sparse_categorical_crossentropy", ["sparse_accuracy"], config)
+
+
+def snapshot_example(task: TranslationTask) -> str:
+    """The held-out source the live heatmap follows: a long one, so the alignment has room to show."""
+    longest = max(len(s) for s in task.test_sources)
+    return next(s for s in task.test_sources if len(s) >= 0.8 * longest)
+
+
+class PhaseProgress(Callback):
+    """Reports a second model's training as phase text, leaving the main curves to the main model."""
+
+    def __init__(self, on_phase: Callable[[str], None], label: str):
+        self.on_phase, self.label = on_phase, label
+        self.plan: TrainingPlan | None = None
+
+    def on_train_begin(self, plan: TrainingPlan) -> None:
+        self.plan = plan
+
+    def on_batch_end(self, record) -> None:
+        if self.plan is not None and (record.batch == 1 or record.batch % 10 == 0):
+            plan = self.plan
+            self.on_phase(
+                f"{self.label}: epoch {record.epoch}/{plan.epochs}, batch {record.batch}/{plan.steps_per_epoch}"
+            )
+
+
+def train_translation(
+    run: TranslationRun,
+    task: TranslationTask,
+    callbacks: Sequence[Callback] = (),
+    stop=None,
+    publish: Callable[[list[AttentionSnapshot]], None] = lambda snapshots: None,
+    on_phase: Callable[[str], None] = lambda phase: None,
+    twin: bool = False,
+    probe_size: int = 300,
+) -> dict:
+    """Train the translator (snapshotting its attention every epoch) and score the held-out split.
+
+    With `twin`, a no-attention model with otherwise identical settings is trained next, for
+    the bottleneck comparison; its progress goes to `on_phase` only.
+    """
+    on_phase("Building the model")
+    prepared = prepare(task, run.model, seed=run.data.seed)
+    snapshots = AttentionSnapshots(
+        prepared.models,
+        snapshot_example(task),
+        publish,
+        task.test_sources[:probe_size],
+        task.test_targets[:probe_size],
+    )
+    validation = (prepared.test.x, prepared.test.decoder_target, prepared.test.weights)
+    result = make_trainer(prepared.models, run.train).fit(
+        prepared.train.x,
+        prepared.train.decoder_target,
+        sample_weight=prepared.train.weights,
+        validation=validation,
+        callbacks=[*callbacks, snapshots],
+        stop=stop,
+    )
+    on_phase("Translating the held-out set")
+    evaluation = evaluate(prepared.models, task.test_sources, task.test_targets, task.test_formats)
+    output = {
+        "result": result,
+        "model": prepared.models.train,
+        "models": prepared.models,
+        "run": run,
+        "task": task,
+        "evaluation": evaluation,
+        "snapshots": list(snapshots.snapshots),
+        "twin": None,
+    }
+    stopped = stop is not None and stop.requested
+    if twin and run.model.attention != "none" and not stopped:
+        twin_config = replace(run.model, attention="none")
+        twin_run = replace(run, model=twin_config)
+        twin_models = prepare(task, twin_config, seed=run.data.seed)
+        label = f"Training the no-attention twin ({twin_config.label})"
+        on_phase(label)
+        twin_result = make_trainer(twin_models.models, run.train).fit(
+            twin_models.train.x,
+            twin_models.train.decoder_target,
+            sample_weight=twin_models.train.weights,
+            callbacks=[PhaseProgress(on_phase, label)],
+            stop=stop,
+        )
+        on_phase("Translating the held-out set with the twin")
+        output["twin"] = {
+            "run": twin_run,
+            "result": twin_result,
+            "evaluation": evaluate(twin_models.models, task.test_sources, task.test_targets, task.test_formats),
+        }
+    return output

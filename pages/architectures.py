@@ -718,7 +718,7 @@ def word_embeddings(choice: ExplorerChoice) -> None:
         st.warning("This model has no Embedding layer.")
         return
     vocab = data_cache.imdb_capped(run.local_path, run.data.num_words).vocab
-    usable = min(run.data.num_words, len(matrix))
+    usable = min(run.data.num_words, len(matrix), vocab.distinct_words + 4)  # ids 0-3 are reserved
     c1, c2, c3, c4 = st.columns(4)
     count = c1.slider("Words plotted", 50, 1000, 300, 50, key=f"{KEY}:emb_count")
     skip = c2.slider(

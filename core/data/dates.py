@@ -125,7 +125,7 @@ def format_date(day: dt.date, format_name: str) -> str:
 def _split_values(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(training, held-out) values 0..count-1: a seeded HELD_OUT_FRACTION never seen in training."""
     order = np.random.default_rng([seed, 7919]).permutation(count)
-    cut = int(round(count * HELD_OUT_FRACTION))
+    cut = round(count * HELD_OUT_FRACTION)
     return np.sort(order[cut:]), np.sort(order[:cut])
 
 

@@ -131,9 +131,7 @@ def adding_task(length: int, train_size: int = 10_000, test_size: int = 1_000, s
 # ----------------------------------------------------------------------------- recall
 
 
-def recall_problem(
-    n: int, length: int, symbols: int = RECALL_SYMBOLS, seed: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
+def recall_problem(n: int, length: int, symbols: int = RECALL_SYMBOLS, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(x, y): x is (n, T, K + 2) one-hot = (K symbols, blank, go); y is (n,) the symbol id.
 
     Step 1 shows the symbol, steps 2..T-1 are blank, step T says "go: answer now".
