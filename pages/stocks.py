@@ -171,6 +171,7 @@ def data_controls() -> tuple[DataRequest, bool]:
             seed = st.number_input("Random seed", 0, 10_000, 0, key=f"{KEY}:seed")
             request = DataRequest(source, days=int(days), seed=int(seed))
         clicked = st.button("Load data", key=f"{KEY}:load", width="stretch")
+        st.caption("Changes here apply when you press **Load data**; if loading fails, the current data stays.")
     return request, clicked
 
 
@@ -178,6 +179,8 @@ def fetch(request: DataRequest) -> stocks.PriceData:
     """The prices a request asks for; PriceDataError with a readable reason when it can't."""
     if request.source == "Ticker":
         symbol = stocks.normalise_ticker(request.ticker)
+        if request.start and request.end and request.start >= request.end:
+            raise stocks.PriceDataError("The start date must be before the end date.", "empty")
         return stocks_data.ticker_prices(symbol, request.start, request.end, request.years, request.local_path)
     if request.source == "Upload a CSV":
         if request.upload is None:
