@@ -274,6 +274,37 @@ def init_vs_now(recorder: GradientTimeRecorder, label: str = "") -> pd.DataFrame
 # ----------------------------------------------------------------------------- training runs
 
 
+class KeepLastGoodWeights(Callback):
+    """On divergence, put back the last weights whose own step had a finite loss.
+
+    The trainer skips the update of the step that went NaN/inf, but the weights it keeps
+    are the ones that *produced* that NaN (the previous update blew them up). For a test
+    score that means something, roll back one step further: to the weights that were
+    last seen giving a finite loss and gradient.
+    """
+
+    def __init__(self, model: keras.Model):
+        self.model = model
+        self._in_use: list[np.ndarray] | None = None  # the weights the next step will use
+        self._good: list[np.ndarray] | None = None
+        self._good_step = 0
+        self.restored_step: int | None = None
+
+    def on_train_begin(self, plan: TrainingPlan) -> None:
+        self._in_use = self.model.get_weights()
+
+    def on_batch_end(self, record: BatchRecord) -> None:
+        if math.isfinite(record.loss) and math.isfinite(record.grad_norm):
+            self._good = self._in_use
+            self._good_step = record.step - 1
+        self._in_use = self.model.get_weights()
+
+    def on_train_end(self, result: TrainingResult) -> None:
+        if result.status == "diverged" and self._good is not None:
+            self.model.set_weights(self._good)
+            self.restored_step = self._good_step
+
+
 @dataclass(frozen=True)
 class LabRun:
     """One training run of a comparison: what to call it and what differs."""
@@ -296,6 +327,8 @@ class RunOutcome:
     baseline: float
     spectral_radius: float
     model: keras.Model = field(repr=False)
+    # After a divergence: the weights kept are those after this many steps (the last good ones).
+    restored_step: int | None = None
 
 
 def probe_batch(task: SequenceTask, size: int = 32) -> tuple[np.ndarray, np.ndarray]:
@@ -327,7 +360,8 @@ def train_and_probe(
     if on_ready is not None:
         on_ready(recorder)
     trainer = Trainer(model, task.loss, [task.metric], train)
-    result = trainer.fit(task.x_train, task.y_train, callbacks=[recorder, *callbacks], stop=stop)
+    keeper = KeepLastGoodWeights(model)
+    result = trainer.fit(task.x_train, task.y_train, callbacks=[keeper, recorder, *callbacks], stop=stop)
     score = test_score(trainer, task)
     return RunOutcome(
         label or model_config.cell,
@@ -340,6 +374,7 @@ def train_and_probe(
         task.score.baseline,
         recurrent_spectral_radius(model),
         model,
+        keeper.restored_step,
     )
 
 

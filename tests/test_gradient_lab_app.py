@@ -1,0 +1,71 @@
+"""AppTest of the Gradient lab page: train a tiny model, compare cells, clip an explosion."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers import app_at_page, assert_no_exception, run_until, texts, training_finished
+
+PAGE = "pages/gradient_lab.py"
+TINY = "Tiny: a few seconds"
+
+
+@pytest.fixture
+def tiny_app(without_local_data):
+    at = app_at_page(PAGE)
+    assert_no_exception(at)
+    at.selectbox(key="gradient-lab:preset").set_value(TINY).run()
+    assert_no_exception(at)
+    return at
+
+
+def preset_key(at, name: str) -> str:
+    index = at.selectbox(key="gradient-lab:preset").options.index(at.selectbox(key="gradient-lab:preset").value)
+    return f"gradient-lab:{index}:{name}"
+
+
+def test_page_explains_and_trains_one_tiny_model(tiny_app):
+    at = tiny_app
+    page = texts(at)
+    assert "Gradient lab" in page and "backpropagation through time" in page
+    assert "Adding problem, T = 20" in page and "always answer 1" in page
+    at.button(key="gradient-lab:train").click().run()
+    run_until(at, training_finished("gradient-lab"), timeout=240)
+    assert_no_exception(at)
+    page = texts(at)
+    assert at.success, [e.value for e in at.error]
+    assert "What it learned" in page and "Gradients through time" in page and "What to try next" in page
+    labels = {m.label for m in at.metric}
+    assert "Test MSE" in labels and "Gradient at step 1 / at step T, now" in labels
+    assert "Baseline (always answer 1)" in labels
+
+
+def test_one_click_compares_the_three_cells(tiny_app):
+    at = tiny_app
+    at.button(key="gradient-lab-compare:train").click().run()
+    run_until(at, training_finished("gradient-lab-compare"), timeout=300)
+    assert_no_exception(at)
+    assert at.success, [e.value for e in at.error]
+    page = texts(at)
+    assert "Who learned the task?" in page and "Test scores - SimpleRNN" in page
+    table = at.dataframe[-1].value
+    assert list(table["cell"]) == ["SimpleRNN", "LSTM", "GRU"]
+    assert (table["T"] == 20).all()
+
+
+def test_clipping_experiment_reports_the_divergence(tiny_app):
+    at = tiny_app
+    at.radio(key=preset_key(at, "activation")).set_value("relu")
+    at.select_slider(key=preset_key(at, "scale")).set_value(2.0)
+    at.radio(key=preset_key(at, "optimizer")).set_value("sgd")
+    at.select_slider(key=preset_key(at, "lr")).set_value(0.1)
+    at.select_slider(key=preset_key(at, "length")).set_value(50)
+    at.run()
+    assert_no_exception(at)
+    at.button(key="gradient-lab-clip:train").click().run()
+    run_until(at, training_finished("gradient-lab-clip"), timeout=300)
+    assert_no_exception(at)
+    errors = " ".join(e.value for e in at.error)
+    assert "no clipping" in errors and "diverged" in errors
+    successes = " ".join(s.value for s in at.success)
+    assert "clip norm 1" in successes

@@ -1,0 +1,41 @@
+"""Cached data sets of the Gradient lab, shared (read-only) by every session on the server.
+
+Generated tasks are cheap but not free at T = 500 (tens of MB), so one copy serves a
+whole class. IMDb comes through ui.data_cache (one tokenised copy for every page).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import streamlit as st
+
+from core.data import memory_tasks, stocks
+from core.data.memory_tasks import SequenceTask
+from core.gradient_lab_sources import imdb_long_reviews, stock_return_windows
+from ui import data_cache
+
+IMDB_VOCABULARY = 10_000
+
+
+@st.cache_resource(max_entries=12, show_spinner="Generating the task (shared by all users)…")
+def memory_task(name: str, length: int, train_size: int, seed: int) -> SequenceTask:
+    return memory_tasks.make_task(name, length, train_size, seed)  # type: ignore[arg-type]
+
+
+@st.cache_resource(max_entries=4, show_spinner="Selecting long reviews…")
+def imdb_task(local_path: str, length: int, train_size: int) -> SequenceTask:
+    data = data_cache.imdb_capped(local_path or None, IMDB_VOCABULARY)
+    return imdb_long_reviews(data, length, max_train=train_size)
+
+
+@st.cache_resource(ttl=timedelta(hours=6), max_entries=8, show_spinner="Loading prices (cached for 6 hours)…")
+def prices(ticker: str, local_path: str) -> stocks.PriceData:
+    """Local copy, else Yahoo Finance, else the synthetic series (with a notice) - never raises."""
+    return stocks.load_prices(ticker, local_path=local_path or None, fallback=True)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Cutting price windows…")
+def stock_task(ticker: str, local_path: str, length: int) -> SequenceTask:
+    data = prices(ticker, local_path)
+    return stock_return_windows(data.close, length, data.source, ticker=data.label())
