@@ -325,9 +325,10 @@ def make_quick_work(run: QuickRun):
         spec = InputSpec(length=run.data.max_length, vocab_size=vocab_size, embedding_dim=run.data.embedding_dim)
         model = build_model(run.model, spec, OutputSpec(size=1, activation="sigmoid"), seed=run.train.seed)
         x, y = arrays["x_train"], arrays["y_train"]
-        n = min(run.data.train_size, len(y) - 500)
+        n_val = min(500, max(1, len(y) // 5))  # held out from the end of the training split
+        n_train = min(run.data.train_size, len(y) - n_val)
         result = Trainer(model, "binary_crossentropy", ["accuracy"], run.train).fit(
-            x[:n], y[:n], validation=(x[-500:], y[-500:]), callbacks=[progress], stop=stop
+            x[:n_train], y[:n_train], validation=(x[-n_val:], y[-n_val:]), callbacks=[progress], stop=stop
         )
         return {"result": result, "model": model, "run": run}
 
@@ -384,6 +385,12 @@ def pick_model(choice: ExplorerChoice) -> tuple[str, object, dict | None]:
     """(source, keras model or None, the job output) for the model the user picks."""
     trained = trained_models()
     options = [*trained, FRESH, QUICK]
+    # A model that finished training since the last visit is what the user wants to open: select it.
+    seen = st.session_state.setdefault(f"{KEY}:seen_models", set())
+    new = [key for key, output in trained.items() if (key, id(output)) not in seen]
+    seen.update((key, id(output)) for key, output in trained.items())
+    if new:
+        st.session_state[f"{KEY}:source"] = new[-1]
     source = st.selectbox("Which model?", options, format_func=source_label, key=f"{KEY}:source")
     if running := still_training():
         st.caption(f"Still training: {', '.join(running)}. Those models appear here when they finish.")
