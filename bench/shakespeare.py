@@ -151,7 +151,7 @@ def train_reference(data: char_rnn.EncodedText, seconds: float, prompt: str) -> 
     model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     budget = KerasTimeBudget(seconds)
     start = time.perf_counter()
-    model.fit(dataset.repeat(), steps_per_epoch=len(x) // 64, epochs=1000, callbacks=[budget], verbose=0)
+    model.fit(dataset.repeat(), steps_per_epoch=len(x) // 64, epochs=1000, callbacks=[budget], verbose=0, shuffle=False)
     trained = time.perf_counter() - start
     return {
         "steps": budget.steps,

@@ -14,7 +14,14 @@ import pandas as pd
 from core.char_rnn import LN2, visible
 from core.charts import CELL_COLORS
 
-TEMPERATURE_SCHEME = "redyellowblue"  # cold (blue, sharp) -> hot (red, flat), reversed below
+COLD, HOT = (0x2C, 0x6F, 0xBB), (0xD6, 0x27, 0x28)  # low temperature blue (sharp), high red (flat)
+
+
+def temperature_color(temperature: float, low: float = 0.1, high: float = 2.0) -> str:
+    """Blue at T = 0.1 through purple to red at T = 2: no pale middle that vanishes on white."""
+    share = min(1.0, max(0.0, (temperature - low) / (high - low)))
+    r, g, b = (round(c + (h - c) * share) for c, h in zip(COLD, HOT, strict=True))
+    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def next_char_chart(table: pd.DataFrame, title: str = "Top-5 next characters") -> alt.Chart:
@@ -34,7 +41,7 @@ def next_char_chart(table: pd.DataFrame, title: str = "Top-5 next characters") -
                 "temperature:O",
                 title="temperature",
                 sort=temperatures,
-                scale=alt.Scale(scheme=TEMPERATURE_SCHEME, reverse=True),
+                scale=alt.Scale(domain=temperatures, range=[temperature_color(t) for t in temperatures]),
             ),
             tooltip=[
                 alt.Tooltip("character:N"),

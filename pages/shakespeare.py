@@ -23,6 +23,7 @@ from ui import controls, shakespeare_data
 from ui.training_panel import current_job, training_panel
 
 KEY = "shakespeare"
+LIVE_HISTORY = 60  # earlier samples redrawn every second while training
 SOURCES = {"shakespeare": "Tiny Shakespeare", "upload": "Your own text (upload)"}
 CHAR_CHOICES = (25_000, 50_000, 100_000, 250_000, 500_000, 0)
 STATEFUL_SENTENCE = (
@@ -245,11 +246,25 @@ def live_samples(job) -> None:
         "then spaces and short words, then speaker names, line breaks and punctuation."
     )
     st.code(latest.text, language=None, wrap_lines=True)
-    if len(samples) > 1:
-        with st.container(height=320, key=f"{KEY}:history"):
-            for sample in reversed(samples[:-1]):
-                st.markdown(f"**{sample.label}** · {sample.elapsed:.0f} s · loss {sample.loss:.2f} nats")
-                st.code(sample.text, language=None, wrap_lines=True)
+    earlier = samples[:-1]
+    if not earlier:
+        return
+    shown = earlier if not job.running else earlier[-LIVE_HISTORY:]  # keep the 1-second redraw light
+    with st.container(height=320, key=f"{KEY}:history"):
+        if len(shown) < len(earlier):
+            st.caption(f"The latest {len(shown)} of {len(earlier)} earlier samples; all of them once training ends.")
+        for sample in reversed(shown):
+            st.markdown(f"**{sample.label}** · {sample.elapsed:.0f} s · loss {sample.loss:.2f} nats")
+            st.code(sample.text, language=None, wrap_lines=True)
+    if not job.running:
+        st.download_button(
+            "All samples (.txt)",
+            data="\n\n".join(f"=== {s.label} · {s.elapsed:.0f} s · loss {s.loss:.3f} nats\n{s.text}" for s in samples),
+            file_name="shakespeare_samples.txt",
+            mime="text/plain",
+            on_click="ignore",
+            key=f"{KEY}:dl_samples",
+        )
 
 
 # ----------------------------------------------------------------------------- results
@@ -287,8 +302,8 @@ def show_results(job) -> None:
     st.subheader("How well does it predict?")
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(
-        "Validation loss",
-        f"{output['val_loss']:.3f} nats/char",
+        "Validation loss (nats/char)",
+        f"{output['val_loss']:.3f}",
         help="Mean cross-entropy of the next character on text the model never trained on.",
     )
     c2.metric(
@@ -307,6 +322,11 @@ def show_results(job) -> None:
         f"uniformly among that many characters (out of {output['vocab'].size}). Everything below the "
         "letter-frequency line is what the recurrent state has learned about context."
     )
+    if output["run"].text.stateful:
+        st.caption(
+            "Stateful run: validation reads every window from a zero state (a stateless copy of the weights), "
+            "so these figures slightly undersell what the model does with a carried state."
+        )
     text, bits = output["surprise"]
     st.altair_chart(char_charts.surprise_chart(char_charts.surprise_table(text, bits)), width="stretch")
     st.caption(
@@ -346,6 +366,12 @@ def generation_section(output: dict) -> None:
         "back in as the next input while the hidden state carries everything before it. One step per "
         "character - the prompt is never re-read."
     )
+    if output["run"].variant == "many_to_one":
+        st.info(
+            f"This many-to-one model only ever answered after exactly {output['run'].text.sequence_length} "
+            "characters read from a zero state. Here it keeps reading and answering at every step with its "
+            "state carried over - beyond what it was trained for, which shows in the text."
+        )
     vocab: char_rnn.CharVocabulary = output["vocab"]
     with st.form(f"{KEY}:generate"):
         prompt = st.text_area("Prompt", output["prompt"], height=80, key=f"{KEY}:prompt")
