@@ -36,12 +36,12 @@ def forecaster_colors(names: list[str], model_name: str, cell: str) -> dict[str,
 
 
 def _color(names: list[str], colors: dict[str, str], title: str = "") -> alt.Color:
-    """Legend below the plot: long forecaster names would otherwise squeeze narrow charts."""
+    """Legend on the right with room for the long baseline names (the default cuts them off)."""
     return alt.Color(
         "forecaster:N",
         title=title,
         scale=alt.Scale(domain=names, range=[colors[n] for n in names]),
-        legend=alt.Legend(orient="bottom", direction="horizontal", labelLimit=320, columns=2),
+        legend=alt.Legend(labelLimit=260),
     )
 
 
@@ -167,8 +167,8 @@ def forecast_from_chart(frame: pd.DataFrame, model_name: str, cell: str, origin:
     names = list(dict.fromkeys(frame["forecaster"]))
     colors = forecaster_colors(names, model_name, cell)
     base = alt.Chart(frame).encode(
-        x=alt.X("date:T", title="date"),
-        y=alt.Y("price:Q", title="price", scale=alt.Scale(zero=False)),
+        x=alt.X("date:T", title="date", scale=alt.Scale(padding=14)),
+        y=alt.Y("price:Q", title="price", scale=alt.Scale(zero=False, padding=14)),
         color=_color(names, colors),
         detail="forecaster:N",
         tooltip=[
@@ -225,7 +225,7 @@ def residual_histogram(frame: pd.DataFrame, model_name: str, cell: str) -> alt.C
             color=_color(names, colors),
             tooltip=[alt.Tooltip("forecaster:N"), alt.Tooltip("count():Q", title="days")],
         )
-        .properties(height=280, title="Distribution of residuals")
+        .properties(height=220, title="Distribution of residuals")
     )
 
 
@@ -237,7 +237,7 @@ def horizon_chart(table: pd.DataFrame, model_name: str, cell: str) -> alt.Chart:
         alt.Chart(table)
         .mark_line(point=True, strokeWidth=2)
         .encode(
-            x=alt.X("days ahead:O", title="days ahead (k)"),
+            x=alt.X("days ahead:O", title="days ahead (k)", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("RMSE:Q", title="test RMSE (price units)", scale=alt.Scale(zero=False)),
             color=_color(names, colors),
             strokeDash=_dash(model_name),

@@ -518,9 +518,8 @@ def show_prediction_charts(
 
     st.subheader("Residuals")
     residuals = forecasting.residuals_frame(data, evaluation, ahead)
-    left, right = st.columns([3, 2])
-    left.altair_chart(forecast_charts.residuals_chart(residuals, name, cell), width="stretch")
-    right.altair_chart(forecast_charts.residual_histogram(residuals, name, cell), width="stretch")
+    st.altair_chart(forecast_charts.residuals_chart(residuals, name, cell), width="stretch")
+    st.altair_chart(forecast_charts.residual_histogram(residuals, name, cell), width="stretch")
     st.caption(
         "Residual = actual − forecast. You want a cloud centred on zero without structure. A cloud above zero means "
         "the model forecasts too low (typical for the price target when test prices are above the training range). "
