@@ -97,8 +97,17 @@ def assert_no_exception_box(page) -> None:
 
 
 def screenshot(page, name: str) -> Path:
+    """Save the whole page. Streamlit scrolls inside its own container, so the viewport is
+    first stretched to the content's height (a plain full-page shot would cut it off)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], "
+        "[data-testid=\"stMainBlockContainer\"], body')].map(e => e.scrollHeight))"
+    )
+    width = page.viewport_size["width"] if page.viewport_size else 1400
+    page.set_viewport_size({"width": width, "height": int(min(max(height + 80, 900), 12_000))})
+    time.sleep(0.5)
     page.screenshot(path=str(path), full_page=True)
     return path
 
