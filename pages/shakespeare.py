@@ -23,6 +23,7 @@ from ui import controls, shakespeare_data
 from ui.training_panel import current_job, training_panel
 
 KEY = "shakespeare"
+CHART_CHROME = 90  # pixels for a chart's title, axis labels and axis title
 LIVE_HISTORY = 60  # earlier samples redrawn every second while training
 SOURCES = {"shakespeare": "Tiny Shakespeare", "upload": "Your own text (upload)"}
 CHAR_CHOICES = (25_000, 50_000, 100_000, 250_000, 500_000, 0)
@@ -270,6 +271,13 @@ def live_samples(job) -> None:
 # ----------------------------------------------------------------------------- results
 
 
+def show_chart(chart) -> None:
+    """Draw at the chart's own height plus room for title and axes: Streamlit's default ('content')
+    squeezes a Vega chart with a fixed height, and the squeezed chart loses the top of its title."""
+    height = chart.height if isinstance(chart.height, int) else 280
+    st.altair_chart(chart, width="stretch", height=height + CHART_CHROME)
+
+
 def record_run(job) -> list[dict]:
     """Keep a summary of every finished run in this session, for the comparison chart."""
     runs: list[dict] = st.session_state.setdefault(f"{KEY}:runs", [])
@@ -328,7 +336,7 @@ def show_results(job) -> None:
             "so these figures slightly undersell what the model does with a carried state."
         )
     text, bits = output["surprise"]
-    st.altair_chart(char_charts.surprise_chart(char_charts.surprise_table(text, bits)), width="stretch")
+    show_chart(char_charts.surprise_chart(char_charts.surprise_table(text, bits)))
     st.caption(
         "Validation text, each character shaded by the bits the model needed for it (hover for values). "
         "Look for the pattern: the first letter of a word or a speaker's name is expensive, the rest of a "
@@ -337,7 +345,7 @@ def show_results(job) -> None:
     runs = record_run(job)
     if len(runs) > 1:
         st.subheader("Compare your runs")
-        st.altair_chart(char_charts.run_comparison_chart(char_charts.run_comparison_frame(runs)), width="stretch")
+        show_chart(char_charts.run_comparison_chart(char_charts.run_comparison_frame(runs)))
         st.caption(
             "Training bits per character against wall-clock seconds, one line per run you trained in this "
             "session. A line that drops faster learns more per second: compare many-to-many with many-to-one "
@@ -434,14 +442,14 @@ def next_char_view(output: dict, prompt: str, temperature: float) -> None:
     left, right = st.columns(2)
     shown = prompt[-30:].replace("\n", "⏎")
     with left:
-        st.altair_chart(char_charts.next_char_chart(table, f"Top-5 next characters after “…{shown}”"), width="stretch")
+        show_chart(char_charts.next_char_chart(table, f"Top-5 next characters after “…{shown}”"))
         st.caption(
             "The model's five most likely next characters after the prompt, at several temperatures. The ranking "
             "never changes - temperature only sharpens (T < 1, bars pile onto the favourite) or flattens "
             "(T > 1, probability leaks to unlikely characters) the distribution."
         )
     with right:
-        st.altair_chart(char_charts.entropy_chart(curve, float(temperature), vocab.size), width="stretch")
+        show_chart(char_charts.entropy_chart(curve, float(temperature), vocab.size))
         st.caption(
             "Entropy in bits of the whole next-character distribution as T goes from 0.1 to 2. Near 0 the "
             "model is sure (greedy-like); the dotted ceiling is pure guessing among every character. The red "

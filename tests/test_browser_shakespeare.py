@@ -39,4 +39,6 @@ def test_shakespeare_page_trains_and_writes(app_url, page):
     charts.nth(0).locator("canvas, svg").first.wait_for()
     page.get_by_text("Top-5 next characters").first.wait_for()
     assert_no_exception_box(page)
+    page.set_viewport_size({"width": 1400, "height": 4800})  # the app scrolls inside: show it all at once
+    page.wait_for_timeout(2_000)
     screenshot(page, "shakespeare")
