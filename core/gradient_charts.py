@@ -45,7 +45,8 @@ def bin_time_steps(frame: pd.DataFrame, max_bins: int = MAX_TIME_BINS) -> pd.Dat
         .agg(norm=("norm", "mean"), first=("time_step", "min"), last=("time_step", "max"))
         .drop(columns="bin")
     )
-    out["last_edge"] = out["last"] + 1
+    out["left"] = out["first"] - 0.5  # each step t is drawn as the cell [t - 0.5, t + 0.5]
+    out["right"] = out["last"] + 0.5
     return out
 
 
@@ -94,8 +95,12 @@ def gradient_heatmap(frame: pd.DataFrame, title: str = "Gradient reaching each t
         alt.Chart(data)
         .mark_rect()
         .encode(
-            x=alt.X("first:Q", title="time step t (input position)", scale=alt.Scale(nice=False)),
-            x2="last_edge:Q",
+            x=alt.X(
+                "left:Q",
+                title="time step t (input position)",
+                scale=alt.Scale(nice=False, zero=False, domain=[0.5, float(data["right"].max())]),
+            ),
+            x2="right:Q",
             y=alt.Y("training_step:O", title="training step", sort=order, axis=alt.Axis(labelOverlap=True)),
             color=alt.Color(
                 "shown:Q",
@@ -139,7 +144,7 @@ def gradient_reach_chart(
         .mark_line(strokeWidth=2)
         .encode(
             x=alt.X("time_step:Q", title="time step t (1 = first input, T = last)"),
-            y=alt.Y("shown:Q", title="‖∂L/∂x_t‖ (log scale; 0 drawn at 1e-30)", scale=alt.Scale(type="log")),
+            y=alt.Y("shown:Q", title="‖∂L/∂x_t‖ (log scale)", scale=alt.Scale(type="log")),
             color=alt.Color("run:N", title="run", scale=color_scale),
             strokeDash=alt.StrokeDash(
                 "phase:N",
@@ -151,7 +156,7 @@ def gradient_reach_chart(
                 alt.Tooltip("run:N"),
                 alt.Tooltip("moment:N", title="when"),
                 alt.Tooltip("time_step:Q", title="time step"),
-                alt.Tooltip("norm:Q", title="gradient norm", format=".3e"),
+                alt.Tooltip("norm:Q", title="gradient norm (0 = underflow, drawn at 1e-30)", format=".3e"),
             ],
         )
         .properties(height=280, title=title)
@@ -237,7 +242,10 @@ def global_norm_chart(
                 x=alt.X("step:Q", title="training step"),
                 y=alt.Y("norm:Q", title="global gradient L2 norm (log scale)", scale=alt.Scale(type="log")),
                 color=alt.Color(
-                    "series:N", title="", scale=alt.Scale(domain=domain, range=["#4c78a8", "#f58518"][: len(domain)])
+                    "series:N",
+                    title="",
+                    scale=alt.Scale(domain=domain, range=["#4c78a8", "#f58518"][: len(domain)]),
+                    legend=alt.Legend(orient="bottom", labelLimit=300),
                 ),
                 tooltip=[
                     alt.Tooltip("series:N", title="norm"),

@@ -543,13 +543,13 @@ def bptt_dot(cell: str = "SimpleRNN") -> str:
 
     Forward edges are black; the gradient's way back is red and dashed, one factor J_k per
     step - the product that vanishes or explodes - and what reaches each input x_t is the
-    quantity the Gradient lab measures.
+    quantity the Gradient lab measures. `JACOBIANS[cell]` says what J_k is for the cell.
     """
     steps = BPTT_STEPS
     gap = steps.index("T-1")  # the edge into h_(T-1) stands for the steps left out
     lines = [
         "digraph BPTT {",
-        "  rankdir=LR; nodesep=0.3; ranksep=0.6;",
+        "  rankdir=LR; nodesep=0.25; ranksep=0.45;",
         '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=12];',
         '  edge [fontname="Helvetica", fontsize=10];',
         '  h0 [label="h_0", fillcolor="#eeeeee"];',
@@ -569,12 +569,6 @@ def bptt_dot(cell: str = "SimpleRNN") -> str:
     for i in range(last, 1, -1):
         label = "× J_k …" if i - 1 == gap else f"× J_{steps[i - 1]}"
         lines.append(f'  h{i} -> h{i - 1} [{back}, label="{label}"];')
-    lines.append(f'  h1 -> x1 [{back}, label="∂L/∂x_1"];')
-    lines.append(
-        '  note [shape=note, fillcolor="#ffffff", fontsize=11, label="'
-        "∂L/∂x_t = ∂L/∂h_T · J_T · J_(T-1) ··· J_(t+1) · ∂h_t/∂x_t  (T − t factors)\\n"
-        f"{JACOBIANS.get(cell, 'J_k = ∂h_k/∂h_(k-1)')}\\n"
-        'factors that shrink vectors: the gradient vanishes; factors that stretch them: it explodes"];'
-    )
+    lines.append(f'  h1 -> x1 [{back}, tailport=w, headport=w, label="∂L/∂x_1"];')
     lines.append("}")
     return "\n".join(lines)

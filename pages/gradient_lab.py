@@ -20,15 +20,19 @@ from core.data.local import DATA_ENV_VAR
 from core.data.memory_tasks import SequenceTask
 from core.gradients_through_time import (
     ACTIVATIONS,
+    JACOBIANS,
     MAX_RECURRENT_SCALE,
     LabModel,
     LabRun,
     bptt_dot,
     cell_runs,
     clipping_runs,
+    combined_result,
     init_vs_now,
     outcomes_frame,
     reach_ratio,
+    train_and_probe,
+    train_runs,
 )
 from ui import controls, gradient_lab_data
 from ui.training_panel import current_job, trained_config, training_panel
@@ -309,8 +313,6 @@ def show_task(task: SequenceTask) -> None:
 
 def make_single_work(config: LabConfig, task: SequenceTask):
     def work(progress, stop):
-        from core.gradients_through_time import train_and_probe
-
         progress.set_phase("Building the model and the probe batch")
         progress.put_extra("label", config.model.cell)
         outcome = train_and_probe(
@@ -324,7 +326,13 @@ def make_single_work(config: LabConfig, task: SequenceTask):
             label=config.model.cell,
             on_ready=lambda recorder: progress.put_extra("recorder", recorder),
         )
-        return {"result": outcome.result, "model": outcome.model, "outcome": outcome, "config": config}
+        return {
+            "result": outcome.result,
+            "model": outcome.model,
+            "outcome": outcome,
+            "config": config,
+            "score": task.score,
+        }
 
     return work
 
@@ -358,9 +366,8 @@ def gradient_views(recorder, label: str) -> None:
 
 
 def show_single_results(output: dict) -> None:
-    outcome, config = output["outcome"], output["config"]
+    outcome, config, task_score = output["outcome"], output["config"], output["score"]
     result = outcome.result
-    task_score = load_task(config.source).score
     st.subheader("What it learned")
     c1, c2, c3 = st.columns(3)
     c1.metric(
@@ -375,7 +382,13 @@ def show_single_results(output: dict) -> None:
         f"{outcome.spectral_radius:.2f}",
         help=f"Started at about {outcome.model_config.recurrent_scale:g} (the initialiser's gain).",
     )
-    st.caption(verdict(outcome.test_score, task_score))
+    if result.status == "diverged":
+        st.caption(
+            f"Training diverged at step {result.steps}; the model keeps the weights from step "
+            f"{outcome.restored_step}, the last that gave a finite loss - which may still be far off."
+        )
+    else:
+        st.caption(verdict(outcome.test_score, task_score))
     diverged = result.steps if result.status == "diverged" else None
     st.altair_chart(
         gradient_charts.global_norm_chart(result.batch_frame(), config.train.clip_norm, diverged), width="stretch"
@@ -417,17 +430,18 @@ def what_next(outcome, config: LabConfig) -> None:
         tips.append("Double T and watch the ratio 'step 1 / step T' fall by orders of magnitude.")
     else:
         tips.append("Try the same T with a SimpleRNN, or push T to 200-500 where even gated cells struggle.")
-    tips.append("Set ρ to 2 with a ReLU activation and plain SGD, clipping off, to make gradients explode.")
+    tips.append(
+        "Pick the *Exploding* preset (ρ = 2, plain SGD, learning rate 0.3, no clipping) to make gradients explode, "
+        "then run the third tab to see clipping keep the same run finite."
+    )
     st.info("**What to try next**\n\n" + "\n".join(f"- {t}" for t in tips))
 
 
 # ----------------------------------------------------------------------------- experiments 2 and 3: several runs
 
 
-def make_runs_work(config: LabConfig, runs: list[LabRun], tasks: dict[int, SequenceTask], mode: str):
+def make_runs_work(config: LabConfig, runs: list[LabRun], tasks: dict[int, SequenceTask]):
     def work(progress, stop):
-        from core.gradients_through_time import train_runs
-
         recorders: dict[str, object] = {}
 
         def on_run(run, recorder):
@@ -445,11 +459,10 @@ def make_runs_work(config: LabConfig, runs: list[LabRun], tasks: dict[int, Seque
             on_run=on_run,
             set_phase=progress.set_phase,
         )
-        from core.gradients_through_time import combined_result
-
         combined = combined_result(outcomes, stopped=stop.requested)
         last_model = outcomes[-1].model if outcomes else None
-        return {"result": combined, "model": last_model, "outcomes": outcomes, "config": config, "mode": mode}
+        score = tasks[runs[0].length].score
+        return {"result": combined, "model": last_model, "outcomes": outcomes, "config": config, "score": score}
 
     return work
 
@@ -467,7 +480,9 @@ def live_runs(job) -> None:
             width="stretch",
         )
     with right:
-        st.altair_chart(gradient_charts.gradient_reach_chart(lines, "Gradient reaching step t, every run"))
+        st.altair_chart(
+            gradient_charts.gradient_reach_chart(lines, "Gradient reaching step t, every run"), width="stretch"
+        )
     st.caption("Live: the heatmap follows the run now training; the lines add each run as it starts.")
 
 
@@ -477,30 +492,27 @@ def compare_tab(config: LabConfig, can_train: bool, busy: str) -> None:
         "recurrent scale, optimiser, epochs and seed are the same; only the cell differs), on the same data in "
         "the same order. Pick several sequence lengths to see the SimpleRNN fall to the baseline as T grows."
     )
-    lengths = st.multiselect(
-        "Sequence lengths T to compare",
-        LENGTH_CHOICES,
-        default=[config.source.length],
+    extra = st.multiselect(
+        f"Also compare at these lengths (T = {config.source.length} from the sidebar is always included)",
+        [t for t in LENGTH_CHOICES if t != config.source.length],
+        default=[],
         key=f"{COMPARE_KEY}:lengths",
         help="Each T trains three models; on a small server keep it to two or three lengths.",
     )
+    lengths = {config.source.length, *(t for t in extra)}
     lengths = sorted(int(t) for t in lengths)
-    problems = [] if lengths else ["Choose at least one sequence length."]
-    if config.source.kind == "stocks" and any(t > 250 for t in lengths):
-        problems.append("Stock windows longer than 250 days leave too few test windows; choose T ≤ 250.")
     runs = cell_runs(config.model, config.train, lengths)
     st.caption(f"{len(runs)} runs of {config.train.epochs} epoch(s) each.")
-    ok = controls.show_problems(problems)
     if busy and busy != COMPARE_KEY:
         st.caption("Another experiment of this page is training; wait for it or stop it first.")
     job = training_panel(
         COMPARE_KEY,
-        start=lambda: make_runs_work(config, runs, {t: load_task(config.source, t) for t in lengths}, "cells"),
+        start=lambda: make_runs_work(config, runs, {t: load_task(config.source, t) for t in lengths}),
         config=(config, tuple(lengths)),
         metric=load_task(config.source).metric,
         metric_label=load_task(config.source).metric_label,
         clip_norm=config.train.clip_norm,
-        can_train=can_train and ok and busy in ("", COMPARE_KEY),
+        can_train=can_train and busy in ("", COMPARE_KEY),
         train_label="Train all three cells",
         live_extra=live_runs,
     )
@@ -522,13 +534,12 @@ def remember_scores(output: dict) -> pd.DataFrame:
 
 
 def show_comparison(output: dict) -> None:
-    outcomes, config = output["outcomes"], output["config"]
-    task = load_task(config.source)
+    outcomes, score = output["outcomes"], output["score"]
     scores = remember_scores(output)
     st.subheader("Who learned the task?")
-    st.altair_chart(gradient_charts.score_vs_length_chart(scores, task.score), width="stretch")
+    st.altair_chart(gradient_charts.score_vs_length_chart(scores, score), width="stretch")
     st.caption(
-        f"**What this shows.** Test {task.score.name} of each cell at each sequence length you have compared with "
+        f"**What this shows.** Test {score.name} of each cell at each sequence length you have compared with "
         "these settings (points from earlier comparisons stay). The grey dashed line is the trivial baseline: "
         "a cell on it learned nothing the task needs. **What to look for:** the SimpleRNN reaches the baseline "
         "at a much shorter T than LSTM and GRU. **Try next:** add a longer T; or give every run more epochs."
@@ -557,10 +568,11 @@ def show_comparison(output: dict) -> None:
 def clipping_tab(config: LabConfig, can_train: bool, busy: str) -> None:
     st.markdown(
         "Trains the model in the sidebar twice from the same starting weights: **without clipping** and **with "
-        "clip-by-global-norm**. With a recurrent scale above 1 and a ReLU or linear activation the state and the "
-        "gradient grow step after step; without clipping one huge update breaks the weights and the loss "
-        "becomes NaN - the trainer detects it, stops and keeps the last good weights. The *Exploding* preset "
-        "sets this up."
+        "clip-by-global-norm**. With a recurrent weight scale well above 1 (try 2) each step back in time can "
+        "stretch the gradient; with plain SGD a huge gradient becomes a huge step, the weights are thrown far "
+        "away and a few steps later the loss is NaN - the trainer detects it, stops and keeps the last good "
+        "weights. Clipping rescales every update to at most the threshold, so the same run stays finite. The "
+        "*Exploding* preset sets this up."
     )
     threshold = st.select_slider(
         "Clip threshold for the clipped run", [0.1, 0.5, 1.0, 2.0, 5.0], 1.0, key=f"{CLIP_KEY}:threshold"
@@ -570,7 +582,7 @@ def clipping_tab(config: LabConfig, can_train: bool, busy: str) -> None:
         st.caption("Another experiment of this page is training; wait for it or stop it first.")
     job = training_panel(
         CLIP_KEY,
-        start=lambda: make_runs_work(config, runs, {config.source.length: load_task(config.source)}, "clipping"),
+        start=lambda: make_runs_work(config, runs, {config.source.length: load_task(config.source)}),
         config=(config, float(threshold)),
         metric=load_task(config.source).metric,
         metric_label=load_task(config.source).metric_label,
@@ -631,11 +643,17 @@ def main() -> None:
     config = sidebar()
     with st.expander("How the gradient travels back through time (diagram)", expanded=False):
         st.graphviz_chart(bptt_dot(config.model.cell))
-        st.markdown(BPTT_TEXT)
         st.caption(
             "Black arrows: the forward pass reads x_1 … x_T into states h_1 … h_T and answers once at the end "
-            "(many-to-one). Red dashed arrows: the backward pass, one Jacobian factor per step."
+            "(many-to-one). Red dashed arrows: the backward pass, one Jacobian factor J per step."
         )
+        st.latex(
+            r"\frac{\partial L}{\partial x_t} = \frac{\partial L}{\partial h_T}\,"
+            r"\underbrace{J_T\,J_{T-1}\cdots J_{t+1}}_{T-t\ \text{factors}}\,\frac{\partial h_t}{\partial x_t},"
+            r"\qquad J_k = \frac{\partial h_k}{\partial h_{k-1}}"
+        )
+        st.caption(f"For the {config.model.cell} chosen in the sidebar: {JACOBIANS[config.model.cell]}.")
+        st.markdown(BPTT_TEXT)
     try:
         task = load_task(config.source)
     except ValueError as err:

@@ -17,6 +17,7 @@ from core.data.local import DataSource
 from core.data.memory_tasks import ADDING_BASELINE_MSE, adding_problem, recall_problem
 from core.gradient_lab_sources import imdb_long_reviews, stock_return_windows
 from core.gradients_through_time import (
+    JACOBIANS,
     GradientTimeRecorder,
     LabModel,
     SequentialProgress,
@@ -344,7 +345,7 @@ def test_bptt_diagram_is_valid_dot_for_every_cell():
         assert dot.startswith("digraph BPTT {") and dot.rstrip().endswith("}")
         assert dot.count("{") == dot.count("}")
         assert "x_1" in dot and "h_T" in dot and "∂L/∂x_1" in dot and cell in dot
-    assert "forget gate" in bptt_dot("LSTM") and "diag(f′" in bptt_dot("SimpleRNN")
+    assert "forget gate" in JACOBIANS["LSTM"] and "diag(f′" in JACOBIANS["SimpleRNN"] and "z_k" in JACOBIANS["GRU"]
 
 
 # ----------------------------------------------------------------------------- real-data sources

@@ -8,6 +8,7 @@ from tests.helpers import app_at_page, assert_no_exception, run_until, texts, tr
 
 PAGE = "pages/gradient_lab.py"
 TINY = "Tiny: a few seconds"
+EXPLODING = "Exploding: SimpleRNN with ρ = 2, plain SGD, no clipping"
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def test_page_explains_and_trains_one_tiny_model(tiny_app):
     assert "Gradient lab" in page and "backpropagation through time" in page
     assert "Adding problem, T = 20" in page and "always answer 1" in page
     at.button(key="gradient-lab:train").click().run()
-    run_until(at, training_finished("gradient-lab"), timeout=240)
+    run_until(at, training_finished("gradient-lab"), timeout=240, every=3)
     assert_no_exception(at)
     page = texts(at)
     assert at.success, [e.value for e in at.error]
@@ -42,30 +43,41 @@ def test_page_explains_and_trains_one_tiny_model(tiny_app):
 
 def test_one_click_compares_the_three_cells(tiny_app):
     at = tiny_app
+    at.select_slider(key=preset_key(at, "length")).set_value(10)
+    at.select_slider(key=preset_key(at, "units")).set_value(4).run()
     at.button(key="gradient-lab-compare:train").click().run()
-    run_until(at, training_finished("gradient-lab-compare"), timeout=300)
+    run_until(at, training_finished("gradient-lab-compare"), timeout=300, every=3)
     assert_no_exception(at)
     assert at.success, [e.value for e in at.error]
     page = texts(at)
     assert "Who learned the task?" in page and "Test scores - SimpleRNN" in page
     table = at.dataframe[-1].value
     assert list(table["cell"]) == ["SimpleRNN", "LSTM", "GRU"]
-    assert (table["T"] == 20).all()
+    assert (table["T"] == 10).all()
 
 
-def test_clipping_experiment_reports_the_divergence(tiny_app):
-    at = tiny_app
-    at.radio(key=preset_key(at, "activation")).set_value("relu")
-    at.select_slider(key=preset_key(at, "scale")).set_value(2.0)
-    at.radio(key=preset_key(at, "optimizer")).set_value("sgd")
-    at.select_slider(key=preset_key(at, "lr")).set_value(0.1)
-    at.select_slider(key=preset_key(at, "length")).set_value(50)
+def test_exploding_gradients_are_reported_and_clipping_keeps_the_run_finite(without_local_data):
+    at = app_at_page(PAGE)
+    at.selectbox(key="gradient-lab:preset").set_value(EXPLODING).run()
+    at.select_slider(key=preset_key(at, "train_size")).set_value(1_000)
+    at.slider(key=preset_key(at, "epochs")).set_value(1)
     at.run()
     assert_no_exception(at)
-    at.button(key="gradient-lab-clip:train").click().run()
-    run_until(at, training_finished("gradient-lab-clip"), timeout=300)
+
+    # One model, no clipping: NaN is detected, training stops cleanly, the page says what happened.
+    at.button(key="gradient-lab:train").click().run()
+    run_until(at, training_finished("gradient-lab"), timeout=240, every=3)
     assert_no_exception(at)
     errors = " ".join(e.value for e in at.error)
-    assert "no clipping" in errors and "diverged" in errors
+    assert "Exploding gradients" in errors and "Training stopped" in errors
+    page = texts(at)
+    assert "What it learned" in page and "Training diverged at step" in page and "Clip the gradient norm" in page
+
+    # Both runs side by side: without clipping it diverges, with clip norm 1 it completes.
+    at.button(key="gradient-lab-clip:train").click().run()
+    run_until(at, training_finished("gradient-lab-clip"), timeout=300, every=3)
+    assert_no_exception(at)
+    errors = " ".join(e.value for e in at.error)
+    assert "no clipping" in errors and "diverged at step" in errors
     successes = " ".join(s.value for s in at.success)
-    assert "clip norm 1" in successes
+    assert "clip norm 1" in successes and "completed" in successes

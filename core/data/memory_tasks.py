@@ -103,7 +103,7 @@ def adding_problem(n: int, length: int, seed: int = 0) -> tuple[np.ndarray, np.n
     return x, y, np.stack([first, second], axis=1).astype(np.int32)
 
 
-def adding_task(length: int, train_size: int = 10_000, test_size: int = 1_000, seed: int = 0) -> SequenceTask:
+def adding_task(length: int, train_size: int = 10_000, test_size: int = 1_024, seed: int = 0) -> SequenceTask:
     n_train = examples_for(length, 2, train_size)
     x_train, y_train, _ = adding_problem(n_train, length, seed)
     x_test, y_test, key_steps = adding_problem(test_size, length, seed + 10_000)
@@ -149,7 +149,7 @@ def recall_problem(n: int, length: int, symbols: int = RECALL_SYMBOLS, seed: int
 
 
 def recall_task(
-    length: int, train_size: int = 10_000, test_size: int = 1_000, seed: int = 0, symbols: int = RECALL_SYMBOLS
+    length: int, train_size: int = 10_000, test_size: int = 1_024, seed: int = 0, symbols: int = RECALL_SYMBOLS
 ) -> SequenceTask:
     features = symbols + 2
     n_train = examples_for(length, features, train_size)
