@@ -15,7 +15,7 @@ from core.cell_internals import QUANTITIES, CellTrace, Quantity
 
 MAX_UNITS_SHOWN = 64
 MAX_STEPS_SHOWN = 200
-TOKENS_PER_ROW = 14
+TOKENS_PER_ROW = 10
 GATE_COLORS = {"f": "#4c78a8", "i": "#54a24b", "o": "#e45756", "z": "#b279a2", "r": "#f58518"}
 
 
@@ -78,7 +78,7 @@ def unit_explorer(frame: pd.DataFrame, quantity: Quantity, title: str, default_u
     """
     steps = frame["step"].nunique()
     units = frame["unit"].nunique()
-    width = int(min(1100, max(420, steps * 9)))
+    width = int(min(680, max(420, steps * 9)))  # fits the page's centred column; labels thin out when dense
     pick = alt.selection_point(
         name="unit_pick", fields=["unit"], on="mouseover", clear=False, value=[{"unit": default_unit}]
     )
@@ -210,37 +210,41 @@ def gate_means_chart(trace: CellTrace, labels: list[str], steps: range) -> alt.C
 # ----------------------------------------------------------------------------- embeddings
 
 
-def embedding_scatter(frame: pd.DataFrame, label_count: int = 60) -> alt.LayerChart:
-    """Words in the 2-D PCA plane, coloured by P(positive) of the word on its own.
+def _push_scale(frame: pd.DataFrame) -> alt.Scale:
+    limit = float(np.nanmax(np.abs(frame["push"]))) if len(frame) else 0.0
+    limit = max(limit, 0.01)
+    return alt.Scale(scheme="redyellowgreen", domain=[-limit, limit], domainMid=0)
 
-    `frame` has word, x, y, positivity, rank and role ("chosen word", "neighbour", "other").
+
+EMBEDDING_TOOLTIP = [
+    alt.Tooltip("word:N"),
+    alt.Tooltip("rank:Q", title="frequency rank"),
+    alt.Tooltip("positivity:Q", title="P(positive) of the word alone", format=".3f"),
+    alt.Tooltip("push:Q", title="push vs. an empty review", format="+.3f"),
+]
+
+
+def embedding_scatter(frame: pd.DataFrame, label_count: int = 60) -> alt.LayerChart:
+    """Words in the 2-D PCA plane, coloured by how far each word alone pushes the prediction.
+
+    `frame` has word, x, y, positivity, push, rank and role ("chosen word", "neighbour", "other").
     Only the `label_count` most frequent words (and the chosen word with its neighbours) are labelled.
     """
-    tooltip = [
-        alt.Tooltip("word:N"),
-        alt.Tooltip("rank:Q", title="frequency rank"),
-        alt.Tooltip("positivity:Q", title="P(positive) of the word alone", format=".2f"),
-        alt.Tooltip("role:N", title="role"),
-    ]
     base = alt.Chart(frame).encode(
         x=alt.X("x:Q", title="1st principal component"),
         y=alt.Y("y:Q", title="2nd principal component"),
     )
     points = base.mark_circle(opacity=0.85).encode(
-        color=alt.Color(
-            "positivity:Q",
-            title="P(positive)",
-            scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1], domainMid=0.5),
-        ),
+        color=alt.Color("push:Q", title="push to positive", scale=_push_scale(frame)),
         size=alt.condition(alt.datum.role == "other", alt.value(45), alt.value(160)),
         stroke=alt.condition(alt.datum.role == "other", alt.value(None), alt.value("black")),
-        tooltip=tooltip,
+        tooltip=[*EMBEDDING_TOOLTIP, alt.Tooltip("role:N")],
     )
     frequent = base.transform_filter((alt.datum.rank <= label_count) & (alt.datum.role == "other"))
-    labels = frequent.mark_text(align="left", dx=6, fontSize=11).encode(text="word:N", tooltip=tooltip)
+    labels = frequent.mark_text(align="left", dx=6, fontSize=11).encode(text="word:N", tooltip=EMBEDDING_TOOLTIP)
     chosen = base.transform_filter(alt.datum.role != "other")
     chosen_labels = chosen.mark_text(align="left", dx=8, fontSize=13, fontWeight="bold").encode(
-        text="word:N", tooltip=tooltip
+        text="word:N", tooltip=EMBEDDING_TOOLTIP
     )
     chart = points + labels + chosen_labels
     return chart.properties(height=520, title="Learned word embeddings (PCA to 2-D)").interactive()
@@ -254,16 +258,8 @@ def neighbours_chart(frame: pd.DataFrame, word: str) -> alt.Chart:
         .encode(
             x=alt.X("similarity:Q", title="cosine similarity", scale=alt.Scale(domain=[-1, 1])),
             y=alt.Y("word:N", title="", sort="-x"),
-            color=alt.Color(
-                "positivity:Q",
-                title="P(positive)",
-                scale=alt.Scale(scheme="redyellowgreen", domain=[0, 1], domainMid=0.5),
-            ),
-            tooltip=[
-                alt.Tooltip("word:N"),
-                alt.Tooltip("similarity:Q", format=".3f"),
-                alt.Tooltip("positivity:Q", title="P(positive) of the word alone", format=".2f"),
-            ],
+            color=alt.Color("push:Q", title="push to positive", scale=_push_scale(frame)),
+            tooltip=[alt.Tooltip("similarity:Q", format=".3f"), *EMBEDDING_TOOLTIP[:1], *EMBEDDING_TOOLTIP[2:]],
         )
-        .properties(height=max(160, 22 * len(frame)), title=f"Nearest neighbours of '{word}'")
+        .properties(height=max(160, 24 * len(frame)), title=f"Nearest neighbours of '{word}'")
     )

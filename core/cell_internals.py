@@ -19,6 +19,7 @@ With reset_after=False: h̃ = tanh(x W_h + (r ⊙ h) U_h + b_h).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -351,36 +352,76 @@ class Check:
         return bool(self.differences) and self.max_difference <= self.tolerance
 
 
-def _reference_layer(rnn: keras.layers.Layer, input_size: int, steps: int) -> keras.layers.Layer:
-    """A copy of `rnn` that returns every step and its final states, with the same cell weights.
+class _StateReporter(keras.layers.Layer):
+    """Wraps an LSTM cell so that Keras' own RNN loop outputs [h_t, c_t] at every step."""
 
-    The copy is never stateful, so checking a stateful layer doesn't disturb its state.
+    def __init__(self, cell: keras.layers.Layer):
+        super().__init__()
+        self.cell = cell
+        self.state_size = cell.state_size
+        self.output_size = 2 * cell.units
+
+    def build(self, input_shape) -> None:
+        self.built = True  # the wrapped cell already has its weights
+
+    def call(self, inputs, states, training=None):
+        h, new_states = self.cell(inputs, states, training=training)
+        return keras.ops.concatenate([h, new_states[1]], axis=-1), new_states
+
+
+class _Reference:
+    """A non-stateful copy of one RNN layer that returns every step (and, for LSTM, every c_t).
+
+    It runs as one compiled TensorFlow function: Keras' RNN loop in eager mode costs a Python
+    round trip per step, which made checking a 500-step review take seconds. The compiled
+    function is kept per layer and re-synchronised with the layer's weights before each check,
+    so a new input only costs one graph execution. The copy is never stateful, so checking a
+    stateful layer leaves its state alone.
     """
-    config = dict(rnn.get_config(), return_sequences=True, return_state=True, stateful=False, name=None)
-    config.pop("name")
-    copy = type(rnn).from_config(config)
-    copy.build((1, steps, input_size))
-    copy.cell.set_weights(rnn.cell.get_weights())
-    return copy
+
+    def __init__(self, rnn: keras.layers.Layer, input_size: int):
+        import tensorflow as tf
+
+        config = dict(rnn.get_config(), return_sequences=True, return_state=True, stateful=False)
+        config.pop("name", None)
+        self.copy = type(rnn).from_config(config)
+        self.copy.build((None, None, input_size))
+        self.is_lstm = cell_kind(rnn) == "LSTM"
+        self.reporter = None
+        if self.is_lstm:
+            self.reporter = keras.layers.RNN(
+                _StateReporter(self.copy.cell), return_sequences=True, go_backwards=bool(rnn.go_backwards)
+            )
+        self.run = tf.function(self._run, reduce_retracing=True)
+
+    def _run(self, x, mask, initial_state):
+        outputs = self.copy(x, mask=mask, initial_state=initial_state)
+        cell_states = self.reporter(x, mask=mask, initial_state=initial_state) if self.reporter else outputs[0]
+        return outputs, cell_states
+
+    def sync(self, rnn: keras.layers.Layer) -> _Reference:
+        self.copy.cell.set_weights(rnn.cell.get_weights())
+        return self
+
+
+_REFERENCES: dict[int, tuple[weakref.ref, int, _Reference]] = {}
+
+
+def _reference(rnn: keras.layers.Layer, input_size: int) -> _Reference:
+    """The cached reference for `rnn` (rebuilt when the layer object or input size is new)."""
+    entry = _REFERENCES.get(id(rnn))
+    if entry is None or entry[0]() is not rnn or entry[1] != input_size:
+        if len(_REFERENCES) > 16:
+            _REFERENCES.clear()
+        entry = (weakref.ref(rnn), input_size, _Reference(rnn, input_size))
+        _REFERENCES[id(rnn)] = entry
+    return entry[2].sync(rnn)
 
 
 def _initial_tensors(trace: CellTrace, units: int, count: int) -> list:
     """The trace's initial state as Keras tensors (zeros when it started from nothing)."""
     arrays = trace.initial_state or [np.zeros(units)] * count
     return [keras.ops.convert_to_tensor(np.asarray(a, dtype=np.float32).reshape(1, units)) for a in arrays]
-
-
-def _cell_states_by_step(copy: keras.layers.Layer, x: np.ndarray, keep: np.ndarray, trace: CellTrace) -> np.ndarray:
-    """The LSTM cell state after every step, from Keras' own cell, in processing order."""
-    states = _initial_tensors(trace, copy.cell.units, 2)
-    backwards = trace.direction == "backward"
-    order = range(len(x) - 1, -1, -1) if backwards else range(len(x))
-    out = []
-    for t in order:
-        if keep[t]:
-            _, states = copy.cell(keras.ops.convert_to_tensor(x[None, t].astype(np.float32)), states, training=False)
-        out.append(keras.ops.convert_to_numpy(states[1])[0])
-    return np.array(out)
 
 
 def check_against_keras(
@@ -395,9 +436,9 @@ def check_against_keras(
     keep = np.ones(len(x32), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
     differences: dict[str, float] = {}
     for (direction, rnn), trace in zip(recurrent.directions(), traces, strict=True):
-        copy = _reference_layer(rnn, x32.shape[1], x32.shape[0])
-        initial = _initial_tensors(trace, copy.cell.units, 2 if trace.cell == "LSTM" else 1)
-        outputs = copy(x32[None], mask=None if mask is None else keep[None], initial_state=initial)
+        reference = _reference(rnn, x32.shape[1])
+        initial = _initial_tensors(trace, trace.units, 2 if trace.cell == "LSTM" else 1)
+        outputs, cell_states = reference.run(x32[None], None if mask is None else keep[None], initial)
         sequence = keras.ops.convert_to_numpy(outputs[0])[0]
         final_states = [keras.ops.convert_to_numpy(s)[0] for s in outputs[1:]]
         ours_h = trace.in_processing_order("h")
@@ -408,7 +449,7 @@ def check_against_keras(
         differences[f"{direction} final h"] = float(np.max(np.abs(final_states[0] - ours_h[-1])))
         if trace.cell == "LSTM":
             ours_c = trace.in_processing_order("c")
-            keras_c = _cell_states_by_step(copy, x32, keep, trace)
+            keras_c = keras.ops.convert_to_numpy(cell_states)[0, :, trace.units :]
             differences[f"{direction} c_t (every step)"] = float(np.max(np.abs(keras_c - ours_c)))
             differences[f"{direction} final c"] = float(np.max(np.abs(final_states[1] - ours_c[-1])))
     return Check(differences, tolerance)

@@ -88,6 +88,17 @@ def single_word_positivity(model: keras.Model, word_ids: np.ndarray, length: int
     ]
 
 
+def empty_review_positivity(model: keras.Model, length: int) -> float:
+    """P(positive) of a review with no words (only the start token): the model's neutral point.
+
+    A word's *push* is how far it moves the prediction away from this, which stays meaningful
+    when the model leans to one side for any short input.
+    """
+    x = np.zeros((1, length), dtype=np.int32)
+    x[0, -1] = START
+    return float(np.asarray(model.predict(x, verbose=0)).reshape(-1)[0])
+
+
 def is_sentiment_like(model: keras.Model) -> bool:
     """A token model with one sigmoid-style output: positivity per word makes sense for it."""
     inputs = getattr(model, "inputs", None) or []

@@ -746,68 +746,66 @@ def word_embeddings(choice: ExplorerChoice) -> None:
     shown = np.array(
         list(dict.fromkeys([*ids.tolist(), *([query] if neighbours else []), *(n for n, _ in neighbours)]))
     )
-    positivity = positivity_of(model, shown, run.data.max_length)
+    positivity, neutral = positivity_of(model, shown, run.data.max_length)
     projection = embeddings.pca_2d(matrix[shown])
     neighbour_ids = {n for n, _ in neighbours}
     frame = pd.DataFrame(
         {
+            "id": shown,
             "word": [vocab.decode([i]) for i in shown],
             "x": projection.coordinates[:, 0],
             "y": projection.coordinates[:, 1],
             "positivity": positivity,
+            "push": positivity - neutral,
             "rank": shown - 3,
             "role": ["chosen word" if i == query else "neighbour" if i in neighbour_ids else "other" for i in shown],
         }
     )
-    left, right = st.columns([3, 1])
+    st.altair_chart(cell_charts.embedding_scatter(frame), width="stretch")
+    st.caption(
+        f"**What to look for.** Each dot is a word's learned vector, flattened to 2-D by PCA (the axes keep "
+        f"{projection.explained[0]:.0%} and {projection.explained[1]:.0%} of the spread). Colour is how far a "
+        f"review made of that word alone moves the model's P(positive) away from an empty review "
+        f"({neutral:.2f}): green pushes towards positive, red towards negative. After training, positive and "
+        "negative words drift apart along one direction - the model invented a 'sentiment axis' - while neutral "
+        "words stay in the middle; an untrained model shows a colourless cloud. Drag to pan, scroll to zoom."
+    )
+    left, right = st.columns([2, 3])
     with left:
-        st.altair_chart(cell_charts.embedding_scatter(frame), width="stretch")
-        st.caption(
-            f"**What to look for.** Each dot is a word's learned vector, flattened to 2-D by PCA (the axes keep "
-            f"{projection.explained[0]:.0%} and {projection.explained[1]:.0%} of the spread). Colour is the "
-            "probability the model gives a review made of that word alone. After training, positive and negative "
-            "words drift apart along one direction - the model invented a 'sentiment axis' - while neutral words "
-            "stay in the middle. An untrained or briefly trained model shows a colourless cloud. Drag to pan, "
-            "scroll to zoom."
-        )
-    with right:
         if neighbours:
-            by_id = dict(zip(shown.tolist(), positivity.tolist(), strict=True))
-            table = pd.DataFrame(
-                {
-                    "word": [vocab.decode([n]) for n, _ in neighbours],
-                    "similarity": [s for _, s in neighbours],
-                    "positivity": [by_id[n] for n, _ in neighbours],
-                }
+            by_id = frame.set_index("id")
+            table = by_id.loc[[n for n, _ in neighbours], ["word", "positivity", "push"]].assign(
+                similarity=[sim for _, sim in neighbours]
             )
             st.altair_chart(cell_charts.neighbours_chart(table, word), width="stretch")
             st.caption(
-                "Cosine similarity: 1 = the same direction. In a sentiment model neighbours share *sentiment* more "
-                "than meaning ('great' sits near 'excellent' but also near 'superb' and 'wonderful')."
+                "Cosine similarity: 1 = the same direction. In a sentiment model neighbours tend to share "
+                "*sentiment* more than meaning: a well-trained model puts 'great' beside 'excellent' and 'superb'."
             )
-    extremes(frame)
+    with right:
+        extremes(frame)
 
 
-def positivity_of(model, ids: np.ndarray, length: int) -> np.ndarray:
-    """P(positive) of single-word reviews, memoised per model (it is one small batch)."""
-    from core.embeddings import is_sentiment_like, single_word_positivity
+def positivity_of(model, ids: np.ndarray, length: int) -> tuple[np.ndarray, float]:
+    """P(positive) of single-word reviews and of an empty one, memoised per model (one small batch)."""
+    from core.embeddings import empty_review_positivity, is_sentiment_like, single_word_positivity
 
     if not is_sentiment_like(model):
-        return np.full(len(ids), 0.5)
+        return np.full(len(ids), 0.5), 0.5
     memo = st.session_state.setdefault(f"{KEY}:positivity", {})
     key = (id(model), length, ids.tobytes())
     if key not in memo:
         if len(memo) > 4:
             memo.clear()
-        memo[key] = single_word_positivity(model, ids, length)
+        memo[key] = (single_word_positivity(model, ids, length), empty_review_positivity(model, length))
     return memo[key]
 
 
 def extremes(frame: pd.DataFrame) -> None:
-    ranked = frame.sort_values("positivity")
-    left, right = st.columns(2)
-    left.markdown("**Most negative words on their own:** " + ", ".join(ranked["word"].head(12)))
-    right.markdown("**Most positive words on their own:** " + ", ".join(ranked["word"].tail(12)[::-1]))
+    ranked = frame.sort_values("push")
+    st.markdown("**Words that push most towards negative:** " + ", ".join(ranked["word"].head(15)))
+    st.markdown("**Words that push most towards positive:** " + ", ".join(ranked["word"].tail(15)[::-1]))
+    st.caption("Among the plotted words, each fed to the model on its own.")
 
 
 # ----------------------------------------------------------------------------- page

@@ -452,6 +452,7 @@ def test_single_word_positivity_reads_a_sentiment_model():
     assert embeddings.embedding_matrix(model).shape == (20, 3)
     scores = embeddings.single_word_positivity(model, np.arange(4, 12), 6)
     assert scores.shape == (8,) and np.all((scores > 0) & (scores < 1))
+    assert 0 < embeddings.empty_review_positivity(model, 6) < 1
     no_embedding = build_model(ModelConfig(pattern="many_to_one"), InputSpec(length=4, features=2), OutputSpec())
     assert embeddings.embedding_matrix(no_embedding) is None and not embeddings.is_sentiment_like(no_embedding)
 
@@ -494,10 +495,11 @@ def test_gate_chart_and_embedding_charts_build():
             "x": [1.0, -1.0, 0.0],
             "y": [0.0, 0.1, 1.0],
             "positivity": [0.9, 0.1, 0.5],
+            "push": [0.4, -0.4, 0.0],
             "rank": [1, 2, 3],
             "role": ["chosen word", "neighbour", "other"],
         }
     )
     assert cell_charts.embedding_scatter(words).to_dict()["layer"]
-    table = pd.DataFrame({"word": ["bad"], "similarity": [0.8], "positivity": [0.1]})
+    table = pd.DataFrame({"word": ["bad"], "similarity": [0.8], "positivity": [0.1], "push": [-0.4]})
     assert cell_charts.neighbours_chart(table, "good").to_dict()["mark"]["type"] == "bar"

@@ -113,7 +113,7 @@ def test_a_model_trained_on_the_sentiment_page_is_picked_up(tiny_imdb):
     tokens = " ".join(summary["highest at"]) + " " + " ".join(summary["lowest at"])
     assert any(word in tokens for word in REVIEW_WORDS), tokens
     page = texts(at)
-    assert "Most positive words on their own" in page and "PCA" in page
+    assert "push most towards positive" in page and "PCA" in page
     assert "Nearest neighbours" in str([c.proto.spec for c in at.get("vega_lite_chart")])
 
     at.text_area(key=f"{KEY}:review").set_value("   ")
@@ -133,4 +133,4 @@ def test_quick_training_on_imdb_feeds_the_cell_view(tiny_imdb, monkeypatch):
     assert_no_exception(at)
     assert any("matches Keras at every step" in s.value for s in at.success)
     assert any(m.label == "P(positive)" for m in at.metric)
-    assert "Most positive words on their own" in texts(at)
+    assert "push most towards positive" in texts(at)
