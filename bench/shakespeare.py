@@ -6,7 +6,7 @@ Both models train for the same wall-clock budget on ../shared/data/shakespeare.t
 trains, last 10 % validates) and are scored on the same thing: the mean cross-entropy (nats per
 character) of the validation text cut into 100-character windows, each read from a zero state.
 
-  * ours: `core.char_rnn.train_char_rnn` with the preset - the app's own code path, live samples
+  * ours: `core.char_training.train_char_rnn` with the preset - the app's own code path, live samples
     and per-step gradient norms included;
   * reference: the TensorFlow text-generation tutorial's recipe at GRU 256 - Embedding(256) ->
     GRU(256) -> Dense, non-overlapping 100-character windows, shuffled batches of 64, Adam 1e-3,
@@ -31,7 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from core import char_rnn
+from core import char_rnn, char_training
 from core.data.shakespeare import load_local, load_shakespeare
 from core.trainer import Callback, StopSignal
 
@@ -89,10 +89,10 @@ def generation_speed(step_model: char_rnn.StepModel, vocab: char_rnn.CharVocabul
 def train_ours(data: char_rnn.EncodedText, run: char_rnn.CharRun, seconds: float, prompt: str) -> dict:
     stop = StopSignal()
     run = replace(run, train=replace(run.train, epochs=50))  # the clock, not the epoch count, ends it
-    output = char_rnn.train_char_rnn(data, run, callbacks=[TimeBudget(seconds, stop)], stop=stop, prompt=prompt)
+    output = char_training.train_char_rnn(data, run, callbacks=[TimeBudget(seconds, stop)], stop=stop, prompt=prompt)
     model = output["model"]
     if run.text.stateful:  # score the stateless twin with the same weights
-        twin = char_rnn.build_char_model(run.model, data.vocab.size, run.text.embedding_dim, seed=None)
+        twin = char_training.build_char_model(run.model, data.vocab.size, run.text.embedding_dim, seed=None)
         twin.set_weights(model.get_weights())
         model = twin
     result = output["result"]

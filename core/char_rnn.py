@@ -2,16 +2,17 @@
 
     text ──vocabulary──> ids ──windows──> (x, y) ──Trainer──> model ──StepModel──> new text
 
+This module is the NumPy half (no TensorFlow import, so the page paints fast); the Keras
+model, the training loop and live samples are in core.char_training.
+
 * `CharVocabulary` maps every character to an id and back (round trip).
 * Windows: many-to-many (`sequence_windows`: y is x shifted by one, so every step is trained)
   or many-to-one (`last_char_windows`: one target per window, for comparison), and
   `stateful_windows`, which orders windows so row r of batch b+1 continues row r of batch b.
-* `build_char_model`: embedding -> stacked SimpleRNN/LSTM/GRU -> dense logits, with the layer
-  names of core.models ("embedding", "rnn_1", ..., "output") so the gradient charts read alike.
 * `StepModel`: the trained weights as NumPy arrays, run one character at a time with the
   recurrent state carried over - generating N characters costs N cell steps, never a re-run of
   the prefix. `generate` adds temperature, greedy decoding, top-k and a seed.
-* `LiveSamples`: a trainer callback that writes a fresh sample every N steps and every epoch.
+* `CharRun` + `PRESETS`: everything one training run needs, as frozen dataclasses.
 
 Losses are in nats per character (natural log); bits per character = nats / ln 2.
 """
@@ -20,19 +21,15 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
-import keras
 import numpy as np
 import pandas as pd
-import tensorflow as tf
 
 from core import limits
 from core.config import ConfigError, ModelConfig, TrainConfig
-from core.models import RNN_LAYERS
-from core.trainer import METRICS, BatchRecord, Callback, EpochRecord, StopSignal, Trainer, TrainingResult
 
 LN2 = math.log(2.0)
 MAX_VOCABULARY_CHARS = 256  # a larger alphabet keeps its most frequent characters
@@ -40,6 +37,7 @@ UNKNOWN_CHAR = "\ufffd"  # stands for every character outside a capped vocabular
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.1, 2.0
 MAX_GENERATED_CHARS = 3_000
 MIN_SEQUENCE_LENGTH = 5
+BITS_METRIC = "bits_per_char"  # the trainer metric core.char_training registers
 
 Variant = Literal["many_to_many", "many_to_one"]
 VARIANT_LABELS = {
@@ -224,83 +222,6 @@ class CharRun:
         return out
 
 
-# ----------------------------------------------------------------------------- model
-
-
-def build_char_model(
-    config: ModelConfig, vocab_size: int, embedding_dim: int, stateful_batch: int | None = None, seed: int | None = 0
-) -> keras.Model:
-    """Embedding -> `layers` recurrent layers -> logits over the vocabulary.
-
-    Any window length works (the time axis is left open). Many-to-many returns logits for
-    every step, many-to-one for the last step only. `stateful_batch` fixes the batch size and
-    makes each recurrent layer keep its final state as the start of the next batch.
-    """
-    if seed is not None:
-        keras.utils.set_random_seed(seed)
-    stateful = stateful_batch is not None
-    if stateful:
-        inputs = keras.Input(batch_shape=(stateful_batch, None), dtype="int32", name="chars")
-    else:
-        inputs = keras.Input(shape=(None,), dtype="int32", name="chars")
-    x = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(inputs)
-    for i in range(1, config.layers + 1):
-        last = i == config.layers
-        x = RNN_LAYERS[config.cell](
-            config.units,
-            return_sequences=not last or config.pattern == "many_to_many",
-            dropout=config.dropout,
-            stateful=stateful,
-            name=f"rnn_{i}",
-        )(x)
-    if config.dropout > 0:
-        x = keras.layers.Dropout(config.dropout, name="output_dropout")(x)
-    logits = keras.layers.Dense(vocab_size, name="output")(x)
-    return keras.Model(inputs, logits, name=f"char_rnn_{config.pattern}")
-
-
-def char_loss() -> keras.losses.Loss:
-    """Cross-entropy on logits, averaged over every predicted character: nats per character."""
-    return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-
-
-def bits_per_character(y_true, logits, weight=None):
-    """Cross-entropy in bits: how many yes/no questions the model needs per character."""
-    ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.cast(y_true, tf.int32), logits=logits)
-    if weight is not None:
-        weight = tf.cast(tf.broadcast_to(weight, tf.shape(ce)), tf.float32)
-        return tf.math.divide_no_nan(tf.reduce_sum(ce * weight), tf.reduce_sum(weight)) / LN2
-    return tf.reduce_mean(ce) / LN2
-
-
-BITS_METRIC = "bits_per_char"
-METRICS.setdefault(BITS_METRIC, bits_per_character)  # the Trainer looks metrics up by name
-
-
-def reset_states(model: keras.Model) -> None:
-    for layer in model.layers:
-        if getattr(layer, "stateful", False):
-            layer.reset_state()
-
-
-class StatefulTrainer(Trainer):
-    """Trains a stateful model; validates on a stateless twin that shares its weights.
-
-    A stateful model only accepts its fixed batch size, and evaluating it would overwrite the
-    state it carries between training batches, so validation copies the weights into a twin
-    that reads every validation window from a zero state.
-    """
-
-    def __init__(self, model: keras.Model, twin: keras.Model, loss, metrics: Sequence[str], config: TrainConfig):
-        super().__init__(model, loss, metrics, config)
-        self.twin = Trainer(twin, loss, metrics, config)
-
-    def evaluate(self, x, y, sample_weight=None, batch_size=None) -> dict[str, float]:
-        for source, target in zip(self.model.trainable_weights, self.twin.model.trainable_weights, strict=True):
-            target.assign(source)
-        return self.twin.evaluate(x, y, sample_weight, batch_size)
-
-
 # ----------------------------------------------------------------------------- step-by-step model
 
 
@@ -361,9 +282,9 @@ class StepModel:
     out_bias: np.ndarray  # (vocab,)
 
     @classmethod
-    def from_keras(cls, model: keras.Model) -> StepModel:
+    def from_keras(cls, model) -> StepModel:
         """Copy the weights of a `build_char_model` model (any variant, stateful or not)."""
-        as_np = lambda v: np.array(keras.ops.convert_to_numpy(v), dtype=np.float32)  # noqa: E731
+        as_np = lambda v: np.array(v, dtype=np.float32)  # noqa: E731
         cells = []
         i = 1
         while any(layer.name == f"rnn_{i}" for layer in model.layers):
@@ -550,7 +471,7 @@ def unigram_bits(train: np.ndarray, validation: np.ndarray, vocab_size: int) -> 
     return float(-np.mean(np.log2(p[validation])))
 
 
-# ----------------------------------------------------------------------------- live samples
+# ----------------------------------------------------------------------------- live samples (see char_training)
 
 
 @dataclass(frozen=True)
@@ -561,46 +482,6 @@ class TrainingSample:
     elapsed: float
     text: str
     label: str  # "step 50", "end of epoch 2", ...
-
-
-class LiveSamples(Callback):
-    """Writes a sample every `every_steps` steps and at every epoch's end, from the weights so far.
-
-    Runs on the training thread between two optimiser steps, so the weights it copies are
-    consistent; every sample uses the same prompt and seed, so differences between them are
-    the model's progress, not luck. `publish(samples)` receives the growing tuple each time.
-    """
-
-    def __init__(
-        self,
-        model: keras.Model,
-        vocab: CharVocabulary,
-        prompt: str,
-        settings: SampleSettings,
-        publish: Callable[[tuple[TrainingSample, ...]], None] | None = None,
-    ):
-        self.model, self.vocab, self.prompt, self.settings = model, vocab, prompt, settings
-        self.publish = publish
-        self.samples: list[TrainingSample] = []
-        self._last: BatchRecord | None = None
-
-    def _write(self, label: str) -> None:
-        last = self._last
-        if last is None or (self.samples and self.samples[-1].step == last.step):
-            return
-        generation = GenerationSettings(length=self.settings.length, temperature=self.settings.temperature, seed=0)
-        text = generate(StepModel.from_keras(self.model), self.vocab, self.prompt, generation).text
-        self.samples.append(TrainingSample(last.step, last.epoch, last.loss, last.elapsed, text, label))
-        if self.publish is not None:
-            self.publish(tuple(self.samples))
-
-    def on_batch_end(self, record: BatchRecord) -> None:
-        self._last = record
-        if record.step == 1 or record.step % self.settings.every_steps == 0:
-            self._write(f"step {record.step}")
-
-    def on_epoch_end(self, record: EpochRecord) -> None:
-        self._write(f"end of epoch {record.epoch}")
 
 
 def sample_prompt(text: str, max_chars: int = 40) -> str:
@@ -654,54 +535,6 @@ def training_arrays(data: EncodedText, run: CharRun) -> TrainingArrays:
         x, y = sequence_windows(data.train, length)
         xv, yv = sequence_windows(data.validation, length)
     return TrainingArrays(x, y, xv, yv)
-
-
-def train_char_rnn(
-    data: EncodedText,
-    run: CharRun,
-    callbacks: Sequence[Callback] = (),
-    stop: StopSignal | None = None,
-    on_samples: Callable[[tuple[TrainingSample, ...]], None] | None = None,
-    prompt: str = "\n",
-) -> dict:
-    """Build, train (with live samples) and package everything generation needs."""
-    problems = run.problems()
-    if problems:
-        raise ConfigError(problems)
-    arrays = training_arrays(data, run)
-    vocab = data.vocab
-    cfg = run.train
-    if run.text.stateful:
-        cfg = replace(cfg, shuffle=False, drop_remainder=True)
-        model = build_char_model(run.model, vocab.size, run.text.embedding_dim, cfg.batch_size, seed=cfg.seed)
-        twin = build_char_model(run.model, vocab.size, run.text.embedding_dim, seed=None)
-        trainer: Trainer = StatefulTrainer(model, twin, char_loss(), [BITS_METRIC, "sparse_accuracy"], cfg)
-    else:
-        model = build_char_model(run.model, vocab.size, run.text.embedding_dim, seed=cfg.seed)
-        trainer = Trainer(model, char_loss(), [BITS_METRIC, "sparse_accuracy"], cfg)
-    samples = LiveSamples(model, vocab, prompt, run.sampling, on_samples)
-    result: TrainingResult = trainer.fit(
-        arrays.x_train,
-        arrays.y_train,
-        validation=(arrays.x_val, arrays.y_val),
-        callbacks=[*callbacks, samples],
-        stop=stop,
-        on_epoch_begin=(lambda epoch: reset_states(model)) if run.text.stateful else None,
-    )
-    final = trainer.evaluate(arrays.x_val, arrays.y_val)
-    return {
-        "result": result,
-        "model": model,
-        "step_model": StepModel.from_keras(model),
-        "vocab": vocab,
-        "samples": tuple(samples.samples),
-        "run": run,
-        "val_loss": final["loss"],
-        "val_bits": final["loss"] / LN2,
-        "val_accuracy": final["sparse_accuracy"],
-        "unigram_bits": unigram_bits(data.train, data.validation, vocab.size),
-        "windows": len(arrays.x_train),
-    }
 
 
 # ----------------------------------------------------------------------------- presets

@@ -213,8 +213,10 @@ def make_work(choice: ShakespeareRun, corpus: TextCorpus, data: char_rnn.Encoded
     prompt = char_rnn.sample_prompt(corpus.text)
 
     def work(progress, stop):
-        progress.set_phase("Cutting the text into windows and building the model")
-        output = char_rnn.train_char_rnn(
+        progress.set_phase("Loading TensorFlow, cutting the text into windows, building the model")
+        from core.char_training import train_char_rnn  # TensorFlow loads here, not when the page opens
+
+        output = train_char_rnn(
             data,
             choice.run,
             callbacks=[progress],

@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from core import char_charts, char_rnn
+from core import char_charts, char_rnn, char_training
 from core.char_rnn import (
     CharRun,
     CharVocabulary,
@@ -16,8 +16,8 @@ from core.char_rnn import (
     SampleSettings,
     StepModel,
     TextSettings,
-    build_char_model,
 )
+from core.char_training import build_char_model
 from core.config import ModelConfig, TrainConfig
 from core.data import shakespeare
 from core.data.shakespeare import UploadError, read_upload
@@ -224,7 +224,7 @@ def test_next_char_table_ranks_the_same_at_every_temperature(random_model):
 
 def test_training_many_to_many_publishes_samples_and_learns(play_data):
     published = []
-    out = char_rnn.train_char_rnn(play_data, tiny_run(), on_samples=published.append, prompt="MESSENGER:\n")
+    out = char_training.train_char_rnn(play_data, tiny_run(), on_samples=published.append, prompt="MESSENGER:\n")
     result = out["result"]
     assert result.status == "completed"
     frame = result.batch_frame()
@@ -238,11 +238,11 @@ def test_training_many_to_many_publishes_samples_and_learns(play_data):
 
 def test_stateful_training_carries_and_resets_state(play_data):
     run = tiny_run(stateful=True, sequence_length=10, batch_size=8)
-    out = char_rnn.train_char_rnn(play_data, run, prompt="A")
+    out = char_training.train_char_rnn(play_data, run, prompt="A")
     assert out["result"].status == "completed" and np.isfinite(out["val_loss"])
     layer = out["model"].get_layer("rnn_1")
     assert layer.stateful and np.abs(np.asarray(layer.states[0])).sum() > 0  # state survives the batch
-    char_rnn.reset_states(out["model"])
+    char_training.reset_states(out["model"])
     assert np.abs(np.asarray(layer.states[0])).sum() == 0
 
 
@@ -257,7 +257,7 @@ class StopAfter(Callback):
 
 def test_many_to_one_variant_stops_cleanly_with_a_sample(play_data):
     stop = StopSignal()
-    out = char_rnn.train_char_rnn(play_data, tiny_run(pattern="many_to_one"), [StopAfter(3, stop)], stop)
+    out = char_training.train_char_rnn(play_data, tiny_run(pattern="many_to_one"), [StopAfter(3, stop)], stop)
     assert out["model"].output_shape == (None, play_data.vocab.size)
     assert out["result"].status == "stopped" and out["result"].steps == 3
     assert out["samples"][-1].step == 3 and np.isfinite(out["val_loss"])
