@@ -62,21 +62,19 @@ def _first_embedding(model: keras.Model) -> keras.layers.Embedding | None:
     return next((layer for layer in walk_layers(model) if isinstance(layer, keras.layers.Embedding)), None)
 
 
-def _node_tensors(layer: keras.layers.Layer) -> list:
-    """The symbolic tensors a layer was called with: x, then its mask and initial state if any."""
-    nodes = getattr(layer, "_inbound_nodes", [])
-    if not nodes:
-        raise NotInterpretable(f"Layer {layer.name!r} was never called on an input, so its input can't be traced.")
-    if len(nodes) > 1:
-        raise NotInterpretable(f"Layer {layer.name!r} is used {len(nodes)} times in the model; pick another layer.")
-    arguments = nodes[0].arguments
-    tensors = [arguments.args[0]]
-    if arguments.kwargs.get("mask") is not None:
-        tensors.append(arguments.kwargs["mask"])
-    initial = arguments.kwargs.get("initial_state")
-    if initial is not None:
-        tensors.extend(initial if isinstance(initial, list | tuple) else [initial])
-    return tensors
+def _call_tensors(layer: keras.layers.Layer) -> list[list]:
+    """For every call of the layer in a graph: x, then its mask and initial state if any."""
+    calls = []
+    for node in getattr(layer, "_inbound_nodes", []):
+        arguments = node.arguments
+        tensors = [arguments.args[0]]
+        if arguments.kwargs.get("mask") is not None:
+            tensors.append(arguments.kwargs["mask"])
+        initial = arguments.kwargs.get("initial_state")
+        if initial is not None:
+            tensors.extend(initial if isinstance(initial, list | tuple) else [initial])
+        calls.append(tensors)
+    return calls
 
 
 @dataclass
@@ -102,36 +100,49 @@ class Feeder:
         return sequence, mask, states
 
 
+def _connects(inputs, tensors) -> keras.Model | None:
+    try:
+        return keras.Model(inputs, tensors)
+    except ValueError:  # these tensors don't depend on (only) these inputs
+        return None
+
+
 def feeder_for(model: keras.Model, recurrent: RecurrentLayer) -> Feeder:
     """Find the one model input the layer depends on and build the model up to the layer.
 
-    Raises NotInterpretable (with a message for the user) for layers that need several
-    model inputs at once or sit inside a nested model.
+    A layer may be called in several graphs (a translator shares its decoder between a training
+    model and a step-by-step one); the call that belongs to `model` is the one that connects.
+    Raises NotInterpretable (with a message for the user) for layers that need several model
+    inputs at once, were never called, or sit inside a nested model.
     """
     layer = recurrent.layer
-    tensors = _node_tensors(layer)
-    has_mask = len(tensors) > 1 and tensors[1].dtype == "bool"
+    calls = _call_tensors(layer)
+    if not calls:
+        raise NotInterpretable(f"Layer {layer.name!r} was never called on an input, so its input can't be traced.")
     inputs = list(getattr(model, "inputs", None) or [])
     if not inputs:
         raise NotInterpretable("The model has no defined input (it was never built on data), so it can't be fed.")
-    if recurrent.bidirectional and len(tensors) > 1 + has_mask:
-        raise NotInterpretable("This Bidirectional layer starts from a given state; only zero-state ones can be shown.")
-    for index, model_input in enumerate(inputs):
-        try:
-            submodel = keras.Model(model_input, tensors)
-        except ValueError:
-            continue
-        shape = tuple(model_input.shape[1:])
-        tokens = "int" in str(model_input.dtype)
-        embedding = _first_embedding(model)
-        if embedding is not None and not tokens and len(shape) == 1:
-            tokens = True  # a Sequential model whose Input was declared as float but feeds an Embedding
-        route = InputRoute(index, shape, tokens, int(embedding.input_dim) if tokens and embedding else None)
-        return Feeder(route, submodel, has_mask, len(tensors) - 1 - has_mask)
-    if len(inputs) > 1:
+    for tensors in calls:
+        has_mask = len(tensors) > 1 and tensors[1].dtype == "bool"
+        for index, model_input in enumerate(inputs):
+            submodel = _connects(model_input, tensors)
+            if submodel is None:
+                continue
+            if recurrent.bidirectional and len(tensors) > 1 + has_mask:
+                raise NotInterpretable(
+                    "This Bidirectional layer starts from a given state; only zero-state ones can be shown."
+                )
+            shape = tuple(model_input.shape[1:])
+            tokens = "int" in str(model_input.dtype)
+            embedding = _first_embedding(submodel)
+            if embedding is not None and not tokens and len(shape) == 1:
+                tokens = True  # a Sequential model whose Input was declared as float but feeds an Embedding
+            route = InputRoute(index, shape, tokens, int(embedding.input_dim) if tokens and embedding else None)
+            return Feeder(route, submodel, has_mask, len(tensors) - 1 - has_mask)
+    if len(inputs) > 1 and any(_connects(inputs, tensors) is not None for tensors in calls):
         raise NotInterpretable(
-            f"Layer {layer.name!r} needs {len(inputs)} model inputs at once (for example an encoder and a "
-            "teacher-forced decoder input); this view can feed one sequence only. Pick an earlier layer."
+            f"Layer {layer.name!r} reads {len(inputs)} model inputs at once (for example the encoder's states and "
+            "a teacher-forced decoder input); this view can feed one sequence only. Pick an earlier layer."
         )
     raise NotInterpretable(f"Layer {layer.name!r} is not connected to the model's input in a way this view can follow.")
 
@@ -205,10 +216,28 @@ def _is_codec(value: object) -> bool:
     )
 
 
-def text_codec(output: object) -> object | None:
-    """A vocabulary object in a page's output (anything with encode(text) and decode(ids)), if any."""
-    found = _search(output, _is_codec)
-    return found[0][1] if found else None
+def _encodes_text(codec: object, vocab_size: int | None) -> bool:
+    """True when `codec.encode` turns a short text into token ids the model's embedding accepts."""
+    try:
+        ids = np.asarray(codec.encode("the cat"))
+        label = codec.decode([int(ids.reshape(-1)[0])])
+    except Exception:  # not a text vocabulary after all (a model wrapper with encode/decode, say)
+        return False
+    if ids.ndim != 1 or len(ids) == 0 or not np.issubdtype(ids.dtype, np.integer) or not isinstance(label, str):
+        return False
+    return vocab_size is None or bool(np.all((ids >= 0) & (ids < vocab_size)))
+
+
+def text_codec(output: object, vocab_size: int | None = None) -> object | None:
+    """A vocabulary object in a page's output (encode(text) -> ids, decode(ids) -> text), if any.
+
+    Several objects may qualify (a translator keeps a source and a target vocabulary); the first
+    one whose ids fit the model's embedding (`vocab_size`) wins.
+    """
+    for _, candidate in _search(output, _is_codec):
+        if _encodes_text(candidate, vocab_size):
+            return candidate
+    return None
 
 
 VISIBLE = {"\n": "⏎", " ": "␣", "\t": "⇥"}
@@ -252,11 +281,15 @@ def example_arrays(output: object, route: InputRoute) -> tuple[str, np.ndarray] 
 
 
 def stored_example(name: str, array: np.ndarray, index: int, route: InputRoute) -> Example:
+    """One stored input; a one-number-per-step sequence is labelled with its values."""
     x = array[index : index + 1]
-    steps = x.shape[1] if route.is_sequence else 1
-    return Example(
-        x, [f"step {t + 1}" for t in range(steps)], f"example {index + 1} of {name!r} ({len(array):,} stored)"
-    )
+    if not route.is_sequence:
+        labels = ["x"]
+    elif route.tokens or route.features != 1:
+        labels = [f"step {t + 1}" for t in range(x.shape[1])]
+    else:
+        labels = [f"{v:+.2f}" for v in x[0, :, 0]]
+    return Example(x, labels, f"example {index + 1} of {name!r} ({len(array):,} stored)")
 
 
 SIGNALS = ("sine wave", "step", "single spike", "random walk (price-like)")

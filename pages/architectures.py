@@ -445,7 +445,7 @@ def choose_input(source: str, output: dict | None, route):
     try:
         if run is not None and route.tokens:
             return review_input(run, route)
-        codec = cell_inputs.text_codec(output) if output else None
+        codec = cell_inputs.text_codec(output, route.vocab_size) if output else None
         if codec is not None and route.tokens:
             text = st.text_input("A line of text to feed", DEFAULT_LINE, key=f"{KEY}:line:{source}")
             return cell_inputs.codec_example(codec, text, route)

@@ -348,9 +348,14 @@ def test_a_model_needing_two_inputs_is_refused_with_a_reason():
     decoded = layers.GRU(3, return_sequences=True, name="decoder")(b, initial_state=state)
     model = keras.Model([a, b], decoded)
     decoder = recurrent_layers(model)[1]
-    with pytest.raises(NotInterpretable, match="2 model inputs"):
+    with pytest.raises(NotInterpretable, match="reads 2 model inputs"):
         cell_inputs.feeder_for(model, decoder)
     assert cell_inputs.feeder_for(model, recurrent_layers(model)[0]).route.index == 0
+    # The same decoder layer, reused by a second model that feeds it one input: that call is found.
+    alone = keras.Input((3, 2))
+    single = keras.Model(alone, model.get_layer("decoder")(alone))
+    route = cell_inputs.feeder_for(single, recurrent_layers(single)[0]).route
+    assert route.shape == (3, 2) and not route.tokens
 
 
 def test_token_examples_are_padded_and_truncated_like_the_training_data():
