@@ -268,9 +268,25 @@ class Seq2SeqModels:
         return self.config.attention != "none"
 
     def __post_init__(self) -> None:
-        # Compiled once per model: greedy decoding calls the decoder once per output step.
-        self._encode = tf.function(lambda ids: self.encoder(ids, training=False), reduce_retracing=True)
-        self._decode = tf.function(lambda inputs: self.decoder(inputs, training=False), reduce_retracing=True)
+        # Compiled once per model, for any batch size (one trace each; tracing costs seconds):
+        # greedy decoding calls the decoder once per output step.
+        source = tf.TensorSpec((None, self.source_len), tf.int32)
+        self._encode = tf.function(self._run_encoder, input_signature=[source], autograph=False)
+        width = self.encoder.outputs[0].shape[-1]
+        state_width = self.encoder.outputs[1].shape[-1]
+        decoder_inputs = [
+            tf.TensorSpec((None, self.target_len), tf.int32),
+            tf.TensorSpec((None, self.source_len, width), tf.float32),
+            source,
+            *[tf.TensorSpec((None, state_width), tf.float32) for _ in self.encoder.outputs[1:]],
+        ]
+        self._decode = tf.function(self._run_decoder, input_signature=[decoder_inputs], autograph=False)
+
+    def _run_encoder(self, source_ids):
+        return self.encoder(source_ids, training=False)
+
+    def _run_decoder(self, inputs):
+        return self.decoder(inputs, training=False)
 
     def encode(self, source_ids: np.ndarray) -> list[tf.Tensor]:
         """[encoder outputs, *decoder initial states] for a batch of source ids."""
@@ -639,9 +655,21 @@ DEFAULT_RUN = TranslationRun(
 )
 
 
-def make_trainer(models: Seq2SeqModels, config: TrainConfig) -> Trainer:
-    """Per-character cross-entropy on the decoder targets; padding is masked by sample weights."""
+def make_trainer(models: Seq2SeqModels, config: TrainConfig, examples: int) -> Trainer:
+    """Per-character cross-entropy on the decoder targets; padding is masked by sample weights.
+
+    Every batch has the same size (the few examples of a last, smaller batch wait for the next
+    shuffle): a second batch shape would make TensorFlow compile the training step again.
+    """
+    config = replace(config, drop_remainder=examples >= config.batch_size)
     return Trainer(models.train, "sparse_categorical_crossentropy", ["sparse_accuracy"], config)
+
+
+def validation_arrays(arrays: Seq2SeqArrays, config: TrainConfig) -> tuple[tuple, np.ndarray, np.ndarray]:
+    """Teacher-forced validation data in whole evaluation batches (again: one compiled shape)."""
+    batch = max(config.batch_size, 256)  # the Trainer's evaluation batch size
+    n = len(arrays) if len(arrays) <= batch else len(arrays) - len(arrays) % batch
+    return (arrays.encoder_input[:n], arrays.decoder_input[:n]), arrays.decoder_target[:n], arrays.weights[:n]
 
 
 def snapshot_example(task: TranslationTask) -> str:
@@ -692,12 +720,11 @@ def train_translation(
         task.test_sources[:probe_size],
         task.test_targets[:probe_size],
     )
-    validation = (prepared.test.x, prepared.test.decoder_target, prepared.test.weights)
-    result = make_trainer(prepared.models, run.train).fit(
+    result = make_trainer(prepared.models, run.train, len(prepared.train)).fit(
         prepared.train.x,
         prepared.train.decoder_target,
         sample_weight=prepared.train.weights,
-        validation=validation,
+        validation=validation_arrays(prepared.test, run.train),
         callbacks=[*callbacks, snapshots],
         stop=stop,
     )
@@ -720,7 +747,7 @@ def train_translation(
         twin_models = prepare(task, twin_config, seed=run.data.seed)
         label = f"Training the no-attention twin ({twin_config.label})"
         on_phase(label)
-        twin_result = make_trainer(twin_models.models, run.train).fit(
+        twin_result = make_trainer(twin_models.models, run.train, len(twin_models.train)).fit(
             twin_models.train.x,
             twin_models.train.decoder_target,
             sample_weight=twin_models.train.weights,

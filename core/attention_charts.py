@@ -1,0 +1,242 @@
+"""Charts for the Attention page: alignment heatmaps, accuracy vs input length, words by weight.
+
+Builders take plain arrays/DataFrames and return Altair charts (or, for running text,
+an HTML string), so they are testable without a browser.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+SPACE = "␣"  # spaces drawn visibly on the axes
+ATTENTION_COLORS = {
+    "No attention": "#7f7f7f",
+    "Additive": "#e45756",
+    "Dot-product": "#4c78a8",
+}
+WEIGHT_SCHEME = "purples"
+
+
+def _visible(char: str) -> str:
+    return SPACE if char == " " else char
+
+
+def _label_expr(labels: Sequence[str]) -> str:
+    """Vega expression mapping an ordinal position to its character (axis labels)."""
+    return f"{json.dumps(list(labels), ensure_ascii=False)}[datum.value]"
+
+
+def _empty(message: str) -> alt.Chart:
+    return (
+        alt.Chart(pd.DataFrame({"text": [message]}))
+        .mark_text(size=14, color="#888")
+        .encode(text="text:N")
+        .properties(height=120)
+    )
+
+
+def heatmap_frame(source: str, output_tokens: Sequence[str], weights: np.ndarray) -> pd.DataFrame:
+    """Long table: one row per (decoder step, encoder step) with the characters and the weight."""
+    weights = np.asarray(weights, dtype=float)
+    rows = []
+    for k, token in enumerate(output_tokens[: weights.shape[0]]):
+        for t, char in enumerate(source[: weights.shape[1]]):
+            rows.append(
+                {
+                    "output_step": k,
+                    "output": token,
+                    "input_position": t,
+                    "input": _visible(char),
+                    "weight": float(weights[k, t]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def attention_heatmap(
+    source: str, output_tokens: Sequence[str], weights: np.ndarray, title: str = "Attention weights"
+) -> alt.Chart:
+    """Decoder step (rows, what it wrote) x encoder step (columns, what it read), coloured by weight.
+
+    Each row sums to 1. A sharp diagonal-like path means each output character reads one
+    input character; a pale, even row means the decoder is not looking anywhere in particular.
+    """
+    frame = heatmap_frame(source, output_tokens, weights)
+    if frame.empty:
+        return _empty("no attention weights to show")
+    chars = [_visible(c) for c in source[: np.asarray(weights).shape[1]]]
+    tokens = list(output_tokens[: np.asarray(weights).shape[0]])
+    cell = 22
+    return (
+        alt.Chart(frame)
+        .mark_rect(stroke="white", strokeWidth=0.5)
+        .encode(
+            x=alt.X(
+                "input_position:O",
+                title="input character (encoder step)",
+                axis=alt.Axis(labelExpr=_label_expr(chars), labelAngle=0, labelFontSize=13, orient="top"),
+            ),
+            y=alt.Y(
+                "output_step:O",
+                title="output character (decoder step)",
+                axis=alt.Axis(labelExpr=_label_expr(tokens), labelFontSize=13),
+            ),
+            color=alt.Color(
+                "weight:Q", title="attention", scale=alt.Scale(scheme=WEIGHT_SCHEME, domain=[0, 1], clamp=True)
+            ),
+            tooltip=[
+                alt.Tooltip("output_step:O", title="decoder step"),
+                alt.Tooltip("output:N", title="writes"),
+                alt.Tooltip("input_position:O", title="encoder step"),
+                alt.Tooltip("input:N", title="reads"),
+                alt.Tooltip("weight:Q", title="weight", format=".3f"),
+            ],
+        )
+        .properties(width=max(200, cell * len(chars)), height=max(120, cell * len(tokens)), title=title)
+    )
+
+
+def exact_match_history_chart(epochs: Sequence[int], accuracy: Sequence[float | None]) -> alt.Chart:
+    """Greedy exact-match accuracy on a held-out sample after each epoch (0 = untrained)."""
+    frame = pd.DataFrame({"epoch": list(epochs), "exact_match": list(accuracy)}).dropna()
+    if frame.empty:
+        return _empty("exact match: no epochs yet")
+    return (
+        alt.Chart(frame)
+        .mark_line(point=True, color="#54a24b")
+        .encode(
+            x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("exact_match:Q", title="held-out exact match", scale=alt.Scale(domain=[0, 1])),
+            tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("exact_match:Q", title="exact match", format=".1%")],
+        )
+        .properties(height=200, title="Whole answers right (greedy decoding, held-out sample)")
+    )
+
+
+def attention_color_scale(labels: Sequence[str]) -> alt.Scale:
+    """Same colour for the same attention kind everywhere; extra runs of a kind get a darker shade."""
+    palette = []
+    for label in labels:
+        kind = next((k for k in ATTENTION_COLORS if label.startswith(k)), None)
+        palette.append(ATTENTION_COLORS.get(kind, "#9d755d"))
+    return alt.Scale(domain=list(labels), range=palette)
+
+
+def accuracy_by_length_chart(table: pd.DataFrame) -> alt.Chart:
+    """Exact match per input-length bin, one line per trained model (`run` column)."""
+    if table.empty:
+        return _empty("no held-out results yet")
+    runs = list(dict.fromkeys(table["run"]))
+    base = alt.Chart(table).encode(
+        x=alt.X("length_from:Q", title="input length (characters, bin start)"),
+        y=alt.Y("exact_match:Q", title="held-out exact match", scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("run:N", title="model", scale=attention_color_scale(runs), legend=alt.Legend(orient="bottom")),
+        tooltip=[
+            alt.Tooltip("run:N", title="model"),
+            alt.Tooltip("lengths:N", title="input length"),
+            alt.Tooltip("exact_match:Q", title="exact match", format=".1%"),
+            alt.Tooltip("examples:Q", title="held-out examples"),
+        ],
+    )
+    return (base.mark_line(strokeWidth=2) + base.mark_point(size=60, filled=True)).properties(
+        height=300, title="Exact match vs input length"
+    )
+
+
+def accuracy_by_format_chart(frame: pd.DataFrame) -> alt.Chart:
+    """Held-out exact match per input format (how the source was written)."""
+    if frame.empty or "format" not in frame:
+        return _empty("no held-out results yet")
+    table = (
+        frame.groupby("format")
+        .agg(exact_match=("correct", "mean"), examples=("correct", "size"), example=("source", "first"))
+        .reset_index()
+    )
+    return (
+        alt.Chart(table)
+        .mark_bar(color="#54a24b")
+        .encode(
+            x=alt.X("exact_match:Q", title="held-out exact match", scale=alt.Scale(domain=[0, 1])),
+            y=alt.Y("format:N", title="input format", sort="x"),
+            tooltip=[
+                alt.Tooltip("format:N"),
+                alt.Tooltip("example:N", title="e.g."),
+                alt.Tooltip("exact_match:Q", title="exact match", format=".1%"),
+                alt.Tooltip("examples:Q", title="held-out examples"),
+            ],
+        )
+        .properties(height=max(160, 18 * len(table)), title="Exact match by input format")
+    )
+
+
+# ----------------------------------------------------------------------------- words by weight
+
+
+def _word_color(weight: float, top: float) -> str:
+    """Purple background whose opacity grows with the weight (relative to the review's maximum)."""
+    alpha = 0.0 if top <= 0 else min(1.0, weight / top)
+    return f"rgba(117, 107, 177, {alpha:.2f})"
+
+
+def highlight_html(words: Sequence[str], weights: Sequence[float]) -> str:
+    """The words as running text, each on a background as dark as its attention weight.
+
+    Hovering a word shows its weight. Colours are relative to the review's largest weight,
+    so every review uses the full range; the weights themselves sum to 1.
+    """
+    if not words:
+        return "<p><em>(no words)</em></p>"
+    top = max(weights)
+    spans = []
+    for word, weight in zip(words, weights, strict=True):
+        text_color = "white" if top > 0 and weight / top > 0.6 else "inherit"
+        spans.append(
+            f'<span title="weight {weight:.4f}" style="background:{_word_color(weight, top)};color:{text_color};'
+            f'padding:1px 3px;margin:1px;border-radius:3px;display:inline-block">{html.escape(word)}</span>'
+        )
+    return '<div style="line-height:1.9;font-size:0.95rem">' + " ".join(spans) + "</div>"
+
+
+def word_weights_frame(words: Sequence[str], weights: Sequence[float]) -> pd.DataFrame:
+    return pd.DataFrame({"position": range(1, len(words) + 1), "word": list(words), "weight": list(weights)})
+
+
+def word_weights_chart(words: Sequence[str], weights: Sequence[float]) -> alt.Chart:
+    """Attention weight of every word in reading order: peaks are the words the classifier pooled."""
+    frame = word_weights_frame(words, weights)
+    if frame.empty:
+        return _empty("no words")
+    return (
+        alt.Chart(frame)
+        .mark_bar(color="#756bb1")
+        .encode(
+            x=alt.X("position:Q", title="word position in the review"),
+            y=alt.Y("weight:Q", title="attention weight"),
+            tooltip=[alt.Tooltip("position:Q"), alt.Tooltip("word:N"), alt.Tooltip("weight:Q", format=".4f")],
+        )
+        .properties(height=180, title="Attention over the review, word by word")
+    )
+
+
+def top_words_chart(words: Sequence[str], weights: Sequence[float], count: int = 12) -> alt.Chart:
+    """The `count` single words with the most attention in this review."""
+    frame = word_weights_frame(words, weights).nlargest(count, "weight")
+    if frame.empty:
+        return _empty("no words")
+    frame["label"] = frame["word"] + " (#" + frame["position"].astype(str) + ")"
+    return (
+        alt.Chart(frame)
+        .mark_bar(color="#756bb1")
+        .encode(
+            x=alt.X("weight:Q", title="attention weight"),
+            y=alt.Y("label:N", title="", sort="-x"),
+            tooltip=[alt.Tooltip("word:N"), alt.Tooltip("position:Q"), alt.Tooltip("weight:Q", format=".4f")],
+        )
+        .properties(height=max(140, 20 * len(frame)), title=f"The {len(frame)} words it weighted most")
+    )

@@ -1,0 +1,17 @@
+"""Cached data for the Attention page, shared by every session (treat as read-only).
+
+The translation tasks are generated (no download); the IMDb reviews come from the shared
+loaders in ui.data_cache, so the Sentiment and Attention pages hold one copy between them.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.data.dates import TranslationTask, make_task
+
+
+@st.cache_resource(show_spinner="Generating the translation pairs…", max_entries=6)
+def translation_task(name: str, train_size: int, test_size: int, seed: int) -> TranslationTask:
+    """A generated task (dates or number words); frozen dataclass of tuples, safe to share."""
+    return make_task(name, train_size, test_size, seed)
