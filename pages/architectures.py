@@ -517,10 +517,9 @@ def analyse(model, recurrent, feeder, example) -> Analysis:
     from core.cell_inputs import step_labels
     from core.cell_internals import check_against_keras, check_gate_identities, trace_layer
 
-    memo = st.session_state.setdefault(f"{KEY}:memo", {})
     memo_key = (id(model), recurrent.name, example.x.shape, example.x.tobytes())
-    if memo_key in memo:
-        return memo[memo_key]
+    if (cached := remembered(f"{KEY}:memo", memo_key, model)) is not None:
+        return cached
     sequence, mask, initial = feeder(example.x)
     traces = trace_layer(recurrent, sequence, mask, initial)
     check = check_against_keras(recurrent, sequence, traces, mask)
@@ -533,10 +532,25 @@ def analyse(model, recurrent, feeder, example) -> Analysis:
         padding,
         single_output(model, example.x),
     )
-    if len(memo) > 6:
+    return remember(f"{KEY}:memo", memo_key, model, analysis)
+
+
+def remembered(store: str, key: tuple, model):
+    """A value memoised for `model` in this session, or None.
+
+    Keys start with id(model); the entry also holds the model itself, so a new model that
+    happens to get a freed model's id never sees the old model's results.
+    """
+    entry = st.session_state.get(store, {}).get(key)
+    return entry[1] if entry is not None and entry[0] is model else None
+
+
+def remember(store: str, key: tuple, model, value, size: int = 6):
+    memo = st.session_state.setdefault(store, {})
+    if len(memo) >= size:
         memo.clear()
-    memo[memo_key] = analysis
-    return analysis
+    memo[key] = (model, value)
+    return value
 
 
 def single_output(model, x: np.ndarray) -> float | None:
@@ -792,13 +806,11 @@ def positivity_of(model, ids: np.ndarray, length: int) -> tuple[np.ndarray, floa
 
     if not is_sentiment_like(model):
         return np.full(len(ids), 0.5), 0.5
-    memo = st.session_state.setdefault(f"{KEY}:positivity", {})
     key = (id(model), length, ids.tobytes())
-    if key not in memo:
-        if len(memo) > 4:
-            memo.clear()
-        memo[key] = (single_word_positivity(model, ids, length), empty_review_positivity(model, length))
-    return memo[key]
+    if (cached := remembered(f"{KEY}:positivity", key, model)) is not None:
+        return cached
+    value = (single_word_positivity(model, ids, length), empty_review_positivity(model, length))
+    return remember(f"{KEY}:positivity", key, model, value, size=4)
 
 
 def extremes(frame: pd.DataFrame) -> None:
