@@ -102,7 +102,12 @@ def unit_explorer(frame: pd.DataFrame, quantity: Quantity, title: str, default_u
         .mark_rect()
         .encode(
             x=x_axis,
-            y=alt.Y("unit:O", title="unit (most active first)", sort=None, axis=alt.Axis(labelFontSize=9)),
+            y=alt.Y(
+                "unit:O",
+                title="unit (most active first)",
+                sort=None,
+                axis=alt.Axis(labelFontSize=9, labelOverlap=False),
+            ),
             color=color,
             stroke=alt.condition(pick, alt.value("black"), alt.value(None)),
             tooltip=tooltip,
