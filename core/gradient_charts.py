@@ -78,10 +78,23 @@ def bucket_steps(batches: pd.DataFrame, columns: list[str], max_steps: int = 1_0
     return batches.groupby(groups).agg({"step": "last", **{c: "max" for c in columns}})
 
 
-def gradient_heatmap(frame: pd.DataFrame, title: str = "Gradient reaching each time step") -> alt.Chart:
+def heatmap_domain(frames: list[pd.DataFrame]) -> tuple[float, float] | None:
+    """One (low, high) colour range for several heatmaps, so their colours compare."""
+    values = pd.concat([f["norm"] for f in frames if not f.empty], ignore_index=True) if frames else pd.Series()
+    values = values[np.isfinite(values.astype(float))].clip(lower=NORM_FLOOR) if len(values) else values
+    if not len(values):
+        return None
+    high = float(values.max())
+    return max(float(values.min()), high * 1e-12), high
+
+
+def gradient_heatmap(
+    frame: pd.DataFrame, title: str = "Gradient reaching each time step", domain: tuple[float, float] | None = None
+) -> alt.Chart:
     """Heatmap: time step (x) x training step (y, first at the top), colour = ||dL/dx_t|| (log).
 
     A vanishing gradient is a dark left side: the early steps get almost nothing back.
+    `domain` fixes the colour range (see heatmap_domain) to compare several heatmaps.
     """
     data = frame[np.isfinite(frame["norm"].astype(float))] if not frame.empty else frame
     if data.empty:
@@ -89,7 +102,7 @@ def gradient_heatmap(frame: pd.DataFrame, title: str = "Gradient reaching each t
     data = bin_time_steps(thin_rows(data))
     data["shown"] = data["norm"].clip(lower=NORM_FLOOR)
     high = float(data["shown"].max())
-    low = max(float(data["shown"].min()), high * 1e-12)
+    low, high = domain or (max(float(data["shown"].min()), high * 1e-12), high)
     order = sorted(data["training_step"].unique())
     return (
         alt.Chart(data)
@@ -185,7 +198,12 @@ def score_vs_length_chart(table: pd.DataFrame, score: Score) -> alt.Chart:
         alt.Chart(data)
         .mark_line(point=alt.OverlayMarkDef(size=70, filled=True), strokeWidth=2)
         .encode(
-            x=alt.X("T:Q", title="sequence length T", scale=alt.Scale(zero=False)),
+            x=alt.X(
+                "T:Q",
+                title="sequence length T",
+                scale=alt.Scale(zero=False, padding=30),
+                axis=alt.Axis(values=sorted(int(t) for t in data["T"].unique()), format="d"),
+            ),
             y=alt.Y("test score:Q", title=f"test {score.name}", scale=alt.Scale(zero=True)),
             color=alt.Color(
                 "cell:N", title="cell", scale=alt.Scale(domain=cells, range=[CELL_COLORS[c] for c in cells])
@@ -245,7 +263,7 @@ def global_norm_chart(
                     "series:N",
                     title="",
                     scale=alt.Scale(domain=domain, range=["#4c78a8", "#f58518"][: len(domain)]),
-                    legend=alt.Legend(orient="bottom", labelLimit=300),
+                    legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=300),
                 ),
                 tooltip=[
                     alt.Tooltip("series:N", title="norm"),

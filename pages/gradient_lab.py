@@ -9,7 +9,7 @@ same model without and with gradient clipping.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
@@ -18,6 +18,7 @@ from core import gradient_charts, limits
 from core.config import CELLS, TrainConfig
 from core.data.local import DATA_ENV_VAR
 from core.data.memory_tasks import SequenceTask
+from core.gradient_lab_config import ComparisonConfig, LabConfig, SourceChoice
 from core.gradients_through_time import (
     ACTIVATIONS,
     JACOBIANS,
@@ -50,24 +51,6 @@ TICKERS = ("SPY", "AAPL", "MSFT", "AMZN", "GOOGL", "IBM")
 LENGTH_CHOICES = (10, 20, 30, 50, 75, 100, 150, 200, 300, 400, 500)
 SCALE_CHOICES = (0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0)
 LR_CHOICES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
-
-
-@dataclass(frozen=True)
-class SourceChoice:
-    kind: str = "adding"
-    length: int = 50
-    train_size: int = 10_000
-    ticker: str = "SPY"
-    local_path: str = ""
-
-
-@dataclass(frozen=True)
-class LabConfig:
-    source: SourceChoice
-    model: LabModel
-    train: TrainConfig
-    every: int = 20  # record gradients through time every K training steps
-    probe_size: int = 32
 
 
 PRESETS: dict[str, LabConfig] = {
@@ -508,7 +491,7 @@ def compare_tab(config: LabConfig, can_train: bool, busy: str) -> None:
     job = training_panel(
         COMPARE_KEY,
         start=lambda: make_runs_work(config, runs, {t: load_task(config.source, t) for t in lengths}),
-        config=(config, tuple(lengths)),
+        config=ComparisonConfig(config, tuple(lengths)),
         metric=load_task(config.source).metric,
         metric_label=load_task(config.source).metric_label,
         clip_norm=config.train.clip_norm,
@@ -556,11 +539,16 @@ def show_comparison(output: dict) -> None:
         "(solid). **What to look for:** the red SimpleRNN line falls steeply to the left - the first steps get "
         "orders of magnitude less gradient than the last - while the LSTM and GRU lines stay much flatter."
     )
+    frames = [o.recorder.frame() for o in at_longest]
+    domain = gradient_charts.heatmap_domain(frames)
     columns = st.columns(len(at_longest))
-    for column, o in zip(columns, at_longest, strict=False):
+    for column, o, frame in zip(columns, at_longest, frames, strict=False):
         with column:
-            st.altair_chart(gradient_charts.gradient_heatmap(o.recorder.frame(), o.model_config.cell), width="stretch")
-    st.caption("The same measurement over training, one heatmap per cell (same colour scale within each).")
+            st.altair_chart(gradient_charts.gradient_heatmap(frame, o.model_config.cell, domain), width="stretch")
+    st.caption(
+        "The same measurement over training, one heatmap per cell, on one shared colour scale: the same colour is "
+        "the same gradient size in all three. Dark columns on the left = early steps that get no learning signal."
+    )
     table = outcomes_frame(outcomes).drop(columns=["baseline"])
     st.dataframe(table, hide_index=True, column_config={"test score": st.column_config.NumberColumn(format="%.4f")})
 
@@ -583,7 +571,7 @@ def clipping_tab(config: LabConfig, can_train: bool, busy: str) -> None:
     job = training_panel(
         CLIP_KEY,
         start=lambda: make_runs_work(config, runs, {config.source.length: load_task(config.source)}),
-        config=(config, float(threshold)),
+        config=ComparisonConfig(config, clip_threshold=float(threshold)),
         metric=load_task(config.source).metric,
         metric_label=load_task(config.source).metric_label,
         clip_norm=float(threshold),

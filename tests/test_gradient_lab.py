@@ -305,6 +305,12 @@ def test_heatmap_bins_long_sequences_and_uses_a_log_colour_scale():
     (values,) = [v for v in spec["datasets"].values()]
     assert min(row["first"] for row in values) == 1  # the all-zero first bin is still drawn
     assert gradient_charts.gradient_heatmap(frame.iloc[:0]).to_dict()["mark"]["type"] == "text"
+    # A shared colour range for side-by-side heatmaps spans all of them.
+    other = frame.assign(norm=frame["norm"] * 100)
+    low, high = gradient_charts.heatmap_domain([frame, other])
+    assert high == pytest.approx(100.0) and low == pytest.approx(high * 1e-12)
+    shared = _as_dict(gradient_charts.gradient_heatmap(frame, domain=(low, high)))
+    assert shared["encoding"]["color"]["scale"]["domain"] == [low, high]
 
 
 def test_long_histories_are_thinned_but_keep_their_spikes():

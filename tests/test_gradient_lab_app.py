@@ -39,6 +39,7 @@ def test_page_explains_and_trains_one_tiny_model(tiny_app):
     labels = {m.label for m in at.metric}
     assert "Test MSE" in labels and "Gradient at step 1 / at step T, now" in labels
     assert "Baseline (always answer 1)" in labels
+    assert "You changed the controls" not in page  # the saved config still equals the controls
 
 
 def test_one_click_compares_the_three_cells(tiny_app):
@@ -54,6 +55,7 @@ def test_one_click_compares_the_three_cells(tiny_app):
     table = at.dataframe[-1].value
     assert list(table["cell"]) == ["SimpleRNN", "LSTM", "GRU"]
     assert (table["T"] == 10).all()
+    assert "You changed the controls" not in texts(at)
 
 
 def test_exploding_gradients_are_reported_and_clipping_keeps_the_run_finite(without_local_data):
