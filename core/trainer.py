@@ -13,135 +13,30 @@ Training stops cleanly - keeping the weights learned so far - when:
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
 
 import keras
 import numpy as np
-import pandas as pd
 import tensorflow as tf
 
 from core.config import TrainConfig
 
-Status = Literal["completed", "stopped", "diverged"]
+# Records and the callback interface live in core.history (no TensorFlow there); they are
+# re-exported here so `from core.trainer import Callback, StopSignal, ...` keeps working.
+from core.history import (  # noqa: F401
+    BatchRecord,
+    Callback,
+    EpochRecord,
+    Status,
+    StopSignal,
+    TrainingPlan,
+    TrainingResult,
+    batch_frame,
+    epoch_frame,
+)
+
 ArrayLike = np.ndarray | Sequence[np.ndarray]
-
-
-# ----------------------------------------------------------------------------- records
-
-
-@dataclass(frozen=True)
-class TrainingPlan:
-    epochs: int
-    steps_per_epoch: int
-    samples: int
-    layer_names: tuple[str, ...]
-    metric_names: tuple[str, ...]
-    clip_norm: float | None
-    clip_value: float | None
-
-
-@dataclass(frozen=True)
-class BatchRecord:
-    step: int  # 1-based count of optimiser steps over the whole run
-    epoch: int  # 1-based
-    batch: int  # 1-based within the epoch
-    loss: float
-    metrics: dict[str, float]
-    grad_norm: float  # global L2 norm of the raw gradient
-    applied_norm: float  # global L2 norm after clipping (what the optimiser used)
-    layer_norms: dict[str, float]
-    elapsed: float  # seconds since training began
-
-
-@dataclass(frozen=True)
-class EpochRecord:
-    epoch: int
-    loss: float
-    metrics: dict[str, float]
-    val_loss: float | None
-    val_metrics: dict[str, float]
-    elapsed: float
-
-
-class Callback:
-    """Subscribe to training progress; override what you need. Called on the training thread."""
-
-    def on_train_begin(self, plan: TrainingPlan) -> None: ...
-
-    def on_batch_end(self, record: BatchRecord) -> None: ...
-
-    def on_epoch_end(self, record: EpochRecord) -> None: ...
-
-    def on_train_end(self, result: TrainingResult) -> None: ...
-
-
-class StopSignal:
-    """Thread-safe flag a UI sets; the trainer checks it before every batch."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-
-    def request(self) -> None:
-        self._event.set()
-
-    @property
-    def requested(self) -> bool:
-        return self._event.is_set()
-
-
-@dataclass
-class TrainingResult:
-    status: Status
-    message: str
-    batches: list[BatchRecord] = field(default_factory=list)
-    epochs: list[EpochRecord] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def steps(self) -> int:
-        return len(self.batches)
-
-    def batch_frame(self) -> pd.DataFrame:
-        return batch_frame(self.batches)
-
-    def epoch_frame(self) -> pd.DataFrame:
-        return epoch_frame(self.epochs)
-
-
-def batch_frame(batches: Sequence[BatchRecord]) -> pd.DataFrame:
-    """One row per optimiser step: loss, metrics, global and per-layer gradient norms."""
-    rows = []
-    for r in batches:
-        row: dict[str, Any] = {
-            "step": r.step,
-            "epoch": r.epoch,
-            "batch": r.batch,
-            "loss": r.loss,
-            **r.metrics,
-            "grad_norm": r.grad_norm,
-            "applied_norm": r.applied_norm,
-            "elapsed_s": r.elapsed,
-        }
-        row.update({f"grad_norm/{k}": v for k, v in r.layer_norms.items()})
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def epoch_frame(epochs: Sequence[EpochRecord]) -> pd.DataFrame:
-    """One row per epoch: training and validation loss and metrics."""
-    rows = []
-    for r in epochs:
-        row: dict[str, Any] = {"epoch": r.epoch, "loss": r.loss, **r.metrics}
-        if r.val_loss is not None:
-            row["val_loss"] = r.val_loss
-            row.update({f"val_{k}": v for k, v in r.val_metrics.items()})
-        row["elapsed_s"] = r.elapsed
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 # ----------------------------------------------------------------------------- metrics

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from core.trainer import (
+from core.history import (
     BatchRecord,
     Callback,
     EpochRecord,
