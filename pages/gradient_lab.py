@@ -48,7 +48,7 @@ SOURCES = {
     "stocks": "Stock return windows",
 }
 TICKERS = ("SPY", "AAPL", "MSFT", "AMZN", "GOOGL", "IBM")
-LENGTH_CHOICES = (10, 20, 30, 50, 75, 100, 150, 200, 300, 400, 500)
+LENGTH_CHOICES = (10, 20, 30, 50, 60, 75, 100, 150, 200, 300, 400, 500)
 SCALE_CHOICES = (0.25, 0.5, 0.75, 0.9, 1.0, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0)
 LR_CHOICES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0)
 

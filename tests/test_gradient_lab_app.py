@@ -83,3 +83,16 @@ def test_exploding_gradients_are_reported_and_clipping_keeps_the_run_finite(with
     assert "no clipping" in errors and "diverged at step" in errors
     successes = " ".join(s.value for s in at.success)
     assert "clip norm 1" in successes and "completed" in successes
+
+
+@pytest.mark.slow
+def test_every_preset_opens_with_real_data(with_shared_data):
+    """Every preset's values fit its widgets, and IMDb and SPY come from the local copies."""
+    at = app_at_page(PAGE)
+    for preset in at.selectbox(key="gradient-lab:preset").options:
+        at.selectbox(key="gradient-lab:preset").set_value(preset).run()
+        assert_no_exception(at)
+        assert not at.error, (preset, [e.value for e in at.error])
+        assert "**Data.**" in texts(at), preset
+    page = texts(at)
+    assert "SPY daily returns" in page and "local copy" in page and "Offline default" not in page
