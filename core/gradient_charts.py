@@ -243,9 +243,9 @@ def global_norm_chart(
     """
     if batches.empty or "grad_norm" not in batches:
         return _empty("global gradient norm: no steps yet")
-    series = {"grad_norm": "raw gradient (before clipping)"}
+    series = {"grad_norm": "raw (before clipping)"}
     if clip_norm:
-        series["applied_norm"] = "applied update (after clipping)"
+        series["applied_norm"] = "applied (after clipping)"
     batches = bucket_steps(batches[["step", *series]], list(series))
     long = batches.melt(id_vars=["step"], value_vars=list(series), var_name="series", value_name="norm")
     long["series"] = long["series"].map(series)
@@ -258,12 +258,12 @@ def global_norm_chart(
             .mark_line(strokeWidth=1.5)
             .encode(
                 x=alt.X("step:Q", title="training step"),
-                y=alt.Y("norm:Q", title="global gradient L2 norm (log scale)", scale=alt.Scale(type="log")),
+                y=alt.Y("norm:Q", title="global norm (log scale)", scale=alt.Scale(type="log")),
                 color=alt.Color(
                     "series:N",
                     title="",
                     scale=alt.Scale(domain=domain, range=["#4c78a8", "#f58518"][: len(domain)]),
-                    legend=alt.Legend(orient="bottom", direction="vertical", labelLimit=300),
+                    legend=alt.Legend(labelLimit=260),
                 ),
                 tooltip=[
                     alt.Tooltip("series:N", title="norm"),

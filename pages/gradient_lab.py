@@ -321,8 +321,9 @@ def make_single_work(config: LabConfig, task: SequenceTask):
 
 
 def live_single(job) -> None:
+    """While training: the gradient views, redrawn every second (the results repeat them after)."""
     recorder = job.progress.extra("recorder")
-    if recorder is None:
+    if recorder is None or not job.running:
         return
     gradient_views(recorder, job.progress.extra("label") or "model")
 
@@ -451,9 +452,10 @@ def make_runs_work(config: LabConfig, runs: list[LabRun], tasks: dict[int, Seque
 
 
 def live_runs(job) -> None:
+    """While training: the current run's heatmap and every run's gradient profile so far."""
     recorders = job.progress.extra("recorders") or {}
     current = job.progress.extra("current")
-    if not recorders:
+    if not recorders or not job.running:
         return
     lines = pd.concat([init_vs_now(r, label) for label, r in recorders.items()], ignore_index=True)
     left, right = st.columns(2)

@@ -342,7 +342,7 @@ def test_reach_score_and_norm_charts():
     batches = pd.DataFrame({"step": [1, 2, 3], "grad_norm": [0.5, 50.0, np.nan], "applied_norm": [0.5, 1.0, np.nan]})
     norm_chart = json.dumps(_as_dict(gradient_charts.global_norm_chart(batches, clip_norm=1.0, diverged_step=3)))
     assert "clip norm = 1" in norm_chart and "NaN/inf detected at step 3" in norm_chart
-    assert "applied update" in norm_chart
+    assert "applied (after clipping)" in norm_chart
 
 
 def test_bptt_diagram_is_valid_dot_for_every_cell():
