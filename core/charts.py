@@ -61,7 +61,12 @@ def training_curves(
             )
     data = pd.concat(layers, ignore_index=True).dropna(subset=["value"])
     domain = [s for s in SPLIT_COLORS if s in set(data["series"])]
-    color = alt.Color("series:N", title="", scale=alt.Scale(domain=domain, range=[SPLIT_COLORS[s] for s in domain]))
+    color = alt.Color(
+        "series:N",
+        title=None,
+        scale=alt.Scale(domain=domain, range=[SPLIT_COLORS[s] for s in domain]),
+        legend=alt.Legend(orient="bottom", direction="horizontal"),
+    )
     base = alt.Chart(data).encode(
         x=alt.X("step:Q", title="training step (batches seen)"),
         y=alt.Y("value:Q", title=label, scale=alt.Scale(zero=False)),
