@@ -20,6 +20,12 @@ MIN_LONG_REVIEWS = 200  # below this, shorter reviews are padded to fill the tra
 EMBEDDING_DIM = 32
 
 
+def vocabulary_size(data: imdb.ImdbData) -> int:
+    """Rows the embedding needs: every id below the cap, or up to the rarest word's id
+    (rank + INDEX_FROM) when the data has fewer words than the cap."""
+    return min(data.vocab.num_words, data.vocab.distinct_words + imdb.INDEX_FROM + 1)
+
+
 def imdb_long_reviews(
     data: imdb.ImdbData, length: int, max_train: int = 5_000, max_test: int = 1_000, seed: int = 0
 ) -> SequenceTask:
@@ -65,7 +71,7 @@ def imdb_long_reviews(
         y_train=y_train,
         x_test=x_test,
         y_test=y_test,
-        spec=InputSpec(length=length, vocab_size=data.vocab.num_words, embedding_dim=EMBEDDING_DIM),
+        spec=InputSpec(length=length, vocab_size=vocabulary_size(data), embedding_dim=EMBEDDING_DIM),
         output=OutputSpec(size=1, activation="sigmoid"),
         loss="binary_crossentropy",
         metric="accuracy",

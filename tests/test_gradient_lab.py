@@ -361,7 +361,14 @@ def test_imdb_long_reviews_pad_short_generated_reviews_with_a_note():
     data = imdb.load_offline(train_size=300, test_size=100)
     task = imdb_long_reviews(data, 20, max_train=300, max_test=100)
     assert task.x_train.shape[1] == 20 and task.x_train.dtype == np.int32
-    assert task.spec.vocab_size == data.vocab.num_words and task.loss == "binary_crossentropy"
+    assert task.spec.vocab_size == data.vocab.distinct_words + imdb.INDEX_FROM + 1  # uncapped: every word
+    assert int(task.x_train.max()) < task.spec.vocab_size and task.loss == "binary_crossentropy"
+    capped = imdb_long_reviews(data.with_vocabulary(50), 20, max_train=300, max_test=100)
+    assert capped.spec.vocab_size == 50 and int(capped.x_train.max()) < 50
+    for t in (task, capped):  # every id of both splits fits the embedding
+        model = build_lab_model(LabModel("GRU", 4), t.spec, t.output)
+        both = np.concatenate([t.x_train, t.x_test]), np.concatenate([t.y_train, t.y_test])
+        assert gradient_through_time(model, *both, t.loss).shape == (20,)
     assert task.source.is_synthetic
     long_enough = sum(len(s) >= 20 for s in data.train_ids)
     if long_enough < 200:
