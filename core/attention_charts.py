@@ -72,7 +72,7 @@ def attention_heatmap(
         return _empty("no attention weights to show")
     chars = [_visible(c) for c in source[: np.asarray(weights).shape[1]]]
     tokens = list(output_tokens[: np.asarray(weights).shape[0]])
-    cell = 22
+    cell = 18  # pixels per character: every label fits, so none may be dropped (labelOverlap off)
     return (
         alt.Chart(frame)
         .mark_rect(stroke="white", strokeWidth=0.5)
@@ -80,12 +80,14 @@ def attention_heatmap(
             x=alt.X(
                 "input_position:O",
                 title="input character (encoder step)",
-                axis=alt.Axis(labelExpr=_label_expr(chars), labelAngle=0, labelFontSize=13, orient="top"),
+                axis=alt.Axis(
+                    labelExpr=_label_expr(chars), labelAngle=0, labelFontSize=13, labelOverlap=False, orient="top"
+                ),
             ),
             y=alt.Y(
                 "output_step:O",
                 title="output character (decoder step)",
-                axis=alt.Axis(labelExpr=_label_expr(tokens), labelFontSize=13),
+                axis=alt.Axis(labelExpr=_label_expr(tokens), labelFontSize=13, labelOverlap=False),
             ),
             color=alt.Color(
                 "weight:Q", title="attention", scale=alt.Scale(scheme=WEIGHT_SCHEME, domain=[0, 1], clamp=True)
@@ -115,7 +117,7 @@ def exact_match_history_chart(epochs: Sequence[int], accuracy: Sequence[float | 
             y=alt.Y("exact_match:Q", title="held-out exact match", scale=alt.Scale(domain=[0, 1])),
             tooltip=[alt.Tooltip("epoch:Q"), alt.Tooltip("exact_match:Q", title="exact match", format=".1%")],
         )
-        .properties(height=200, title="Whole answers right (greedy decoding, held-out sample)")
+        .properties(height=200, title="Held-out exact match after each epoch")
     )
 
 
@@ -136,7 +138,12 @@ def accuracy_by_length_chart(table: pd.DataFrame) -> alt.Chart:
     base = alt.Chart(table).encode(
         x=alt.X("length_from:Q", title="input length (characters, bin start)"),
         y=alt.Y("exact_match:Q", title="held-out exact match", scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("run:N", title="model", scale=attention_color_scale(runs), legend=alt.Legend(orient="bottom")),
+        color=alt.Color(
+            "run:N",
+            title="model",
+            scale=attention_color_scale(runs),
+            legend=alt.Legend(orient="bottom", labelLimit=400),
+        ),
         tooltip=[
             alt.Tooltip("run:N", title="model"),
             alt.Tooltip("lengths:N", title="input length"),
@@ -163,7 +170,7 @@ def accuracy_by_format_chart(frame: pd.DataFrame) -> alt.Chart:
         .mark_bar(color="#54a24b")
         .encode(
             x=alt.X("exact_match:Q", title="held-out exact match", scale=alt.Scale(domain=[0, 1])),
-            y=alt.Y("format:N", title="input format", sort="x"),
+            y=alt.Y("format:N", title="input format", sort="x", axis=alt.Axis(labelLimit=250)),
             tooltip=[
                 alt.Tooltip("format:N"),
                 alt.Tooltip("example:N", title="e.g."),

@@ -651,7 +651,7 @@ class TranslationRun:
 DEFAULT_RUN = TranslationRun(
     TranslationData(),
     Seq2SeqConfig(),
-    TrainConfig(epochs=8, batch_size=128, learning_rate=5e-3, clip_norm=5.0),
+    TrainConfig(epochs=4, batch_size=128, learning_rate=5e-3, clip_norm=5.0),
 )
 
 
