@@ -70,6 +70,11 @@ PRESETS: dict[str, LabConfig] = {
         TrainConfig(epochs=2, batch_size=32, learning_rate=0.3, optimizer="sgd"),
         every=2,
     ),
+    "Copy/recall: name the marked symbol": LabConfig(
+        SourceChoice("recall", 50, 10_000),
+        LabModel("GRU", 32, "tanh", 1.0),
+        TrainConfig(epochs=3, batch_size=32, learning_rate=1e-2, clip_norm=1.0),
+    ),
     "Tiny: a few seconds": LabConfig(
         SourceChoice("adding", 20, 1_000),
         LabModel("SimpleRNN", 8, "tanh", 1.0),

@@ -151,19 +151,22 @@ def test_adding_task_baseline_and_size_cap():
     task = memory_tasks.adding_task(100, train_size=500, test_size=2_000)
     assert task.score.baseline == pytest.approx(1 / 6)
     assert memory_tasks.trivial_score(task) == pytest.approx(1 / 6, abs=0.02)
-    assert task.key_steps.shape == (2_000, 2)
+    assert task.x_test.shape == (2_000, 100, 2) and task.y_train.shape == (500, 1)
     assert memory_tasks.examples_for(500, 2, 50_000) == memory_tasks.MAX_VALUES // 1_000
     for bad in (9, 501):
         with pytest.raises(ValueError, match="between 10 and 500"):
             adding_problem(10, bad)
 
 
-def test_recall_problem_encodes_the_first_symbol():
-    x, y = recall_problem(4_000, 30, symbols=8, seed=0)
-    assert x.shape == (4_000, 30, 10) and y.shape == (4_000,)
-    assert np.all(x.sum(axis=-1) == 1)  # one-hot at every step
-    assert np.array_equal(x[:, 0, :8].argmax(axis=-1), y)
-    assert np.all(x[:, 1:-1, 8] == 1) and np.all(x[:, -1, 9] == 1)
+def test_recall_problem_marks_the_symbol_to_name():
+    x, y, marked = recall_problem(4_000, 30, symbols=8, seed=0)
+    assert x.shape == (4_000, 30, 10) and y.shape == (4_000,) and marked.shape == (4_000, 1)
+    symbols, mark, go = x[..., :8], x[..., 8], x[..., 9]
+    assert np.all(symbols[:, :-1].sum(axis=-1) == 1) and np.all(symbols[:, -1] == 0)  # one symbol per step
+    assert np.all(mark.sum(axis=1) == 1) and np.array_equal(mark.argmax(axis=1), marked[:, 0])
+    assert np.all(go[:, -1] == 1) and np.all(go[:, :-1] == 0)
+    assert np.array_equal(symbols[np.arange(4_000), marked[:, 0]].argmax(axis=-1), y)
+    assert marked.min() == 0 and marked.max() == 28  # anywhere before the "go" step
     assert np.all(np.bincount(y, minlength=8) > 400)
     task = memory_tasks.make_task("recall", 30, 500)
     assert task.score.baseline == pytest.approx(1 / 8)
