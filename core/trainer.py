@@ -7,7 +7,8 @@ and hands every number back in one small vector. Nothing is recomputed for the c
 
 Training stops cleanly - keeping the weights learned so far - when:
   * the stop signal is set (checked before every batch), or
-  * the loss or gradient becomes NaN/inf ("exploding gradients"); that update is skipped.
+  * the loss or gradient becomes NaN/inf ("exploding gradients"); that update is skipped
+    and the weights roll back to those of the last step whose loss was finite.
 """
 
 from __future__ import annotations
@@ -157,6 +158,10 @@ class Trainer:
         model, loss_fn, cfg = self.model, self.loss_fn, self.config
         variables = model.trainable_variables
         self.optimizer.build(variables)
+        # The weights before the last finite update: when the next loss is NaN/inf, the
+        # weights that produced it are already bad, so training rolls back to these.
+        self._last_good = [tf.Variable(v, trainable=False) for v in variables]
+        last_good = self._last_good
         metric_fns = [METRICS[m] for m in self.metric_names]
         groups = [idx for _, idx in self.groups]
         optimizer = self.optimizer
@@ -186,6 +191,8 @@ class Trainer:
             finite = tf.logical_and(tf.math.is_finite(loss), tf.math.is_finite(raw_norm))
 
             def apply():
+                for saved, v in zip(last_good, variables, strict=True):
+                    saved.assign(v)
                 optimizer.apply_gradients(zip(grads, variables, strict=False))
                 return tf.constant(True)
 
@@ -266,10 +273,11 @@ class Trainer:
                     cb.on_batch_end(record)
                 if not finite:
                     result.status = "diverged"
+                    self._restore_last_good()
                     kind = "NaN" if math.isnan(loss + raw) else "infinite"
                     result.message = (
                         f"Exploding gradients: the loss or gradient became {kind} at step {step}. "
-                        "Training stopped; the weights from the last finite step are kept. "
+                        "Training stopped and the weights were rolled back to the last step with a finite loss. "
                         "Try gradient clipping, a smaller learning rate or an LSTM/GRU cell."
                     )
                     break
@@ -301,6 +309,10 @@ class Trainer:
         for cb in callbacks:
             cb.on_train_end(result)
         return result
+
+    def _restore_last_good(self) -> None:
+        for saved, v in zip(self._last_good, self.model.trainable_variables, strict=True):
+            v.assign(saved)
 
     def evaluate(
         self, x: ArrayLike, y: np.ndarray, sample_weight: np.ndarray | None = None, batch_size: int | None = None
