@@ -72,7 +72,10 @@ def attention_heatmap(
         return _empty("no attention weights to show")
     chars = [_visible(c) for c in source[: np.asarray(weights).shape[1]]]
     tokens = list(output_tokens[: np.asarray(weights).shape[0]])
-    cell = 18  # pixels per character: every label fits, so none may be dropped (labelOverlap off)
+    # Pixels per character: small enough that long inputs fit a page, large enough that every
+    # label fits, so none may be dropped (labelOverlap off).
+    cell = max(10, min(18, 640 // max(len(chars), 1)))
+    font = 13 if cell >= 14 else 10
     return (
         alt.Chart(frame)
         .mark_rect(stroke="white", strokeWidth=0.5)
@@ -81,13 +84,13 @@ def attention_heatmap(
                 "input_position:O",
                 title="input character (encoder step)",
                 axis=alt.Axis(
-                    labelExpr=_label_expr(chars), labelAngle=0, labelFontSize=13, labelOverlap=False, orient="top"
+                    labelExpr=_label_expr(chars), labelAngle=0, labelFontSize=font, labelOverlap=False, orient="top"
                 ),
             ),
             y=alt.Y(
                 "output_step:O",
                 title="output character (decoder step)",
-                axis=alt.Axis(labelExpr=_label_expr(tokens), labelFontSize=13, labelOverlap=False),
+                axis=alt.Axis(labelExpr=_label_expr(tokens), labelFontSize=font, labelOverlap=False),
             ),
             color=alt.Color(
                 "weight:Q", title="attention", scale=alt.Scale(scheme=WEIGHT_SCHEME, domain=[0, 1], clamp=True)
@@ -100,7 +103,7 @@ def attention_heatmap(
                 alt.Tooltip("weight:Q", title="weight", format=".3f"),
             ],
         )
-        .properties(width=max(200, cell * len(chars)), height=max(120, cell * len(tokens)), title=title)
+        .properties(width=alt.Step(cell), height=alt.Step(cell), title=title)
     )
 
 
@@ -185,29 +188,33 @@ def accuracy_by_format_chart(frame: pd.DataFrame) -> alt.Chart:
 # ----------------------------------------------------------------------------- words by weight
 
 
-def _word_color(weight: float, top: float) -> str:
-    """Purple background whose opacity grows with the weight (relative to the review's maximum)."""
-    alpha = 0.0 if top <= 0 else min(1.0, weight / top)
-    return f"rgba(117, 107, 177, {alpha:.2f})"
+SATURATION = 3.0  # a word is drawn darkest at this many times an even share (1/n) of the attention
+
+
+def word_shades(weights: Sequence[float]) -> list[float]:
+    """Opacity 0..1 per word: relative to the review's largest weight, but never darker than
+    SATURATION x an even share allows - so near-uniform attention looks pale, not all dark."""
+    if not len(weights):
+        return []
+    scale = max(max(weights), min(1.0, SATURATION / len(weights)))
+    return [min(1.0, w / scale) for w in weights]
 
 
 def highlight_html(words: Sequence[str], weights: Sequence[float]) -> str:
-    """The words as running text, each on a background as dark as its attention weight.
+    """The words as running text, each on a purple background as dark as its attention weight.
 
-    Hovering a word shows its weight. Colours are relative to the review's largest weight,
-    so every review uses the full range; the weights themselves sum to 1.
+    Hovering a word shows its weight (the weights of a review sum to 1).
     """
     if not words:
         return "<p><em>(no words)</em></p>"
-    top = max(weights)
     spans = []
-    for word, weight in zip(words, weights, strict=True):
-        text_color = "white" if top > 0 and weight / top > 0.6 else "inherit"
+    for word, weight, shade in zip(words, weights, word_shades(weights), strict=True):
+        text_color = "white" if shade > 0.6 else "inherit"
         spans.append(
-            f'<span title="weight {weight:.4f}" style="background:{_word_color(weight, top)};color:{text_color};'
-            f'padding:1px 3px;margin:1px;border-radius:3px;display:inline-block">{html.escape(word)}</span>'
+            f'<span title="weight {weight:.4f}" style="background:rgba(117, 107, 177, {shade:.2f});'
+            f'color:{text_color};padding:0 3px;border-radius:3px">{html.escape(word)}</span>'
         )
-    return '<div style="line-height:1.9;font-size:0.95rem">' + " ".join(spans) + "</div>"
+    return '<div style="line-height:2.0;font-size:0.95rem;padding-bottom:0.5rem">' + " ".join(spans) + "</div>"
 
 
 def word_weights_frame(words: Sequence[str], weights: Sequence[float]) -> pd.DataFrame:

@@ -72,12 +72,12 @@ class PoolingRun:
 
 
 DEFAULT_POOLING_RUN = PoolingRun(
-    PoolingData(), PoolingConfig(), TrainConfig(epochs=2, batch_size=128, learning_rate=3e-3, clip_norm=5.0)
+    PoolingData(), PoolingConfig(), TrainConfig(epochs=2, batch_size=128, learning_rate=1e-2, clip_norm=5.0)
 )
 TINY_POOLING_RUN = PoolingRun(
-    PoolingData(num_words=2_000, max_length=80, train_size=1_000, test_size=300),
-    PoolingConfig(units=8, embedding_dim=16, attention_units=8),
-    TrainConfig(epochs=1, batch_size=64, learning_rate=1e-2, clip_norm=5.0),
+    PoolingData(num_words=2_000, max_length=80, train_size=2_000, test_size=300),
+    PoolingConfig(units=16, embedding_dim=16, attention_units=16),
+    TrainConfig(epochs=2, batch_size=64, learning_rate=1e-2, clip_norm=5.0),
 )
 
 

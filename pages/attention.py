@@ -478,7 +478,7 @@ def show_weighted_review(words, caption_prefix: str = "") -> None:
     """Prediction, the review coloured word by word, and two charts of the same weights."""
     verdict = "positive" if words.probability > 0.5 else "negative"
     st.markdown(f"{caption_prefix}P(positive) = **{words.probability:.1%}** → the model says **{verdict}**.")
-    st.markdown(attention_charts.highlight_html(words.words, words.weights), unsafe_allow_html=True)
+    st.html(attention_charts.highlight_html(words.words, words.weights))
     left, right = st.columns([3, 2])
     with left:
         st.altair_chart(attention_charts.word_weights_chart(words.words, words.weights), width="stretch")

@@ -366,8 +366,10 @@ def test_length_and_format_charts_and_word_colours():
     assert spec["layer"][0]["encoding"]["color"]["scale"]["range"] == ["#7f7f7f", "#e45756"]
     frame = pd.DataFrame({"format": ["a", "b"], "correct": [True, False], "source": ["x", "y"]})
     assert attention_charts.accuracy_by_format_chart(frame).to_dict()["encoding"]["tooltip"]
-    html = attention_charts.highlight_html(["<script>", "good"], [0.25, 0.75])
+    html = attention_charts.highlight_html(["<script>", "good", *["filler"] * 8], [0.01, 0.91] + [0.01] * 8)
     assert "&lt;script&gt;" in html and "<script>" not in html
-    assert "rgba(117, 107, 177, 1.00)" in html and 'title="weight 0.2500"' in html
+    assert "rgba(117, 107, 177, 1.00)" in html and 'title="weight 0.9100"' in html
+    assert attention_charts.word_shades([0.25] * 4) == [pytest.approx(1 / 3)] * 4  # even attention stays pale
+    assert attention_charts.word_shades([0.1] * 10) == [pytest.approx(1 / 3)] * 10
     assert attention_charts.top_words_chart(["a", "b"], [0.1, 0.9]).to_dict()["encoding"]["tooltip"]
     assert attention_charts.word_weights_chart([], []).to_dict()  # empty input still draws a message
