@@ -1,6 +1,6 @@
 """RNN Playground - entry point: `streamlit run app.py`.
 
-Builds the navigation from `ui.registry`; each page is its own script under pages/.
+Builds the navigation from `ui.registry`; each page is its own script under app_pages/.
 Nothing here imports TensorFlow, so the Home page paints fast on a cold container.
 """
 

@@ -16,12 +16,12 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import keras
+import numpy as np
 
-from core.config import InputSpec, ModelConfig, OutputSpec, TrainConfig  # noqa: E402
-from core.models import build_model  # noqa: E402
-from core.trainer import Trainer  # noqa: E402
+from core.config import InputSpec, ModelConfig, OutputSpec, TrainConfig
+from core.models import build_model
+from core.trainer import Trainer
 
 
 def data(samples: int, length: int, vocab: int) -> tuple[np.ndarray, np.ndarray]:

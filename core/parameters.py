@@ -49,7 +49,7 @@ PATTERN_INFO: dict[str, PatternInfo] = {
             "the no-recurrence baseline: sentiment from averaged word vectors, ignoring word order",
             "classifying a fixed-size feature vector (a plain dense network)",
         ),
-        ("pages/sentiment.py", "pages/stocks.py"),
+        ("app_pages/sentiment.py", "app_pages/stocks.py"),
     ),
     "one_to_many": PatternInfo(
         "One-to-many",
@@ -60,7 +60,7 @@ PATTERN_INFO: dict[str, PatternInfo] = {
             "music generation from a seed (a genre or a first chord)",
             "text from a prompt vector",
         ),
-        ("pages/shakespeare.py", "pages/stocks.py"),
+        ("app_pages/shakespeare.py", "app_pages/stocks.py"),
     ),
     "many_to_one": PatternInfo(
         "Many-to-one",
@@ -71,7 +71,7 @@ PATTERN_INFO: dict[str, PatternInfo] = {
             "next-day price from the last N days",
             "classifying a sensor recording or a spoken word",
         ),
-        ("pages/sentiment.py", "pages/stocks.py", "pages/gradient_lab.py"),
+        ("app_pages/sentiment.py", "app_pages/stocks.py", "app_pages/gradient_lab.py"),
     ),
     "many_to_many": PatternInfo(
         "Many-to-many (synced)",
@@ -82,7 +82,7 @@ PATTERN_INFO: dict[str, PatternInfo] = {
             "music: the next note at every step",
             "tagging each word (part of speech, named entities)",
         ),
-        ("pages/shakespeare.py", "pages/stocks.py"),
+        ("app_pages/shakespeare.py", "app_pages/stocks.py"),
     ),
     "encoder_decoder": PatternInfo(
         "Encoder-decoder",
@@ -93,7 +93,7 @@ PATTERN_INFO: dict[str, PatternInfo] = {
             "reformatting text, e.g. dates to ISO format",
             "multi-day price forecasts (next K days)",
         ),
-        ("pages/attention.py", "pages/stocks.py"),
+        ("app_pages/attention.py", "app_pages/stocks.py"),
     ),
 }
 

@@ -14,7 +14,7 @@ def test_every_registered_page_has_a_script():
 
 
 def test_home_links_every_page():
-    at = app_at_page("pages/home.py")
+    at = app_at_page("app_pages/home.py")
     assert_no_exception(at)
     assert "RNN Playground" in texts(at)
     body = "\n".join(c.value for c in at.caption)

@@ -115,7 +115,7 @@ def test_every_pattern_says_what_it_is_for_and_where_it_is_trained():
     for pattern in PATTERNS:
         info = PATTERN_INFO[pattern]
         assert info.uses and info.pages
-        assert all(page.startswith("pages/") and page.endswith(".py") for page in info.pages)
+        assert all(page.startswith("app_pages/") and page.endswith(".py") for page in info.pages)
     seeds = " ".join(" ".join(PATTERN_INFO[p].uses) for p in PATTERNS)
     for use in ("image captioning", "sentiment", "translation", "music", "next-day price"):
         assert use in seeds

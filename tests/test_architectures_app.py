@@ -12,7 +12,7 @@ from core.config import ModelConfig, TrainConfig
 from core.data import imdb
 from tests.helpers import app_at_page, assert_no_exception, chart_count, run_until, texts, training_finished
 
-PAGE = "pages/architectures.py"
+PAGE = "app_pages/architectures.py"
 KEY = "architectures"
 REVIEW_WORDS = ("film", "plot", "acting", "story", "ending", "was", "the")
 

@@ -9,7 +9,7 @@ import pytest
 from core.data import imdb
 from tests.helpers import app_at_page, assert_no_exception, run_until, texts, training_finished
 
-PAGE = "pages/attention.py"
+PAGE = "app_pages/attention.py"
 TINY = "Tiny: seconds, for a quick demo"
 
 

@@ -2,8 +2,7 @@
 
 import pytest
 
-from tests.helpers import assert_no_exception_box, open_page, screenshot, wait_for_app_idle
-from tests.helpers import ROOT
+from tests.helpers import ROOT, assert_no_exception_box, open_page, screenshot, wait_for_app_idle
 from ui.registry import PAGES, available_pages
 
 pytestmark = pytest.mark.browser

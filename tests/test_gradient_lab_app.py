@@ -6,7 +6,7 @@ import pytest
 
 from tests.helpers import app_at_page, assert_no_exception, run_until, texts, training_finished
 
-PAGE = "pages/gradient_lab.py"
+PAGE = "app_pages/gradient_lab.py"
 TINY = "Tiny: a few seconds"
 EXPLODING = "Exploding: SimpleRNN with ρ = 2, plain SGD, no clipping"
 

@@ -4,7 +4,7 @@ import pytest
 
 from tests.helpers import app_at_page, assert_no_exception, chart_count, run_until, texts, training_finished
 
-PAGE = "pages/sentiment.py"
+PAGE = "app_pages/sentiment.py"
 TINY = "Tiny: seconds, for a quick demo"
 
 

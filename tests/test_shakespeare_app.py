@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.data import shakespeare
 from tests.helpers import app_at_page, assert_no_exception, run_until, texts, training_finished
 
-PAGE = "pages/shakespeare.py"
+PAGE = "app_pages/shakespeare.py"
 KEY = "shakespeare"
 TINY = "Tiny: seconds, for a quick demo"
 

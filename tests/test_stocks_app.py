@@ -10,7 +10,7 @@ from core.data import stocks
 from tests.helpers import app_at_page, assert_no_exception, run_until, texts, training_finished
 from ui import stocks_data
 
-PAGE = "pages/stocks.py"
+PAGE = "app_pages/stocks.py"
 TINY = "Tiny: seconds, for a quick demo"
 
 

@@ -15,11 +15,11 @@ class PageInfo:
     blurb: str
 
 
-HOME = PageInfo("pages/home.py", "Home", ":material/home:", "home", "", "What the playground is.")
+HOME = PageInfo("app_pages/home.py", "Home", ":material/home:", "home", "", "What the playground is.")
 
 PAGES: tuple[PageInfo, ...] = (
     PageInfo(
-        "pages/architectures.py",
+        "app_pages/architectures.py",
         "Architectures & inside the cell",
         ":material/account_tree:",
         "architectures",
@@ -28,7 +28,7 @@ PAGES: tuple[PageInfo, ...] = (
         "states and gates of a trained cell. Start here.",
     ),
     PageInfo(
-        "pages/sentiment.py",
+        "app_pages/sentiment.py",
         "Sentiment (IMDb)",
         ":material/reviews:",
         "sentiment",
@@ -37,7 +37,7 @@ PAGES: tuple[PageInfo, ...] = (
         "baseline with no recurrence.",
     ),
     PageInfo(
-        "pages/stocks.py",
+        "app_pages/stocks.py",
         "Stock prices",
         ":material/show_chart:",
         "stocks",
@@ -45,7 +45,7 @@ PAGES: tuple[PageInfo, ...] = (
         "Forecast tomorrow's price from the last N days - and check honestly whether it beats 'tomorrow = today'.",
     ),
     PageInfo(
-        "pages/shakespeare.py",
+        "app_pages/shakespeare.py",
         "Shakespeare",
         ":material/theater_comedy:",
         "shakespeare",
@@ -53,7 +53,7 @@ PAGES: tuple[PageInfo, ...] = (
         "A character-level RNN that you watch learn to write, then generate text with temperature and top-k.",
     ),
     PageInfo(
-        "pages/attention.py",
+        "app_pages/attention.py",
         "Attention",
         ":material/visibility:",
         "attention",
@@ -61,7 +61,7 @@ PAGES: tuple[PageInfo, ...] = (
         "Translate human-written dates to ISO format and see, as a heatmap, where the decoder looks at each step.",
     ),
     PageInfo(
-        "pages/gradient_lab.py",
+        "app_pages/gradient_lab.py",
         "Gradient lab",
         ":material/science:",
         "gradient-lab",
