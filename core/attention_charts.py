@@ -172,8 +172,10 @@ def accuracy_by_format_chart(frame: pd.DataFrame) -> alt.Chart:
         alt.Chart(table)
         .mark_bar(color="#54a24b")
         .encode(
-            x=alt.X("exact_match:Q", title="held-out exact match", scale=alt.Scale(domain=[0, 1])),
-            y=alt.Y("format:N", title="input format", sort="x", axis=alt.Axis(labelLimit=250)),
+            x=alt.X(
+                "exact_match:Q", title="held-out exact match", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")
+            ),
+            y=alt.Y("format:N", title="input format", sort="x", axis=alt.Axis(labelLimit=250, labelOverlap=False)),
             tooltip=[
                 alt.Tooltip("format:N"),
                 alt.Tooltip("example:N", title="e.g."),
@@ -181,7 +183,7 @@ def accuracy_by_format_chart(frame: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("examples:Q", title="held-out examples"),
             ],
         )
-        .properties(height=max(160, 18 * len(table)), title="Exact match by input format")
+        .properties(height=alt.Step(20), title="Exact match by input format")
     )
 
 
@@ -249,8 +251,8 @@ def top_words_chart(words: Sequence[str], weights: Sequence[float], count: int =
         .mark_bar(color="#756bb1")
         .encode(
             x=alt.X("weight:Q", title="attention weight"),
-            y=alt.Y("label:N", title="", sort="-x"),
+            y=alt.Y("label:N", title="", sort="-x", axis=alt.Axis(labelOverlap=False)),
             tooltip=[alt.Tooltip("word:N"), alt.Tooltip("position:Q"), alt.Tooltip("weight:Q", format=".4f")],
         )
-        .properties(height=max(140, 20 * len(frame)), title=f"The {len(frame)} words it weighted most")
+        .properties(height=alt.Step(18), title=f"The {len(frame)} words it weighted most")
     )
