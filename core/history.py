@@ -68,8 +68,11 @@ class StopSignal:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self.reason = "Stopped by the user"
 
-    def request(self) -> None:
+    def request(self, reason: str | None = None) -> None:
+        if reason and not self._event.is_set():
+            self.reason = reason
         self._event.set()
 
     @property

@@ -257,7 +257,7 @@ class Trainer:
             seen = 0
             for b in range(steps_per_epoch):
                 if stop is not None and stop.requested:
-                    result.status, result.message = "stopped", f"Stopped by the user after {step} steps."
+                    result.status, result.message = "stopped", f"{stop.reason} after {step} steps."
                     break
                 idx = order[b * cfg.batch_size : (b + 1) * cfg.batch_size]
                 out = self._train_step(data, y_t, w_t, tf.constant(idx, tf.int32)).numpy()

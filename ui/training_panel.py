@@ -30,6 +30,9 @@ from core.config import config_diff
 from core.training_job import ProgressSnapshot, TrainingJob, Work, result_of
 
 REFRESH_SECONDS = 1.0
+# A run nobody has looked at for this long (tab closed) is stopped, keeping what it learned,
+# so abandoned sessions don't eat a shared host's two cores.
+ABANDON_AFTER_SECONDS = 180.0
 CHART_HEIGHT = 330  # the charts' own 260 px plot plus title and axis labels
 
 CURVES_HELP = (
@@ -179,7 +182,9 @@ def _start_job(key: str, start: Callable[[], Work], config: Any) -> None:
     except Exception as err:
         st.session_state[f"panel-error:{key}"] = f"Could not start training: {err}"
         return
-    st.session_state[_state_key(key)] = PanelState(TrainingJob(work, label=key).start(), config)
+    st.session_state[_state_key(key)] = PanelState(
+        TrainingJob(work, label=key).start(abandon_after=ABANDON_AFTER_SECONDS), config
+    )
 
 
 def _stop_job(key: str) -> None:
