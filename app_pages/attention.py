@@ -20,11 +20,11 @@ from core.attention_pooling import (
     PoolingConfig,
     PoolingData,
     PoolingRun,
-    split_sizes,
 )
 from core.config import CELLS
 from core.data.dates import TASK_LABELS
 from core.data.local import DATA_ENV_VAR
+from core.sentiment import imdb_run_checks
 from core.seq2seq import (
     ATTENTION_LABELS,
     ATTENTIONS,
@@ -568,16 +568,9 @@ def imdb_part() -> None:
         )
     else:
         st.caption(f"Data: {data.source.describe()} · {len(data.train_ids):,} train / {len(data.test_ids):,} test.")
-    problems = run.model.problems() + run.train.problems()
-    if vocab_problem := data.vocabulary_problem(run.data.num_words):
-        problems.append(vocab_problem)
-    available = len(data.train_ids) - split_sizes(len(data.train_ids), 1)[1]
-    if available < 1:
-        problems.append("This data source has too few training reviews to hold out validation.")
-    elif run.data.train_size > available:
-        st.info(f"This source has {available:,} training reviews after holding out validation; using all of them.")
-    if run.data.test_size > len(data.test_ids):
-        run = replace(run, data=replace(run.data, test_size=len(data.test_ids)))
+    problems, note, run = imdb_run_checks(run, data)
+    if note:
+        st.info(note)
     can_train = controls.show_problems(problems)
     job = training_panel(
         IMDB_KEY,

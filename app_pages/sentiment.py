@@ -7,17 +7,15 @@ baseline (averaged word embeddings, no recurrence) shows what reading in order b
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from core import charts, limits
-from core.config import validate_all
 from core.data import imdb
 from core.data.local import DATA_ENV_VAR
-from core.sentiment import PRESETS, DataChoice, SentimentRun, split_sizes, train_and_evaluate
+from core.sentiment import PRESETS, DataChoice, SentimentRun, imdb_run_checks, train_and_evaluate
 from ui import controls, data_cache
 from ui.training_panel import history_table, trained_config, training_panel
 
@@ -212,16 +210,9 @@ def main() -> None:
             f"reviews · {data.vocab.distinct_words:,} distinct words."
         )
 
-    problems = validate_all(run.model, run.train)
-    if run.data.train_size <= 0:
-        problems.append("Training reviews is 0: choose at least a few hundred reviews to learn from.")
-    available = len(data.train_ids) - split_sizes(len(data.train_ids), 1)[1]
-    if run.data.train_size > available:
-        st.info(f"This source has {available:,} training reviews after holding out validation; using all of them.")
-    if vocab_problem := data.vocabulary_problem(run.data.num_words):
-        problems.append(vocab_problem)
-    if run.data.test_size > len(data.test_ids):
-        run = replace(run, data=replace(run.data, test_size=len(data.test_ids)))
+    problems, note, run = imdb_run_checks(run, data)
+    if note:
+        st.info(note)
     can_train = controls.show_problems(problems)
 
     job = training_panel(

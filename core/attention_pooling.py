@@ -24,6 +24,7 @@ from keras import layers, ops
 from core import limits
 from core.config import TrainConfig
 from core.data import imdb
+from core.sentiment import split_sizes
 from core.trainer import Trainer, TrainingResult
 
 CELLS: tuple[str, ...] = ("SimpleRNN", "LSTM", "GRU")
@@ -181,12 +182,6 @@ def weighted_words(vocab: imdb.Vocabulary, ids: np.ndarray, weights: np.ndarray,
 
 
 # ----------------------------------------------------------------------------- training
-
-
-def split_sizes(available: int, requested: int) -> tuple[int, int]:
-    """(training, validation): validation is the end of the training split, never trained on."""
-    validation = min(2_000, max(1, available // 10))
-    return max(0, min(requested, available - validation)), validation
 
 
 def train_and_evaluate(

@@ -7,7 +7,7 @@ bench/sentiment.py (which runs the default preset on the real data).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -65,6 +65,26 @@ def split_sizes(available: int, requested: int) -> tuple[int, int]:
     """(training, validation) counts: validation is held out from the end of the train split."""
     validation = min(2_000, max(1, available // 10))
     return max(0, min(requested, available - validation)), validation
+
+
+def imdb_run_checks(run, data: imdb.ImdbData):
+    """What blocks training an IMDb run on `data`, a note for the user, and the run with its
+    test size clamped to the data. `run` is any config with .model, .train and .data holding
+    num_words, train_size and test_size (the Sentiment and Attention pages both use it)."""
+    problems = run.model.problems() + run.train.problems()
+    note = ""
+    if run.data.train_size <= 0:
+        problems.append("Training reviews is 0: choose at least a few hundred reviews to learn from.")
+    available = len(data.train_ids) - split_sizes(len(data.train_ids), 1)[1]
+    if available < 1:
+        problems.append("This data source has too few training reviews to hold out validation.")
+    elif run.data.train_size > available:
+        note = f"This source has {available:,} training reviews after holding out validation; using all of them."
+    if vocab_problem := data.vocabulary_problem(run.data.num_words):
+        problems.append(vocab_problem)
+    if run.data.test_size > len(data.test_ids):
+        run = replace(run, data=replace(run.data, test_size=len(data.test_ids)))
+    return problems, note, run
 
 
 def padded_arrays(data: imdb.ImdbData, max_length: int) -> dict[str, np.ndarray]:
