@@ -24,7 +24,7 @@ def test_architectures_page_draws_the_diagram_and_the_cell(app_url, page):
     labels = diagram.text_content()
     assert "200" in labels and "y" in labels
     assert page.get_by_text("Layers and parameters").count() == 1
-    assert page.locator('[data-testid="stDataFrame"]').count() >= 2  # shapes and the layer table
+    page.locator('[data-testid="stDataFrame"]').nth(1).wait_for(timeout=60_000)  # shapes and the layer table
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     diagram.screenshot(path=str(SCREENSHOTS / "architectures_diagram.png"))
 
