@@ -80,7 +80,7 @@ def wait_for_app_idle(page, timeout: float = 120) -> None:
             quiet_since = None
         elif quiet_since is None:
             quiet_since = time.time()
-        elif time.time() - quiet_since > 1.5:
+        elif time.time() - quiet_since > 2.0:
             return
         time.sleep(0.25)
     raise AssertionError("app still running after timeout")
