@@ -21,3 +21,11 @@ MAX_LEARNING_RATE = 1.0
 # Largest text a user may type or upload (characters); longer input is refused with a message.
 MAX_USER_TEXT_CHARS = 20_000
 MAX_UPLOAD_BYTES = 5_000_000
+# A local data file (in the deployer's data folder) larger than this is refused before a byte is read.
+MAX_LOCAL_FILE_BYTES = 100_000_000
+# The Shakespeare generation prompt (re-read on every rerun).
+MAX_PROMPT_CHARS = 500
+# Longest line of an uploaded or local price CSV; a daily price row is well under 200 characters.
+MAX_CSV_LINE_CHARS = 2_000
+# How much of a CSV the separator detection looks at (csv.Sniffer is quadratic in line length).
+MAX_SNIFF_CHARS = 4_096

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import logging
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -26,13 +27,17 @@ from pathlib import Path
 
 import numpy as np
 
-from core.data.local import DataSource, find_local
+from core.data.local import DataSource, LocalPathError, check_local, find_local, run_with_deadline
 from core.limits import MAX_USER_TEXT_CHARS
+
+logger = logging.getLogger(__name__)
 
 PAD, START, OOV, INDEX_FROM = 0, 1, 2, 3
 FULL_VOCABULARY = 10**9  # "no cap": every word keeps its own id
 RESERVED = {PAD: "<pad>", START: "<start>", OOV: "<?>"}
 KERAS_URL = "keras.datasets.imdb (https://ai.stanford.edu/~amaas/data/sentiment/)"
+DOWNLOAD_DEADLINE_S = 120.0  # imdb.npz (17 MB) and its word index, checked against Keras' pinned hashes
+SPLIT_SEED = 1337  # shuffles a single CSV before its half/half split
 
 _TAG = re.compile(r"<[^>]+>")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -211,15 +216,19 @@ def from_texts(
 
 
 def _read_csv(path: Path) -> tuple[list[str], np.ndarray]:
+    check_local(path)  # a regular file under the size cap (a pipe or device is refused unopened)
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
         if not reader.fieldnames or not {"text", "label"} <= set(reader.fieldnames):
             raise ValueError(f"{path.name}: expected columns 'text' and 'label', found {reader.fieldnames}.")
         texts, labels = [], []
-        for row in reader:
-            texts.append(row["text"])
-            labels.append(int(row["label"]))
+        for number, row in enumerate(reader, start=1):
+            try:
+                labels.append(int(row["label"]))
+            except (TypeError, ValueError) as err:
+                raise ValueError(f"{path.name}, review {number}: the label must be 0 or 1.") from err
+            texts.append(row["text"] or "")
     if not texts:
         raise ValueError(f"{path.name} has no reviews.")
     return texts, np.array(labels, dtype=np.float32)
@@ -236,6 +245,9 @@ def _read_acl_folder(folder: Path) -> tuple[list[str], np.ndarray]:
 
 
 def _split(texts: list[str], labels: np.ndarray, test_fraction: float = 0.5):
+    """Shuffle (fixed seed) and cut: a file sorted by label still puts both classes in both halves."""
+    order = np.random.default_rng(SPLIT_SEED).permutation(len(texts))
+    texts, labels = [texts[i] for i in order], np.asarray(labels)[order]
     cut = int(len(texts) * (1 - test_fraction))
     return (texts[:cut], labels[:cut]), (texts[cut:], labels[cut:])
 
@@ -266,14 +278,22 @@ def load_local(path: Path, num_words: int) -> ImdbData:
 # ----------------------------------------------------------------------------- download
 
 
-def load_download(num_words: int) -> ImdbData:
-    """The real Keras loader (downloads imdb.npz and its word index on first use)."""
+def _keras_download(num_words: int):
     from keras.datasets import imdb as keras_imdb
 
-    (x_train, y_train), (x_test, y_test) = keras_imdb.load_data(
-        num_words=None if num_words >= FULL_VOCABULARY else num_words
+    arrays = keras_imdb.load_data(num_words=None if num_words >= FULL_VOCABULARY else num_words)
+    return arrays, keras_imdb.get_word_index()
+
+
+def load_download(num_words: int, deadline: float = DOWNLOAD_DEADLINE_S) -> ImdbData:
+    """The real Keras loader (downloads imdb.npz and its word index on first use).
+
+    Keras pins both files' hashes; the download runs on a worker thread with a deadline
+    because get_file has no timeout (a stalled connection would otherwise spin forever).
+    """
+    ((x_train, y_train), (x_test, y_test)), word_index = run_with_deadline(
+        lambda: _keras_download(num_words), deadline, "imdb-download"
     )
-    word_index = keras_imdb.get_word_index()
     vocab = Vocabulary(word_index, num_words)
     as_arrays = lambda xs: [np.asarray(s, dtype=np.int32) for s in xs]  # noqa: E731
     return ImdbData(
@@ -390,18 +410,24 @@ def load_imdb(num_words: int = FULL_VOCABULARY, local_path: str | None = None, a
     each size the user tries: tokenising 50,000 reviews is the slow part.
     """
     problems: list[str] = []
-    local = find_local("imdb", local_path)
-    if local_path and local is None:
-        problems.append(f"Local path '{local_path}' does not exist.")
+    try:
+        local = find_local("imdb", local_path)
+    except LocalPathError as err:
+        local = None
+        problems.append(f"Local copy refused: {err}")
+    else:
+        if local_path and local is None:
+            problems.append(f"Local path '{local_path}' does not exist.")
     if local is not None:
         try:
             return load_local(local, num_words)
-        except (OSError, ValueError) as err:
+        except (OSError, ValueError, csv.Error) as err:
             problems.append(f"Local copy unusable: {err}")
     if allow_download:
         try:
             return load_download(num_words)
         except Exception as err:
+            logger.warning("IMDb download failed", exc_info=True)
             problems.append(f"Download failed ({type(err).__name__}: {str(err)[:160]}).")
     notice = " ".join(problems) + " Using the offline default: generated template reviews, not real IMDb data."
     return load_offline(num_words, notice=notice.strip())
@@ -415,13 +441,16 @@ def read_uploaded_csv(data: bytes, num_words: int, name: str = "upload.csv") -> 
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise ValueError("The uploaded file is not UTF-8 text (is it a binary file?).") from err
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames or not {"text", "label"} <= set(reader.fieldnames):
-        raise ValueError(f"Expected columns 'text' and 'label'; found {reader.fieldnames}.")
-    rows = [(r["text"], r["label"]) for r in reader]
+    try:
+        reader = csv.DictReader(io.StringIO(text))
+        if not reader.fieldnames or not {"text", "label"} <= set(reader.fieldnames):
+            raise ValueError(f"Expected columns 'text' and 'label'; found {list(reader.fieldnames or [])[:12]}.")
+        rows = [(r["text"], r["label"]) for r in reader]
+    except csv.Error as err:
+        raise ValueError(f"The uploaded file is not a readable CSV ({err}).") from err
     try:
         labels = np.array([int(label) for _, label in rows], dtype=np.float32)
-    except ValueError as err:
+    except (TypeError, ValueError) as err:  # TypeError: a row without a label
         raise ValueError("Every label must be 0 (negative) or 1 (positive).") from err
     if len(rows) < 20:
         raise ValueError(f"Only {len(rows)} reviews; at least 20 are needed to train and test.")

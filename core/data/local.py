@@ -1,19 +1,26 @@
 """Where local copies of the real data sets live, and how loaders report their source.
 
-Every loader tries, in order: a local copy (a path the user gives, or the folder named
-by the RNN_PLAYGROUND_DATA environment variable), the real download, and finally a small
-offline default that the project generates. `DataSource` says which one was used, so the
-UI can show it - a generated stand-in is never passed off as the real thing.
+Every loader tries, in order: a local copy (in the folder named by the RNN_PLAYGROUND_DATA
+environment variable - a deployer's setting; a path typed on a page must resolve inside it),
+the real download, and finally a small offline default that the project generates.
+`DataSource` says which one was used, so the UI can show it - a generated stand-in is never
+passed off as the real thing.
 """
 
 from __future__ import annotations
 
 import os
+import stat
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
+
+from core.limits import MAX_LOCAL_FILE_BYTES
 
 DATA_ENV_VAR = "RNN_PLAYGROUND_DATA"
+T = TypeVar("T")
 
 SourceKind = Literal["local", "download", "upload", "offline"]
 
@@ -38,20 +45,129 @@ class DataSource:
         return f"{labels[self.kind]}: {self.detail}"
 
 
+class LocalPathError(ValueError):
+    """A local path that may not be read (outside the data folder, not a regular file, too large)."""
+
+
 def data_root() -> Path | None:
-    """The folder named by RNN_PLAYGROUND_DATA, if it is set and exists."""
+    """The folder named by RNN_PLAYGROUND_DATA (symlinks resolved), if it is set and exists."""
     value = os.environ.get(DATA_ENV_VAR, "").strip()
     if value and Path(value).expanduser().is_dir():
-        return Path(value).expanduser()
+        return Path(os.path.realpath(Path(value).expanduser()))
     return None
+
+
+def check_local(path: str | os.PathLike, max_bytes: int = MAX_LOCAL_FILE_BYTES) -> Path:
+    """`path` if it is a folder or a regular file under `max_bytes`; LocalPathError otherwise.
+
+    Only `stat` is called - nothing is opened - so a FIFO, a character device such as /dev/zero
+    or a socket is refused before it can block a read or fill the memory.
+    """
+    path = Path(path)
+    try:
+        info = os.stat(path)
+    except OSError as err:
+        raise LocalPathError(f"'{path.name}' cannot be read ({err.strerror or type(err).__name__}).") from err
+    if stat.S_ISDIR(info.st_mode):
+        return path
+    if not stat.S_ISREG(info.st_mode):
+        raise LocalPathError(f"'{path.name}' is not a regular file or folder (a device, pipe or socket).")
+    if info.st_size > max_bytes:
+        raise LocalPathError(
+            f"'{path.name}' is {info.st_size / 1e6:,.0f} MB; local files may be at most {max_bytes / 1e6:,.0f} MB."
+        )
+    return path
+
+
+def resolve_local(typed: str, root: Path | None = None, max_bytes: int = MAX_LOCAL_FILE_BYTES) -> Path:
+    """A path a visitor typed, confined to the data folder; LocalPathError with the reason otherwise.
+
+    The path is read relative to the data folder (an absolute path is accepted when it lies
+    inside it); symlinks are resolved before the check, so a link pointing out is refused.
+    Whether something exists outside the folder is never revealed.
+    """
+    root = root if root is not None else data_root()
+    if root is None:
+        raise LocalPathError(
+            f"Local copies are off on this server: the deployer has not set {DATA_ENV_VAR} to a data folder. "
+            "Upload a file instead, or use the default data."
+        )
+    root = Path(os.path.realpath(root))
+    candidate = Path(os.path.realpath(root / typed.strip()))
+    if candidate != root and root not in candidate.parents:
+        raise LocalPathError(
+            f"'{typed.strip()[:80]}' is outside the data folder; give a path relative to it "
+            "(for example imdb or stocks/SPY.csv)."
+        )
+    if not candidate.exists():
+        raise LocalPathError(f"'{typed.strip()[:80]}' does not exist in the data folder.")
+    return check_local(candidate, max_bytes)
+
+
+def read_bounded(path: str | os.PathLike, max_bytes: int = MAX_LOCAL_FILE_BYTES) -> bytes:
+    """The bytes of a regular file of at most `max_bytes`, checked on the open descriptor.
+
+    O_NONBLOCK keeps a FIFO from blocking the open; fstat then refuses anything that is not a
+    regular file, and at most max_bytes + 1 bytes are ever read (a file that grew is refused).
+    """
+    name = Path(path).name
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as err:
+        raise LocalPathError(f"'{name}' cannot be read ({err.strerror or type(err).__name__}).") from err
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise LocalPathError(f"'{name}' is not a regular file (a device, pipe or socket).")
+        if info.st_size > max_bytes:
+            raise LocalPathError(
+                f"'{name}' is {info.st_size / 1e6:,.0f} MB; local files may be at most {max_bytes / 1e6:,.0f} MB."
+            )
+        data = f.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise LocalPathError(f"'{name}' is larger than {max_bytes / 1e6:,.0f} MB.")
+    return data
 
 
 def find_local(relative: str, explicit: str | os.PathLike | None = None) -> Path | None:
-    """An explicit path if it exists, else `relative` under the data root, else None."""
+    """An explicit path if it exists, else `relative` under the data root, else None.
+
+    A relative explicit path is read inside the data root. Whatever is found is checked with
+    `check_local` (LocalPathError for devices, pipes and oversized files). Confining a path a
+    visitor typed to the data folder is `resolve_local`'s job, done in the UI before this.
+    """
+    root = data_root()
     if explicit:
         path = Path(explicit).expanduser()
-        return path if path.exists() else None
-    root = data_root()
+        if not path.is_absolute() and root is not None:
+            path = root / path
+        return check_local(path) if path.exists() else None
     if root is not None and (root / relative).exists():
-        return root / relative
+        return check_local(root / relative)
     return None
+
+
+def run_with_deadline(fn: Callable[[], T], deadline: float, name: str) -> T:
+    """fn() on a daemon worker thread; TimeoutError after `deadline` seconds.
+
+    Used for downloads whose library offers no timeout (keras.utils.get_file uses urllib
+    without one). A worker thread is used rather than socket.setdefaulttimeout, which would
+    change every socket of the shared server process. A stalled worker is abandoned (it ends
+    with its connection); callers remember the failure for a while, so stalls cannot pile up.
+    """
+    box: dict = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as err:  # re-raised on the caller's thread
+            box["error"] = err
+
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    thread.join(deadline)
+    if thread.is_alive():
+        raise TimeoutError(f"no answer within {deadline:.0f} s")
+    if "error" in box:
+        raise box["error"]
+    return box["value"]

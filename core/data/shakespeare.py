@@ -3,9 +3,9 @@
 Sources, tried in order by `load_shakespeare`:
   1. a local copy: an explicit file (or folder holding `shakespeare.txt`), or
      `$RNN_PLAYGROUND_DATA/shakespeare.txt`;
-  2. the real download, `keras.utils.get_file("shakespeare.txt", URL)`, which keeps a copy in
-     `KERAS_HOME/datasets/` and reuses it next time (no hash is given, so any file of that name
-     already in the cache is used - that is how tests run this path offline);
+  2. the real download, `keras.utils.get_file("shakespeare.txt", URL)` with the file's pinned
+     SHA-256, which keeps a copy in `KERAS_HOME/datasets/` and reuses it next time only if the
+     hash matches (a copy cut short is fetched again); a worker thread bounds its duration;
   3. an offline default: play-like dialogue the playground GENERATES from a small grammar of
      invented speakers and phrases - labelled as generated wherever it is shown.
 
@@ -15,17 +15,25 @@ or oversized files with a message that says what to do.
 
 from __future__ import annotations
 
+import logging
 import os
 import random
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.data.local import DataSource, find_local
-from core.limits import MAX_UPLOAD_BYTES
+from core.data.local import DataSource, LocalPathError, check_local, find_local, read_bounded, run_with_deadline
+from core.limits import MAX_LOCAL_FILE_BYTES, MAX_UPLOAD_BYTES
+
+logger = logging.getLogger(__name__)
 
 FILE_NAME = "shakespeare.txt"
 URL = "https://storage.googleapis.com/download.tensorflow.org/data/shakespeare.txt"
+# TensorFlow publishes no hash for this file; these are the SHA-256 and size of the known file
+# (identical to ../shared/data/shakespeare.txt), so a download cut short is never reused.
+SHA256 = "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed"
+SIZE_BYTES = 1_115_394
+DOWNLOAD_DEADLINE_S = 30.0  # the whole download (about 1 MB)
 # Below this a character model has too little to learn from (and the split leaves no validation).
 MIN_TEXT_CHARS = 2_000
 # Share of control characters (other than newline, tab, carriage return) that marks a binary file.
@@ -62,24 +70,44 @@ def normalise(text: str) -> str:
 
 
 def load_local(path: str | os.PathLike) -> TextCorpus:
-    """A UTF-8 text file, or a folder that holds `shakespeare.txt`."""
+    """A UTF-8 text file, or a folder that holds `shakespeare.txt` (devices, pipes and huge files refused)."""
     path = Path(path)
     if path.is_dir():
         path = path / FILE_NAME
-    text = normalise(path.read_text(encoding="utf-8"))
+    text = _decode(read_bounded(check_local(path, MAX_LOCAL_FILE_BYTES)), path.name)
     if len(text) < MIN_TEXT_CHARS:
         raise ValueError(f"{path.name} has only {len(text):,} characters; at least {MIN_TEXT_CHARS:,} are needed.")
     name = "tiny Shakespeare" if path.name == FILE_NAME else path.name
     return TextCorpus(text, DataSource("local", str(path)), name)
 
 
-def load_download(cache_dir: str | None = None) -> TextCorpus:
-    """The real loader: Keras downloads the file once and keeps it in KERAS_HOME/datasets."""
+def _decode(data: bytes, name: str) -> str:
+    if b"\x00" in data:
+        raise ValueError(f"{name} is not a text file (it contains zero bytes).")
+    try:
+        return normalise(data.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise ValueError(f"{name} is not UTF-8 text (undecodable byte at position {err.start}).") from err
+
+
+def _get_file(cache_dir: str | None) -> str:
     import keras
 
+    return keras.utils.get_file(FILE_NAME, URL, cache_dir=cache_dir, file_hash=SHA256, hash_algorithm="sha256")
+
+
+def load_download(cache_dir: str | None = None, deadline: float = DOWNLOAD_DEADLINE_S) -> TextCorpus:
+    """The real loader: Keras downloads the file once and keeps it in KERAS_HOME/datasets.
+
+    The file's SHA-256 is pinned, so a copy cut short (or changed) is fetched again rather
+    than reused; the download runs on a worker thread with a deadline (get_file has no timeout).
+    """
     cache_dir = cache_dir or os.environ.get("KERAS_HOME") or None
-    path = keras.utils.get_file(FILE_NAME, URL, cache_dir=cache_dir)
-    text = normalise(Path(path).read_text(encoding="utf-8"))
+    path = run_with_deadline(lambda: _get_file(cache_dir), deadline, "shakespeare-download")
+    data = read_bounded(path, MAX_LOCAL_FILE_BYTES)
+    if len(data) != SIZE_BYTES:
+        raise ValueError(f"the downloaded file has {len(data):,} bytes, expected {SIZE_BYTES:,}")
+    text = _decode(data, FILE_NAME)
     return TextCorpus(text, DataSource("download", f"{URL} (cached at {path})"), "tiny Shakespeare")
 
 
@@ -88,9 +116,14 @@ def load_shakespeare(
 ) -> TextCorpus:
     """Tiny Shakespeare from the first source that works; the generated default otherwise."""
     problems: list[str] = []
-    local = find_local(FILE_NAME, local_path)
-    if local_path and local is None:
-        problems.append(f"Local path '{local_path}' does not exist.")
+    try:
+        local = find_local(FILE_NAME, local_path)
+    except LocalPathError as err:
+        local = None
+        problems.append(f"Local copy refused: {err}")
+    else:
+        if local_path and local is None:
+            problems.append(f"Local path '{local_path}' does not exist.")
     if local is not None:
         try:
             return load_local(local)
@@ -100,6 +133,7 @@ def load_shakespeare(
         try:
             return load_download(cache_dir)
         except Exception as err:
+            logger.warning("Shakespeare download failed", exc_info=True)
             problems.append(f"Download failed ({type(err).__name__}: {str(err)[:160]}).")
     notice = " ".join(problems) + " Using the offline default: play-like dialogue generated by the playground."
     return load_offline(notice=notice.strip())
