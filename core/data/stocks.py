@@ -29,8 +29,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from core.data.local import DataSource, data_root
-from core.limits import MAX_UPLOAD_BYTES
+from core.data.local import DataSource, LocalPathError, check_local, data_root, read_bounded
+from core.limits import MAX_CSV_LINE_CHARS, MAX_SNIFF_CHARS, MAX_UPLOAD_BYTES
 
 DEFAULT_TICKER = "SPY"
 DEFAULT_YEARS = 10
@@ -201,6 +201,7 @@ def tidy_prices(raw: pd.DataFrame, name: str) -> pd.DataFrame:
         column = _find_column(columns, names)
         if column is not None and column != close_column:
             frame[label] = _parse_numbers(rows[column]).to_numpy()
+    _refuse_infinite(frame, rows.index, name)
     if adjusted and (raw_close := _find_column(columns, ("close",))) is not None and raw_close != close_column:
         # OHLC are unadjusted in such files; rescale them by the same factor as the close.
         factor = frame["Close"] / _parse_numbers(rows[raw_close]).to_numpy()
@@ -208,6 +209,20 @@ def tidy_prices(raw: pd.DataFrame, name: str) -> pd.DataFrame:
             if label in frame:
                 frame[label] = frame[label] * factor
     return _clean(frame, name)
+
+
+def _refuse_infinite(frame: pd.DataFrame, row_numbers: pd.Index, name: str) -> None:
+    """PriceDataError naming the first row with an infinite number ('inf', '1e400'): it would train as NaN."""
+    for label in frame.columns:
+        values = frame[label].to_numpy(dtype=float)
+        infinite = np.isinf(values)
+        if infinite.any():
+            i = int(np.argmax(infinite))
+            raise PriceDataError(
+                f"{name}: the {label} value in data row {int(row_numbers[i]) + 1:,} ({frame.index[i]:%Y-%m-%d}) "
+                f"is not a finite number ({values[i]:g}). Fix or remove that row.",
+                "malformed",
+            )
 
 
 def _clean(frame: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -235,9 +250,18 @@ def _clean(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return frame[ordered].astype(float)
 
 
+def _sniff_sample(text: str) -> str:
+    """The first (at most 20) lines of the first MAX_SNIFF_CHARS characters.
+
+    csv.Sniffer's regular expressions take time quadratic in the line length (and hold the
+    GIL), so it only ever sees this bounded prefix.
+    """
+    return "\n".join(text[:MAX_SNIFF_CHARS].splitlines()[:20])
+
+
 def _separator(text: str) -> str:
     """Comma, semicolon, tab or pipe, whichever the first lines use consistently (comma if none)."""
-    sample = "\n".join(text.splitlines()[:20])
+    sample = _sniff_sample(text)
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
@@ -260,6 +284,7 @@ def read_price_table(data: bytes, name: str) -> pd.DataFrame:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("latin-1")
+    _refuse_long_lines(text, name)
     try:
         raw = pd.read_csv(io.StringIO(text), sep=_separator(text), dtype=str, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as err:
@@ -270,6 +295,17 @@ def read_price_table(data: bytes, name: str) -> pd.DataFrame:
             "malformed",
         )
     return tidy_prices(raw, name)
+
+
+def _refuse_long_lines(text: str, name: str) -> None:
+    longest = max(map(len, text.splitlines()), default=0)
+    if longest > MAX_CSV_LINE_CHARS:
+        number = next(i for i, line in enumerate(text.splitlines(), start=1) if len(line) > MAX_CSV_LINE_CHARS)
+        raise PriceDataError(
+            f"{name}: line {number:,} has {longest:,} characters; price rows are short (at most "
+            f"{MAX_CSV_LINE_CHARS:,} characters). Is this a price CSV?",
+            "malformed",
+        )
 
 
 def parse_price_csv(data: bytes, name: str) -> PriceData:
@@ -284,17 +320,20 @@ def parse_price_csv(data: bytes, name: str) -> PriceData:
 def local_price_file(ticker: str, local_path: str | None = None) -> Path | None:
     """The CSV for `ticker`: an explicit CSV file, or <folder>/[stocks/]<TICKER>.csv."""
     folders: list[Path] = []
+    root = data_root()
     if local_path:
         path = Path(local_path).expanduser()
-        if path.is_file():
-            return path
+        if not path.is_absolute() and root is not None:
+            path = root / path
+        if path.exists() and not path.is_dir():
+            return check_local(path, MAX_UPLOAD_BYTES)
         folders.append(path)
-    elif (root := data_root()) is not None:
+    elif root is not None:
         folders.append(root)
     for folder in folders:
         for candidate in (folder / "stocks" / f"{ticker}.csv", folder / f"{ticker}.csv"):
-            if candidate.is_file():
-                return candidate
+            if candidate.exists():
+                return check_local(candidate, MAX_UPLOAD_BYTES)
     return None
 
 
@@ -318,7 +357,11 @@ def _range_text(start: str | None, end: str | None, years: int) -> str:
 
 
 def load_local(path: Path, ticker: str, start: str | None, end: str | None, years: int) -> PriceData:
-    frame = read_price_table(path.read_bytes(), path.name)
+    try:
+        data = read_bounded(path, MAX_UPLOAD_BYTES)  # the size cap is checked before a byte is read
+    except LocalPathError as err:
+        raise PriceDataError(str(err), "malformed") from err
+    frame = read_price_table(data, path.name)
     selected = select_range(frame, start, end, years)
     if len(selected) < MIN_ROWS:
         raise PriceDataError(
@@ -503,9 +546,17 @@ def load_prices(
     """
     symbol = normalise_ticker(ticker)
     problems: list[PriceDataError] = []
-    if local_path and not Path(local_path).expanduser().exists():
+    root = data_root()
+    typed = Path(local_path).expanduser() if local_path else None
+    if typed is not None and not typed.is_absolute() and root is not None:
+        typed = root / typed
+    if typed is not None and not typed.exists():
         problems.append(PriceDataError(f"the local path '{local_path}' does not exist", "not_found"))
-    path = local_price_file(symbol, local_path)
+    try:
+        path = local_price_file(symbol, local_path)
+    except LocalPathError as err:
+        path = None
+        problems.append(PriceDataError(f"Local copy refused: {err}", "malformed"))
     if path is not None:
         try:
             return load_local(path, symbol, start, end, years)
