@@ -619,14 +619,50 @@ class TranslationData:
     seed: int = 0
 
 
+VALIDATION_FRACTION = 0.1  # of the training pairs, held back for the per-epoch validation curve
+
+
+def validation_split(
+    sources: Sequence[str], targets: Sequence[str], held_out: Sequence[str] = (), seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """(training, validation) indices into the training pairs; the test split stays untouched.
+
+    Validation mirrors how the test split was drawn: a target value that the task shares with
+    its held-out split by design (`held_out`, e.g. the numbers 0-99 whose words every larger
+    number needs) may be in both, so its pairs are split one by one; every other value goes
+    wholly to one side, so validation, like test, measures translation of values the model
+    never trained on, not memorisation. About VALIDATION_FRACTION of the pairs are held back.
+    """
+    n = len(targets)
+    if n < 2:
+        raise ValueError("The training split needs at least two pairs to hold some back for validation.")
+    rng = np.random.default_rng([seed, 4243])
+    shared = set(held_out)
+    values = sorted({t for t in targets if t not in shared})
+    chosen = {values[i] for i in rng.permutation(len(values))[: round(len(values) * VALIDATION_FRACTION)]}
+    pair_draw = rng.random(n) < VALIDATION_FRACTION
+    is_val = np.array([t in chosen or (t in shared and pair_draw[i]) for i, t in enumerate(targets)])
+    if not is_val.any() or is_val.all():  # tiny tasks: still keep one pair on each side
+        is_val = np.zeros(n, dtype=bool)
+        is_val[rng.integers(n)] = True
+    return np.flatnonzero(~is_val), np.flatnonzero(is_val)
+
+
 @dataclass(frozen=True)
 class Prepared:
-    """Everything training needs: the task, vocabularies, arrays and freshly built models."""
+    """Everything training needs: the task, vocabularies, arrays and freshly built models.
+
+    `train` and `validation` partition the task's training pairs (the validation curve is drawn
+    on `validation` every epoch); `test` is the task's held-out split, kept for the final score.
+    """
 
     task: TranslationTask
     models: Seq2SeqModels
     train: Seq2SeqArrays
+    validation: Seq2SeqArrays
     test: Seq2SeqArrays
+    validation_sources: tuple[str, ...]
+    validation_targets: tuple[str, ...]
 
 
 def prepare(task: TranslationTask, config: Seq2SeqConfig, seed: int = 0) -> Prepared:
@@ -634,9 +670,16 @@ def prepare(task: TranslationTask, config: Seq2SeqConfig, seed: int = 0) -> Prep
     source, target = source_vocab(task.train_sources), target_vocab(task.train_targets)
     source_len, target_len = task.max_source_length, task.max_target_length + 1
     models = build_seq2seq(config, source, target, source_len, target_len, seed=seed)
-    train = encode_pairs(source, target, task.train_sources, task.train_targets, source_len, target_len)
+    train_idx, val_idx = validation_split(task.train_sources, task.train_targets, task.test_targets, seed)
+
+    def pairs(index: np.ndarray) -> tuple[list[str], list[str]]:
+        return [task.train_sources[i] for i in index], [task.train_targets[i] for i in index]
+
+    (train_src, train_tgt), (val_src, val_tgt) = pairs(train_idx), pairs(val_idx)
+    train = encode_pairs(source, target, train_src, train_tgt, source_len, target_len)
+    validation = encode_pairs(source, target, val_src, val_tgt, source_len, target_len)
     test = encode_pairs(source, target, task.test_sources, task.test_targets, source_len, target_len)
-    return Prepared(task, models, train, test)
+    return Prepared(task, models, train, validation, test, tuple(val_src), tuple(val_tgt))
 
 
 @dataclass(frozen=True)
@@ -658,6 +701,9 @@ DEFAULT_RUN = TranslationRun(
 def make_trainer(models: Seq2SeqModels, config: TrainConfig, examples: int) -> Trainer:
     """Per-character cross-entropy on the decoder targets; padding is masked by sample weights.
 
+    The Trainer divides a weighted loss by the sum of the weights, so the loss (reported and
+    optimised) is the mean over real decoder steps (<end> included), never diluted by padding.
+
     Every batch has the same size (the few examples of a last, smaller batch wait for the next
     shuffle): a second batch shape would make TensorFlow compile the training step again.
     """
@@ -672,10 +718,10 @@ def validation_arrays(arrays: Seq2SeqArrays, config: TrainConfig) -> tuple[tuple
     return (arrays.encoder_input[:n], arrays.decoder_input[:n]), arrays.decoder_target[:n], arrays.weights[:n]
 
 
-def snapshot_example(task: TranslationTask) -> str:
-    """The held-out source the live heatmap follows: a long one, so the alignment has room to show."""
-    longest = max(len(s) for s in task.test_sources)
-    return next(s for s in task.test_sources if len(s) >= 0.8 * longest)
+def snapshot_example(sources: Sequence[str]) -> str:
+    """The validation source the live heatmap follows: a long one, so the alignment has room to show."""
+    longest = max(len(s) for s in sources)
+    return next(s for s in sources if len(s) >= 0.8 * longest)
 
 
 class PhaseProgress(Callback):
@@ -708,23 +754,27 @@ def train_translation(
 ) -> dict:
     """Train the translator (snapshotting its attention every epoch) and score the held-out split.
 
+    The per-epoch validation loss, accuracy and exact match use validation pairs held back from
+    the training split; the test split is only translated once training has ended.
+
     With `twin`, a no-attention model with otherwise identical settings is trained next, for
     the bottleneck comparison; its progress goes to `on_phase` only.
     """
     on_phase("Building the model")
     prepared = prepare(task, run.model, seed=run.data.seed)
+    # Everything watched during training reads validation pairs; the test split is scored once, at the end.
     snapshots = AttentionSnapshots(
         prepared.models,
-        snapshot_example(task),
+        snapshot_example(prepared.validation_sources),
         publish,
-        task.test_sources[:probe_size],
-        task.test_targets[:probe_size],
+        prepared.validation_sources[:probe_size],
+        prepared.validation_targets[:probe_size],
     )
     result = make_trainer(prepared.models, run.train, len(prepared.train)).fit(
         prepared.train.x,
         prepared.train.decoder_target,
         sample_weight=prepared.train.weights,
-        validation=validation_arrays(prepared.test, run.train),
+        validation=validation_arrays(prepared.validation, run.train),
         callbacks=[*callbacks, snapshots],
         stop=stop,
     )

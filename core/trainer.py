@@ -47,11 +47,18 @@ def _weighted_mean(values: tf.Tensor, weight: tf.Tensor | None) -> tf.Tensor:
     values = tf.cast(values, tf.float32)
     if weight is None:
         return tf.reduce_mean(values)
-    weight = tf.cast(weight, tf.float32)
-    while weight.shape.rank < values.shape.rank:  # (batch,) weights for (batch, 1) values
-        weight = weight[..., None]
-    weight = tf.broadcast_to(weight, tf.shape(values))
+    weight = _broadcast_weight(weight, values)
     return tf.math.divide_no_nan(tf.reduce_sum(values * weight), tf.reduce_sum(weight))
+
+
+def _broadcast_weight(weight: tf.Tensor, values: tf.Tensor) -> tf.Tensor:
+    """Sample weights shaped like `values`: (batch,) weights repeat over every step of (batch, steps) values."""
+    weight = tf.cast(weight, tf.float32)
+    while weight.shape.rank < values.shape.rank:
+        weight = weight[..., None]
+    while weight.shape.rank > values.shape.rank:  # (batch, 1) weights for (batch,) values
+        weight = tf.squeeze(weight, -1)
+    return tf.broadcast_to(weight, tf.shape(values))
 
 
 def binary_accuracy(y_true, y_pred, weight=None):
@@ -104,6 +111,40 @@ def _unpack(data: tuple[tf.Tensor, ...]) -> tf.Tensor | tuple[tf.Tensor, ...]:
     return data[0] if len(data) == 1 else data
 
 
+def dense_gradient(grad: tf.Tensor | tf.IndexedSlices, densify: bool = False) -> tf.Tensor | tf.IndexedSlices:
+    """The gradient with one row per variable row: repeated rows of an IndexedSlices are summed.
+
+    An Embedding's gradient arrives as IndexedSlices with one row per token *occurrence*; its norm
+    and its clipping must be those of the dense gradient, where a token seen k times has the sum
+    of its k rows. Summing them keeps the gradient sparse (a batch touches few of the table's rows).
+    `densify` returns a plain tensor instead (for XLA, which cannot compile `tf.unique`).
+    """
+    if not isinstance(grad, tf.IndexedSlices):
+        return grad
+    if densify:
+        return tf.convert_to_tensor(grad)
+    rows, position = tf.unique(grad.indices)
+    values = tf.math.unsorted_segment_sum(grad.values, position, tf.shape(rows)[0])
+    return tf.IndexedSlices(values, rows, grad.dense_shape)
+
+
+def clip_by_value(grad: tf.Tensor | tf.IndexedSlices, limit: float) -> tf.Tensor | tf.IndexedSlices:
+    """Clamp every entry to [-limit, limit]; rows absent from a (deduplicated) IndexedSlices are 0 already."""
+    if isinstance(grad, tf.IndexedSlices):
+        return tf.IndexedSlices(tf.clip_by_value(grad.values, -limit, limit), grad.indices, grad.dense_shape)
+    return tf.clip_by_value(grad, -limit, limit)
+
+
+def _unreduced(loss_fn: keras.losses.Loss) -> Callable:
+    """The same loss, returning one value per element (padding masks applied) instead of their mean."""
+    if isinstance(loss_fn, keras.losses.Loss):
+        per_element = object.__new__(type(loss_fn))  # a shallow copy (copy.copy would pickle it)
+        per_element.__dict__.update(loss_fn.__dict__)
+        per_element.reduction = "none"
+        return per_element
+    return loss_fn  # a plain function of (y_true, y_pred) already returns per-sample values
+
+
 def layer_groups(model: keras.Model) -> list[tuple[str, list[int]]]:
     """Trainable variables grouped by the top-level layer that owns them.
 
@@ -141,6 +182,7 @@ class Trainer:
         self.model = model
         self.config = (config or TrainConfig()).validate()
         self.loss_fn = LOSSES[loss]() if isinstance(loss, str) else loss
+        self._per_element_loss = _unreduced(self.loss_fn)
         unknown = [m for m in metrics if m not in METRICS]
         if unknown:
             raise ValueError(f"Unknown metrics: {unknown}; known: {sorted(METRICS)}")
@@ -165,26 +207,45 @@ class Trainer:
         metric_fns = [METRICS[m] for m in self.metric_names]
         groups = [idx for _, idx in self.groups]
         optimizer = self.optimizer
+        jit = self._jit
+
+        per_element = self._per_element_loss
 
         def forward_loss(x, y, w, training):
+            """(predictions, loss, weight of the batch): with sample weights, the weighted mean over
+            the weighted elements only (sum(loss * w) / sum(w)), as the metrics do, so padding
+            neither dilutes the loss nor shrinks the gradient of a padded batch."""
             pred = model(x, training=training)
-            loss = loss_fn(y, pred, sample_weight=w)
+            if w is None:
+                loss = loss_fn(y, pred)
+                total = tf.cast(tf.shape(y)[0], tf.float32)
+            else:
+                values = tf.cast(per_element(y, pred), tf.float32)
+                weight = _broadcast_weight(w, values)
+                mask = getattr(pred, "_keras_mask", None)  # a Keras padding mask on the outputs, if any
+                if mask is not None and mask.shape.rank == values.shape.rank:
+                    weight = weight * tf.cast(mask, tf.float32)
+                total = tf.reduce_sum(weight)
+                loss = tf.math.divide_no_nan(tf.reduce_sum(values * weight), total)
             if training and model.losses:
                 loss = loss + tf.add_n(model.losses)
-            return pred, loss
+            return pred, loss, total
 
         def train_step(data, y, w, idx):
             x = _unpack(tuple(tf.gather(d, idx) for d in data))
             yb = tf.gather(y, idx)
             wb = None if w is None else tf.gather(w, idx)
             with tf.GradientTape() as tape:
-                pred, loss = forward_loss(x, yb, wb, True)
+                pred, loss, total = forward_loss(x, yb, wb, True)
             grads = tape.gradient(loss, variables)
-            grads = [tf.zeros_like(v) if g is None else g for g, v in zip(grads, variables, strict=False)]
+            grads = [
+                tf.zeros_like(v) if g is None else dense_gradient(g, densify=jit)
+                for g, v in zip(grads, variables, strict=False)
+            ]
             raw_norm = tf.linalg.global_norm(grads)
             layer_norms = [tf.linalg.global_norm([grads[i] for i in g]) for g in groups]
             if cfg.clip_value is not None:
-                grads = [tf.clip_by_value(tf.convert_to_tensor(g), -cfg.clip_value, cfg.clip_value) for g in grads]
+                grads = [clip_by_value(g, cfg.clip_value) for g in grads]
             if cfg.clip_norm is not None:
                 grads, _ = tf.clip_by_global_norm(grads, cfg.clip_norm)
             applied = tf.linalg.global_norm(grads) if (cfg.clip_value or cfg.clip_norm) else raw_norm
@@ -199,14 +260,16 @@ class Trainer:
             tf.cond(finite, apply, lambda: tf.constant(False))
             metric_values = [fn(yb, pred, wb) for fn in metric_fns]
             return tf.stack(
-                [tf.cast(loss, tf.float32), raw_norm, applied, tf.cast(finite, tf.float32)]
+                [tf.cast(loss, tf.float32), raw_norm, applied, tf.cast(finite, tf.float32), total]
                 + [tf.cast(m, tf.float32) for m in metric_values]
                 + layer_norms
             )
 
         def eval_step(x, y, w):
-            pred, loss = forward_loss(x, y, w, False)
-            return tf.stack([tf.cast(loss, tf.float32)] + [tf.cast(fn(y, pred, w), tf.float32) for fn in metric_fns])
+            pred, loss, total = forward_loss(x, y, w, False)
+            return tf.stack(
+                [total, tf.cast(loss, tf.float32)] + [tf.cast(fn(y, pred, w), tf.float32) for fn in metric_fns]
+            )
 
         self._train_step = tf.function(train_step, reduce_retracing=True, jit_compile=self._jit)
         self._eval_step = tf.function(eval_step, reduce_retracing=True)
@@ -262,9 +325,9 @@ class Trainer:
                 idx = order[b * cfg.batch_size : (b + 1) * cfg.batch_size]
                 out = self._train_step(data, y_t, w_t, tf.constant(idx, tf.int32)).numpy()
                 step += 1
-                loss, raw, applied, finite = (float(v) for v in out[:4])
-                metrics = dict(zip(self.metric_names, (float(v) for v in out[4 : 4 + n_metrics]), strict=False))
-                layer_norms = dict(zip(self.layer_names, (float(v) for v in out[4 + n_metrics :]), strict=False))
+                loss, raw, applied, finite, weight = (float(v) for v in out[:5])
+                metrics = dict(zip(self.metric_names, (float(v) for v in out[5 : 5 + n_metrics]), strict=False))
+                layer_norms = dict(zip(self.layer_names, (float(v) for v in out[5 + n_metrics :]), strict=False))
                 record = BatchRecord(
                     step, epoch, b + 1, loss, metrics, raw, applied, layer_norms, time.perf_counter() - start
                 )
@@ -281,8 +344,9 @@ class Trainer:
                         "Try gradient clipping, a smaller learning rate or an LSTM/GRU cell."
                     )
                     break
-                sums += np.array([loss, *metrics.values()]) * len(idx)
-                seen += len(idx)
+                # Batches count by their weight (examples, or weighted steps with sample weights).
+                sums += np.array([loss, *metrics.values()]) * weight
+                seen += weight
             if seen:
                 train_loss, *train_metrics = sums / seen
                 val_loss, val_metrics = None, {}
@@ -325,14 +389,15 @@ class Trainer:
         n = _num_samples(x)
         if n == 0:
             raise ValueError("Cannot evaluate on an empty split.")
-        totals = np.zeros(1 + len(self.metric_names))
+        totals, seen = np.zeros(1 + len(self.metric_names)), 0.0
         for start in range(0, n, batch_size):
             sl = slice(start, start + batch_size)
             xb = _unpack(tuple(tf.constant(d[sl]) for d in xs))
             wb = None if sample_weight is None else tf.constant(sample_weight[sl], tf.float32)
-            out = self._eval_step(xb, tf.constant(y[sl]), wb).numpy()
-            totals += out * len(y[sl])
-        values = totals / n
+            weight, *values = self._eval_step(xb, tf.constant(y[sl]), wb).numpy()
+            totals += np.array(values) * weight  # weighted like the loss: by examples or weighted steps
+            seen += weight
+        values = totals / seen if seen > 0 else np.full_like(totals, np.nan)
         return {"loss": float(values[0]), **dict(zip(self.metric_names, map(float, values[1:]), strict=False))}
 
 
