@@ -7,7 +7,6 @@ attention pooling, whose per-word weights colour the reviews it reads.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -442,11 +441,10 @@ def imdb_sidebar() -> PoolingRun:
         max_length = st.slider("Max review length (tokens)", 20, 400, preset.data.max_length, 10, key=f"{key}:len")
         train_size = st.number_input("Training reviews", 100, 25_000, preset.data.train_size, 500, key=f"{key}:train")
         test_size = st.number_input("Test reviews", 100, 25_000, preset.data.test_size, 100, key=f"{key}:test")
-        local_path = st.text_input(
+        local_path = controls.local_path_input(
             "Local copy (folder or CSV)",
-            os.environ.get(DATA_ENV_VAR, ""),
             key=f"{IMDB_KEY}:local",
-            help=f"A folder with imdb_train.csv.gz/imdb_test.csv.gz or aclImdb. Defaults to ${DATA_ENV_VAR}.",
+            help="A folder with imdb_train.csv.gz/imdb_test.csv.gz or aclImdb.",
         )
     with st.sidebar.expander("Model", expanded=True):
         cell = st.radio("Cell", list(CELLS), index=CELLS.index(preset.model.cell), horizontal=True, key=f"{key}:cell")
@@ -566,6 +564,7 @@ def imdb_part() -> None:
             f"**Offline default in use - not real IMDb data.** {data.source.notice} "
             f"Set ${DATA_ENV_VAR} or give a local copy in the sidebar to use the real reviews."
         )
+        data_cache.retry_button(IMDB_KEY)
     else:
         st.caption(f"Data: {data.source.describe()} · {len(data.train_ids):,} train / {len(data.test_ids):,} test.")
     problems, note, run = imdb_run_checks(run, data)

@@ -8,7 +8,6 @@ same model without and with gradient clipping.
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 
 import pandas as pd
@@ -35,7 +34,7 @@ from core.gradients_through_time import (
     train_and_probe,
     train_runs,
 )
-from ui import controls, gradient_lab_data
+from ui import controls, data_cache, gradient_lab_data
 from ui.training_panel import current_job, trained_config, training_panel
 
 KEY = "gradient-lab"
@@ -189,12 +188,11 @@ def source_controls(key: str, defaults: SourceChoice) -> SourceChoice:
     else:
         ticker = st.selectbox("Ticker", TICKERS, index=TICKERS.index(defaults.ticker), key=f"{key}:ticker")
     if kind in ("imdb", "stocks"):
-        local_path = st.text_input(
+        local_path = controls.local_path_input(
             "Local copy (folder)",
-            os.environ.get(DATA_ENV_VAR, ""),
             key=f"{key}:local",
-            help=f"A folder with imdb/ and stocks/ inside, like ../shared/data. Defaults to ${DATA_ENV_VAR}.",
-        ).strip()
+            help="A folder with imdb/ and stocks/ inside, like ../shared/data.",
+        )
     return SourceChoice(kind, int(length), int(train_size), ticker, local_path)
 
 
@@ -294,6 +292,7 @@ def show_task(task: SequenceTask) -> None:
             f"**Offline default in use - not real data.** {task.source.notice} "
             f"Set ${DATA_ENV_VAR} or give a local copy in the sidebar to use the real data."
         )
+        data_cache.retry_button(f"gradient_lab:{task.name}")
 
 
 # ----------------------------------------------------------------------------- experiment 1: one model

@@ -6,8 +6,6 @@ baseline (averaged word embeddings, no recurrence) shows what reading in order b
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -54,12 +52,10 @@ def sidebar() -> SentimentRun:
         test_size = st.number_input(
             "Test reviews to evaluate", 100, 25_000, preset.data.test_size, 500, key=f"{key}:test"
         )
-        local_path = st.text_input(
+        local_path = controls.local_path_input(
             "Local copy (folder or CSV)",
-            os.environ.get(DATA_ENV_VAR, ""),
             key=f"{KEY}:local",
-            help="A folder with imdb_train.csv.gz/imdb_test.csv.gz or aclImdb, or one CSV "
-            f"with text,label columns. Defaults to ${DATA_ENV_VAR}.",
+            help="A folder with imdb_train.csv.gz/imdb_test.csv.gz or aclImdb, or one CSV with text,label columns.",
         )
     with st.sidebar.expander("Model", expanded=True):
         model = controls.model_controls(
@@ -204,6 +200,7 @@ def main() -> None:
             f"**Offline default in use - not real IMDb data.** {data.source.notice} "
             f"Set ${DATA_ENV_VAR} or give a local copy in the sidebar to use the real reviews."
         )
+        data_cache.retry_button(KEY)
     else:
         st.caption(
             f"Data: {data.source.describe()} · {len(data.train_ids):,} train / {len(data.test_ids):,} test "

@@ -9,7 +9,6 @@ recurrent state carried over.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -19,7 +18,7 @@ from core import char_charts, char_rnn, limits
 from core.char_rnn import CharRun, GenerationSettings, SampleSettings, TextSettings
 from core.data.local import DATA_ENV_VAR
 from core.data.shakespeare import MIN_TEXT_CHARS, TextCorpus, UploadError
-from ui import controls, shakespeare_data
+from ui import controls, data_cache, shakespeare_data
 from ui.training_panel import current_job, training_panel
 
 KEY = "shakespeare"
@@ -73,11 +72,10 @@ def data_controls(key: str, preset: CharRun) -> tuple[DataChoice, bytes | None, 
         if file is not None:
             upload, name = file.getvalue(), file.name
             digest = shakespeare_data.upload_digest(upload)
-    local_path = st.text_input(
+    local_path = controls.local_path_input(
         "Local copy of shakespeare.txt (file or folder)",
-        os.environ.get(DATA_ENV_VAR, ""),
         key=f"{KEY}:local",
-        help=f"Skips the download. Defaults to ${DATA_ENV_VAR}.",
+        help="Skips the download.",
         disabled=source == "upload",
     )
     max_chars = st.select_slider(
@@ -174,6 +172,7 @@ def show_source(corpus: TextCorpus, data: char_rnn.EncodedText) -> None:
             f"**Offline default in use - generated text, not Shakespeare.** {corpus.source.notice} "
             f"Set ${DATA_ENV_VAR} or give a local copy in the sidebar to use the real text."
         )
+        data_cache.retry_button(KEY)
     else:
         st.caption(
             f"Data: {corpus.source.describe()} · using {data.characters:,} characters "

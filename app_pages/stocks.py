@@ -10,7 +10,6 @@ limit, bad CSV) leaves the previous data on the page.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -21,7 +20,6 @@ import streamlit as st
 from core import forecast_charts, forecasting
 from core.config import PATTERN_LABELS, PATTERNS, ModelConfig, TrainConfig, validate_all
 from core.data import stocks
-from core.data.local import DATA_ENV_VAR
 from core.forecasting import ForecastRun, ForecastSpec
 from ui import controls, stocks_data
 from ui.training_panel import history_table, trained_config, training_panel
@@ -149,12 +147,11 @@ def data_controls() -> tuple[DataRequest, bool]:
                 left, right = st.columns(2)
                 start = left.date_input("From", date(2010, 1, 1), key=f"{KEY}:start").isoformat()
                 end = right.date_input("To", date.today(), key=f"{KEY}:end").isoformat()
-            local = st.text_input(
+            local = controls.local_path_input(
                 "Local copy (folder or CSV, optional)",
-                os.environ.get(DATA_ENV_VAR, ""),
                 key=f"{KEY}:local",
-                help=f"A folder holding stocks/<TICKER>.csv (Date,Open,High,Low,Close,Volume), or one CSV. "
-                f"Tried before Yahoo Finance. Defaults to ${DATA_ENV_VAR}.",
+                help="A folder holding stocks/<TICKER>.csv (Date,Open,High,Low,Close,Volume), or one CSV. "
+                "Tried before Yahoo Finance.",
             )
             request = DataRequest(source, ticker, start, end, RANGES[span] or stocks.DEFAULT_YEARS, local.strip())
         elif source == "Upload a CSV":

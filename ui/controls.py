@@ -12,6 +12,7 @@ import streamlit as st
 
 from core import limits
 from core.config import CELLS, PATTERN_LABELS, ModelConfig, TrainConfig
+from core.data.local import DATA_ENV_VAR, LocalPathError, data_root, resolve_local
 
 CELL_HELP = (
     "SimpleRNN: h_t = tanh(W x_t + U h_(t-1) + b) - simple, forgets quickly. "
@@ -161,3 +162,39 @@ def show_problems(problems: Sequence[str]) -> bool:
         st.error("Please fix these settings before training:\n\n" + "\n".join(f"- {p}" for p in problems))
         return False
     return True
+
+
+def local_path_input(label: str, key: str, help: str, disabled: bool = False) -> str:
+    """A path inside the deployer's data folder, typed relative to it; "" means the default layout.
+
+    Local paths are a deployer's setting: without ${DATA_ENV_VAR} the field is not shown. A
+    typed path is accepted only when it resolves (symlinks included) inside the data folder
+    and is a folder or a regular file under the size cap - checked without opening it. A
+    refused path shows why and keeps the last accepted one, so the data already loaded stays.
+    Returns the resolved path (a bounded set of shared-cache keys) or "".
+    """
+    root = data_root()
+    if root is None:
+        st.caption(f"Local copies are off on this server (the deployer can set ${DATA_ENV_VAR} to a data folder).")
+        return ""
+    typed = st.text_input(
+        label,
+        "",
+        key=key,
+        help=f"{help} Relative to the server's data folder; leave empty for its default layout.",
+        placeholder="default layout of the data folder",
+        disabled=disabled,
+        max_chars=500,
+    ).strip()
+    accepted_key = f"{key}:accepted"
+    if not typed:
+        st.session_state[accepted_key] = ""
+        return ""
+    try:
+        resolved = str(resolve_local(typed, root))
+    except LocalPathError as err:
+        previous = st.session_state.get(accepted_key, "")
+        st.error(f"{err} {'Keeping the previous local copy.' if previous else 'Using the default data.'}")
+        return previous
+    st.session_state[accepted_key] = resolved
+    return resolved

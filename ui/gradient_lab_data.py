@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from core.data import memory_tasks, stocks
+from core.data import imdb, memory_tasks, stocks
 from core.data.memory_tasks import SequenceTask
 from core.gradient_lab_sources import imdb_long_reviews, stock_return_windows
 from ui import data_cache
@@ -24,18 +24,34 @@ def memory_task(name: str, length: int, train_size: int, seed: int) -> SequenceT
 
 
 @st.cache_resource(max_entries=4, show_spinner="Selecting long reviews…")
+def _imdb_task(source: str, length: int, train_size: int, _data: imdb.ImdbData) -> SequenceTask:
+    return imdb_long_reviews(_data, length, max_train=train_size)
+
+
 def imdb_task(local_path: str, length: int, train_size: int) -> SequenceTask:
+    """`local_path` is "" (the default source) or a path resolved inside the data folder."""
     data = data_cache.imdb_capped(local_path or None, IMDB_VOCABULARY)
-    return imdb_long_reviews(data, length, max_train=train_size)
+    return _imdb_task(data_cache.source_key(data.source), length, train_size, data)
 
 
 @st.cache_resource(ttl=timedelta(hours=6), max_entries=8, show_spinner="Loading prices (cached for 6 hours)…")
+def _prices(ticker: str, local_path: str) -> stocks.PriceData:
+    return data_cache.real_only(stocks.load_prices(ticker, local_path=local_path or None, fallback=True))
+
+
 def prices(ticker: str, local_path: str) -> stocks.PriceData:
-    """Local copy, else Yahoo Finance, else the synthetic series (with a notice) - never raises."""
-    return stocks.load_prices(ticker, local_path=local_path or None, fallback=True)
+    """Local copy, else Yahoo Finance, else the synthetic series (with a notice) - never raises.
+
+    The synthetic series is not cached for everyone: the real prices are tried again later.
+    """
+    return data_cache.healing(("prices", ticker, local_path), lambda: _prices(ticker, local_path))
 
 
 @st.cache_resource(max_entries=8, show_spinner="Cutting price windows…")
+def _stock_task(source: str, ticker: str, length: int, _data: stocks.PriceData) -> SequenceTask:
+    return stock_return_windows(_data.close, length, _data.source, ticker=_data.label())
+
+
 def stock_task(ticker: str, local_path: str, length: int) -> SequenceTask:
     data = prices(ticker, local_path)
-    return stock_return_windows(data.close, length, data.source, ticker=data.label())
+    return _stock_task(data_cache.source_key(data.source), ticker, length, data)

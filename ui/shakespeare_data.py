@@ -15,12 +15,28 @@ import streamlit as st
 from core.char_rnn import EncodedText, encode_text
 from core.data import shakespeare
 from core.data.shakespeare import TextCorpus
+from ui import data_cache
 
 
-@st.cache_resource(show_spinner="Loading tiny Shakespeare (first time only; shared by all users)…", max_entries=3)
+@st.cache_resource(show_spinner="Loading tiny Shakespeare (first time only; shared by all users)…", max_entries=1)
+def _default_corpus() -> TextCorpus:
+    return data_cache.real_only(shakespeare.load_shakespeare())
+
+
+@st.cache_resource(show_spinner="Loading the text from the data folder…", max_entries=2)
+def _local_corpus(resolved_path: str) -> TextCorpus:
+    return data_cache.real_only(shakespeare.load_shakespeare(local_path=resolved_path))
+
+
 def shakespeare_corpus(local_path: str) -> TextCorpus:
-    """Local copy -> Keras download (cached on disk) -> generated play, whichever works first."""
-    return shakespeare.load_shakespeare(local_path=local_path or None)
+    """Local copy -> Keras download (cached on disk, hash-checked) -> generated play, whichever works first.
+
+    `local_path` is "" (the default source) or a path already resolved inside the data folder;
+    the generated play is never cached for everyone (see ui.data_cache.healing).
+    """
+    if not local_path:
+        return data_cache.healing(("shakespeare", ""), _default_corpus)
+    return data_cache.healing(("shakespeare", local_path), lambda: _local_corpus(local_path))
 
 
 def upload_digest(data: bytes) -> str:
@@ -34,6 +50,14 @@ def uploaded_corpus(digest: str, name: str, _data: bytes) -> TextCorpus:
 
 
 @st.cache_resource(show_spinner="Encoding characters…", max_entries=6)
-def encoded(source_key: str, _corpus: TextCorpus, max_chars: int, validation_fraction: float = 0.1) -> EncodedText:
-    """Vocabulary and train/validation ids of one text; `source_key` names the text for the cache."""
+def _encoded(key: str, source: str, _corpus: TextCorpus, max_chars: int, validation_fraction: float) -> EncodedText:
     return encode_text(_corpus.text, validation_fraction=validation_fraction, max_chars=max_chars)
+
+
+def encoded(source_key: str, corpus: TextCorpus, max_chars: int, validation_fraction: float = 0.1) -> EncodedText:
+    """Vocabulary and train/validation ids of one text; `source_key` names the text for the cache.
+
+    The corpus's own source is part of the key, so the generated stand-in's encoding is never
+    served for the real text once a download succeeds.
+    """
+    return _encoded(source_key, data_cache.source_key(corpus.source), corpus, max_chars, validation_fraction)
