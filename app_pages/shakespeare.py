@@ -383,7 +383,9 @@ def generation_section(output: dict) -> None:
         )
     vocab: char_rnn.CharVocabulary = output["vocab"]
     with st.form(f"{KEY}:generate"):
-        prompt = st.text_area("Prompt", output["prompt"], height=80, key=f"{KEY}:prompt")
+        prompt = st.text_area(
+            "Prompt", output["prompt"], height=80, key=f"{KEY}:prompt", max_chars=limits.MAX_PROMPT_CHARS
+        )
         c1, c2, c3 = st.columns(3)
         length = c1.slider("Characters to write", 20, 1000, 300, 20, key=f"{KEY}:gen_length")
         temperature = c2.slider(
@@ -413,6 +415,9 @@ def generation_section(output: dict) -> None:
             help="Only the k most likely characters may be drawn; cuts off the long tail of unlikely ones.",
         )
         submitted = st.form_submit_button("Generate", type="primary")
+    if len(prompt) > limits.MAX_PROMPT_CHARS:  # the browser enforces max_chars; a crafted request need not
+        st.warning(f"The prompt is limited to {limits.MAX_PROMPT_CHARS:,} characters; only its end is used.")
+        prompt = prompt[-limits.MAX_PROMPT_CHARS :]
     settings = GenerationSettings(int(length), float(temperature), mode == "greedy", int(top_k), int(seed))
     if submitted:
         try:

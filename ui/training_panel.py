@@ -16,7 +16,9 @@ page wants; it is kept in session state, so reruns and control changes don't los
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +30,10 @@ import streamlit as st
 from core import charts
 from core.config import config_diff
 from core.training_job import ProgressSnapshot, TrainingJob, Work, result_of
+
+logger = logging.getLogger(__name__)
+_PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.\-]+){2,}[\\/]?")
+_LOGGED_KEY = "panel-logged-failures"
 
 REFRESH_SECONDS = 1.0
 # A run nobody has looked at for this long (tab closed) is stopped, keeping what it learned,
@@ -155,11 +161,26 @@ def model_bytes(model) -> bytes:
             return f.read()
 
 
+def visitor_message(error: str, limit: int = 300) -> str:
+    """An error for the page: server paths replaced, kept short. Tracebacks go to the log only."""
+    text = _PATH.sub("<path>", str(error)).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _log_failure(job: TrainingJob) -> None:
+    """The traceback in the server log, once per failed job (the page redraws every second)."""
+    logged: set[int] = st.session_state.setdefault(_LOGGED_KEY, set())
+    if id(job) not in logged:
+        logged.add(id(job))
+        logger.error("Training job %s failed: %s\n%s", job.label, job.error, job.error_detail)
+
+
 def _final_status(job: TrainingJob) -> None:
     if job.state == "failed":
-        st.error(f"Training failed: {job.error}. Nothing was lost - change the settings and train again.")
-        with st.expander("Technical details"):
-            st.code(job.error_detail)
+        _log_failure(job)
+        st.error(
+            f"Training failed: {visitor_message(job.error)}. Nothing was lost - change the settings and train again."
+        )
         return
     result = result_of(job.output)
     if result is None:
@@ -180,7 +201,8 @@ def _start_job(key: str, start: Callable[[], Work], config: Any) -> None:
     try:
         work = start()
     except Exception as err:
-        st.session_state[f"panel-error:{key}"] = f"Could not start training: {err}"
+        logger.exception("Could not start training (%s)", key)
+        st.session_state[f"panel-error:{key}"] = f"Could not start training: {visitor_message(err)}"
         return
     st.session_state[_state_key(key)] = PanelState(
         TrainingJob(work, label=key).start(abandon_after=ABANDON_AFTER_SECONDS), config
