@@ -138,3 +138,14 @@ def test_generated_reviews_are_deterministic_and_labelled_by_majority():
             if positive or negative:
                 votes += 1 if positive != ("not" in words) else -1
         assert label == float(votes > 0)
+
+
+def test_single_csv_sorted_by_label_puts_both_classes_in_both_splits(tmp_path):
+    """A file sorted by label must not train on one class and test on the other."""
+    rows = [("a wonderful film", 1)] * 60 + [("a dull film", 0)] * 60
+    body = "text,label\n" + "".join(f"{t},{label}\n" for t, label in rows)
+    (tmp_path / "sorted.csv").write_text(body)
+    for data in (imdb.load_local(tmp_path / "sorted.csv", 1000), imdb.read_uploaded_csv(body.encode(), 1000)):
+        assert set(data.train_labels.tolist()) == {0.0, 1.0}
+        assert set(data.test_labels.tolist()) == {0.0, 1.0}
+        assert len(data.train_labels) == len(data.test_labels) == 60
