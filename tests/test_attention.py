@@ -271,6 +271,63 @@ def test_evaluation_scores_exact_match_and_characters(small_task):
     assert list(table["lengths"]) == ["0-4", "10-14"] and list(table["exact_match"]) == [0.5, 1.0]
 
 
+def test_seq2seq_loss_is_the_mean_over_real_decoder_steps():
+    """Padding steps neither count in the loss nor dilute it: sum(ce * w) / sum(w), as numpy computes it."""
+    task = make_number_task(train_size=64, test_size=8, seed=0)  # 1 to 6 digits: many padded steps
+    prepared = _tiny(task)
+    models, train = prepared.models, prepared.train
+    weights = train.weights.astype(np.float64)
+    assert 0.2 < weights.mean() < 0.9
+    probabilities = np.asarray(models.train(train.x, training=False), dtype=np.float64)
+    picked = np.take_along_axis(probabilities, train.decoder_target[..., None].astype(np.int64), axis=-1)[..., 0]
+    cross_entropy = -np.log(np.clip(picked, 1e-7, 1 - 1e-7))
+    expected = (cross_entropy * weights).sum() / weights.sum()
+    trainer = s2s.make_trainer(models, TrainConfig(epochs=1, batch_size=len(train), shuffle=False), len(train))
+    # uneven evaluation batches: each counts by its real steps
+    evaluated = trainer.evaluate(train.x, train.decoder_target, train.weights, batch_size=16)
+    assert evaluated["loss"] == pytest.approx(expected, rel=1e-5)
+    record = trainer.fit(train.x, train.decoder_target, sample_weight=train.weights).batches[0]
+    assert record.loss == pytest.approx(expected, rel=1e-5)  # the loss optimised on the first batch
+
+
+@pytest.mark.parametrize("make", [make_date_task, make_number_task])
+def test_validation_pairs_are_held_back_from_training_never_taken_from_test(make):
+    task = make(train_size=400, test_size=60, seed=0)
+    prepared = _tiny(task)
+    validation = set(zip(prepared.validation_sources, prepared.validation_targets, strict=True))
+    assert len(prepared.train) + len(prepared.validation) == len(task.train_sources)
+    assert 0.05 * len(task.train_sources) <= len(validation) <= 0.2 * len(task.train_sources)
+    assert validation <= set(zip(task.train_sources, task.train_targets, strict=True))
+    assert not {s for s, _ in validation} & set(task.test_sources)
+    # like test, validation values are unseen in training, except those the task shares with test by design
+    train_targets = {prepared.models.target.decode(row) for row in prepared.train.decoder_target}
+    unseen = {t for _, t in validation} - set(task.test_targets)
+    assert unseen and not unseen & train_targets
+
+
+def test_training_validates_on_the_validation_split_not_on_test(small_task, monkeypatch):
+    seen = {}
+    fit = s2s.Trainer.fit
+
+    def spy(self, *args, **kwargs):
+        seen.setdefault("validation", kwargs.get("validation"))
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(s2s.Trainer, "fit", spy)
+    run = s2s.TranslationRun(
+        s2s.TranslationData(train_size=400, test_size=60),
+        s2s.Seq2SeqConfig(units=8, embedding_dim=8, attention_units=8),
+        TrainConfig(epochs=1, batch_size=64, learning_rate=1e-2),
+    )
+    out = s2s.train_translation(run, small_task, probe_size=20)
+    prepared = _tiny(small_task)
+    rows = {row.tobytes() for row in seen["validation"][0][0]}
+    assert rows == {row.tobytes() for row in prepared.validation.encoder_input}
+    assert not rows & {row.tobytes() for row in prepared.test.encoder_input}
+    assert out["snapshots"][-1].translation.source in prepared.validation_sources
+    assert len(out["evaluation"].frame) == 60  # the final score is on the whole test split
+
+
 def test_training_run_snapshots_every_epoch_and_trains_a_twin(small_task):
     run = s2s.TranslationRun(
         s2s.TranslationData(train_size=400, test_size=60),
