@@ -23,7 +23,7 @@ import numpy as np
 import streamlit as st
 
 from core.data import imdb
-from core.data.local import DataSource
+from core.data.local import DataSource, data_root
 from core.sentiment import padded_arrays
 
 T = TypeVar("T")
@@ -95,7 +95,8 @@ def real_only(data: T) -> T:
 
 
 @st.cache_resource(show_spinner="Loading IMDb reviews (first time only; shared by all users)…", max_entries=1)
-def _imdb_default() -> imdb.ImdbData:
+def _imdb_default(data_folder: str) -> imdb.ImdbData:
+    """The default source; `data_folder` (a deployer setting) is only part of the cache key."""
     return real_only(imdb.load_imdb())
 
 
@@ -110,7 +111,7 @@ def imdb_full(local_path: str | None) -> imdb.ImdbData:
     `local_path` is "" (the default source) or a path resolved inside the data folder.
     """
     if not local_path:
-        return healing(("imdb", ""), _imdb_default)
+        return healing(("imdb", "", str(data_root())), lambda: _imdb_default(str(data_root())))
     return healing(("imdb", local_path), lambda: _imdb_local(local_path))
 
 

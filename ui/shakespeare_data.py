@@ -14,12 +14,13 @@ import streamlit as st
 
 from core.char_rnn import EncodedText, encode_text
 from core.data import shakespeare
+from core.data.local import data_root
 from core.data.shakespeare import TextCorpus
 from ui import data_cache
 
 
 @st.cache_resource(show_spinner="Loading tiny Shakespeare (first time only; shared by all users)…", max_entries=1)
-def _default_corpus() -> TextCorpus:
+def _default_corpus(data_folder: str) -> TextCorpus:
     return data_cache.real_only(shakespeare.load_shakespeare())
 
 
@@ -35,7 +36,7 @@ def shakespeare_corpus(local_path: str) -> TextCorpus:
     the generated play is never cached for everyone (see ui.data_cache.healing).
     """
     if not local_path:
-        return data_cache.healing(("shakespeare", ""), _default_corpus)
+        return data_cache.healing(("shakespeare", "", str(data_root())), lambda: _default_corpus(str(data_root())))
     return data_cache.healing(("shakespeare", local_path), lambda: _local_corpus(local_path))
 
 

@@ -1,0 +1,100 @@
+"""Issue 11 through the pages: typed paths outside the data folder, devices, pipes and huge
+files are refused with a message; nothing from them reaches the page; the data stays."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from core.data import imdb, local, shakespeare, stocks
+from tests.helpers import app_at_page, assert_no_exception, texts
+from ui import data_cache, stocks_data
+
+SECRET = "TOP SECRET first line"
+
+
+@pytest.fixture
+def data_folder(tmp_path, monkeypatch, shared_data):
+    root = tmp_path / "data"
+    (root / "stocks").mkdir(parents=True)
+    shutil.copy(shared_data / "shakespeare.txt", root / "shakespeare.txt")
+    shutil.copy(shared_data / "stocks" / "SPY.csv", root / "stocks" / "SPY.csv")
+    (tmp_path / "secret.txt").write_text(f"{SECRET}\n" * 500)
+    os.symlink(tmp_path / "secret.txt", root / "link.txt")
+    os.mkfifo(root / "pipe.txt")
+    with open(root / "big.txt", "wb") as f:
+        f.truncate(700_000_000)
+    monkeypatch.setenv(local.DATA_ENV_VAR, str(root))
+    return root
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    def fail(*args, **kwargs):
+        raise ConnectionError("offline")
+
+    monkeypatch.setattr(stocks, "_fetch_history", fail)
+    monkeypatch.setattr(imdb, "load_download", fail)
+    monkeypatch.setattr(shakespeare, "load_download", fail)
+    stocks_data.ticker_prices.clear()
+    data_cache.retry_downloads()
+    yield
+    stocks_data.ticker_prices.clear()
+    data_cache.retry_downloads()
+
+
+def page_text(at) -> str:
+    return texts(at) + "\n".join(c.value for c in at.code)
+
+
+def errors(at) -> str:
+    return " ".join(e.value for e in at.error)
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("/etc/services", "outside the data folder"),
+        ("link.txt", "outside the data folder"),
+        ("/dev/zero", "outside the data folder"),
+        ("pipe.txt", "not a regular file"),
+        ("big.txt", "at most"),
+    ],
+)
+def test_shakespeare_refuses_paths_and_keeps_the_text(data_folder, offline, typed, reason):
+    at = app_at_page("app_pages/shakespeare.py")
+    assert "local copy" in texts(at)
+    at.text_input(key="shakespeare:local").set_value(typed).run()
+    assert_no_exception(at)
+    assert reason in errors(at) and "Using the default data" in errors(at)
+    assert "local copy" in texts(at) and "Offline default" not in texts(at)  # the real text stays
+    assert SECRET not in page_text(at) and "tcp" not in page_text(at)
+
+
+def test_stocks_unknown_ticker_with_a_path_outside_shows_nothing_of_the_file(data_folder, offline):
+    at = app_at_page("app_pages/stocks.py")
+    assert "Data: **SPY**" in texts(at)
+    at.text_input(key="stocks:ticker").set_value("NOPE").run()
+    at.text_input(key="stocks:local").set_value("/etc/services").run()
+    at.button(key="stocks:load").click().run()
+    assert_no_exception(at)
+    assert "outside the data folder" in errors(at)
+    assert "Data: **SPY**" in texts(at)
+    assert "tcp" not in page_text(at) and "services" not in texts(at).replace("/etc/services", "")
+
+
+def test_sentiment_refuses_dev_zero(data_folder, offline):
+    at = app_at_page("app_pages/sentiment.py")
+    at.text_input(key="sentiment:local").set_value("/dev/zero").run()
+    assert_no_exception(at)
+    assert "outside the data folder" in errors(at)
+
+
+def test_without_a_data_folder_the_path_field_is_hidden(without_local_data, offline):
+    at = app_at_page("app_pages/shakespeare.py")
+    assert_no_exception(at)
+    assert not [t for t in at.text_input if t.key == "shakespeare:local"]
+    assert "Local copies are off on this server" in texts(at)
+    assert any(b.key == "shakespeare:retry_download" for b in at.button)  # offline default: retry offered
