@@ -29,6 +29,7 @@ from core.seq2seq import (
     evaluate,
     make_trainer,
     prepare,
+    validation_arrays,
 )
 from core.trainer import BatchRecord, Callback, StopSignal
 
@@ -69,7 +70,8 @@ def main() -> None:
     tf.config.threading.set_inter_op_parallelism_threads(args.threads)
 
     task = make_task(args.task, args.train_size, args.test_size, seed=DEFAULT_RUN.data.seed)
-    print(f"task: {task.description}; {len(task.train_sources):,} train / {len(task.test_sources):,} held-out pairs")
+    print(f"task: {task.description}; {len(task.train_sources):,} train (10 % of them held back for validation) / "
+          f"{len(task.test_sources):,} held-out test pairs")
     print(f"budget: {args.seconds:g} s of {args.clock} time on {args.threads} threads (load {os.getloadavg()[0]:.1f})")
     summary = {}
     for attention in args.attention.split(","):
@@ -94,12 +96,16 @@ def main() -> None:
             stop=stop,
         )
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        val_x, val_y, val_w = validation_arrays(prepared.validation, train_config)
+        val = trainer.evaluate(val_x, val_y, val_w)  # teacher-forced, mean over real decoder steps
         scored = evaluate(prepared.models, task.test_sources, task.test_targets, task.test_formats)
         summary[config.label] = scored.exact_match
         examples = result.steps * train_config.batch_size
         print(f"\n{config.label}  (batch {train_config.batch_size}, lr {train_config.learning_rate:g})")
         epochs = examples / len(task.train_sources)
         print(f"  trained {wall:.0f} s wall / {cpu:.0f} s CPU: {result.steps} steps, {epochs:.1f} epochs")
+        print(f"  validation ({len(val_y):,} pairs, teacher-forced): loss {val['loss']:.4f} per real character, "
+              f"accuracy {val['sparse_accuracy']:.2%}")
         print(f"  held-out exact match : {scored.exact_match:.2%}   per-character accuracy: {scored.char_accuracy:.2%}")
         table = accuracy_by_length(scored.frame)
         print("  by input length      : " + "  ".join(f"{r.lengths}: {r.exact_match:.0%}" for r in table.itertuples()))
