@@ -102,7 +102,7 @@ def main() -> None:
         summary[config.label] = scored.exact_match
         examples = result.steps * train_config.batch_size
         print(f"\n{config.label}  (batch {train_config.batch_size}, lr {train_config.learning_rate:g})")
-        epochs = examples / len(task.train_sources)
+        epochs = examples / len(prepared.train)
         print(f"  trained {wall:.0f} s wall / {cpu:.0f} s CPU: {result.steps} steps, {epochs:.1f} epochs")
         print(f"  validation ({len(val_y):,} pairs, teacher-forced): loss {val['loss']:.4f} per real character, "
               f"accuracy {val['sparse_accuracy']:.2%}")
