@@ -64,10 +64,15 @@ class CharVocabulary:
         object.__setattr__(self, "_table", np.array(self.chars, dtype=object))
 
     @classmethod
-    def from_text(cls, text: str, max_size: int = MAX_VOCABULARY_CHARS) -> CharVocabulary:
-        """Every character of `text`; beyond `max_size`, the rarest share one UNKNOWN_CHAR id."""
+    def from_text(
+        cls, text: str, max_size: int = MAX_VOCABULARY_CHARS, reserve_unknown: bool = False
+    ) -> CharVocabulary:
+        """Every character of `text`; beyond `max_size`, the rarest share one UNKNOWN_CHAR id.
+
+        `reserve_unknown` adds the UNKNOWN_CHAR id even when `text` fits, for text encoded later
+        (validation) that may hold characters `text` lacks."""
         codes, counts = np.unique(_code_points(text), return_counts=True)
-        if len(codes) > max_size:
+        if len(codes) > max_size or (reserve_unknown and ord(UNKNOWN_CHAR) not in codes):
             keep = codes[np.argsort(-counts, kind="stable")[: max_size - 1]]
             codes = np.union1d(keep, [ord(UNKNOWN_CHAR)])
         return cls(tuple(chr(int(c)) for c in codes))
@@ -116,11 +121,15 @@ def visible(char: str) -> str:
 
 @dataclass(frozen=True)
 class EncodedText:
-    """A corpus as ids: the first part trains, the last part (never seen in training) validates."""
+    """A corpus as ids: the first part trains, the last part (never seen in training) validates.
+
+    The vocabulary comes from the training part only; validation characters it lacks become the
+    UNKNOWN_CHAR id (counted in the validation loss like any other character)."""
 
     vocab: CharVocabulary
     train: np.ndarray
     validation: np.ndarray
+    validation_unknown: int = 0  # validation characters the training part never contains
 
     @property
     def characters(self) -> int:
@@ -133,10 +142,19 @@ def encode_text(text: str, validation_fraction: float = 0.1, max_chars: int = 0)
         text = text[:max_chars]
     if not 0.0 < validation_fraction < 0.5:
         raise ValueError("The validation share must be between 0 and 0.5.")
-    vocab = CharVocabulary.from_text(text)
-    ids = vocab.encode(text)
-    cut = int(len(ids) * (1 - validation_fraction))
-    return EncodedText(vocab, ids[:cut], ids[cut:])
+    cut = int(len(text) * (1 - validation_fraction))
+    train_text, validation_text = text[:cut], text[cut:]
+    vocab = CharVocabulary.from_text(train_text)
+    unseen = set(validation_text) - set(train_text)
+    if unseen:
+        vocab = CharVocabulary.from_text(train_text, reserve_unknown=True)
+    validation = vocab.encode(validation_text)
+    return EncodedText(
+        vocab,
+        vocab.encode(train_text),
+        validation,
+        validation_unknown=sum(validation_text.count(c) for c in unseen),
+    )
 
 
 def sequence_windows(ids: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
@@ -351,8 +369,11 @@ def next_char_probabilities(logits: np.ndarray, temperature: float = 1.0, top_k:
     """
     logits = np.asarray(logits, dtype=np.float64) / temperature
     if 0 < top_k < logits.shape[-1]:
-        cutoff = np.partition(logits, -top_k, axis=-1)[..., -top_k, None]
-        logits = np.where(logits >= cutoff, logits, -np.inf)
+        # Exactly k survive: a stable sort of -logits ranks ties by lower id first.
+        ranked = np.argsort(-logits, axis=-1, kind="stable")
+        keep = np.zeros(logits.shape, dtype=bool)
+        np.put_along_axis(keep, ranked[..., :top_k], True, axis=-1)
+        logits = np.where(keep, logits, -np.inf)
     return softmax(logits)
 
 

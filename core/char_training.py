@@ -52,7 +52,8 @@ def build_char_model(
         inputs = keras.Input(batch_shape=(stateful_batch, None), dtype="int32", name="chars")
     else:
         inputs = keras.Input(shape=(None,), dtype="int32", name="chars")
-    x = keras.layers.Embedding(vocab_size, embedding_dim, name="embedding")(inputs)
+    # No masking: character windows are cut from running text and never padded (id 0 is a character).
+    x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=False, name="embedding")(inputs)
     for i in range(1, config.layers + 1):
         last = i == config.layers
         x = RNN_LAYERS[config.cell](

@@ -59,7 +59,7 @@ class InputSpec:
     features: int = 1
     vocab_size: int | None = None
     embedding_dim: int = 32
-    mask_zero: bool = False
+    mask_zero: bool = False  # token id 0 is padding the model skips (on for padded IMDb reviews)
 
     def problems(self) -> list[str]:
         out: list[str] = []

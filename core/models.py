@@ -9,16 +9,55 @@
 Each builder is a few Keras layers with explanatory names ("embedding", "rnn_1",
 "encoder_1", "decoder_1", "output"), because those names label the per-layer gradient
 charts the user sees.
+
+Padding: with `InputSpec.mask_zero` (token id 0 = padding), the Embedding emits a mask that the
+recurrent layers skip and every read-out respects - "last" is the state after the last real
+token, "mean" and "max" pool over real steps only, and the one-to-one baseline averages real
+tokens only - so how much padding a sequence has never changes its prediction. Off by default:
+only padded token inputs (IMDb) need it; the character and numeric models have no padding.
 """
 
 from __future__ import annotations
 
 import keras
-from keras import layers
+from keras import layers, ops
 
 from core.config import ConfigError, InputSpec, ModelConfig, OutputSpec, validate_all
 
 RNN_LAYERS = {"SimpleRNN": layers.SimpleRNN, "LSTM": layers.LSTM, "GRU": layers.GRU}
+
+
+@keras.saving.register_keras_serializable(package="rnn_playground")
+class MaskedGlobalMaxPooling1D(layers.GlobalMaxPooling1D):
+    """Max over time of the unmasked steps only (Keras' GlobalMaxPooling1D ignores the mask).
+    A sequence with no unmasked step pools to zeros."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        keep = ops.expand_dims(ops.cast(mask, "bool"), -1)
+        pooled = ops.max(ops.where(keep, inputs, float("-inf")), axis=1)
+        return ops.where(ops.any(keep, axis=1), pooled, ops.zeros_like(pooled))
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+
+@keras.saving.register_keras_serializable(package="rnn_playground")
+class MaskedGlobalAveragePooling1D(layers.GlobalAveragePooling1D):
+    """Mean over time of the unmasked steps only; a sequence with no unmasked step pools to
+    zeros (Keras' own layer divides 0 by 0 there)."""
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        keep = ops.cast(ops.expand_dims(ops.cast(mask, "bool"), -1), inputs.dtype)
+        total = ops.sum(inputs * keep, axis=1)
+        return total / ops.maximum(ops.sum(keep, axis=1), 1.0)
 
 
 def recurrent_layer(config: ModelConfig, name: str, return_sequences: bool, return_state: bool = False) -> layers.Layer:
@@ -40,7 +79,9 @@ def _inputs(spec: InputSpec, sequence: bool) -> tuple[keras.KerasTensor, keras.K
     if spec.vocab_size is not None:
         shape = (spec.length,) if sequence else (1,)
         inputs = keras.Input(shape=shape, dtype="int32", name="tokens")
-        x = layers.Embedding(spec.vocab_size, spec.embedding_dim, mask_zero=spec.mask_zero, name="embedding")(inputs)
+        # A single token (one-to-many) has no padding to mask.
+        mask_zero = spec.mask_zero and sequence
+        x = layers.Embedding(spec.vocab_size, spec.embedding_dim, mask_zero=mask_zero, name="embedding")(inputs)
         return inputs, x
     shape = (spec.length, spec.features) if sequence else (spec.features,)
     inputs = keras.Input(shape=shape, name="inputs")
@@ -66,7 +107,7 @@ def build_one_to_one(config: ModelConfig, spec: InputSpec, output: OutputSpec) -
     a feature vector goes straight in. Shows what recurrence adds on top."""
     if spec.vocab_size is not None:
         inputs, x = _inputs(spec, sequence=True)
-        x = layers.GlobalAveragePooling1D(name="average_pool")(x)
+        x = MaskedGlobalAveragePooling1D(name="average_pool")(x)
     else:
         inputs, x = _inputs(spec, sequence=False)
     x = layers.Dense(config.dense_units, activation="relu", name="dense_hidden")(x)
@@ -89,9 +130,9 @@ def build_many_to_one(config: ModelConfig, spec: InputSpec, output: OutputSpec) 
     pooled = config.readout != "last"
     x = _stack(config, x, "rnn", last_returns_sequences=pooled)
     if config.readout == "mean":
-        x = layers.GlobalAveragePooling1D(name="mean_over_time")(x)
+        x = MaskedGlobalAveragePooling1D(name="mean_over_time")(x)
     elif config.readout == "max":
-        x = layers.GlobalMaxPooling1D(name="max_over_time")(x)
+        x = MaskedGlobalMaxPooling1D(name="max_over_time")(x)
     return keras.Model(inputs, _head(x, config, output), name="many_to_one")
 
 

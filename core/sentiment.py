@@ -96,6 +96,20 @@ def padded_arrays(data: imdb.ImdbData, max_length: int) -> dict[str, np.ndarray]
     }
 
 
+def input_spec(data: DataChoice, vocab_size: int) -> InputSpec:
+    """Reviews are front-padded with id 0 to max_length: masking keeps every read-out (and the
+    bag-of-embeddings baseline) to the real words, so padding length never changes a prediction."""
+    return InputSpec(length=data.max_length, vocab_size=vocab_size, embedding_dim=data.embedding_dim, mask_zero=True)
+
+
+def build_sentiment_model(run: SentimentRun, vocab_size: int):
+    """The run's classifier: token ids (B, max_length) -> P(positive) (B, 1)."""
+    from core.models import build_model
+
+    spec = input_spec(run.data, vocab_size)
+    return build_model(run.model, spec, OutputSpec(size=1, activation="sigmoid"), seed=run.train.seed)
+
+
 def train_and_evaluate(
     run: SentimentRun,
     arrays: dict[str, np.ndarray],
@@ -105,14 +119,12 @@ def train_and_evaluate(
     on_phase=lambda phase: None,
 ) -> dict:
     """Build the configured model, train it with validation, and score the test split."""
-    from core.models import build_model
     from core.trainer import Trainer, predict
 
     on_phase("Building the model")
     n_train, n_val = split_sizes(len(arrays["y_train"]), run.data.train_size)
     x, y = arrays["x_train"], arrays["y_train"]
-    spec = InputSpec(length=run.data.max_length, vocab_size=vocab_size, embedding_dim=run.data.embedding_dim)
-    model = build_model(run.model, spec, OutputSpec(size=1, activation="sigmoid"), seed=run.train.seed)
+    model = build_sentiment_model(run, vocab_size)
     trainer = Trainer(model, "binary_crossentropy", ["accuracy"], run.train)
     result = trainer.fit(x[:n_train], y[:n_train], validation=(x[-n_val:], y[-n_val:]), callbacks=callbacks, stop=stop)
     on_phase("Evaluating on the test split")

@@ -13,9 +13,11 @@ dots are European day.month.year, two-digit years mean 1950-2049 (50-99 -> 19xx)
 
 Numbers: 0-999,999 written in English words -> digits ("four hundred and five" -> "405").
 
-Held-out examples are *values* the training set never contains (calendar days, numbers
-from 100 up), so held-out accuracy measures translation, not memorisation. Numbers below
-100 are the words themselves ("seven", "forty-two"), so both splits use them.
+Held-out examples are *values* the training set never contains (calendar days, numbers),
+so no held-out (source, target) pair is a training pair and held-out accuracy measures
+translation, not memorisation. Numbers are split per digit count, so the held-out set spans
+every length: a held-out "forty-two" is still learnable from "forty-one", "twelve" and
+"forty-two thousand", which training does contain.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ FIRST_DAY = dt.date(1950, 1, 1)
 LAST_DAY = dt.date(2049, 12, 31)
 TWO_DIGIT_PIVOT = 50  # yy >= 50 -> 19yy, yy < 50 -> 20yy (matches FIRST_DAY..LAST_DAY)
 MAX_NUMBER = 999_999
-SHARED_NUMBERS = 100  # 0..99 are needed as words in both splits
 HELD_OUT_FRACTION = 0.1
 
 MONTHS = (
@@ -122,10 +123,10 @@ def format_date(day: dt.date, format_name: str) -> str:
     return DATE_FORMATS[format_name](day)
 
 
-def _split_values(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(training, held-out) values 0..count-1: a seeded HELD_OUT_FRACTION never seen in training."""
-    order = np.random.default_rng([seed, 7919]).permutation(count)
-    cut = round(count * HELD_OUT_FRACTION)
+def _split_values(count: int, seed: int, stream: tuple[int, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """(training, held-out) values 0..count-1: a seeded HELD_OUT_FRACTION (at least one) never seen in training."""
+    order = np.random.default_rng([seed, 7919, *stream]).permutation(count)
+    cut = max(1, round(count * HELD_OUT_FRACTION))
     return np.sort(order[cut:]), np.sort(order[:cut])
 
 
@@ -207,12 +208,29 @@ def number_to_words(n: int, hyphen: bool = True, british_and: bool = False) -> s
     return f"{head}{joiner}{_below_thousand(rest, hyphen, british_and)}"
 
 
+def _digit_range(digits: int) -> tuple[int, int]:
+    """The values with this many digits: [low, high)."""
+    return (0 if digits == 1 else 10 ** (digits - 1)), 10**digits
+
+
+def split_numbers(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(training, held-out) values of 0..MAX_NUMBER, disjoint, split separately per digit count
+    so the held-out set has numbers of every length (one of 0-9, nine of 10-99, ...)."""
+    train, test = [], []
+    for digits in range(1, len(str(MAX_NUMBER)) + 1):
+        low, high = _digit_range(digits)
+        train_part, test_part = _split_values(high - low, seed, stream=(digits,))
+        train.append(train_part + low)
+        test.append(test_part + low)
+    return np.concatenate(train), np.concatenate(test)
+
+
 def _sample_numbers(values: np.ndarray, n: int, rng: np.random.Generator) -> list[tuple[str, str, str]]:
     # Numbers of every size are equally likely (uniform over 0..999,999 would be ~90 % six-digit).
     digits = rng.integers(1, 7, size=n)
     out = []
     for d in digits:
-        low, high = (0 if d == 1 else 10 ** (d - 1)), 10**d
+        low, high = _digit_range(int(d))
         lo, hi = np.searchsorted(values, [low, high])
         value = int(values[rng.integers(lo, hi)])
         hyphen, british = bool(rng.random() < 0.5), bool(rng.random() < 0.5)
@@ -225,10 +243,7 @@ def make_number_task(train_size: int = 20_000, test_size: int = 2_000, seed: int
     """English number words -> digits. Held-out numbers never appear in training."""
     if train_size < 1 or test_size < 1:
         raise ValueError("Both the training and the held-out set need at least one example.")
-    train_values, test_values = _split_values(MAX_NUMBER + 1 - SHARED_NUMBERS, seed)
-    shared = np.arange(SHARED_NUMBERS)
-    train_values = np.concatenate([shared, train_values + SHARED_NUMBERS])
-    test_values = np.concatenate([shared, test_values + SHARED_NUMBERS])
+    train_values, test_values = split_numbers(seed)
     rng = np.random.default_rng(seed)
     train = _sample_numbers(train_values, train_size, rng)
     test = _sample_numbers(test_values, test_size, rng)
