@@ -88,3 +88,17 @@ def test_masking_is_on_for_reviews_and_off_where_nothing_is_padded():
     one_token = build_model(ModelConfig(pattern="one_to_many", units=4), InputSpec(vocab_size=9, mask_zero=True),
                             OutputSpec(steps=3))
     assert not one_token.get_layer("embedding").mask_zero  # a single token has no padding
+
+
+def test_cell_internals_recompute_a_masked_sentiment_model_exactly():
+    from core import cell_inputs
+    from core.cell_internals import check_against_keras, recurrent_layers, trace_layer
+
+    config = ModelConfig(pattern="many_to_one", cell="GRU", units=6, readout="max")
+    run = SentimentRun(DataChoice(num_words=VOCAB, max_length=12, embedding_dim=5), config, TrainConfig(seed=1))
+    model = build_sentiment_model(run, VOCAB)
+    (recurrent,) = recurrent_layers(model)
+    sequence, mask, initial = cell_inputs.feeder_for(model, recurrent)(_front_padded(REVIEW, 12))
+    assert mask is not None and int(np.sum(mask)) == len(REVIEW)
+    check = check_against_keras(recurrent, sequence, trace_layer(recurrent, sequence, mask, initial), mask)
+    assert check.ok, check.differences
