@@ -46,7 +46,8 @@ def sidebar() -> SentimentRun:
             preset.data.max_length,
             10,
             key=f"{key}:maxlen",
-            help="Longer reviews keep their last words.",
+            help="Longer reviews keep their last words. Shorter ones are padded, and the padding is masked: "
+            "the last-state, mean and max read-outs and the one-to-one average use only the real words.",
         )
         train_size = st.number_input("Training reviews", 0, 25_000, preset.data.train_size, 500, key=f"{key}:train")
         test_size = st.number_input(
