@@ -102,3 +102,14 @@ def test_cell_internals_recompute_a_masked_sentiment_model_exactly():
     assert mask is not None and int(np.sum(mask)) == len(REVIEW)
     check = check_against_keras(recurrent, sequence, trace_layer(recurrent, sequence, mask, initial), mask)
     assert check.ok, check.differences
+
+
+def test_a_masked_model_saves_and_loads_with_its_pooling(tmp_path):
+    config = ModelConfig(pattern="many_to_one", cell="GRU", units=4, readout="max")
+    model = build_sentiment_model(SentimentRun(DataChoice(num_words=VOCAB, max_length=10, embedding_dim=3), config,
+                                               TrainConfig()), VOCAB)
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    ids = _front_padded(REVIEW, 10)
+    np.testing.assert_allclose(np.asarray(loaded(ids)), np.asarray(model(ids)), atol=1e-6)
