@@ -18,11 +18,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import limits
-from core.config import PATTERNS, InputSpec, ModelConfig, OutputSpec, TrainConfig, validate_all
-from core.data.local import DATA_ENV_VAR
-from core.diagrams import unrolled_diagram
-from core.parameters import (
+from core.cells.diagrams import unrolled_diagram
+from core.cells.parameters import (
     PATTERN_INFO,
     format_shape,
     input_shape,
@@ -33,6 +30,9 @@ from core.parameters import (
     step_sizes,
     total_params,
 )
+from core.data.local import DATA_ENV_VAR
+from core.engine import limits
+from core.engine.config import PATTERNS, InputSpec, ModelConfig, OutputSpec, TrainConfig, validate_all
 from ui import controls
 from ui.registry import PAGES, available_pages
 from ui.training_panel import training_panel
@@ -318,8 +318,8 @@ def make_quick_work(run: QuickRun):
     vocab_size = data_cache.imdb_capped(run.local_path, run.data.num_words).vocab.num_words
 
     def work(progress, stop):
-        from core.models import build_model
-        from core.trainer import Trainer
+        from core.engine.models import build_model
+        from core.engine.trainer import Trainer
 
         progress.set_phase("Building the model")
         spec = InputSpec(length=run.data.max_length, vocab_size=vocab_size, embedding_dim=run.data.embedding_dim)
@@ -415,7 +415,7 @@ def pick_model(choice: ExplorerChoice) -> tuple[str, object, dict | None]:
 
 def fresh_model(choice: ExplorerChoice):
     """The sidebar's architecture with random weights, reading one number per step."""
-    from core.models import build_model
+    from core.engine.models import build_model
 
     pattern = choice.model.pattern if choice.model.pattern != "one_to_one" else "many_to_one"
     if choice.model.pattern == "one_to_one":
@@ -438,8 +438,8 @@ def fresh_model(choice: ExplorerChoice):
 
 def choose_input(source: str, output: dict | None, route):
     """Build the Example to feed, from the widgets that suit this model's input."""
-    from core import cell_inputs
-    from core.cell_inputs import NotInterpretable
+    from core.cells import inputs as cell_inputs
+    from core.cells.inputs import NotInterpretable
 
     run = imdb_run(output)
     try:
@@ -463,7 +463,7 @@ def choose_input(source: str, output: dict | None, route):
 
 
 def review_input(run, route):
-    from core.cell_inputs import NotInterpretable, token_example
+    from core.cells.inputs import NotInterpretable, token_example
     from core.data import imdb
     from ui import data_cache
 
@@ -482,7 +482,7 @@ def review_input(run, route):
 
 
 def numbers_input(source: str, route):
-    from core import cell_inputs
+    from core.cells import inputs as cell_inputs
 
     kinds = [*cell_inputs.SIGNALS, "numbers I type"]
     kind = st.radio("Input sequence", kinds, horizontal=True, key=f"{KEY}:signal:{source}")
@@ -514,8 +514,8 @@ class Analysis:
 
 def analyse(model, recurrent, feeder, example) -> Analysis:
     """Trace every direction of the layer for the example (memoised per model, layer and input)."""
-    from core.cell_inputs import step_labels
-    from core.cell_internals import check_against_keras, check_gate_identities, trace_layer
+    from core.cells.inputs import step_labels
+    from core.cells.internals import check_against_keras, check_gate_identities, trace_layer
 
     memo_key = (id(model), recurrent.name, example.x.shape, example.x.tobytes())
     if (cached := remembered(f"{KEY}:memo", memo_key, model)) is not None:
@@ -555,7 +555,7 @@ def remember(store: str, key: tuple, model, value, size: int = 6):
 
 def single_output(model, x: np.ndarray) -> float | None:
     """The model's prediction when it is one number (a sentiment probability); None otherwise."""
-    from core.cell_internals import walk_layers
+    from core.cells.internals import walk_layers
 
     if any(getattr(layer, "stateful", False) for layer in walk_layers(model)) or len(model.inputs) != 1:
         return None  # predicting would change a stateful model's memory
@@ -578,8 +578,8 @@ CELL_HELP = {
 
 
 def inside_the_cell(choice: ExplorerChoice) -> None:
-    from core.cell_inputs import feeder_for
-    from core.cell_internals import NotInterpretable, recurrent_layers
+    from core.cells.inputs import feeder_for
+    from core.cells.internals import NotInterpretable, recurrent_layers
 
     st.markdown(
         "Feed one sequence to a recurrent layer and see every number it computes: the hidden state h_t, and for "
@@ -626,8 +626,8 @@ def inside_the_cell(choice: ExplorerChoice) -> None:
 
 
 def show_analysis(recurrent, analysis: Analysis, run_is_imdb: bool) -> None:
-    from core import cell_charts
-    from core.cell_internals import equations
+    from core.cells import charts as cell_charts
+    from core.cells.internals import equations
 
     check = analysis.check
     if check.ok and analysis.identity_error < 1e-9:
@@ -716,7 +716,8 @@ def show_analysis(recurrent, analysis: Analysis, run_is_imdb: bool) -> None:
 
 
 def word_embeddings(choice: ExplorerChoice) -> None:
-    from core import cell_charts, embeddings
+    from core.cells import charts as cell_charts
+    from core.cells import embeddings
     from ui import data_cache
 
     candidates = {key: out for key, out in trained_models().items() if imdb_run(out) is not None}
@@ -802,7 +803,7 @@ def word_embeddings(choice: ExplorerChoice) -> None:
 
 def positivity_of(model, ids: np.ndarray, length: int) -> tuple[np.ndarray, float]:
     """P(positive) of single-word reviews and of an empty one, memoised per model (one small batch)."""
-    from core.embeddings import empty_review_positivity, is_sentiment_like, single_word_positivity
+    from core.cells.embeddings import empty_review_positivity, is_sentiment_like, single_word_positivity
 
     if not is_sentiment_like(model):
         return np.full(len(ids), 0.5), 0.5

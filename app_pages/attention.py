@@ -1,7 +1,7 @@
 """Attention: an encoder-decoder translates dates, and heatmaps show where it looks.
 
-Two parts. Translation: widgets -> AttentionPageRun -> core.seq2seq (generated task, model,
-trainer, greedy decoding) -> core.attention_charts. IMDb: a many-to-one classifier with
+Two parts. Translation: widgets -> AttentionPageRun -> core.attention.seq2seq (generated task, model,
+trainer, greedy decoding) -> core.attention.charts. IMDb: a many-to-one classifier with
 attention pooling, whose per-word weights colour the reviews it reads.
 """
 
@@ -12,19 +12,15 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import streamlit as st
 
-from core import attention_charts, limits
-from core.attention_pooling import (
+from core.attention import charts as attention_charts
+from core.attention.pooling import (
     DEFAULT_POOLING_RUN,
     TINY_POOLING_RUN,
     PoolingConfig,
     PoolingData,
     PoolingRun,
 )
-from core.config import CELLS
-from core.data.dates import TASK_LABELS
-from core.data.local import DATA_ENV_VAR
-from core.sentiment import imdb_run_checks
-from core.seq2seq import (
+from core.attention.seq2seq import (
     ATTENTION_LABELS,
     ATTENTIONS,
     DEFAULT_RUN,
@@ -33,6 +29,11 @@ from core.seq2seq import (
     TranslationRun,
     accuracy_by_length,
 )
+from core.data.dates import TASK_LABELS
+from core.data.local import DATA_ENV_VAR
+from core.engine import limits
+from core.engine.cells import CELLS
+from core.sentiment.training import imdb_run_checks
 from ui import attention_data, controls, data_cache
 from ui.training_panel import history_table, trained_config, training_panel
 
@@ -152,7 +153,7 @@ def make_work(page_run: AttentionPageRun):
     task = attention_data.translation_task(run.data.task, run.data.train_size, run.data.test_size, run.data.seed)
 
     def work(progress, stop):
-        from core.seq2seq import train_translation
+        from core.attention.seq2seq import train_translation
 
         return train_translation(
             run,
@@ -295,7 +296,7 @@ def show_translation(translation, truth: str | None = None) -> None:
 def show_heldout_example(output: dict) -> None:
     if not output["models"].has_attention:
         return
-    from core.seq2seq import translate
+    from core.attention.seq2seq import translate
 
     st.subheader("Where does it look? Pick a held-out example")
     frame = output["evaluation"].frame.head(300)
@@ -320,7 +321,7 @@ def show_heldout_example(output: dict) -> None:
 
 
 def show_user_input(output: dict) -> None:
-    from core.seq2seq import check_user_input, translate
+    from core.attention.seq2seq import check_user_input, translate
 
     models = output["models"]
     task = output["run"].data.task
@@ -467,7 +468,7 @@ def make_imdb_work(run: PoolingRun):
     vocab_size = data_cache.imdb_capped(run.local_path, run.data.num_words).vocab.num_words
 
     def work(progress, stop):
-        from core.attention_pooling import train_and_evaluate
+        from core.attention.pooling import train_and_evaluate
 
         return train_and_evaluate(run, arrays, vocab_size, callbacks=[progress], stop=stop, on_phase=progress.set_phase)
 
@@ -493,7 +494,7 @@ def show_weighted_review(words, caption_prefix: str = "") -> None:
 
 
 def show_imdb_results(output: dict) -> None:
-    from core.attention_pooling import weighted_words
+    from core.attention.pooling import weighted_words
 
     run: PoolingRun = output["run"]
     probs, labels = output["test_probabilities"], output["test_labels"]
@@ -526,7 +527,7 @@ def show_imdb_results(output: dict) -> None:
 
 
 def your_review(output: dict, run: PoolingRun) -> None:
-    from core.attention_pooling import explain, weighted_words
+    from core.attention.pooling import explain, weighted_words
     from core.data import imdb
 
     st.subheader("Your own review")

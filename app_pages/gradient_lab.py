@@ -1,6 +1,6 @@
 """Gradient lab: vanishing and exploding gradients through time, measured and shown.
 
-Widgets -> LabConfig -> core.gradients_through_time (model, recorder, runs) -> charts.
+Widgets -> LabConfig -> core.gradients.through_time (model, recorder, runs) -> charts.
 Three experiments share one sidebar: train one model and watch ||dL/dx_t|| per step;
 train SimpleRNN, LSTM and GRU on the same data and seed (at one or several T); train the
 same model without and with gradient clipping.
@@ -13,12 +13,14 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from core import gradient_charts, limits
-from core.config import CELLS, TrainConfig
 from core.data.local import DATA_ENV_VAR
 from core.data.memory_tasks import SequenceTask
-from core.gradient_lab_config import ComparisonConfig, LabConfig, SourceChoice
-from core.gradients_through_time import (
+from core.engine import limits
+from core.engine.cells import CELLS
+from core.engine.config import TrainConfig
+from core.gradients import charts as gradient_charts
+from core.gradients.config import ComparisonConfig, LabConfig, SourceChoice
+from core.gradients.through_time import (
     ACTIVATIONS,
     JACOBIANS,
     MAX_RECURRENT_SCALE,

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import charts, limits
 from core.data import imdb
 from core.data.local import DATA_ENV_VAR
-from core.sentiment import PRESETS, DataChoice, SentimentRun, imdb_run_checks, train_and_evaluate
+from core.engine import charts, limits
+from core.sentiment.training import PRESETS, DataChoice, SentimentRun, imdb_run_checks, train_and_evaluate
 from ui import controls, data_cache
 from ui.training_panel import history_table, trained_config, training_panel
 
@@ -169,7 +169,7 @@ def your_review(output: dict, run: SentimentRun) -> None:
     if encoded.problem:
         st.warning(encoded.problem)
         return
-    from core.trainer import predict
+    from core.engine.trainer import predict
 
     x = imdb.pad([encoded.ids], run.data.max_length)
     p = float(predict(output["model"], x).reshape(-1)[0])

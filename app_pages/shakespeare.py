@@ -1,6 +1,6 @@
 """Shakespeare: a character-level RNN that you watch learn to write.
 
-Widgets -> ShakespeareRun (config) -> core.char_rnn (windows, model, trainer, live samples)
+Widgets -> ShakespeareRun (config) -> core.shakespeare.char_rnn (windows, model, trainer, live samples)
 -> charts. Training is many-to-many (every step predicts the next character; many-to-one is
 there for comparison); generation is one-to-many, one character at a time with the
 recurrent state carried over.
@@ -14,10 +14,12 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import streamlit as st
 
-from core import char_charts, char_rnn, limits
-from core.char_rnn import CharRun, GenerationSettings, SampleSettings, TextSettings
 from core.data.local import DATA_ENV_VAR
 from core.data.shakespeare import MIN_TEXT_CHARS, TextCorpus, UploadError
+from core.engine import limits
+from core.shakespeare import char_rnn
+from core.shakespeare import charts as char_charts
+from core.shakespeare.char_rnn import CharRun, GenerationSettings, SampleSettings, TextSettings
 from ui import controls, data_cache, shakespeare_data
 from ui.training_panel import current_job, training_panel
 
@@ -213,7 +215,7 @@ def make_work(choice: ShakespeareRun, corpus: TextCorpus, data: char_rnn.Encoded
 
     def work(progress, stop):
         progress.set_phase("Loading TensorFlow, cutting the text into windows, building the model")
-        from core.char_training import train_char_rnn  # TensorFlow loads here, not when the page opens
+        from core.shakespeare.training import train_char_rnn  # TensorFlow loads here, not when the page opens
 
         output = train_char_rnn(
             data,

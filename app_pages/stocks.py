@@ -2,7 +2,7 @@
 and check honestly whether it beats "tomorrow = today".
 
 Widgets -> ForecastRun (config; defined in core, so it keeps its identity across script
-reruns) -> core.forecasting (split, scale, window, train, score) -> core.forecast_charts.
+reruns) -> core.stocks.forecasting (split, scale, window, train, score) -> core.stocks.charts.
 Loaded prices live in session state, so a failed load (unknown ticker, no network, rate
 limit, bad CSV) leaves the previous data on the page.
 """
@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import forecast_charts, forecasting
-from core.config import PATTERN_LABELS, PATTERNS, ModelConfig, TrainConfig, validate_all
 from core.data import stocks
-from core.forecasting import ForecastRun, ForecastSpec
+from core.engine.config import PATTERN_LABELS, PATTERNS, ModelConfig, TrainConfig, validate_all
+from core.stocks import charts as forecast_charts
+from core.stocks import forecasting
+from core.stocks.forecasting import ForecastRun, ForecastSpec
 from ui import controls, stocks_data
 from ui.training_panel import history_table, trained_config, training_panel
 

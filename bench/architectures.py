@@ -17,11 +17,12 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from core.cell_inputs import feeder_for
-from core.cell_internals import check_against_keras, recurrent_layers, trace_layer
-from core.config import CELLS, InputSpec, ModelConfig, OutputSpec, TrainConfig
-from core.models import build_model
-from core.parameters import keras_counts, layer_table
+from core.cells.inputs import feeder_for
+from core.cells.internals import check_against_keras, recurrent_layers, trace_layer
+from core.cells.parameters import keras_counts, layer_table
+from core.engine.cells import CELLS
+from core.engine.config import InputSpec, ModelConfig, OutputSpec, TrainConfig
+from core.engine.models import build_model
 
 DATA = Path(os.environ.get("RNN_PLAYGROUND_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 
@@ -76,9 +77,9 @@ def bench_parameters() -> None:
 
 
 def bench_quick_training() -> None:
+    from core.cells.embeddings import single_word_positivity
     from core.data import imdb
-    from core.embeddings import single_word_positivity
-    from core.trainer import Trainer
+    from core.engine.trainer import Trainer
 
     if not (DATA / "imdb").is_dir():
         print(f"\nQuick-train: skipped, no IMDb under {DATA}")

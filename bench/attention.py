@@ -22,8 +22,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import tensorflow as tf
 
-from core.data.dates import make_task
-from core.seq2seq import (
+from core.attention.seq2seq import (
     DEFAULT_RUN,
     accuracy_by_length,
     evaluate,
@@ -31,7 +30,8 @@ from core.seq2seq import (
     prepare,
     validation_arrays,
 )
-from core.trainer import BatchRecord, Callback, StopSignal
+from core.data.dates import make_task
+from core.engine.trainer import BatchRecord, Callback, StopSignal
 
 
 class TimeBudget(Callback):

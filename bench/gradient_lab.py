@@ -22,10 +22,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 import tensorflow as tf
 
-from core.config import TrainConfig
 from core.data.memory_tasks import ADDING_BASELINE_MSE, adding_task, trivial_score
-from core.gradients_through_time import LabModel, build_lab_model, gradient_through_time, reach_ratio
-from core.trainer import Callback, StopSignal, Trainer
+from core.engine.config import TrainConfig
+from core.engine.trainer import Callback, StopSignal, Trainer
+from core.gradients.through_time import LabModel, build_lab_model, gradient_through_time, reach_ratio
 
 
 class Deadline(StopSignal):

@@ -17,7 +17,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from core.data import imdb
-from core.sentiment import DEFAULT_PRESET, PRESETS, padded_arrays, train_and_evaluate
+from core.sentiment.training import DEFAULT_PRESET, PRESETS, padded_arrays, train_and_evaluate
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 

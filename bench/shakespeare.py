@@ -6,7 +6,7 @@ Both models train for the same wall-clock budget on ../shared/data/shakespeare.t
 trains, last 10 % validates) and are scored on the same thing: the mean cross-entropy (nats per
 character) of the validation text cut into 100-character windows, each read from a zero state.
 
-  * ours: `core.char_training.train_char_rnn` with the preset - the app's own code path, live samples
+  * ours: `core.shakespeare.training.train_char_rnn` with the preset - the app's own code path, live samples
     and per-step gradient norms included;
   * reference: the TensorFlow text-generation tutorial's recipe at GRU 256 - Embedding(256) ->
     GRU(256) -> Dense, non-overlapping 100-character windows, shuffled batches of 64, Adam 1e-3,
@@ -31,9 +31,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from core import char_rnn, char_training
 from core.data.shakespeare import load_local, load_shakespeare
-from core.trainer import Callback, StopSignal
+from core.engine.trainer import Callback, StopSignal
+from core.shakespeare import char_rnn
+from core.shakespeare import training as char_training
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "shakespeare.txt"
 EVAL_LENGTH = 100

@@ -19,9 +19,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import pandas as pd
 
-from core import forecasting
-from core.config import PATTERNS, ModelConfig, TrainConfig
 from core.data import stocks
+from core.engine.config import PATTERNS, ModelConfig, TrainConfig
+from core.stocks import forecasting
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 

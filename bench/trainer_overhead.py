@@ -20,9 +20,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras
 import numpy as np
 
-from core.config import InputSpec, ModelConfig, OutputSpec, TrainConfig
-from core.models import build_model
-from core.trainer import Trainer
+from core.engine.config import InputSpec, ModelConfig, OutputSpec, TrainConfig
+from core.engine.models import build_model
+from core.engine.trainer import Trainer
 
 
 def data(samples: int, length: int, vocab: int) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,14 @@
-"""RNN Playground's engine: data sources, model builders, the instrumented trainer,
-analyses and chart builders. Plain Python: nothing here imports Streamlit.
+"""RNN Playground's library: plain Python, nothing here imports Streamlit.
 
-Modules that need TensorFlow import it themselves, so importing `core` (or
-`core.limits`, `core.config`, `core.charts`) stays cheap for the Home page.
+Layout (see ARCHITECTURE.md): `core.engine` is what every lab shares; `core.data` holds the
+data sources; each lab has its own package (`core.sentiment`, `core.stocks`,
+`core.shakespeare`, `core.attention`, `core.gradients`, `core.cells`) with a TensorFlow-free
+`config.py`, a training/analysis module and `charts.py`.
+
+Packages load their submodules on first use, so `from core import sentiment` is cheap and
+TensorFlow is imported only when a TensorFlow module is first touched.
 """
+
+from core.engine.lazy import lazy_submodules
+
+__getattr__ = lazy_submodules(__name__)

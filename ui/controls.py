@@ -1,7 +1,7 @@
 """Widgets shared by the training pages: model and training settings -> config objects.
 
 Each function draws its widgets (under a page-specific key prefix, so pages don't share
-widget state) and returns the dataclass the engine takes. Limits come from core.limits.
+widget state) and returns the dataclass the engine takes. Limits come from core.engine.limits.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from core import limits
-from core.config import CELLS, PATTERN_LABELS, ModelConfig, TrainConfig
 from core.data.local import DATA_ENV_VAR, LocalPathError, data_root, resolve_local
+from core.engine import limits
+from core.engine.cells import CELLS
+from core.engine.config import PATTERN_LABELS, ModelConfig, TrainConfig
 
 CELL_HELP = (
     "SimpleRNN: h_t = tanh(W x_t + U h_(t-1) + b) - simple, forgets quickly. "

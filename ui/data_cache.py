@@ -24,7 +24,7 @@ import streamlit as st
 
 from core.data import imdb
 from core.data.local import DataSource, data_root
-from core.sentiment import padded_arrays
+from core.sentiment.training import padded_arrays
 
 T = TypeVar("T")
 RETRY_AFTER_S = 60.0  # a failed download is retried after this long (or at once with retry_button)

@@ -12,7 +12,7 @@ import streamlit as st
 
 from core.data import imdb, memory_tasks, stocks
 from core.data.memory_tasks import SequenceTask
-from core.gradient_lab_sources import imdb_long_reviews, stock_return_windows
+from core.gradients.sources import imdb_long_reviews, stock_return_windows
 from ui import data_cache
 
 IMDB_VOCABULARY = 10_000

@@ -12,10 +12,10 @@ import hashlib
 
 import streamlit as st
 
-from core.char_rnn import EncodedText, encode_text
 from core.data import shakespeare
 from core.data.local import data_root
 from core.data.shakespeare import TextCorpus
+from core.shakespeare.char_rnn import EncodedText, encode_text
 from ui import data_cache
 
 

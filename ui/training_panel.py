@@ -8,7 +8,7 @@ Every page that trains uses this one panel:
         ...page-specific results from job.output...
 
 The page's `start()` returns a work function `work(progress, stop) -> dict`; the panel
-runs it on a background thread (core.training_job) and redraws from its progress every
+runs it on a background thread (core.engine.training_job) and redraws from its progress every
 second inside a fragment, so the rest of the page stays responsive. The dict it returns
 should hold "result" (TrainingResult) and "model" (keras.Model) plus anything else the
 page wants; it is kept in session state, so reruns and control changes don't lose it.
@@ -27,9 +27,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import charts
-from core.config import config_diff
-from core.training_job import ProgressSnapshot, TrainingJob, Work, result_of
+from core.engine import charts
+from core.engine.config import config_diff
+from core.engine.run import TrainedRun
+from core.engine.training_job import ProgressSnapshot, TrainingJob, Work, result_of
+from ui.charts import draw_chart
 
 logger = logging.getLogger(__name__)
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.\-]+){2,}[\\/]?")
@@ -78,6 +80,37 @@ def trained_config(key: str) -> Any:
     return state.config if state else None
 
 
+def _panel_states() -> dict[str, PanelState]:
+    """Every panel of this session, by panel key (the page's KEY)."""
+    prefix = _state_key("")
+    return {
+        str(name)[len(prefix) :]: value
+        for name, value in st.session_state.items()
+        if str(name).startswith(prefix) and isinstance(value, PanelState)
+    }
+
+
+def finished_runs(exclude: str | None = None) -> dict[str, TrainedRun]:
+    """The session's finished (or stopped) runs that kept a model, by panel key.
+
+    This is how one page finds models trained on another (the Architectures page looks
+    inside them); `exclude` leaves out the caller's own panel.
+    """
+    return {
+        key: state.job.output
+        for key, state in _panel_states().items()
+        if key != exclude
+        and state.job.state == "done"
+        and isinstance(state.job.output, TrainedRun)
+        and state.job.output.model is not None
+    }
+
+
+def running_panels(exclude: str | None = None) -> list[str]:
+    """Panel keys of this session whose run is still training."""
+    return [key for key, state in _panel_states().items() if key != exclude and state.job.running]
+
+
 def _format_seconds(seconds: float | None) -> str:
     if seconds is None:
         return "…"
@@ -95,34 +128,30 @@ def _progress_text(snap: ProgressSnapshot) -> str:
     )
 
 
-def draw_chart(chart, height: int) -> None:
-    """Draw an Altair chart without re-validating its spec on every redraw.
-
-    `st.altair_chart` validates the spec against the Vega-Lite schema each time, which
-    costs a few hundred milliseconds on a busy 2-core host - CPU the training thread needs.
-    The height is passed explicitly, with room for the title, so it is never clipped.
-    """
-    st.vega_lite_chart(spec=chart.to_dict(validate=False), width="stretch", height=height)
-
-
 def render_live_charts(
     snap: ProgressSnapshot, metric: str | None, metric_label: str | None, clip_norm: float | None, key: str
 ) -> None:
     """Loss, metric and gradient-norm charts from one progress snapshot."""
     left, right = st.columns(2)
     with left:
-        draw_chart(charts.training_curves(snap.batches, snap.epochs, "loss", "loss"), CHART_HEIGHT)
+        draw_chart(charts.training_curves(snap.batches, snap.epochs, "loss", "loss"), height=CHART_HEIGHT, live=True)
     with right:
         if metric:
-            draw_chart(charts.training_curves(snap.batches, snap.epochs, metric, metric_label or metric), CHART_HEIGHT)
+            draw_chart(
+                charts.training_curves(snap.batches, snap.epochs, metric, metric_label or metric),
+                height=CHART_HEIGHT,
+                live=True,
+            )
     st.caption(CURVES_HELP)
-    draw_chart(charts.gradient_norm_chart(snap.batches, clip_norm), CHART_HEIGHT)
+    draw_chart(charts.gradient_norm_chart(snap.batches, clip_norm), height=CHART_HEIGHT, live=True)
     st.caption(GRADIENTS_HELP)
 
 
 def _downloads(job: TrainingJob, key: str) -> None:
     result = result_of(job.output)
-    model = job.output.get("model") if isinstance(job.output, dict) else None
+    model = job.output.model if isinstance(job.output, TrainedRun) else None
+    if isinstance(job.output, dict):  # TODO(redesign): every page returns a TrainedRun; then drop this
+        model = job.output.get("model")
     cols = st.columns(3)
     if result is not None and result.batches:
         cols[0].download_button(

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from core.data.local import DataSource, LocalPathError, check_local, find_local, run_with_deadline
-from core.limits import MAX_USER_TEXT_CHARS
+from core.engine.limits import MAX_USER_TEXT_CHARS
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from core.limits import MAX_LOCAL_FILE_BYTES
+from core.engine.limits import MAX_LOCAL_FILE_BYTES
 
 DATA_ENV_VAR = "RNN_PLAYGROUND_DATA"
 T = TypeVar("T")

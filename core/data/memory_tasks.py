@@ -24,8 +24,8 @@ from typing import Literal
 
 import numpy as np
 
-from core.config import InputSpec, OutputSpec
 from core.data.local import DataSource
+from core.engine.config import InputSpec, OutputSpec
 
 TaskName = Literal["adding", "recall"]
 MIN_LENGTH, MAX_LENGTH = 10, 500
@@ -57,8 +57,8 @@ class SequenceTask:
     y_test: np.ndarray
     spec: InputSpec
     output: OutputSpec
-    loss: str  # a core.trainer loss name
-    metric: str  # a core.trainer metric name (shown live by the training panel)
+    loss: str  # a core.engine.trainer loss name
+    metric: str  # a core.engine.trainer metric name (shown live by the training panel)
     metric_label: str
     score: Score
     source: DataSource

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.data.local import DataSource, LocalPathError, check_local, find_local, read_bounded, run_with_deadline
-from core.limits import MAX_LOCAL_FILE_BYTES, MAX_UPLOAD_BYTES
+from core.engine.limits import MAX_LOCAL_FILE_BYTES, MAX_UPLOAD_BYTES
 
 logger = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from core.data.local import DataSource, LocalPathError, check_local, data_root, read_bounded
-from core.limits import MAX_CSV_LINE_CHARS, MAX_SNIFF_CHARS, MAX_UPLOAD_BYTES
+from core.engine.limits import MAX_CSV_LINE_CHARS, MAX_SNIFF_CHARS, MAX_UPLOAD_BYTES
 
 DEFAULT_TICKER = "SPY"
 DEFAULT_YEARS = 10

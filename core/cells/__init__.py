@@ -1,0 +1,8 @@
+"""Architectures & inside the cell: diagrams, parameter counts, cell internals, embeddings.
+
+Submodules load on first use (see core/engine/lazy.py), so importing the package is cheap.
+"""
+
+from core.engine.lazy import lazy_submodules
+
+__getattr__ = lazy_submodules(__name__)

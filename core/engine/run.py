@@ -1,0 +1,35 @@
+"""The run contract: what every lab's work function returns.
+
+A page starts a run through the shared training panel (ui/training_panel.py) with a work
+function `work(progress, stop) -> TrainedRun`. The base class holds what every run has -
+the training history, the trained model and the configuration it was trained with; each
+lab subclasses it with typed fields for its own results (test probabilities, a
+vocabulary, attention snapshots...), so pages read attributes, never string keys.
+
+Plain data, no TensorFlow import: the model is typed loosely on purpose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from core.engine.history import TrainingResult
+
+
+@dataclass
+class TrainedRun:
+    """One finished (or stopped) training run.
+
+    result: the per-step and per-epoch history and how training ended.
+    model:  the trained keras.Model (None when a run trains several and keeps none).
+    config: the lab's run configuration (a frozen dataclass) it was trained with.
+    """
+
+    result: TrainingResult
+    model: Any
+    config: Any
+
+    @property
+    def seconds(self) -> float:
+        return self.result.seconds

@@ -1,0 +1,412 @@
+"""The instrumented trainer: a compiled training step that also measures gradients.
+
+`model.fit` hides the numbers a student wants to see, so this trainer runs its own
+loop around one `tf.function` step that, in a single pass, computes the loss, the
+gradient, its global L2 norm and the norm per layer, clips it (optionally), applies it,
+and hands every number back in one small vector. Nothing is recomputed for the charts.
+
+Training stops cleanly - keeping the weights learned so far - when:
+  * the stop signal is set (checked before every batch), or
+  * the loss or gradient becomes NaN/inf ("exploding gradients"); that update is skipped
+    and the weights roll back to those of the last step whose loss was finite.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from core.engine.config import TrainConfig
+
+# Records and the callback interface live in core.engine.history (no TensorFlow there); they are
+# re-exported here so `from core.engine.trainer import Callback, StopSignal, ...` keeps working.
+from core.engine.history import (  # noqa: F401
+    BatchRecord,
+    Callback,
+    EpochRecord,
+    Status,
+    StopSignal,
+    TrainingPlan,
+    TrainingResult,
+    batch_frame,
+    epoch_frame,
+)
+
+ArrayLike = np.ndarray | Sequence[np.ndarray]
+
+
+# ----------------------------------------------------------------------------- metrics
+
+
+def _weighted_mean(values: tf.Tensor, weight: tf.Tensor | None) -> tf.Tensor:
+    values = tf.cast(values, tf.float32)
+    if weight is None:
+        return tf.reduce_mean(values)
+    weight = _broadcast_weight(weight, values)
+    return tf.math.divide_no_nan(tf.reduce_sum(values * weight), tf.reduce_sum(weight))
+
+
+def _broadcast_weight(weight: tf.Tensor, values: tf.Tensor) -> tf.Tensor:
+    """Sample weights shaped like `values`: (batch,) weights repeat over every step of (batch, steps) values."""
+    weight = tf.cast(weight, tf.float32)
+    while weight.shape.rank < values.shape.rank:
+        weight = weight[..., None]
+    while weight.shape.rank > values.shape.rank:  # (batch, 1) weights for (batch,) values
+        weight = tf.squeeze(weight, -1)
+    return tf.broadcast_to(weight, tf.shape(values))
+
+
+def binary_accuracy(y_true, y_pred, weight=None):
+    y_true = tf.reshape(tf.cast(y_true, tf.float32), tf.shape(y_pred))
+    return _weighted_mean(tf.equal(y_true, tf.cast(y_pred > 0.5, tf.float32)), weight)
+
+
+def sparse_accuracy(y_true, y_pred, weight=None):
+    predicted = tf.argmax(y_pred, axis=-1, output_type=tf.int32)
+    y_true = tf.reshape(tf.cast(y_true, tf.int32), tf.shape(predicted))
+    return _weighted_mean(tf.equal(y_true, predicted), weight)
+
+
+def mean_absolute_error(y_true, y_pred, weight=None):
+    y_true = tf.reshape(tf.cast(y_true, tf.float32), tf.shape(y_pred))
+    return _weighted_mean(tf.abs(y_true - y_pred), weight)
+
+
+METRICS: dict[str, Callable] = {
+    "accuracy": binary_accuracy,
+    "sparse_accuracy": sparse_accuracy,
+    "mae": mean_absolute_error,
+}
+
+LOSSES: dict[str, Callable[[], keras.losses.Loss]] = {
+    "binary_crossentropy": keras.losses.BinaryCrossentropy,
+    "sparse_categorical_crossentropy": keras.losses.SparseCategoricalCrossentropy,
+    "mse": keras.losses.MeanSquaredError,
+    "mae": keras.losses.MeanAbsoluteError,
+}
+
+
+def make_optimizer(config: TrainConfig) -> keras.optimizers.Optimizer:
+    kinds = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop}
+    return kinds[config.optimizer](learning_rate=config.learning_rate)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _as_tuple(data: ArrayLike) -> tuple[np.ndarray, ...]:
+    return tuple(data) if isinstance(data, (list, tuple)) else (data,)
+
+
+def _num_samples(data: ArrayLike) -> int:
+    return len(_as_tuple(data)[0])
+
+
+def _unpack(data: tuple[tf.Tensor, ...]) -> tf.Tensor | tuple[tf.Tensor, ...]:
+    return data[0] if len(data) == 1 else data
+
+
+def dense_gradient(grad: tf.Tensor | tf.IndexedSlices, densify: bool = False) -> tf.Tensor | tf.IndexedSlices:
+    """The gradient with one row per variable row: repeated rows of an IndexedSlices are summed.
+
+    An Embedding's gradient arrives as IndexedSlices with one row per token *occurrence*; its norm
+    and its clipping must be those of the dense gradient, where a token seen k times has the sum
+    of its k rows. Summing them keeps the gradient sparse (a batch touches few of the table's rows).
+    `densify` returns a plain tensor instead (for XLA, which cannot compile `tf.unique`).
+    """
+    if not isinstance(grad, tf.IndexedSlices):
+        return grad
+    if densify:
+        return tf.convert_to_tensor(grad)
+    rows, position = tf.unique(grad.indices)
+    values = tf.math.unsorted_segment_sum(grad.values, position, tf.shape(rows)[0])
+    return tf.IndexedSlices(values, rows, grad.dense_shape)
+
+
+def clip_by_value(grad: tf.Tensor | tf.IndexedSlices, limit: float) -> tf.Tensor | tf.IndexedSlices:
+    """Clamp every entry to [-limit, limit]; rows absent from a (deduplicated) IndexedSlices are 0 already."""
+    if isinstance(grad, tf.IndexedSlices):
+        return tf.IndexedSlices(tf.clip_by_value(grad.values, -limit, limit), grad.indices, grad.dense_shape)
+    return tf.clip_by_value(grad, -limit, limit)
+
+
+def _unreduced(loss_fn: keras.losses.Loss) -> Callable:
+    """The same loss, returning one value per element (padding masks applied) instead of their mean."""
+    if isinstance(loss_fn, keras.losses.Loss):
+        per_element = object.__new__(type(loss_fn))  # a shallow copy (copy.copy would pickle it)
+        per_element.__dict__.update(loss_fn.__dict__)
+        per_element.reduction = "none"
+        return per_element
+    return loss_fn  # a plain function of (y_true, y_pred) already returns per-sample values
+
+
+def layer_groups(model: keras.Model) -> list[tuple[str, list[int]]]:
+    """Trainable variables grouped by the top-level layer that owns them.
+
+    Returns [(layer name, indices into model.trainable_variables)], in model order.
+    """
+    position = {id(v): i for i, v in enumerate(model.trainable_variables)}
+    groups = []
+    for layer in model.layers:
+        idx = [position[id(v)] for v in layer.trainable_variables if id(v) in position]
+        if idx:
+            groups.append((layer.name, idx))
+    return groups
+
+
+# ----------------------------------------------------------------------------- trainer
+
+
+class Trainer:
+    """Trains a Keras model with per-step loss, metrics and gradient norms.
+
+    Example:
+        trainer = Trainer(model, "binary_crossentropy", ["accuracy"], TrainConfig(epochs=2))
+        result = trainer.fit(x_train, y_train, validation=(x_val, y_val))
+        result.batch_frame()  # step, loss, accuracy, grad_norm, grad_norm/<layer>, ...
+    """
+
+    def __init__(
+        self,
+        model: keras.Model,
+        loss: str | keras.losses.Loss,
+        metrics: Sequence[str] = (),
+        config: TrainConfig | None = None,
+        jit_compile: bool = False,
+    ):
+        self.model = model
+        self.config = (config or TrainConfig()).validate()
+        self.loss_fn = LOSSES[loss]() if isinstance(loss, str) else loss
+        self._per_element_loss = _unreduced(self.loss_fn)
+        unknown = [m for m in metrics if m not in METRICS]
+        if unknown:
+            raise ValueError(f"Unknown metrics: {unknown}; known: {sorted(METRICS)}")
+        self.metric_names = tuple(metrics)
+        self.optimizer = make_optimizer(self.config)
+        self.groups = layer_groups(model)
+        self.layer_names = tuple(name for name, _ in self.groups)
+        self._jit = jit_compile
+        self._train_step = None
+        self._eval_step = None
+
+    # -- compiled steps ------------------------------------------------------------------
+
+    def _build_steps(self) -> None:
+        model, loss_fn, cfg = self.model, self.loss_fn, self.config
+        variables = model.trainable_variables
+        self.optimizer.build(variables)
+        # The weights before the last finite update: when the next loss is NaN/inf, the
+        # weights that produced it are already bad, so training rolls back to these.
+        self._last_good = [tf.Variable(v, trainable=False) for v in variables]
+        last_good = self._last_good
+        metric_fns = [METRICS[m] for m in self.metric_names]
+        groups = [idx for _, idx in self.groups]
+        optimizer = self.optimizer
+        jit = self._jit
+
+        per_element = self._per_element_loss
+
+        def forward_loss(x, y, w, training):
+            """(predictions, loss, weight of the batch): with sample weights, the weighted mean over
+            the weighted elements only (sum(loss * w) / sum(w)), as the metrics do, so padding
+            neither dilutes the loss nor shrinks the gradient of a padded batch."""
+            pred = model(x, training=training)
+            if w is None:
+                loss = loss_fn(y, pred)
+                total = tf.cast(tf.shape(y)[0], tf.float32)
+            else:
+                values = tf.cast(per_element(y, pred), tf.float32)
+                weight = _broadcast_weight(w, values)
+                mask = getattr(pred, "_keras_mask", None)  # a Keras padding mask on the outputs, if any
+                if mask is not None and mask.shape.rank == values.shape.rank:
+                    weight = weight * tf.cast(mask, tf.float32)
+                total = tf.reduce_sum(weight)
+                loss = tf.math.divide_no_nan(tf.reduce_sum(values * weight), total)
+            if training and model.losses:
+                loss = loss + tf.add_n(model.losses)
+            return pred, loss, total
+
+        def train_step(data, y, w, idx):
+            x = _unpack(tuple(tf.gather(d, idx) for d in data))
+            yb = tf.gather(y, idx)
+            wb = None if w is None else tf.gather(w, idx)
+            with tf.GradientTape() as tape:
+                pred, loss, total = forward_loss(x, yb, wb, True)
+            grads = tape.gradient(loss, variables)
+            grads = [
+                tf.zeros_like(v) if g is None else dense_gradient(g, densify=jit)
+                for g, v in zip(grads, variables, strict=False)
+            ]
+            raw_norm = tf.linalg.global_norm(grads)
+            layer_norms = [tf.linalg.global_norm([grads[i] for i in g]) for g in groups]
+            if cfg.clip_value is not None:
+                grads = [clip_by_value(g, cfg.clip_value) for g in grads]
+            if cfg.clip_norm is not None:
+                grads, _ = tf.clip_by_global_norm(grads, cfg.clip_norm)
+            applied = tf.linalg.global_norm(grads) if (cfg.clip_value or cfg.clip_norm) else raw_norm
+            finite = tf.logical_and(tf.math.is_finite(loss), tf.math.is_finite(raw_norm))
+
+            def apply():
+                for saved, v in zip(last_good, variables, strict=True):
+                    saved.assign(v)
+                optimizer.apply_gradients(zip(grads, variables, strict=False))
+                return tf.constant(True)
+
+            tf.cond(finite, apply, lambda: tf.constant(False))
+            metric_values = [fn(yb, pred, wb) for fn in metric_fns]
+            return tf.stack(
+                [tf.cast(loss, tf.float32), raw_norm, applied, tf.cast(finite, tf.float32), total]
+                + [tf.cast(m, tf.float32) for m in metric_values]
+                + layer_norms
+            )
+
+        def eval_step(x, y, w):
+            pred, loss, total = forward_loss(x, y, w, False)
+            return tf.stack(
+                [total, tf.cast(loss, tf.float32)] + [tf.cast(fn(y, pred, w), tf.float32) for fn in metric_fns]
+            )
+
+        self._train_step = tf.function(train_step, reduce_retracing=True, jit_compile=self._jit)
+        self._eval_step = tf.function(eval_step, reduce_retracing=True)
+
+    # -- public API ------------------------------------------------------------------------
+
+    def fit(
+        self,
+        x: ArrayLike,
+        y: np.ndarray,
+        sample_weight: np.ndarray | None = None,
+        validation: tuple | None = None,
+        callbacks: Sequence[Callback] = (),
+        stop: StopSignal | None = None,
+        on_epoch_begin: Callable[[int], None] | None = None,
+    ) -> TrainingResult:
+        """Train for `config.epochs` epochs; returns the full history and how it ended."""
+        if self._train_step is None:
+            self._build_steps()
+        cfg = self.config
+        n = _num_samples(x)
+        if n == 0:
+            raise ValueError("No training examples: the training set is empty.")
+        if len(y) != n:
+            raise ValueError(f"Inputs have {n} examples but targets have {len(y)}.")
+        steps_per_epoch = n // cfg.batch_size if cfg.drop_remainder else math.ceil(n / cfg.batch_size)
+        if steps_per_epoch == 0:
+            raise ValueError(f"Batch size {cfg.batch_size} is larger than the {n} training examples.")
+        data = tuple(tf.constant(d) for d in _as_tuple(x))
+        y_t = tf.constant(y)
+        w_t = None if sample_weight is None else tf.constant(sample_weight, tf.float32)
+        plan = TrainingPlan(
+            cfg.epochs, steps_per_epoch, n, self.layer_names, self.metric_names, cfg.clip_norm, cfg.clip_value
+        )
+        for cb in callbacks:
+            cb.on_train_begin(plan)
+
+        rng = np.random.default_rng(cfg.seed)
+        result = TrainingResult(status="completed", message="Training finished.")
+        start = time.perf_counter()
+        n_metrics = len(self.metric_names)
+        step = 0
+        for epoch in range(1, cfg.epochs + 1):
+            if on_epoch_begin is not None:
+                on_epoch_begin(epoch)
+            order = rng.permutation(n) if cfg.shuffle else np.arange(n)
+            sums = np.zeros(1 + n_metrics)
+            seen = 0
+            for b in range(steps_per_epoch):
+                if stop is not None and stop.requested:
+                    result.status, result.message = "stopped", f"{stop.reason} after {step} steps."
+                    break
+                idx = order[b * cfg.batch_size : (b + 1) * cfg.batch_size]
+                out = self._train_step(data, y_t, w_t, tf.constant(idx, tf.int32)).numpy()
+                step += 1
+                loss, raw, applied, finite, weight = (float(v) for v in out[:5])
+                metrics = dict(zip(self.metric_names, (float(v) for v in out[5 : 5 + n_metrics]), strict=False))
+                layer_norms = dict(zip(self.layer_names, (float(v) for v in out[5 + n_metrics :]), strict=False))
+                record = BatchRecord(
+                    step, epoch, b + 1, loss, metrics, raw, applied, layer_norms, time.perf_counter() - start
+                )
+                result.batches.append(record)
+                for cb in callbacks:
+                    cb.on_batch_end(record)
+                if not finite:
+                    result.status = "diverged"
+                    self._restore_last_good()
+                    kind = "NaN" if math.isnan(loss + raw) else "infinite"
+                    result.message = (
+                        f"Exploding gradients: the loss or gradient became {kind} at step {step}. "
+                        "Training stopped and the weights were rolled back to the last step with a finite loss. "
+                        "Try gradient clipping, a smaller learning rate or an LSTM/GRU cell."
+                    )
+                    break
+                # Batches count by their weight (examples, or weighted steps with sample weights).
+                sums += np.array([loss, *metrics.values()]) * weight
+                seen += weight
+            if seen:
+                train_loss, *train_metrics = sums / seen
+                val_loss, val_metrics = None, {}
+                if validation is not None and result.status == "completed":
+                    val = self.evaluate(*validation)
+                    val_loss = val.pop("loss")
+                    val_metrics = val
+                record = EpochRecord(
+                    epoch,
+                    float(train_loss),
+                    dict(zip(self.metric_names, map(float, train_metrics), strict=False)),
+                    val_loss,
+                    val_metrics,
+                    time.perf_counter() - start,
+                )
+                result.epochs.append(record)
+                for cb in callbacks:
+                    cb.on_epoch_end(record)
+            if result.status != "completed":
+                break
+        result.seconds = time.perf_counter() - start
+        if result.status == "completed":
+            result.message = f"Trained {cfg.epochs} epoch(s), {step} steps, in {result.seconds:.1f} s."
+        for cb in callbacks:
+            cb.on_train_end(result)
+        return result
+
+    def _restore_last_good(self) -> None:
+        for saved, v in zip(self._last_good, self.model.trainable_variables, strict=True):
+            v.assign(saved)
+
+    def evaluate(
+        self, x: ArrayLike, y: np.ndarray, sample_weight: np.ndarray | None = None, batch_size: int | None = None
+    ) -> dict[str, float]:
+        """Mean loss and metrics over a whole split, in batches, without updating weights."""
+        if self._eval_step is None:
+            self._build_steps()
+        batch_size = batch_size or max(self.config.batch_size, 256)
+        xs = _as_tuple(x)
+        n = _num_samples(x)
+        if n == 0:
+            raise ValueError("Cannot evaluate on an empty split.")
+        totals, seen = np.zeros(1 + len(self.metric_names)), 0.0
+        for start in range(0, n, batch_size):
+            sl = slice(start, start + batch_size)
+            xb = _unpack(tuple(tf.constant(d[sl]) for d in xs))
+            wb = None if sample_weight is None else tf.constant(sample_weight[sl], tf.float32)
+            weight, *values = self._eval_step(xb, tf.constant(y[sl]), wb).numpy()
+            totals += np.array(values) * weight  # weighted like the loss: by examples or weighted steps
+            seen += weight
+        values = totals / seen if seen > 0 else np.full_like(totals, np.nan)
+        return {"loss": float(values[0]), **dict(zip(self.metric_names, map(float, values[1:]), strict=False))}
+
+
+def predict(model: keras.Model, x: ArrayLike, batch_size: int = 512) -> np.ndarray:
+    """Model outputs for `x`, in batches, inference mode (dropout off)."""
+    xs = _as_tuple(x)
+    n = _num_samples(x)
+    outs = [
+        np.asarray(model(_unpack(tuple(tf.constant(d[s : s + batch_size]) for d in xs)), training=False))
+        for s in range(0, n, batch_size)
+    ]
+    return np.concatenate(outs) if outs else np.zeros((0,))

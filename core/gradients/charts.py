@@ -1,0 +1,290 @@
+"""Altair charts of the Gradient lab: gradients through time, scores vs T, clipping.
+
+Every builder takes plain DataFrames and returns an `alt.Chart`, so it can be tested
+without a browser. Cells keep their app-wide colours (core.engine.charts.CELL_COLORS).
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from core.data.memory_tasks import Score
+from core.engine.charts import CELL_COLORS, _empty
+
+MAX_TIME_BINS = 100
+MAX_HEATMAP_ROWS = 40  # x MAX_TIME_BINS stays under Altair's 5,000-row limit
+MAX_LINE_POINTS = 4_000
+INIT_DASH = [5, 3]
+# A gradient can underflow to exactly 0 in float32; a log axis cannot show 0, so it is drawn here.
+NORM_FLOOR = 1e-30
+
+
+def _finite_positive(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    values = frame[column].astype(float)
+    return frame[np.isfinite(values) & (values > 0)]
+
+
+def _finite_floored(frame: pd.DataFrame) -> pd.DataFrame:
+    """Finite norms, with `shown` = the norm raised to NORM_FLOOR for the log scales."""
+    data = frame[np.isfinite(frame["norm"].astype(float))]
+    return data.assign(shown=data["norm"].astype(float).clip(lower=NORM_FLOOR))
+
+
+def bin_time_steps(frame: pd.DataFrame, max_bins: int = MAX_TIME_BINS) -> pd.DataFrame:
+    """Average the norm over groups of neighbouring time steps so long sequences stay light.
+
+    Each row keeps the first and last step of its bin, for the tooltip and the bar width.
+    """
+    length = int(frame["time_step"].max()) if not frame.empty else 0
+    width = max(1, int(np.ceil(length / max_bins)))
+    binned = frame.assign(bin=(frame["time_step"] - 1) // width)
+    out = (
+        binned.groupby(["training_step", "bin"], as_index=False)
+        .agg(norm=("norm", "mean"), first=("time_step", "min"), last=("time_step", "max"))
+        .drop(columns="bin")
+    )
+    out["left"] = out["first"] - 0.5  # each step t is drawn as the cell [t - 0.5, t + 0.5]
+    out["right"] = out["last"] + 0.5
+    return out
+
+
+def thin_rows(frame: pd.DataFrame, max_rows: int = MAX_HEATMAP_ROWS) -> pd.DataFrame:
+    """Keep at most `max_rows` training steps, evenly spaced, always with the first and last."""
+    steps = np.sort(frame["training_step"].unique())
+    if len(steps) <= max_rows:
+        return frame
+    keep = set(steps[np.linspace(0, len(steps) - 1, max_rows).round().astype(int)])
+    return frame[frame["training_step"].isin(keep)]
+
+
+def thin_time_steps(frame: pd.DataFrame, max_rows: int) -> pd.DataFrame:
+    """Every k-th time step (and always the last) when the lines would exceed `max_rows`."""
+    if len(frame) <= max_rows:
+        return frame
+    stride = int(np.ceil(len(frame) / max_rows))
+    last = frame["time_step"].max()
+    return frame[((frame["time_step"] - 1) % stride == 0) | (frame["time_step"] == last)]
+
+
+def bucket_steps(batches: pd.DataFrame, columns: list[str], max_steps: int = 1_000) -> pd.DataFrame:
+    """At most `max_steps` rows: the maximum of each column over runs of consecutive steps,
+    so a thinned chart still shows every spike."""
+    if len(batches) <= max_steps:
+        return batches
+    size = int(np.ceil(len(batches) / max_steps))
+    groups = np.arange(len(batches)) // size
+    return batches.groupby(groups).agg({"step": "last", **{c: "max" for c in columns}})
+
+
+def heatmap_domain(frames: list[pd.DataFrame]) -> tuple[float, float] | None:
+    """One (low, high) colour range for several heatmaps, so their colours compare."""
+    values = pd.concat([f["norm"] for f in frames if not f.empty], ignore_index=True) if frames else pd.Series()
+    values = values[np.isfinite(values.astype(float))].clip(lower=NORM_FLOOR) if len(values) else values
+    if not len(values):
+        return None
+    high = float(values.max())
+    return max(float(values.min()), high * 1e-12), high
+
+
+def gradient_heatmap(
+    frame: pd.DataFrame, title: str = "Gradient reaching each time step", domain: tuple[float, float] | None = None
+) -> alt.Chart:
+    """Heatmap: time step (x) x training step (y, first at the top), colour = ||dL/dx_t|| (log).
+
+    A vanishing gradient is a dark left side: the early steps get almost nothing back.
+    `domain` fixes the colour range (see heatmap_domain) to compare several heatmaps.
+    """
+    data = frame[np.isfinite(frame["norm"].astype(float))] if not frame.empty else frame
+    if data.empty:
+        return _empty("gradients through time: nothing recorded yet")
+    data = bin_time_steps(thin_rows(data))
+    data["shown"] = data["norm"].clip(lower=NORM_FLOOR)
+    high = float(data["shown"].max())
+    low, high = domain or (max(float(data["shown"].min()), high * 1e-12), high)
+    order = sorted(data["training_step"].unique())
+    return (
+        alt.Chart(data)
+        .mark_rect()
+        .encode(
+            x=alt.X(
+                "left:Q",
+                title="time step t (input position)",
+                scale=alt.Scale(nice=False, zero=False, domain=[0.5, float(data["right"].max())]),
+            ),
+            x2="right:Q",
+            y=alt.Y("training_step:O", title="training step", sort=order, axis=alt.Axis(labelOverlap=True)),
+            color=alt.Color(
+                "shown:Q",
+                title="‖∂L/∂x_t‖",
+                scale=alt.Scale(type="log", scheme="viridis", domain=[low, high], clamp=True),
+                legend=alt.Legend(format=".0e"),
+            ),
+            tooltip=[
+                alt.Tooltip("training_step:Q", title="training step"),
+                alt.Tooltip("first:Q", title="from time step"),
+                alt.Tooltip("last:Q", title="to time step"),
+                alt.Tooltip("norm:Q", title="mean gradient norm", format=".3e"),
+            ],
+        )
+        .properties(height=280, title=title)
+    )
+
+
+def gradient_reach_chart(
+    lines: pd.DataFrame, title: str = "Gradient reaching step t: at initialisation vs now"
+) -> alt.Chart:
+    """||dL/dx_t|| against t on a log axis, one line per (run, moment).
+
+    `lines` has time_step, norm, moment ("at initialisation" / "after N steps") and run.
+    Runs named after a cell get that cell's colour; initialisation is dashed.
+    """
+    data = _finite_floored(lines) if not lines.empty else lines
+    if data.empty:
+        return _empty("gradient reaching step t: nothing recorded yet")
+    data = thin_time_steps(data, MAX_LINE_POINTS)
+    data = data.assign(phase=np.where(data["moment"] == "at initialisation", "at initialisation", "now"))
+    runs = list(dict.fromkeys(data["run"]))
+    cells = [_cell_of(r) for r in runs]
+    colours = [CELL_COLORS.get(c, "#888888") if c else None for c in cells]
+    if len(set(colours)) < len(runs) or None in colours:
+        color_scale = alt.Scale(domain=runs, scheme="category10")
+    else:
+        color_scale = alt.Scale(domain=runs, range=colours)
+    return (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2)
+        .encode(
+            x=alt.X("time_step:Q", title="time step t (1 = first input, T = last)"),
+            y=alt.Y("shown:Q", title="‖∂L/∂x_t‖ (log scale)", scale=alt.Scale(type="log")),
+            color=alt.Color("run:N", title="run", scale=color_scale),
+            strokeDash=alt.StrokeDash(
+                "phase:N",
+                title="when",
+                scale=alt.Scale(domain=["at initialisation", "now"], range=[INIT_DASH, [1, 0]]),
+            ),
+            detail="moment:N",
+            tooltip=[
+                alt.Tooltip("run:N"),
+                alt.Tooltip("moment:N", title="when"),
+                alt.Tooltip("time_step:Q", title="time step"),
+                alt.Tooltip("norm:Q", title="gradient norm (0 = underflow, drawn at 1e-30)", format=".3e"),
+            ],
+        )
+        .properties(height=280, title=title)
+        .interactive()
+    )
+
+
+def _cell_of(run: str) -> str | None:
+    for cell in ("SimpleRNN", "LSTM", "GRU"):
+        if run.startswith(cell):
+            return cell
+    return None
+
+
+def score_vs_length_chart(table: pd.DataFrame, score: Score) -> alt.Chart:
+    """Test score against sequence length T, one line per cell, with the trivial baseline.
+
+    `table` has cell, T and "test score". The dashed grey rule is what a network that
+    learned nothing gets; a cell on that line has not learned the task at that T.
+    """
+    data = table.dropna(subset=["test score"]) if not table.empty else table
+    if data.empty:
+        return _empty(f"{score.name} vs T: train a comparison first")
+    cells = [c for c in CELL_COLORS if c in set(data["cell"])]
+    lines = (
+        alt.Chart(data)
+        .mark_line(point=alt.OverlayMarkDef(size=70, filled=True), strokeWidth=2)
+        .encode(
+            x=alt.X(
+                "T:Q",
+                title="sequence length T",
+                scale=alt.Scale(zero=False, padding=30),
+                axis=alt.Axis(values=sorted(int(t) for t in data["T"].unique()), format="d"),
+            ),
+            y=alt.Y("test score:Q", title=f"test {score.name}", scale=alt.Scale(zero=True)),
+            color=alt.Color(
+                "cell:N", title="cell", scale=alt.Scale(domain=cells, range=[CELL_COLORS[c] for c in cells])
+            ),
+            tooltip=[
+                alt.Tooltip("cell:N"),
+                alt.Tooltip("T:Q"),
+                alt.Tooltip("test score:Q", title=f"test {score.name}", format=".4f"),
+                alt.Tooltip("steps:Q", title="training steps"),
+            ],
+        )
+    )
+    label = f"baseline ({score.baseline_label}): {score.baseline:.3g}"
+    rule = (
+        alt.Chart(pd.DataFrame({"baseline": [score.baseline], "label": [label]}))
+        .mark_rule(color="#7f7f7f", strokeDash=[6, 4], strokeWidth=2)
+        .encode(y="baseline:Q", tooltip=[alt.Tooltip("label:N", title="trivial baseline")])
+    )
+    text = (
+        alt.Chart(pd.DataFrame({"baseline": [score.baseline], "label": [label]}))
+        .mark_text(align="left", dx=4, dy=-7, color="#555555")
+        .encode(y="baseline:Q", x=alt.value(4), text="label:N")
+    )
+    better = "lower" if score.lower_is_better else "higher"
+    return (lines + rule + text).properties(
+        height=280, title=f"Test {score.name} vs sequence length ({better} is better)"
+    )
+
+
+def global_norm_chart(
+    batches: pd.DataFrame, clip_norm: float | None = None, diverged_step: int | None = None, title: str | None = None
+) -> alt.Chart:
+    """Global gradient norm before clipping (raw) and after (applied), log scale.
+
+    The red dashed rule is the clip threshold; a red cross marks the step where the loss
+    or gradient became NaN/inf and the trainer stopped.
+    """
+    if batches.empty or "grad_norm" not in batches:
+        return _empty("global gradient norm: no steps yet")
+    series = {"grad_norm": "raw (before clipping)"}
+    if clip_norm:
+        series["applied_norm"] = "applied (after clipping)"
+    batches = bucket_steps(batches[["step", *series]], list(series))
+    long = batches.melt(id_vars=["step"], value_vars=list(series), var_name="series", value_name="norm")
+    long["series"] = long["series"].map(series)
+    long = _finite_positive(long, "norm")
+    layers: list[alt.Chart] = []
+    if not long.empty:
+        domain = list(series.values())
+        layers.append(
+            alt.Chart(long)
+            .mark_line(strokeWidth=1.5)
+            .encode(
+                x=alt.X("step:Q", title="training step"),
+                y=alt.Y("norm:Q", title="global norm (log scale)", scale=alt.Scale(type="log")),
+                color=alt.Color(
+                    "series:N",
+                    title="",
+                    scale=alt.Scale(domain=domain, range=["#4c78a8", "#f58518"][: len(domain)]),
+                    legend=alt.Legend(labelLimit=260),
+                ),
+                tooltip=[
+                    alt.Tooltip("series:N", title="norm"),
+                    alt.Tooltip("step:Q"),
+                    alt.Tooltip("norm:Q", format=".3g"),
+                ],
+            )
+        )
+    if clip_norm:
+        layers.append(
+            alt.Chart(pd.DataFrame({"clip": [clip_norm], "label": [f"clip norm = {clip_norm:g}"]}))
+            .mark_rule(color="#d62728", strokeDash=[4, 4], strokeWidth=2)
+            .encode(y="clip:Q", tooltip=[alt.Tooltip("label:N", title="threshold")])
+        )
+    if diverged_step is not None:
+        layers.append(
+            alt.Chart(pd.DataFrame({"step": [diverged_step], "label": [f"NaN/inf detected at step {diverged_step}"]}))
+            .mark_rule(color="#d62728", strokeWidth=2)
+            .encode(x="step:Q", tooltip=[alt.Tooltip("label:N", title="diverged")])
+        )
+    if not layers:
+        return _empty("global gradient norm: every step was NaN or inf")
+    heading = title or ("Global gradient norm and the clip threshold" if clip_norm else "Global gradient norm")
+    return alt.layer(*layers).properties(height=260, title=heading).interactive()

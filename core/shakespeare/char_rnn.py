@@ -1,0 +1,590 @@
+"""A character-level RNN language model: read text one character at a time, predict the next.
+
+    text ──vocabulary──> ids ──windows──> (x, y) ──Trainer──> model ──StepModel──> new text
+
+This module is the NumPy half (no TensorFlow import, so the page paints fast); the Keras
+model, the training loop and live samples are in core.shakespeare.training.
+
+* `CharVocabulary` maps every character to an id and back (round trip).
+* Windows: many-to-many (`sequence_windows`: y is x shifted by one, so every step is trained)
+  or many-to-one (`last_char_windows`: one target per window, for comparison), and
+  `stateful_windows`, which orders windows so row r of batch b+1 continues row r of batch b.
+* `StepModel`: the trained weights as NumPy arrays, run one character at a time with the
+  recurrent state carried over - generating N characters costs N cell steps, never a re-run of
+  the prefix. `generate` adds temperature, greedy decoding, top-k and a seed.
+* `CharRun` + `PRESETS`: everything one training run needs, as frozen dataclasses.
+
+Losses are in nats per character (natural log); bits per character = nats / ln 2.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from core.engine import limits
+from core.engine.config import ConfigError, ModelConfig, TrainConfig
+
+LN2 = math.log(2.0)
+MAX_VOCABULARY_CHARS = 256  # a larger alphabet keeps its most frequent characters
+UNKNOWN_CHAR = "\ufffd"  # stands for every character outside a capped vocabulary
+MIN_TEMPERATURE, MAX_TEMPERATURE = 0.1, 2.0
+MAX_GENERATED_CHARS = 3_000
+MIN_SEQUENCE_LENGTH = 5
+BITS_METRIC = "bits_per_char"  # the trainer metric core.shakespeare.training registers
+
+Variant = Literal["many_to_many", "many_to_one"]
+VARIANT_LABELS = {
+    "many_to_many": "Many-to-many: predict the next character at every step",
+    "many_to_one": "Many-to-one: read a window, predict the one character after it",
+}
+
+
+# ----------------------------------------------------------------------------- vocabulary
+
+
+@dataclass(frozen=True)
+class CharVocabulary:
+    """Characters sorted by code point; id i is `chars[i]`."""
+
+    chars: tuple[str, ...]
+    _codes: np.ndarray = field(init=False, repr=False, compare=False)
+    _table: np.ndarray = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if list(self.chars) != sorted(set(self.chars)):
+            raise ValueError("Vocabulary characters must be distinct and sorted.")
+        object.__setattr__(self, "_codes", np.array([ord(c) for c in self.chars], dtype=np.uint32))
+        object.__setattr__(self, "_table", np.array(self.chars, dtype=object))
+
+    @classmethod
+    def from_text(
+        cls, text: str, max_size: int = MAX_VOCABULARY_CHARS, reserve_unknown: bool = False
+    ) -> CharVocabulary:
+        """Every character of `text`; beyond `max_size`, the rarest share one UNKNOWN_CHAR id.
+
+        `reserve_unknown` adds the UNKNOWN_CHAR id even when `text` fits, for text encoded later
+        (validation) that may hold characters `text` lacks."""
+        codes, counts = np.unique(_code_points(text), return_counts=True)
+        if len(codes) > max_size or (reserve_unknown and ord(UNKNOWN_CHAR) not in codes):
+            keep = codes[np.argsort(-counts, kind="stable")[: max_size - 1]]
+            codes = np.union1d(keep, [ord(UNKNOWN_CHAR)])
+        return cls(tuple(chr(int(c)) for c in codes))
+
+    @property
+    def size(self) -> int:
+        return len(self.chars)
+
+    @property
+    def unknown_id(self) -> int | None:
+        return self.chars.index(UNKNOWN_CHAR) if UNKNOWN_CHAR in self.chars else None
+
+    def _lookup(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        codes = _code_points(text)
+        pos = np.minimum(np.searchsorted(self._codes, codes), self.size - 1)
+        return pos.astype(np.int32), self._codes[pos] == codes
+
+    def encode(self, text: str) -> np.ndarray:
+        """Ids of `text`; unknown characters become UNKNOWN_CHAR's id, or are dropped without one."""
+        ids, known = self._lookup(text)
+        if known.all():
+            return ids
+        unknown = self.unknown_id
+        return np.where(known, ids, unknown).astype(np.int32) if unknown is not None else ids[known]
+
+    def decode(self, ids: Sequence[int] | np.ndarray) -> str:
+        return "".join(self._table[np.asarray(ids, dtype=np.int64)].tolist())
+
+    def missing(self, text: str) -> list[str]:
+        """Characters of `text` the vocabulary does not have, in order of first appearance."""
+        _, known = self._lookup(text)
+        return list(dict.fromkeys(c for c, k in zip(text, known, strict=True) if not k))
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+
+
+def visible(char: str) -> str:
+    """A printable label for a character in charts and tables."""
+    return {"\n": "⏎ newline", " ": "␣ space", "\t": "⇥ tab"}.get(char, char)
+
+
+# ----------------------------------------------------------------------------- splits and windows
+
+
+@dataclass(frozen=True)
+class EncodedText:
+    """A corpus as ids: the first part trains, the last part (never seen in training) validates.
+
+    The vocabulary comes from the training part only; validation characters it lacks become the
+    UNKNOWN_CHAR id (counted in the validation loss like any other character)."""
+
+    vocab: CharVocabulary
+    train: np.ndarray
+    validation: np.ndarray
+    validation_unknown: int = 0  # validation characters the training part never contains
+
+    @property
+    def characters(self) -> int:
+        return len(self.train) + len(self.validation)
+
+
+def encode_text(text: str, validation_fraction: float = 0.1, max_chars: int = 0) -> EncodedText:
+    """Vocabulary + contiguous split. Contiguous, not shuffled: windows never straddle the split."""
+    if max_chars:
+        text = text[:max_chars]
+    if not 0.0 < validation_fraction < 0.5:
+        raise ValueError("The validation share must be between 0 and 0.5.")
+    cut = int(len(text) * (1 - validation_fraction))
+    train_text, validation_text = text[:cut], text[cut:]
+    vocab = CharVocabulary.from_text(train_text)
+    unseen = set(validation_text) - set(train_text)
+    if unseen:
+        vocab = CharVocabulary.from_text(train_text, reserve_unknown=True)
+    validation = vocab.encode(validation_text)
+    return EncodedText(
+        vocab,
+        vocab.encode(train_text),
+        validation,
+        validation_unknown=sum(validation_text.count(c) for c in unseen),
+    )
+
+
+def sequence_windows(ids: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Non-overlapping windows for many-to-many: x = ids[i:i+L], y = ids[i+1:i+L+1]."""
+    count = (len(ids) - 1) // length
+    if count < 1:
+        return np.zeros((0, length), np.int32), np.zeros((0, length), np.int32)
+    used = ids[: count * length + 1]
+    return used[:-1].reshape(count, length).copy(), used[1:].reshape(count, length).copy()
+
+
+def last_char_windows(ids: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
+    """The same windows for many-to-one: x = ids[i:i+L], y = the single character after them."""
+    x, y = sequence_windows(ids, length)
+    return x, y[:, -1].copy()
+
+
+def stateful_windows(ids: np.ndarray, length: int, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Many-to-many windows ordered for stateful training.
+
+    The text is cut into `batch_size` contiguous streams; batch j holds window j of every
+    stream, so row r of each batch continues exactly where row r of the previous batch ended
+    and the hidden state carried between them belongs to the same passage of text.
+    """
+    per_stream = (len(ids) - 1) // batch_size
+    windows = per_stream // length
+    if windows < 1:
+        return np.zeros((0, length), np.int32), np.zeros((0, length), np.int32)
+    starts = np.arange(batch_size) * per_stream
+    offsets = starts[None, :] + np.arange(windows)[:, None] * length  # (window j, stream r)
+    positions = offsets.reshape(-1)[:, None] + np.arange(length)[None, :]
+    return ids[positions].astype(np.int32), ids[positions + 1].astype(np.int32)
+
+
+# ----------------------------------------------------------------------------- run configuration
+
+
+@dataclass(frozen=True)
+class TextSettings:
+    sequence_length: int = 100
+    embedding_dim: int = 32
+    max_chars: int = 0  # 0 = the whole text
+    validation_fraction: float = 0.1
+    stateful: bool = False
+
+
+@dataclass(frozen=True)
+class SampleSettings:
+    """How often (in optimiser steps) and how the live samples are written while training."""
+
+    every_steps: int = 50
+    length: int = 200
+    temperature: float = 0.8
+
+
+@dataclass(frozen=True)
+class CharRun:
+    text: TextSettings
+    model: ModelConfig
+    train: TrainConfig
+    sampling: SampleSettings = SampleSettings()
+
+    @property
+    def variant(self) -> Variant:
+        return self.model.pattern  # type: ignore[return-value]
+
+    def problems(self) -> list[str]:
+        out = self.model.problems() + self.train.problems()
+        if self.model.pattern not in VARIANT_LABELS:
+            out.append("A character model is many-to-many or many-to-one.")
+        if self.model.bidirectional:
+            out.append("A language model must not read ahead: bidirectional layers would see the answer.")
+        if not MIN_SEQUENCE_LENGTH <= self.text.sequence_length <= limits.MAX_SEQUENCE_LENGTH:
+            out.append(f"Sequence length must be between {MIN_SEQUENCE_LENGTH} and {limits.MAX_SEQUENCE_LENGTH}.")
+        if not 1 <= self.text.embedding_dim <= limits.MAX_EMBEDDING_DIM:
+            out.append(f"Embedding size must be between 1 and {limits.MAX_EMBEDDING_DIM}.")
+        if self.text.stateful and self.model.pattern != "many_to_many":
+            out.append("Stateful training needs the many-to-many variant (consecutive windows of one passage).")
+        if self.sampling.every_steps < 1:
+            out.append("Write a sample at least every 1 step (or turn it off with a large number).")
+        if not MIN_TEMPERATURE <= self.sampling.temperature <= MAX_TEMPERATURE:
+            out.append(f"Sample temperature must be between {MIN_TEMPERATURE} and {MAX_TEMPERATURE}.")
+        return out
+
+
+# ----------------------------------------------------------------------------- step-by-step model
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # = 1 / (1 + e^-x), without overflow
+
+
+@dataclass(frozen=True)
+class CellWeights:
+    """One recurrent layer's weights, with Keras' gate layout, and its single-step update."""
+
+    kind: str
+    kernel: np.ndarray  # (inputs, gates * units)
+    recurrent: np.ndarray  # (units, gates * units)
+    bias: np.ndarray  # (gates * units,), GRU: (2, 3 * units) = input and recurrent biases
+
+    @property
+    def units(self) -> int:
+        return self.recurrent.shape[0]
+
+    def zero_state(self, batch: int) -> tuple[np.ndarray, ...]:
+        h = np.zeros((batch, self.units), np.float32)
+        return (h, h.copy()) if self.kind == "LSTM" else (h,)
+
+    def step(self, x: np.ndarray, state: tuple[np.ndarray, ...]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        h = state[0]
+        if self.kind == "SimpleRNN":  # h_t = tanh(W x_t + U h_(t-1) + b)
+            h = np.tanh(x @ self.kernel + h @ self.recurrent + self.bias)
+            return h, (h,)
+        if self.kind == "GRU":  # update gate z, reset gate r applied after the recurrent product
+            zx, rx, hx = np.split(x @ self.kernel + self.bias[0], 3, axis=-1)
+            zh, rh, hh = np.split(h @ self.recurrent + self.bias[1], 3, axis=-1)
+            z, r = _sigmoid(zx + zh), _sigmoid(rx + rh)
+            h = z * h + (1.0 - z) * np.tanh(hx + r * hh)
+            return h, (h,)
+        # LSTM: input, forget, candidate, output
+        i, f, g, o = np.split(x @ self.kernel + h @ self.recurrent + self.bias, 4, axis=-1)
+        c = _sigmoid(f) * state[1] + _sigmoid(i) * np.tanh(g)
+        h = _sigmoid(o) * np.tanh(c)
+        return h, (h, c)
+
+
+State = list[tuple[np.ndarray, ...]]
+
+
+@dataclass(frozen=True)
+class StepModel:
+    """The trained network as NumPy arrays, advanced one character at a time.
+
+    `step` costs one cell update per layer, so generating N characters costs N steps - the
+    prefix is never re-read. NumPy instead of Keras because a single step is tiny and Keras'
+    per-call overhead would dominate it.
+    """
+
+    embedding: np.ndarray  # (vocab, embedding_dim)
+    cells: tuple[CellWeights, ...]
+    out_kernel: np.ndarray  # (units, vocab)
+    out_bias: np.ndarray  # (vocab,)
+
+    @classmethod
+    def from_keras(cls, model) -> StepModel:
+        """Copy the weights of a `build_char_model` model (any variant, stateful or not)."""
+        as_np = lambda v: np.array(v, dtype=np.float32)  # noqa: E731
+        cells = []
+        i = 1
+        while any(layer.name == f"rnn_{i}" for layer in model.layers):
+            layer = model.get_layer(f"rnn_{i}")
+            cell = layer.cell
+            if getattr(cell, "reset_after", True) is False:
+                raise ValueError("Only GRUs with reset_after=True (Keras' default) are supported.")
+            kind = type(layer).__name__
+            cells.append(CellWeights(kind, as_np(cell.kernel), as_np(cell.recurrent_kernel), as_np(cell.bias)))
+            i += 1
+        output = model.get_layer("output")
+        return cls(
+            as_np(model.get_layer("embedding").embeddings), tuple(cells), as_np(output.kernel), as_np(output.bias)
+        )
+
+    @property
+    def vocab_size(self) -> int:
+        return self.embedding.shape[0]
+
+    def zero_state(self, batch: int = 1) -> State:
+        return [cell.zero_state(batch) for cell in self.cells]
+
+    def step(self, ids: np.ndarray, state: State) -> tuple[np.ndarray, State]:
+        """Logits for the character after `ids` (one id per batch row), and the new state."""
+        x = self.embedding[ids]
+        new_state = []
+        for cell, s in zip(self.cells, state, strict=True):
+            x, s = cell.step(x, s)
+            new_state.append(s)
+        return x @ self.out_kernel + self.out_bias, new_state
+
+    def read(self, ids: Sequence[int] | np.ndarray, state: State | None = None) -> tuple[np.ndarray, State]:
+        """Feed a prompt (batch of one); logits after its last character, and the state."""
+        state = state or self.zero_state(1)
+        logits = np.zeros((1, self.vocab_size), np.float32)
+        for i in ids:
+            logits, state = self.step(np.array([i]), state)
+        return logits[0], state
+
+    def logits_for(self, ids: np.ndarray) -> np.ndarray:
+        """Logits after every character of `ids` (row t predicts character t+1)."""
+        state = self.zero_state(1)
+        out = np.zeros((len(ids), self.vocab_size), np.float32)
+        for t, i in enumerate(ids):
+            logits, state = self.step(np.array([i]), state)
+            out[t] = logits[0]
+        return out
+
+
+# ----------------------------------------------------------------------------- sampling
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def next_char_probabilities(logits: np.ndarray, temperature: float = 1.0, top_k: int = 0) -> np.ndarray:
+    """softmax(logits / T), optionally keeping only the k most likely characters.
+
+    T < 1 sharpens the distribution (safer, more repetitive text); T > 1 flattens it (more
+    surprising, more misspelt). The ranking of characters never changes with T.
+    """
+    logits = np.asarray(logits, dtype=np.float64) / temperature
+    if 0 < top_k < logits.shape[-1]:
+        # Exactly k survive: a stable sort of -logits ranks ties by lower id first.
+        ranked = np.argsort(-logits, axis=-1, kind="stable")
+        keep = np.zeros(logits.shape, dtype=bool)
+        np.put_along_axis(keep, ranked[..., :top_k], True, axis=-1)
+        logits = np.where(keep, logits, -np.inf)
+    return softmax(logits)
+
+
+def entropy_bits(probabilities: np.ndarray) -> float:
+    """Shannon entropy in bits: 0 = certain, log2(V) = every character equally likely."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    p = p[p > 0]
+    return float(-(p * np.log2(p)).sum())
+
+
+def draw(probabilities: np.ndarray, rng: np.random.Generator) -> int:
+    """One index drawn with the given probabilities (faster than rng.choice for a single draw)."""
+    cumulative = np.cumsum(probabilities)
+    return int(min(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"), len(cumulative) - 1))
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    length: int = 300
+    temperature: float = 0.8
+    greedy: bool = False
+    top_k: int = 0  # 0 = all characters
+    seed: int = 0
+
+    def problems(self) -> list[str]:
+        out = []
+        if not 1 <= self.length <= MAX_GENERATED_CHARS:
+            out.append(f"Length must be between 1 and {MAX_GENERATED_CHARS:,} characters.")
+        if not MIN_TEMPERATURE <= self.temperature <= MAX_TEMPERATURE:
+            out.append(f"Temperature must be between {MIN_TEMPERATURE} and {MAX_TEMPERATURE}.")
+        if self.top_k < 0:
+            out.append("Top-k must be 0 (off) or positive.")
+        return out
+
+
+@dataclass(frozen=True)
+class Generated:
+    prompt: str  # the prompt as the model read it (unknown characters removed)
+    text: str  # the new characters only
+    skipped: tuple[str, ...] = ()  # prompt characters the vocabulary does not have
+    seconds: float = 0.0
+
+
+def generate(model: StepModel, vocab: CharVocabulary, prompt: str, settings: GenerationSettings) -> Generated:
+    """Read the prompt, then sample `settings.length` characters one step at a time."""
+    problems = settings.problems()
+    if problems:
+        raise ConfigError(problems)
+    skipped = tuple(vocab.missing(prompt))
+    ids = vocab.encode(prompt)
+    if len(ids) == 0:
+        raise ValueError("The prompt has no character the model knows; type a few ordinary letters.")
+    start = time.perf_counter()
+    rng = np.random.default_rng(settings.seed)
+    logits, state = model.read(ids[:-1])
+    current = np.array([ids[-1]])
+    out = np.zeros(settings.length, np.int64)
+    for t in range(settings.length):
+        logits, state = model.step(current, state)
+        if settings.greedy:
+            nxt = int(np.argmax(logits[0]))
+        else:
+            nxt = draw(next_char_probabilities(logits[0], settings.temperature, settings.top_k), rng)
+        out[t] = nxt
+        current = np.array([nxt])
+    return Generated(vocab.decode(ids), vocab.decode(out), skipped, time.perf_counter() - start)
+
+
+def next_char_table(
+    model: StepModel, vocab: CharVocabulary, prompt: str, temperatures: Sequence[float], k: int = 5
+) -> pd.DataFrame:
+    """The k likeliest next characters after `prompt` (ranked at T = 1) and their probability at each T."""
+    ids = vocab.encode(prompt)
+    if len(ids) == 0:
+        raise ValueError("The prompt has no character the model knows.")
+    logits, _ = model.read(ids)
+    top = np.argsort(-logits)[:k]
+    rows = []
+    for temperature in temperatures:
+        p = next_char_probabilities(logits, temperature)
+        for rank, i in enumerate(top, start=1):
+            rows.append(
+                {
+                    "rank": rank,
+                    "character": visible(vocab.chars[i]),
+                    "temperature": float(temperature),
+                    "probability": float(p[i]),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def entropy_by_temperature(logits: np.ndarray, temperatures: Sequence[float]) -> pd.DataFrame:
+    """How uncertain the next-character distribution is at each temperature (bits)."""
+    return pd.DataFrame(
+        {
+            "temperature": [float(t) for t in temperatures],
+            "entropy_bits": [entropy_bits(next_char_probabilities(logits, t)) for t in temperatures],
+        }
+    )
+
+
+def surprise_bits(model: StepModel, ids: np.ndarray) -> np.ndarray:
+    """Bits the model spends on each character of `ids` given all before it (first is NaN)."""
+    logits = model.logits_for(ids[:-1])
+    log_p = logits - logits.max(axis=-1, keepdims=True)
+    log_p = log_p - np.log(np.exp(log_p).sum(axis=-1, keepdims=True))
+    bits = -log_p[np.arange(len(ids) - 1), ids[1:]] / LN2
+    return np.concatenate([[np.nan], bits])
+
+
+def unigram_bits(train: np.ndarray, validation: np.ndarray, vocab_size: int) -> float:
+    """The baseline that knows only character frequencies (add-one smoothed), in bits per char."""
+    counts = np.bincount(train, minlength=vocab_size) + 1.0
+    p = counts / counts.sum()
+    return float(-np.mean(np.log2(p[validation])))
+
+
+# ----------------------------------------------------------------------------- live samples (see char_training)
+
+
+@dataclass(frozen=True)
+class TrainingSample:
+    step: int
+    epoch: int
+    loss: float  # training loss (nats/char) of the batch just before the sample
+    elapsed: float
+    text: str
+    label: str  # "step 50", "end of epoch 2", ...
+
+
+def sample_prompt(text: str, max_chars: int = 40) -> str:
+    """A natural opening for live samples: the corpus' first line (e.g. a speaker's name)."""
+    first = text.lstrip().split("\n", 1)[0][:max_chars]
+    return (first + "\n") if first else text[:1]
+
+
+# ----------------------------------------------------------------------------- training
+
+
+@dataclass(frozen=True)
+class TrainingArrays:
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+
+
+def window_problems(data: EncodedText, run: CharRun) -> list[str]:
+    """Why the text cannot fill the windows `run` asks for (empty when it can); no arrays built."""
+    length, batch = run.text.sequence_length, run.train.batch_size
+    if run.text.stateful:
+        train_windows = ((len(data.train) - 1) // batch) // length * batch
+        needed = batch
+    else:
+        train_windows, needed = (len(data.train) - 1) // length, 1
+    if train_windows >= needed and (len(data.validation) - 1) // length >= 1:
+        return []
+    return [
+        f"The text is too short for windows of {length} characters"
+        + (f" in {batch} parallel streams" if run.text.stateful else "")
+        + f": {len(data.train):,} training and {len(data.validation):,} validation characters. "
+        "Use shorter windows, a smaller batch or more text."
+    ]
+
+
+def training_arrays(data: EncodedText, run: CharRun) -> TrainingArrays:
+    """Windows for the chosen variant; raises ConfigError when the text is too short for them."""
+    problems = window_problems(data, run)
+    if problems:
+        raise ConfigError(problems)
+    length = run.text.sequence_length
+    if run.variant == "many_to_one":
+        x, y = last_char_windows(data.train, length)
+        xv, yv = last_char_windows(data.validation, length)
+    elif run.text.stateful:
+        x, y = stateful_windows(data.train, length, run.train.batch_size)
+        xv, yv = sequence_windows(data.validation, length)
+    else:
+        x, y = sequence_windows(data.train, length)
+        xv, yv = sequence_windows(data.validation, length)
+    return TrainingArrays(x, y, xv, yv)
+
+
+# ----------------------------------------------------------------------------- presets
+
+
+PRESETS: dict[str, CharRun] = {
+    "Default: GRU 128, about a minute": CharRun(
+        TextSettings(sequence_length=64, embedding_dim=32),
+        ModelConfig(pattern="many_to_many", cell="GRU", units=128),
+        TrainConfig(epochs=1, batch_size=64, learning_rate=5e-3, clip_norm=1.0),
+        SampleSettings(every_steps=25),
+    ),
+    "Tiny: seconds, for a quick demo": CharRun(
+        TextSettings(sequence_length=32, embedding_dim=16, max_chars=100_000),
+        ModelConfig(pattern="many_to_many", cell="GRU", units=32),
+        TrainConfig(epochs=1, batch_size=64, learning_rate=1e-2, clip_norm=1.0),
+        SampleSettings(every_steps=10),
+    ),
+    "Stateful: state carried across windows": CharRun(
+        TextSettings(sequence_length=32, embedding_dim=32, stateful=True),
+        ModelConfig(pattern="many_to_many", cell="GRU", units=128),
+        TrainConfig(epochs=1, batch_size=64, learning_rate=5e-3, clip_norm=1.0),
+        SampleSettings(every_steps=25),
+    ),
+    "Many-to-one: one target per window": CharRun(
+        TextSettings(sequence_length=64, embedding_dim=32),
+        ModelConfig(pattern="many_to_one", cell="GRU", units=128),
+        TrainConfig(epochs=1, batch_size=64, learning_rate=5e-3, clip_norm=1.0),
+        SampleSettings(every_steps=25),
+    ),
+}
+DEFAULT_PRESET = next(iter(PRESETS))
