@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 
 from core.engine.charts import CELL_COLORS, SPLIT_COLORS
-from core.stocks.forecasting import PERSISTENCE
+from core.stocks.config import PERSISTENCE
 
 ACTUAL = "Actual close"
 HISTORY = "Known history"

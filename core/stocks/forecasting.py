@@ -27,31 +27,30 @@ days are in the past at forecast time, which is exactly the real situation.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from core.engine import limits
-from core.engine.config import PATTERN_LABELS, InputSpec, ModelConfig, OutputSpec, TrainConfig
+from core.engine.config import ModelConfig
+from core.stocks.config import (  # noqa: F401 - re-exported: the pipeline's vocabulary
+    FEATURE_NAMES,
+    MAX_HORIZON,
+    MAX_WINDOW,
+    MULTI_STEP,
+    PERSISTENCE,
+    TARGETS,
+    VECTOR_INPUT,
+    ForecastRun,
+    ForecastSpec,
+    RunFacts,
+    Target,
+    moving_average_name,
+)
 
-Target = Literal["price", "log_return"]
-TARGETS: dict[str, str] = {"price": "Closing price", "log_return": "Daily log return"}
-MULTI_STEP = ("encoder_decoder", "one_to_many")
-VECTOR_INPUT = ("one_to_one", "one_to_many")
-FEATURE_NAMES = ("today", "change since yesterday", "mean of the window", "spread (std) of the window")
 SPLITS = ("train", "validation", "test")
 MIN_TRAIN_WINDOWS = 40
 MIN_EVAL_WINDOWS = 5
-MAX_WINDOW = 250
-MAX_HORIZON = 30
-PERSISTENCE = "Persistence (tomorrow = today)"
-
-
-def moving_average_name(days: int) -> str:
-    return f"Moving average ({days} days)"
 
 
 class ForecastError(ValueError):
@@ -60,65 +59,6 @@ class ForecastError(ValueError):
     def __init__(self, problems: list[str]):
         self.problems = problems
         super().__init__("; ".join(problems))
-
-
-# ----------------------------------------------------------------------------- configuration
-
-
-@dataclass(frozen=True)
-class ForecastSpec:
-    """What to predict from what: pattern, target, window N, horizon K and the split shares."""
-
-    pattern: str = "many_to_one"
-    target: Target = "price"
-    window: int = 30  # N: days the model reads (or summarises, for the vector-input patterns)
-    horizon: int = 5  # K: days predicted by encoder-decoder and one-to-many
-    val_fraction: float = 0.15
-    test_fraction: float = 0.15
-    ma_days: int = 5  # M: the moving-average baseline's window
-
-    @property
-    def steps_ahead(self) -> int:
-        """How many future days one forecast covers (1 for the single-step patterns)."""
-        return self.horizon if self.pattern in MULTI_STEP else 1
-
-    @property
-    def input_features(self) -> int:
-        return len(FEATURE_NAMES) if self.pattern in VECTOR_INPUT else 1
-
-    def input_spec(self) -> InputSpec:
-        return InputSpec(length=self.window, features=self.input_features)
-
-    def output_spec(self) -> OutputSpec:
-        return OutputSpec(size=1, activation="linear", steps=self.steps_ahead)
-
-    def problems(self) -> list[str]:
-        out: list[str] = []
-        if self.pattern not in PATTERN_LABELS:
-            out.append(f"Unknown pattern {self.pattern!r}.")
-        if self.target not in TARGETS:
-            out.append(f"Unknown target {self.target!r}; choose price or log_return.")
-        if not 2 <= self.window <= min(MAX_WINDOW, limits.MAX_SEQUENCE_LENGTH):
-            out.append(f"Window length must be between 2 and {MAX_WINDOW} days (got {self.window}).")
-        if not 1 <= self.horizon <= min(MAX_HORIZON, limits.MAX_OUTPUT_STEPS):
-            out.append(f"Horizon must be between 1 and {MAX_HORIZON} days (got {self.horizon}).")
-        if not 1 <= self.ma_days <= MAX_WINDOW:
-            out.append(f"Moving-average days must be between 1 and {MAX_WINDOW} (got {self.ma_days}).")
-        for label, share in (("Validation", self.val_fraction), ("Test", self.test_fraction)):
-            if not 0.02 <= share <= 0.4:
-                out.append(f"{label} share must be between 2 % and 40 % (got {share:.0%}).")
-        return out
-
-
-@dataclass(frozen=True)
-class ForecastRun:
-    """Everything one training run depends on; the training panel compares two of these to
-    tell the user that the controls changed since the model was trained."""
-
-    data: str  # which prices, in words (ticker, source, range)
-    forecast: ForecastSpec
-    model: ModelConfig
-    train: TrainConfig
 
 
 # ----------------------------------------------------------------------------- split and scaling
@@ -382,7 +322,7 @@ def horizon_table(actual: np.ndarray, forecasts: dict[str, np.ndarray]) -> pd.Da
     return pd.DataFrame(rows)
 
 
-# ----------------------------------------------------------------------------- model, training, evaluation
+# ----------------------------------------------------------------------------- model outputs and evaluation
 
 
 def model_label(config: ModelConfig) -> str:
@@ -448,40 +388,6 @@ def evaluate_forecasts(data: ForecastData, model_name: str, scaled_steps: np.nda
         comparison_table(actual, last_known, forecasts),
         horizon_table(actual, forecasts),
     )
-
-
-def train_and_evaluate(
-    data: ForecastData,
-    model_config: ModelConfig,
-    train_config: TrainConfig,
-    callbacks: Sequence = (),
-    stop=None,
-    on_phase: Callable[[str], None] | None = None,
-) -> dict:
-    """Build the pattern, train with MSE on the scaled target, score on the test windows.
-
-    Returns {"result", "model", "evaluation"}; TensorFlow is imported here, not at module load.
-    """
-    from core.engine.models import build_model
-    from core.engine.trainer import Trainer, predict
-
-    spec = data.spec
-    phase = on_phase or (lambda _text: None)
-    phase("Building the model")
-    model = build_model(model_config, spec.input_spec(), spec.output_spec(), seed=train_config.seed)
-    trainer = Trainer(model, "mse", ["mae"], train_config)
-    result = trainer.fit(
-        data.train.x,
-        data.train.y,
-        validation=(data.validation.x, data.validation.y),
-        callbacks=callbacks,
-        stop=stop,
-    )
-    phase("Forecasting the test range")
-    outputs = predict(model, data.test.x)
-    steps = outputs_to_steps(outputs, spec.pattern)
-    evaluation = evaluate_forecasts(data, model_label(model_config), steps)
-    return {"result": result, "model": model, "evaluation": evaluation}
 
 
 # ----------------------------------------------------------------------------- frames for the charts
@@ -575,3 +481,23 @@ def outside_training_range(data: ForecastData) -> float:
     train = data.prices[: data.split.train_end]
     test = data.prices[data.split.val_end :]
     return float(np.mean((test > train.max()) | (test < train.min())))
+
+
+def run_facts(evaluation: ForecastEvaluation, data: ForecastData) -> RunFacts:
+    """The numbers config.verdict words: skill, moves, direction against always-'up', the moving average."""
+    row = evaluation.model_row
+    moves = move_sizes(evaluation)
+    return RunFacts(
+        skill=float(row["skill vs persistence"]),
+        windows=len(evaluation.origins),
+        forecasts=int(evaluation.actual.size),
+        direction=float(row["direction"]),
+        up_share=up_share(evaluation),
+        predicted_move=moves["predicted"],
+        actual_move=moves["actual"],
+        move_correlation=moves["correlation"],
+        target=data.spec.target,
+        outside_training_range=outside_training_range(data),
+        ma_days=data.spec.ma_days,
+        ma_skill=float(evaluation.table.iloc[2]["skill vs persistence"]),
+    )

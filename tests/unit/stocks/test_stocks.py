@@ -11,8 +11,8 @@ import pytest
 from core.data import stocks
 from core.engine.config import PATTERNS, ModelConfig, TrainConfig
 from core.stocks import charts as forecast_charts
-from core.stocks import forecasting
-from core.stocks.forecasting import PERSISTENCE, ForecastSpec
+from core.stocks import forecasting, training
+from core.stocks.config import PERSISTENCE, ForecastOutcome, ForecastRun, ForecastSpec
 
 # ----------------------------------------------------------------------------- helpers
 
@@ -400,14 +400,19 @@ def test_bidirectional_leaks_only_for_many_to_many():
 
 def test_tiny_training_run_scores_every_forecaster():
     prices = close_series(stocks.synthetic_prices(400, seed=3)["Close"])
-    data = forecasting.prepare(prices, ForecastSpec("one_to_one", "log_return", window=10))
-    output = forecasting.train_and_evaluate(
-        data, ModelConfig(pattern="one_to_one", dense_units=8), TrainConfig(epochs=1, batch_size=64)
-    )
-    evaluation = output["evaluation"]
-    assert output["result"].status == "completed" and output["result"].steps > 0
+    spec = ForecastSpec("one_to_one", "log_return", window=10)
+    data = forecasting.prepare(prices, spec)
+    run = ForecastRun("synthetic", spec, ModelConfig(pattern="one_to_one", dense_units=8), TrainConfig(epochs=1))
+    outcome = training.train_and_evaluate(data, run, prices_label="synthetic prices")
+    assert isinstance(outcome, ForecastOutcome)
+    assert outcome.run is run and outcome.data is data and outcome.prices_label == "synthetic prices"
+    assert outcome.result.status == "completed" and outcome.result.steps > 0 and outcome.model is not None
+    evaluation = outcome.evaluation
     assert evaluation.forecasts["Dense one-to-one"].shape == (len(data.test), 1)
     assert np.isfinite(evaluation.table[["MAE", "RMSE", "MAPE %"]].to_numpy()).all()
+    facts = forecasting.run_facts(evaluation, data)
+    assert facts.windows == len(data.test) and facts.target == "log_return" and facts.ma_days == 5
+    assert facts.skill == pytest.approx(evaluation.model_row["skill vs persistence"])
 
 
 @pytest.mark.parametrize("pattern", PATTERNS)
