@@ -12,14 +12,9 @@ from dataclasses import dataclass, replace
 import pandas as pd
 import streamlit as st
 
+from core import attention
 from core.attention import charts as attention_charts
-from core.attention.pooling import (
-    DEFAULT_POOLING_RUN,
-    TINY_POOLING_RUN,
-    PoolingConfig,
-    PoolingData,
-    PoolingRun,
-)
+from core.attention.config import IMDB_PRESETS, PoolingConfig, PoolingOutcome, PoolingRun
 from core.attention.seq2seq import (
     ATTENTION_LABELS,
     ATTENTIONS,
@@ -29,11 +24,11 @@ from core.attention.seq2seq import (
     TranslationRun,
     accuracy_by_length,
 )
+from core.data import imdb
 from core.data.dates import TASK_LABELS
-from core.data.local import DATA_ENV_VAR
 from core.engine import limits
 from core.engine.cells import CELLS
-from core.sentiment.training import imdb_run_checks
+from core.sentiment.config import ImdbChoice, imdb_run_checks
 from ui import attention_data, controls, data_cache
 from ui.training_panel import history_table, trained_config, training_panel
 
@@ -63,10 +58,6 @@ TRANSLATION_PRESETS: dict[str, TranslationRun] = {
 }
 # Presets that also train a no-attention twin by default (the bottleneck comparison in one click).
 TWIN_PRESETS = {BOTTLENECK_PRESET}
-IMDB_PRESETS: dict[str, PoolingRun] = {
-    "Default: GRU + attention pooling, about a minute": DEFAULT_POOLING_RUN,
-    "Tiny: seconds, for a quick demo": TINY_POOLING_RUN,
-}
 USER_EXAMPLES = {"dates": "saturday 14th of march 2020", "numbers": "nine hundred and ninety-nine thousand and one"}
 
 
@@ -99,7 +90,7 @@ def translation_sidebar() -> AttentionPageRun:
         )
         test_size = st.number_input("Held-out pairs", 50, 5_000, preset.data.test_size, 50, key=f"{key}:test")
     with st.sidebar.expander("Model", expanded=True):
-        attention = st.radio(
+        kind = st.radio(
             "Attention",
             list(ATTENTIONS),
             index=list(ATTENTIONS).index(preset.model.attention),
@@ -128,13 +119,13 @@ def translation_sidebar() -> AttentionPageRun:
             "Also train a no-attention twin",
             value=name in TWIN_PRESETS,
             key=f"{key}:twin",
-            disabled=attention == "none",
+            disabled=kind == "none",
             help="After this model, train the same architecture without attention for the "
             "exact-match-vs-length comparison. Doubles the training time.",
         )
     model = replace(
         preset.model,
-        attention=attention,
+        attention=kind,
         cell=cell,
         units=int(units),
         bidirectional=bidirectional,
@@ -142,7 +133,7 @@ def translation_sidebar() -> AttentionPageRun:
         attention_units=min(int(units), 64),
     )
     data = TranslationData(task=task, train_size=int(train_size), test_size=int(test_size), seed=preset.data.seed)
-    return AttentionPageRun(TranslationRun(data, model, train), twin=twin and attention != "none")
+    return AttentionPageRun(TranslationRun(data, model, train), twin=twin and kind != "none")
 
 
 # ----------------------------------------------------------------------------- translation: training
@@ -454,12 +445,12 @@ def imdb_sidebar() -> PoolingRun:
         units = st.select_slider("Units", [8, 16, 32, 64, 128], preset.model.units, key=f"{key}:units")
         bidirectional = st.toggle("Bidirectional", preset.model.bidirectional, key=f"{key}:bi")
         embedding_dim = st.select_slider(
-            "Embedding size", [8, 16, 32, 64, 128], preset.model.embedding_dim, key=f"{key}:emb"
+            "Embedding size", [8, 16, 32, 64, 128], preset.data.embedding_dim, key=f"{key}:emb"
         )
     with st.sidebar.expander("Training", expanded=True):
         train = controls.training_controls(key, preset.train, container=st, max_epochs=10)
-    model = PoolingConfig(cell, int(units), bidirectional, int(embedding_dim), attention_units=min(int(units), 32))
-    data = PoolingData(int(num_words), int(max_length), int(train_size), int(test_size))
+    model = PoolingConfig(cell, int(units), bidirectional, attention_units=min(int(units), 32))
+    data = ImdbChoice(int(num_words), int(max_length), int(train_size), int(test_size), int(embedding_dim))
     return PoolingRun(data, model, train, local_path.strip())
 
 
@@ -468,9 +459,9 @@ def make_imdb_work(run: PoolingRun):
     vocab_size = data_cache.imdb_capped(run.local_path, run.data.num_words).vocab.num_words
 
     def work(progress, stop):
-        from core.attention.pooling import train_and_evaluate
-
-        return train_and_evaluate(run, arrays, vocab_size, callbacks=[progress], stop=stop, on_phase=progress.set_phase)
+        return attention.pooling.train_and_evaluate(
+            run, arrays, vocab_size, callbacks=[progress], stop=stop, on_phase=progress.set_phase
+        )
 
     return work
 
@@ -493,16 +484,14 @@ def show_weighted_review(words, caption_prefix: str = "") -> None:
     )
 
 
-def show_imdb_results(output: dict) -> None:
-    from core.attention.pooling import weighted_words
-
-    run: PoolingRun = output["run"]
-    probs, labels = output["test_probabilities"], output["test_labels"]
+def show_imdb_results(outcome: PoolingOutcome) -> None:
+    run = outcome.config
+    probs, labels = outcome.test_probabilities, outcome.test_labels
     st.subheader("How good is it?")
     c1, c2, c3 = st.columns(3)
-    c1.metric("Test accuracy", f"{output['test_accuracy']:.1%}", help=f"On {len(labels):,} test reviews.")
+    c1.metric("Test accuracy", f"{outcome.test_accuracy:.1%}", help=f"On {len(labels):,} test reviews.")
     c2.metric("Guessing the majority class", f"{max(labels.mean(), 1 - labels.mean()):.1%}")
-    c3.metric("Training time", f"{output['result'].seconds:.0f} s")
+    c3.metric("Training time", f"{outcome.seconds:.0f} s")
 
     st.subheader("Test reviews, coloured by attention")
     vocab = data_cache.imdb_capped(run.local_path, run.data.num_words).vocab
@@ -519,17 +508,17 @@ def show_imdb_results(output: dict) -> None:
         key=f"{IMDB_KEY}:review",
     )
     st.caption(f"True label: **{'positive' if labels[index] > 0.5 else 'negative'}**.")
-    words = weighted_words(vocab, arrays["x_test"][index], output["test_weights"][index], float(probs[index]))
+    words = attention.pooling.weighted_words(
+        vocab, arrays["x_test"][index], outcome.test_weights[index], float(probs[index])
+    )
     show_weighted_review(words)
-    your_review(output, run)
+    your_review(outcome)
     with st.expander("Training history per epoch"):
-        st.dataframe(history_table(output["result"]), hide_index=True)
+        st.dataframe(history_table(outcome.result), hide_index=True)
 
 
-def your_review(output: dict, run: PoolingRun) -> None:
-    from core.attention.pooling import explain, weighted_words
-    from core.data import imdb
-
+def your_review(outcome: PoolingOutcome) -> None:
+    run = outcome.config
     st.subheader("Your own review")
     with st.form(f"{IMDB_KEY}:own"):
         text = st.text_area(
@@ -546,11 +535,13 @@ def your_review(output: dict, run: PoolingRun) -> None:
         st.warning(encoded.problem)
         return
     ids = imdb.pad([encoded.ids], run.data.max_length)
-    probabilities, weights = explain(output["models"], ids)
+    probabilities, weights = attention.pooling.explain(outcome.models, ids)
     notes = f"{encoded.words} words, {encoded.unknown} outside the vocabulary (shown as <?>)"
     if encoded.truncated:
         notes += f"; only the last {run.data.max_length} tokens were read"
-    show_weighted_review(weighted_words(vocab, ids[0], weights[0], float(probabilities[0])), f"{notes}. ")
+    show_weighted_review(
+        attention.pooling.weighted_words(vocab, ids[0], weights[0], float(probabilities[0])), f"{notes}. "
+    )
 
 
 def imdb_part() -> None:
@@ -562,14 +553,7 @@ def imdb_part() -> None:
     )
     run = imdb_sidebar()
     data = data_cache.imdb_full(run.local_path)
-    if data.source.is_synthetic:
-        st.warning(
-            f"**Offline default in use - not real IMDb data.** {data.source.notice} "
-            f"Set ${DATA_ENV_VAR} or give a local copy in the sidebar to use the real reviews."
-        )
-        data_cache.retry_button(IMDB_KEY)
-    else:
-        st.caption(f"Data: {data.source.describe()} · {len(data.train_ids):,} train / {len(data.test_ids):,} test.")
+    data_cache.imdb_source_notice(data, IMDB_KEY)
     problems, note, run = imdb_run_checks(run, data)
     if note:
         st.info(note)

@@ -10,11 +10,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from core import sentiment
 from core.data import imdb
-from core.data.local import DATA_ENV_VAR
-from core.engine import charts, limits
-from core.sentiment.training import PRESETS, DataChoice, SentimentRun, imdb_run_checks, train_and_evaluate
+from core.engine import limits
+from core.sentiment import charts as sentiment_charts
+from core.sentiment.config import PRESETS, ImdbChoice, SentimentOutcome, SentimentRun, imdb_run_checks
 from ui import controls, data_cache
+from ui.charts import draw_chart
 from ui.training_panel import history_table, trained_config, training_panel
 
 KEY = "sentiment"
@@ -67,7 +69,7 @@ def sidebar() -> SentimentRun:
         )
     with st.sidebar.expander("Training", expanded=True):
         train = controls.training_controls(key, preset.train, container=st, max_epochs=20)
-    data = DataChoice(int(num_words), int(max_length), int(train_size), int(test_size), int(embedding_dim))
+    data = ImdbChoice(int(num_words), int(max_length), int(train_size), int(test_size), int(embedding_dim))
     return SentimentRun(data, model, train, local_path.strip())
 
 
@@ -80,7 +82,9 @@ def make_work(run: SentimentRun):
     vocab_size = data_cache.imdb_capped(run.local_path, run.data.num_words).vocab.num_words
 
     def work(progress, stop):
-        return train_and_evaluate(run, arrays, vocab_size, callbacks=[progress], stop=stop, on_phase=progress.set_phase)
+        return sentiment.training.train_and_evaluate(
+            run, arrays, vocab_size, callbacks=[progress], stop=stop, on_phase=progress.set_phase
+        )
 
     return work
 
@@ -88,18 +92,16 @@ def make_work(run: SentimentRun):
 # ----------------------------------------------------------------------------- results
 
 
-def show_results(output: dict) -> None:
-    run: SentimentRun = output["run"]
-    probs, labels = output["test_probabilities"], output["test_labels"]
+def show_results(outcome: SentimentOutcome) -> None:
+    labels = outcome.test_labels
     st.subheader("How good is it?")
     c1, c2, c3 = st.columns(3)
-    c1.metric("Test accuracy", f"{output['test_accuracy']:.1%}", help=f"On {len(labels):,} held-out test reviews.")
+    c1.metric("Test accuracy", f"{outcome.test_accuracy:.1%}", help=f"On {len(labels):,} held-out test reviews.")
     c2.metric("Guessing the majority class", f"{max(labels.mean(), 1 - labels.mean()):.1%}")
-    c3.metric("Training time", f"{output['result'].seconds:.0f} s")
+    c3.metric("Training time", f"{outcome.seconds:.0f} s")
     left, right = st.columns([1, 1])
     with left:
-        table = charts.confusion_matrix(labels > 0.5, probs > 0.5, ["negative", "positive"])
-        st.altair_chart(charts.confusion_matrix_chart(table))
+        draw_chart(sentiment_charts.sentiment_confusion_chart(labels, outcome.test_probabilities))
         st.caption(
             "Rows are the true labels, columns what the model predicted; the diagonal is correct. "
             "A lopsided off-diagonal (say, many negatives called positive) means the model leans one way - "
@@ -107,12 +109,13 @@ def show_results(output: dict) -> None:
         )
     with right:
         st.markdown("**Training history per epoch**")
-        st.dataframe(history_table(output["result"]), hide_index=True)
-    show_examples(output, run)
-    your_review(output, run)
+        st.dataframe(history_table(outcome.result), hide_index=True)
+    show_examples(outcome)
+    your_review(outcome)
 
 
-def show_examples(output: dict, run: SentimentRun) -> None:
+def show_examples(outcome: SentimentOutcome) -> None:
+    run = outcome.config
     st.subheader("Test reviews, as the model saw them")
     st.caption(
         "The text is decoded from the token ids the model received: only the last "
@@ -121,7 +124,7 @@ def show_examples(output: dict, run: SentimentRun) -> None:
     )
     data = data_cache.imdb_capped(run.local_path, run.data.num_words)
     arrays = data_cache.imdb_arrays(run.local_path, run.data.num_words, run.data.max_length)
-    probs, labels = output["test_probabilities"], output["test_labels"]
+    probs, labels = outcome.test_probabilities, outcome.test_labels
     rng = np.random.default_rng(st.session_state.get(f"{KEY}:sample_seed", 0))
     if st.button("Show other reviews", key=f"{KEY}:resample"):
         st.session_state[f"{KEY}:sample_seed"] = int(rng.integers(1 << 30))
@@ -152,7 +155,8 @@ def show_examples(output: dict, run: SentimentRun) -> None:
     )
 
 
-def your_review(output: dict, run: SentimentRun) -> None:
+def your_review(outcome: SentimentOutcome) -> None:
+    run = outcome.config
     st.subheader("Write your own review")
     with st.form(f"{KEY}:own"):
         text = st.text_area(
@@ -169,10 +173,8 @@ def your_review(output: dict, run: SentimentRun) -> None:
     if encoded.problem:
         st.warning(encoded.problem)
         return
-    from core.engine.trainer import predict
-
     x = imdb.pad([encoded.ids], run.data.max_length)
-    p = float(predict(output["model"], x).reshape(-1)[0])
+    p = float(sentiment.training.score(outcome.model, x)[0])
     verdict = "positive" if p > 0.5 else "negative"
     st.metric("P(positive)", f"{p:.1%}", help="The model's sigmoid output.")
     st.progress(p, text=f"The model reads this as **{verdict}**.")
@@ -196,17 +198,7 @@ def main() -> None:
     )
     run = sidebar()
     data = data_cache.imdb_full(run.local_path)
-    if data.source.is_synthetic:
-        st.warning(
-            f"**Offline default in use - not real IMDb data.** {data.source.notice} "
-            f"Set ${DATA_ENV_VAR} or give a local copy in the sidebar to use the real reviews."
-        )
-        data_cache.retry_button(KEY)
-    else:
-        st.caption(
-            f"Data: {data.source.describe()} · {len(data.train_ids):,} train / {len(data.test_ids):,} test "
-            f"reviews · {data.vocab.distinct_words:,} distinct words."
-        )
+    data_cache.imdb_source_notice(data, KEY, f" reviews · {data.vocab.distinct_words:,} distinct words")
 
     problems, note, run = imdb_run_checks(run, data)
     if note:

@@ -17,7 +17,8 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from core.data import imdb
-from core.sentiment.training import DEFAULT_PRESET, PRESETS, padded_arrays, train_and_evaluate
+from core.sentiment.config import DEFAULT_PRESET, PRESETS, padded_arrays
+from core.sentiment.training import train_and_evaluate
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
@@ -40,12 +41,12 @@ def main() -> None:
     print(f"preset: {args.preset}\n  model: {run.model}\n  train: {run.train}\n  data: {run.data}")
 
     out = train_and_evaluate(run, arrays, capped.vocab.num_words)
-    result = out["result"]
+    result = out.result
     for row in result.epoch_frame().itertuples():
         print(f"  epoch {row.epoch}: loss {row.loss:.4f} acc {row.accuracy:.4f} "
               f"val_acc {row.val_accuracy:.4f} at {row.elapsed_s:.1f} s")
     print(f"training time          : {result.seconds:.1f} s ({result.steps} steps)")
-    print(f"test accuracy (25k)    : {out['test_accuracy']:.2%} on {len(out['test_labels']):,} reviews")
+    print(f"test accuracy (25k)    : {out.test_accuracy:.2%} on {len(out.test_labels):,} reviews")
     print("target                 : >= 85 % within 90 s of training on 2 cores")
 
 

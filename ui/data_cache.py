@@ -24,7 +24,7 @@ import streamlit as st
 
 from core.data import imdb
 from core.data.local import DataSource, data_root
-from core.sentiment.training import padded_arrays
+from core.sentiment.config import padded_arrays
 
 T = TypeVar("T")
 RETRY_AFTER_S = 60.0  # a failed download is retried after this long (or at once with retry_button)
@@ -80,6 +80,24 @@ def retry_button(key: str) -> None:
         on_click=retry_downloads,
         help=f"The real data is tried again automatically after {RETRY_AFTER_S:.0f} s.",
     )
+
+
+IMDB_STAND_IN = (
+    "**Offline default in use - not real IMDb data.** {notice} The real reviews could not be loaded, so the page "
+    "shows a generated stand-in. (A deployer can configure a local copy of the data.)"
+)
+
+
+def imdb_source_notice(data: imdb.ImdbData, key: str, details: str = "") -> None:
+    """Where the reviews come from: a warning (with a retry button) when the generated stand-in is in use,
+    else a caption naming the source, its split sizes and `details`."""
+    if data.source.is_synthetic:
+        st.warning(IMDB_STAND_IN.format(notice=data.source.notice))
+        retry_button(key)
+    else:
+        st.caption(
+            f"Data: {data.source.describe()} · {len(data.train_ids):,} train / {len(data.test_ids):,} test{details}."
+        )
 
 
 def source_key(source: DataSource) -> str:

@@ -21,63 +21,14 @@ import keras
 import numpy as np
 from keras import layers, ops
 
+from core.attention.config import PoolingConfig, PoolingOutcome, PoolingRun
 from core.data import imdb
-from core.engine import limits
-from core.engine.cells import cell_problems, rnn_layer
-from core.engine.config import TrainConfig
-from core.engine.trainer import Trainer, TrainingResult
-from core.sentiment.training import split_sizes
+from core.engine.cells import rnn_layer
+from core.engine.config import InputSpec
+from core.engine.trainer import Trainer
+from core.sentiment.config import input_spec, split_sizes
 
 MASKED_SCORE = -1e9
-
-
-@dataclass(frozen=True)
-class PoolingConfig:
-    """The classifier: cell, width, direction, embedding and attention sizes."""
-
-    cell: str = "GRU"
-    units: int = 32
-    bidirectional: bool = False
-    embedding_dim: int = 64
-    attention_units: int = 32
-
-    def problems(self) -> list[str]:
-        out = []
-        out += cell_problems(self.cell)
-        for label, value in (
-            ("Units", self.units),
-            ("Embedding size", self.embedding_dim),
-            ("Attention units", self.attention_units),
-        ):
-            if not 1 <= value <= limits.MAX_UNITS:
-                out.append(f"{label} must be between 1 and {limits.MAX_UNITS} (got {value}).")
-        return out
-
-
-@dataclass(frozen=True)
-class PoolingData:
-    num_words: int = 10_000
-    max_length: int = 200
-    train_size: int = 10_000
-    test_size: int = 2_000
-
-
-@dataclass(frozen=True)
-class PoolingRun:
-    data: PoolingData
-    model: PoolingConfig
-    train: TrainConfig
-    local_path: str = ""
-
-
-DEFAULT_POOLING_RUN = PoolingRun(
-    PoolingData(), PoolingConfig(), TrainConfig(epochs=2, batch_size=128, learning_rate=1e-2, clip_norm=5.0)
-)
-TINY_POOLING_RUN = PoolingRun(
-    PoolingData(num_words=2_000, max_length=80, train_size=2_000, test_size=300),
-    PoolingConfig(units=16, embedding_dim=16, attention_units=16),
-    TrainConfig(epochs=2, batch_size=64, learning_rate=1e-2, clip_norm=5.0),
-)
 
 
 @keras.saving.register_keras_serializable(package="rnn_playground")
@@ -129,13 +80,14 @@ class PoolingModels:
     max_length: int
 
 
-def build_pooling_classifier(config: PoolingConfig, vocab_size: int, max_length: int, seed: int = 0) -> PoolingModels:
-    problems = config.problems()
+def build_pooling_classifier(config: PoolingConfig, spec: InputSpec, seed: int = 0) -> PoolingModels:
+    """The classifier and its explainer for padded token ids of `spec` (the IMDb input spec, padding masked)."""
+    problems = config.problems() + spec.problems()
     if problems:
         raise ValueError("; ".join(problems))
     keras.utils.set_random_seed(seed)
-    ids = keras.Input((max_length,), dtype="int32", name="tokens")
-    x = layers.Embedding(vocab_size, config.embedding_dim, mask_zero=True, name="embedding")(ids)
+    ids = keras.Input((spec.length,), dtype="int32", name="tokens")
+    x = layers.Embedding(spec.vocab_size, spec.embedding_dim, mask_zero=spec.mask_zero, name="embedding")(ids)
     rnn = rnn_layer(config.cell)(config.units, return_sequences=True, name="rnn_1")
     if config.bidirectional:
         rnn = layers.Bidirectional(rnn, name="rnn_1")
@@ -144,7 +96,7 @@ def build_pooling_classifier(config: PoolingConfig, vocab_size: int, max_length:
     return PoolingModels(
         keras.Model(ids, probability, name="attention_pooling_classifier"),
         keras.Model(ids, [probability, weights], name="attention_pooling_explainer"),
-        max_length,
+        spec.length,
     )
 
 
@@ -189,10 +141,10 @@ def train_and_evaluate(
     callbacks: Sequence = (),
     stop=None,
     on_phase=lambda phase: None,
-) -> dict:
+) -> PoolingOutcome:
     """Build, train with validation, and score the test split; arrays are read, never modified."""
     on_phase("Building the model")
-    models = build_pooling_classifier(run.model, vocab_size, run.data.max_length, seed=run.train.seed)
+    models = build_pooling_classifier(run.model, input_spec(run.data, vocab_size), seed=run.train.seed)
     n_train, n_val = split_sizes(len(arrays["y_train"]), run.data.train_size)
     if n_train < 1:
         raise ValueError("No training reviews left after holding out validation; use more reviews.")
@@ -200,19 +152,17 @@ def train_and_evaluate(
     # Equal batches: a smaller last batch would make TensorFlow compile the training step twice.
     config = replace(run.train, drop_remainder=n_train >= run.train.batch_size)
     trainer = Trainer(models.classifier, "binary_crossentropy", ["accuracy"], config)
-    result: TrainingResult = trainer.fit(
-        x[:n_train], y[:n_train], validation=(x[-n_val:], y[-n_val:]), callbacks=callbacks, stop=stop
-    )
+    result = trainer.fit(x[:n_train], y[:n_train], validation=(x[-n_val:], y[-n_val:]), callbacks=callbacks, stop=stop)
     on_phase("Scoring the test reviews")
     x_test, y_test = arrays["x_test"][: run.data.test_size], arrays["y_test"][: run.data.test_size]
     probabilities, weights = explain(models, x_test)
-    return {
-        "result": result,
-        "model": models.classifier,
-        "models": models,
-        "run": run,
-        "test_probabilities": probabilities,
-        "test_weights": weights,
-        "test_labels": y_test,
-        "test_accuracy": float(np.mean((probabilities > 0.5) == (y_test > 0.5))) if len(y_test) else 0.0,
-    }
+    return PoolingOutcome(
+        result=result,
+        model=models.classifier,
+        config=run,
+        models=models,
+        test_probabilities=probabilities,
+        test_weights=weights,
+        test_labels=y_test,
+        test_accuracy=float(np.mean((probabilities > 0.5) == (y_test > 0.5))) if len(y_test) else 0.0,
+    )

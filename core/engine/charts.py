@@ -1,4 +1,4 @@
-"""Altair chart builders shared by every page: training curves, gradient norms, confusion.
+"""Altair chart builders shared by every page: training curves and gradient norms.
 
 Each builder takes plain DataFrames/arrays and returns an `alt.Chart`, so it is testable
 without a browser. Colours are fixed per cell type (and per split) across the app, so a
@@ -124,55 +124,3 @@ def gradient_norm_chart(batches: pd.DataFrame, clip_norm: float | None = None) -
         )
         chart = line + rule
     return chart.properties(height=260, title="Gradient norm per layer").interactive()
-
-
-def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, labels: list[str]) -> pd.DataFrame:
-    """Counts of (actual, predicted) class pairs, with the share of each actual class."""
-    k = len(labels)
-    counts = np.zeros((k, k), dtype=int)
-    np.add.at(counts, (np.asarray(y_true, int), np.asarray(y_pred, int)), 1)
-    rows = []
-    for i in range(k):
-        total = counts[i].sum()
-        for j in range(k):
-            rows.append(
-                {
-                    "actual": labels[i],
-                    "predicted": labels[j],
-                    "count": int(counts[i, j]),
-                    "share": counts[i, j] / total if total else 0.0,
-                }
-            )
-    return pd.DataFrame(rows)
-
-
-def confusion_matrix_chart(table: pd.DataFrame) -> alt.Chart:
-    """Heatmap of a `confusion_matrix` table; the diagonal is what the model got right."""
-    order = list(dict.fromkeys(table["actual"]))
-    base = alt.Chart(table).encode(
-        x=alt.X("predicted:N", title="predicted", sort=order),
-        y=alt.Y("actual:N", title="actual", sort=order),
-    )
-    heat = base.mark_rect().encode(
-        color=alt.Color("share:Q", title="share of actual", scale=alt.Scale(scheme="blues", domain=[0, 1])),
-        tooltip=["actual:N", "predicted:N", alt.Tooltip("count:Q"), alt.Tooltip("share:Q", format=".1%")],
-    )
-    text = base.mark_text(fontSize=16).encode(
-        text=alt.Text("count:Q"),
-        color=alt.condition(alt.datum.share > 0.5, alt.value("white"), alt.value("black")),
-    )
-    return (heat + text).properties(height=220, width=260, title="Confusion matrix (test split)")
-
-
-def probability_bar(probabilities: pd.DataFrame, x: str, y: str, title: str) -> alt.Chart:
-    """Horizontal bars of probabilities, e.g. predicted positivity per review."""
-    return (
-        alt.Chart(probabilities)
-        .mark_bar()
-        .encode(
-            x=alt.X(f"{x}:Q", title="probability", scale=alt.Scale(domain=[0, 1])),
-            y=alt.Y(f"{y}:N", title="", sort="-x"),
-            tooltip=[alt.Tooltip(f"{y}:N"), alt.Tooltip(f"{x}:Q", format=".3f")],
-        )
-        .properties(title=title)
-    )

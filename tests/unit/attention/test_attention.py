@@ -11,15 +11,8 @@ import pytest
 
 from core.attention import charts as attention_charts
 from core.attention import seq2seq as s2s
-from core.attention.pooling import (
-    PoolingConfig,
-    PoolingData,
-    PoolingRun,
-    build_pooling_classifier,
-    explain,
-    train_and_evaluate,
-    weighted_words,
-)
+from core.attention.config import PoolingConfig, PoolingOutcome, PoolingRun
+from core.attention.pooling import build_pooling_classifier, explain, train_and_evaluate, weighted_words
 from core.data import imdb
 from core.data.dates import (
     DATE_FORMATS,
@@ -30,6 +23,7 @@ from core.data.dates import (
     ordinal,
 )
 from core.engine.config import TrainConfig
+from core.sentiment.config import ImdbChoice, input_spec
 
 # ----------------------------------------------------------------------------- an independent date reader
 
@@ -376,7 +370,8 @@ def offline_reviews():
 
 def test_pooling_weights_cover_words_only(offline_reviews):
     data, arrays = offline_reviews
-    models = build_pooling_classifier(PoolingConfig(units=8, embedding_dim=8, attention_units=8), 500, 30)
+    spec = input_spec(ImdbChoice(max_length=30, embedding_dim=8), 500)
+    models = build_pooling_classifier(PoolingConfig(units=8, attention_units=8), spec)
     probabilities, weights = explain(models, arrays["x_test"][:16])
     assert probabilities.shape == (16,) and weights.shape == (16, 30)
     np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-5)
@@ -390,15 +385,16 @@ def test_pooling_weights_cover_words_only(offline_reviews):
 def test_pooling_classifier_trains(offline_reviews):
     _, arrays = offline_reviews
     run = PoolingRun(
-        PoolingData(num_words=500, max_length=30, train_size=500, test_size=100),
-        PoolingConfig(units=8, embedding_dim=8, attention_units=8),
+        ImdbChoice(num_words=500, max_length=30, train_size=500, test_size=100, embedding_dim=8),
+        PoolingConfig(units=8, attention_units=8),
         TrainConfig(epochs=2, batch_size=50, learning_rate=1e-2),
     )
     before = arrays["x_train"].copy()
     out = train_and_evaluate(run, arrays, vocab_size=500)
-    assert out["result"].status == "completed"
-    assert out["test_weights"].shape == (100, 30)
-    assert 0.0 <= out["test_accuracy"] <= 1.0
+    assert isinstance(out, PoolingOutcome) and out.config == run and out.model is out.models.classifier
+    assert out.result.status == "completed"
+    assert out.test_weights.shape == (100, 30) and out.test_probabilities.shape == out.test_labels.shape == (100,)
+    assert 0.0 <= out.test_accuracy <= 1.0
     np.testing.assert_array_equal(arrays["x_train"], before)  # shared cached arrays are never modified
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from core.engine.config import InputSpec, ModelConfig, OutputSpec, TrainConfig
 from core.engine.models import build_model
-from core.sentiment.training import DataChoice, SentimentRun, build_sentiment_model
+from core.sentiment.config import ImdbChoice, SentimentRun, input_spec
+from core.sentiment.training import build_sentiment_model
 
 VOCAB = 40
 REVIEW = np.array([5, 17, 3, 29, 8, 11], dtype=np.int32)
@@ -46,7 +47,7 @@ CONFIGS = [
 
 @pytest.mark.parametrize("config", CONFIGS, ids=["last", "mean", "max", "bidi-lstm-max", "stacked-mean", "one-to-one"])
 def test_sentiment_predictions_do_not_depend_on_padding_length(config):
-    run = SentimentRun(DataChoice(num_words=VOCAB, embedding_dim=6), config, TrainConfig(seed=2))
+    run = SentimentRun(ImdbChoice(num_words=VOCAB, embedding_dim=6), config, TrainConfig(seed=2))
 
     def make(length):
         return build_sentiment_model(replace(run, data=replace(run.data, max_length=length)), VOCAB)
@@ -75,15 +76,13 @@ def test_max_read_out_ignores_padding_even_when_every_real_step_is_negative():
 
 def test_an_all_padding_review_gives_a_finite_prediction():
     for config in CONFIGS:
-        run = SentimentRun(DataChoice(num_words=VOCAB, max_length=10, embedding_dim=4), config, TrainConfig())
+        run = SentimentRun(ImdbChoice(num_words=VOCAB, max_length=10, embedding_dim=4), config, TrainConfig())
         model = build_sentiment_model(run, VOCAB)
         assert np.isfinite(np.asarray(model(np.zeros((2, 10), dtype=np.int32)))).all()
 
 
 def test_masking_is_on_for_reviews_and_off_where_nothing_is_padded():
-    from core.sentiment.training import input_spec
-
-    assert input_spec(DataChoice(), 100).mask_zero
+    assert input_spec(ImdbChoice(), 100).mask_zero
     assert not InputSpec().mask_zero  # character and numeric models: no padding, nothing masked
     one_token = build_model(ModelConfig(pattern="one_to_many", units=4), InputSpec(vocab_size=9, mask_zero=True),
                             OutputSpec(steps=3))
@@ -95,7 +94,7 @@ def test_cell_internals_recompute_a_masked_sentiment_model_exactly():
     from core.cells.internals import check_against_keras, recurrent_layers, trace_layer
 
     config = ModelConfig(pattern="many_to_one", cell="GRU", units=6, readout="max")
-    run = SentimentRun(DataChoice(num_words=VOCAB, max_length=12, embedding_dim=5), config, TrainConfig(seed=1))
+    run = SentimentRun(ImdbChoice(num_words=VOCAB, max_length=12, embedding_dim=5), config, TrainConfig(seed=1))
     model = build_sentiment_model(run, VOCAB)
     (recurrent,) = recurrent_layers(model)
     sequence, mask, initial = cell_inputs.feeder_for(model, recurrent)(_front_padded(REVIEW, 12))
@@ -106,7 +105,7 @@ def test_cell_internals_recompute_a_masked_sentiment_model_exactly():
 
 def test_a_masked_model_saves_and_loads_with_its_pooling(tmp_path):
     config = ModelConfig(pattern="many_to_one", cell="GRU", units=4, readout="max")
-    model = build_sentiment_model(SentimentRun(DataChoice(num_words=VOCAB, max_length=10, embedding_dim=3), config,
+    model = build_sentiment_model(SentimentRun(ImdbChoice(num_words=VOCAB, max_length=10, embedding_dim=3), config,
                                                TrainConfig()), VOCAB)
     path = tmp_path / "model.keras"
     model.save(path)

@@ -1,0 +1,154 @@
+"""Sentiment on IMDb, as data: the one IMDb run choice, its checks, the Sentiment presets and outcome.
+
+TensorFlow-free, so pages, benchmarks and other labs can use it without loading the
+deep-learning stack. `ImdbChoice` and `imdb_run_checks` are THE IMDb run shape shared by every
+model trained on the reviews (the Sentiment page, attention pooling, the Architectures
+quick-train): one data choice, one validation split rule (`split_sizes`), one set of checks,
+and one input spec with the padding mask on (`input_spec`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Protocol, TypeVar
+
+import numpy as np
+
+from core.data import imdb
+from core.engine import limits
+from core.engine.config import InputSpec, ModelConfig, TrainConfig
+from core.engine.run import TrainedRun
+
+# ----------------------------------------------------------------------------- one IMDb run
+
+MAX_VALIDATION_REVIEWS = 2_000  # held out from the end of the training split
+
+
+@dataclass(frozen=True)
+class ImdbChoice:
+    """Which reviews a model reads and how: vocabulary, length, split sizes, embedding width.
+
+    Each lab sets its own defaults through its presets (`replace(ImdbChoice(), train_size=...)`).
+    """
+
+    num_words: int = 10_000
+    max_length: int = 200
+    train_size: int = 25_000
+    test_size: int = 5_000
+    embedding_dim: int = 64
+
+
+class ImdbRun(Protocol):
+    """Any run configuration trained on IMDb: an `ImdbChoice` plus model and training configs."""
+
+    @property
+    def data(self) -> ImdbChoice: ...
+
+    @property
+    def model(self): ...  # any config with .problems() -> list[str]
+
+    @property
+    def train(self) -> TrainConfig: ...
+
+
+R = TypeVar("R", bound=ImdbRun)
+
+
+def split_sizes(available: int, requested: int) -> tuple[int, int]:
+    """(training, validation) counts: validation is held out from the end of the train split."""
+    validation = min(MAX_VALIDATION_REVIEWS, max(1, available // 10))
+    return max(0, min(requested, available - validation)), validation
+
+
+def imdb_run_checks(run: R, data: imdb.ImdbData) -> tuple[list[str], str, R]:
+    """What blocks training an IMDb run on `data`, a note for the user, and the run with its
+    test size clamped to the data."""
+    problems = run.model.problems() + run.train.problems()
+    note = ""
+    if run.data.train_size <= 0:
+        problems.append("Training reviews is 0: choose at least a few hundred reviews to learn from.")
+    if not 1 <= run.data.embedding_dim <= limits.MAX_EMBEDDING_DIM:
+        problems.append(
+            f"Embedding size must be between 1 and {limits.MAX_EMBEDDING_DIM} (got {run.data.embedding_dim})."
+        )
+    available = len(data.train_ids) - split_sizes(len(data.train_ids), 1)[1]
+    if available < 1:
+        problems.append("This data source has too few training reviews to hold out validation.")
+    elif run.data.train_size > available:
+        note = f"This source has {available:,} training reviews after holding out validation; using all of them."
+    if vocab_problem := data.vocabulary_problem(run.data.num_words):
+        problems.append(vocab_problem)
+    if run.data.test_size > len(data.test_ids):
+        run = replace(run, data=replace(run.data, test_size=len(data.test_ids)))
+    return problems, note, run
+
+
+def input_spec(choice: ImdbChoice, vocab_size: int) -> InputSpec:
+    """Reviews are front-padded with id 0 to max_length: masking keeps every read-out (and the
+    bag-of-embeddings baseline) to the real words, so padding length never changes a prediction."""
+    return InputSpec(
+        length=choice.max_length, vocab_size=vocab_size, embedding_dim=choice.embedding_dim, mask_zero=True
+    )
+
+
+def padded_arrays(data: imdb.ImdbData, max_length: int) -> dict[str, np.ndarray]:
+    """x_train, y_train, x_test, y_test: token ids front-padded (and cut) to max_length."""
+    return {
+        "x_train": imdb.pad(data.train_ids, max_length),
+        "y_train": data.train_labels,
+        "x_test": imdb.pad(data.test_ids, max_length),
+        "y_test": data.test_labels,
+    }
+
+
+# ----------------------------------------------------------------------------- the Sentiment lab
+
+
+@dataclass(frozen=True)
+class SentimentRun:
+    data: ImdbChoice
+    model: ModelConfig
+    train: TrainConfig
+    local_path: str = ""
+
+
+DEFAULT_PRESET = "Default: GRU, about a minute"
+TINY_PRESET = "Tiny: seconds, for a quick demo"
+
+PRESETS: dict[str, SentimentRun] = {
+    # Max-pooling the GRU's outputs over time lets the gradient reach every word directly,
+    # which is what gets past 85 % in one or two epochs; the last-state read-out needs more.
+    DEFAULT_PRESET: SentimentRun(
+        ImdbChoice(),
+        ModelConfig(pattern="many_to_one", cell="GRU", units=32, readout="max"),
+        TrainConfig(epochs=2, batch_size=128, learning_rate=3e-3),
+    ),
+    TINY_PRESET: SentimentRun(
+        ImdbChoice(num_words=2000, max_length=80, train_size=2000, test_size=500, embedding_dim=16),
+        ModelConfig(pattern="many_to_one", cell="GRU", units=16, readout="max"),
+        TrainConfig(epochs=2, batch_size=64, learning_rate=1e-2),
+    ),
+    "Baseline: one-to-one, no recurrence": SentimentRun(
+        ImdbChoice(),
+        ModelConfig(pattern="one_to_one", cell="GRU", units=32, dense_units=32),
+        TrainConfig(epochs=3, batch_size=128, learning_rate=3e-3),
+    ),
+    "Textbook: SimpleRNN, last state": SentimentRun(
+        ImdbChoice(),
+        ModelConfig(pattern="many_to_one", cell="SimpleRNN", units=32, readout="last"),
+        TrainConfig(epochs=3, batch_size=128, learning_rate=1e-3, clip_norm=1.0),
+    ),
+}
+
+
+@dataclass
+class SentimentOutcome(TrainedRun):
+    """A trained sentiment classifier and its score on the test split.
+
+    config: the SentimentRun it was trained with; model: ids (B, max_length) -> P(positive) (B, 1).
+    """
+
+    config: SentimentRun
+    test_probabilities: np.ndarray  # P(positive) per test review
+    test_labels: np.ndarray  # 0/1 per test review
+    test_accuracy: float
