@@ -6,15 +6,8 @@ the textbook equations - in NumPy, from the layer's kernel, recurrent kernel and
 and then checks the result against the layer itself, so what the page draws is provably
 what the network computes.
 
-Keras' weight layout (columns of the kernel, recurrent kernel and bias):
-    SimpleRNN   one block                   h_t = tanh(x_t W + h_(t-1) U + b)
-    LSTM        blocks i, f, c, o           i,f,o = σ(...), g = tanh(...),
-                                            c_t = f ⊙ c_(t-1) + i ⊙ g,  h_t = o ⊙ tanh(c_t)
-    GRU         blocks z, r, h              z,r = σ(...), h̃ = tanh(...),
-                                            h_t = z ⊙ h_(t-1) + (1 - z) ⊙ h̃
-GRU with reset_after=True (the Keras default) applies the reset gate after the recurrent
-matrix product and keeps a second, recurrent bias: h̃ = tanh(x W_h + b_h + r ⊙ (h U_h + b'_h)).
-With reset_after=False: h̃ = tanh(x W_h + (r ⊙ h) U_h + b_h).
+The equations themselves (Keras' weight layout, GRU reset_after both ways) are written once,
+in core.engine.numpy_cells; this module runs them over a sequence with gate recording on.
 """
 
 from __future__ import annotations
@@ -25,6 +18,9 @@ from dataclasses import dataclass, field
 
 import keras
 import numpy as np
+
+from core.engine import numpy_cells
+from core.engine.numpy_cells import CellWeights
 
 CELL_CLASSES = {
     "SimpleRNNCell": "SimpleRNN",
@@ -135,66 +131,22 @@ def recurrent_layers(model: keras.Model) -> list[RecurrentLayer]:
 # ----------------------------------------------------------------------------- weights and equations
 
 
-@dataclass(frozen=True)
-class CellWeights:
-    """A cell's weights as float64 NumPy arrays, plus what its equations need."""
-
-    cell: str
-    kernel: np.ndarray  # (input, blocks·units)
-    recurrent_kernel: np.ndarray  # (units, blocks·units)
-    bias: np.ndarray | None  # (blocks·units,), or (2, 3·units) for GRU reset_after
-    activation: Callable[[np.ndarray], np.ndarray]
-    recurrent_activation: Callable[[np.ndarray], np.ndarray]
-    reset_after: bool = False
-
-    @property
-    def units(self) -> int:
-        return int(self.recurrent_kernel.shape[0])
-
-    @property
-    def input_size(self) -> int:
-        return int(self.kernel.shape[0])
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-_NUMPY_ACTIVATIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "tanh": np.tanh,
-    "sigmoid": _sigmoid,
-    "relu": lambda z: np.maximum(z, 0.0),
-    "linear": lambda z: z,
-}
-
-
 def _numpy_activation(fn) -> Callable[[np.ndarray], np.ndarray]:
     """The NumPy twin of a Keras activation; unusual ones are evaluated by Keras itself."""
     name = getattr(fn, "__name__", "")
-    if name in _NUMPY_ACTIVATIONS:
-        return _NUMPY_ACTIVATIONS[name]
+    if name in numpy_cells.ACTIVATIONS:
+        return numpy_cells.ACTIVATIONS[name]
     return lambda z: np.asarray(keras.ops.convert_to_numpy(fn(keras.ops.convert_to_tensor(z))), dtype=np.float64)
 
 
 def cell_weights(rnn_layer: keras.layers.Layer) -> CellWeights:
-    """Read a (non-wrapped) SimpleRNN/LSTM/GRU layer's weights."""
+    """Read a (non-wrapped) SimpleRNN/LSTM/GRU layer's weights, as float64."""
     kind = cell_kind(rnn_layer)
     if kind is None:
         raise NotInterpretable(f"Layer {rnn_layer.name!r} is not a SimpleRNN, LSTM or GRU layer.")
-    cell = rnn_layer.cell
-    if not cell.built:
+    if not rnn_layer.cell.built:
         raise NotInterpretable(f"Layer {rnn_layer.name!r} has no weights yet (it was never built).")
-    as_array = lambda v: np.asarray(keras.ops.convert_to_numpy(v), dtype=np.float64)  # noqa: E731
-    bias = as_array(cell.bias) if getattr(cell, "use_bias", True) and cell.bias is not None else None
-    return CellWeights(
-        cell=kind,
-        kernel=as_array(cell.kernel),
-        recurrent_kernel=as_array(cell.recurrent_kernel),
-        bias=bias,
-        activation=_numpy_activation(cell.activation),
-        recurrent_activation=_numpy_activation(getattr(cell, "recurrent_activation", None) or cell.activation),
-        reset_after=bool(getattr(cell, "reset_after", False)),
-    )
+    return numpy_cells.weights_of(kind, rnn_layer.cell, np.float64, activation=_numpy_activation)
 
 
 @dataclass(frozen=True)
@@ -229,10 +181,6 @@ class CellTrace:
         return values[::-1] if self.direction == "backward" else values
 
 
-def _split(array: np.ndarray, blocks: int) -> list[np.ndarray]:
-    return np.split(array, blocks, axis=-1)
-
-
 def run_cell(
     weights: CellWeights,
     x: np.ndarray,
@@ -255,24 +203,20 @@ def run_cell(
     order = np.arange(steps)[::-1] if go_backwards else np.arange(steps)
     keys = CELL_QUANTITIES[weights.cell]
     values = {k: np.full((steps, units), np.nan) for k in keys}
-    h = np.zeros(units)
-    c = np.zeros(units)
-    if initial_state:
-        h = np.asarray(initial_state[0], dtype=np.float64).reshape(units)
-        if len(initial_state) > 1:
-            c = np.asarray(initial_state[1], dtype=np.float64).reshape(units)
-    step = {"SimpleRNN": _simple_rnn_step, "LSTM": _lstm_step, "GRU": _gru_step}[weights.cell]
+    state = weights.zero_state()
+    if initial_state:  # [h_0], or [h_0, c_0] for LSTM (c_0 stays zero when only h_0 is given)
+        given = [np.asarray(s, dtype=np.float64).reshape(units) for s in initial_state[: len(state)]]
+        state = (*given, *state[len(given) :])
+    step = numpy_cells.STEPS[weights.cell]
     projected = x @ weights.kernel  # every step's input projection at once
     for t in order:
         if keep[t]:
-            out = step(weights, projected[t], h, c)
-            h, c = out["h"], out.get("c", c)
-            for k in keys:
-                values[k][t] = out[k]
-        else:  # a masked step: Keras carries the state over unchanged
-            values["h"][t] = h
-            if "c" in values:
-                values["c"][t] = c
+            state, gates = step(weights, projected[t], state, True)
+            for k, v in gates.items():
+                values[k][t] = v
+        values["h"][t] = state[0]  # a masked step: Keras carries the state over unchanged
+        if "c" in values:
+            values["c"][t] = state[1]
     return CellTrace(
         weights.cell,
         "backward" if go_backwards else "forward",
@@ -281,43 +225,6 @@ def run_cell(
         mask=None if mask is None else keep,
         initial_state=[np.asarray(s, dtype=np.float64) for s in initial_state or []],
     )
-
-
-def _simple_rnn_step(w: CellWeights, xw: np.ndarray, h: np.ndarray, c: np.ndarray) -> dict[str, np.ndarray]:
-    z = xw + h @ w.recurrent_kernel
-    if w.bias is not None:
-        z = z + w.bias
-    return {"h": w.activation(z)}
-
-
-def _lstm_step(w: CellWeights, xw: np.ndarray, h: np.ndarray, c: np.ndarray) -> dict[str, np.ndarray]:
-    z = xw + h @ w.recurrent_kernel
-    if w.bias is not None:
-        z = z + w.bias
-    zi, zf, zg, zo = _split(z, 4)
-    i, f, o = w.recurrent_activation(zi), w.recurrent_activation(zf), w.recurrent_activation(zo)
-    g = w.activation(zg)
-    c = f * c + i * g
-    return {"h": o * w.activation(c), "c": c, "i": i, "f": f, "g": g, "o": o}
-
-
-def _gru_step(w: CellWeights, xw: np.ndarray, h: np.ndarray, c: np.ndarray) -> dict[str, np.ndarray]:
-    x_z, x_r, x_h = _split(xw, 3)
-    u_z, u_r, u_h = _split(w.recurrent_kernel, 3)
-    if w.reset_after:
-        input_bias, recurrent_bias = (w.bias[0], w.bias[1]) if w.bias is not None else (0.0, 0.0)
-        b_z, b_r, b_h = _split(np.broadcast_to(input_bias, xw.shape), 3)
-        rec = h @ w.recurrent_kernel + recurrent_bias
-        rec_z, rec_r, rec_h = _split(rec, 3)
-        z = w.recurrent_activation(x_z + b_z + rec_z)
-        r = w.recurrent_activation(x_r + b_r + rec_r)
-        candidate = w.activation(x_h + b_h + r * rec_h)
-    else:
-        b_z, b_r, b_h = _split(w.bias, 3) if w.bias is not None else (0.0, 0.0, 0.0)
-        z = w.recurrent_activation(x_z + h @ u_z + b_z)
-        r = w.recurrent_activation(x_r + h @ u_r + b_r)
-        candidate = w.activation(x_h + (r * h) @ u_h + b_h)
-    return {"h": z * h + (1.0 - z) * candidate, "z": z, "r": r, "hh": candidate}
 
 
 def trace_layer(
