@@ -20,7 +20,6 @@ import csv
 import io
 import logging
 import re
-import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +28,15 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from core.data.local import DataSource, LocalPathError, check_local, data_root, read_bounded
+from core.data.local import (
+    DataSource,
+    LocalPathError,
+    check_local,
+    data_root,
+    public_path,
+    read_bounded,
+    run_with_deadline,
+)
 from core.engine.limits import MAX_CSV_LINE_CHARS, MAX_SNIFF_CHARS, MAX_UPLOAD_BYTES
 
 DEFAULT_TICKER = "SPY"
@@ -317,14 +324,19 @@ def parse_price_csv(data: bytes, name: str) -> PriceData:
 # ----------------------------------------------------------------------------- local copy
 
 
+def _typed_path(local_path: str) -> Path:
+    """A local path as given: ~ expanded, a relative one read inside the data folder (when there is one)."""
+    path = Path(local_path).expanduser()
+    root = data_root()
+    return root / path if not path.is_absolute() and root is not None else path
+
+
 def local_price_file(ticker: str, local_path: str | None = None) -> Path | None:
     """The CSV for `ticker`: an explicit CSV file, or <folder>/[stocks/]<TICKER>.csv."""
     folders: list[Path] = []
     root = data_root()
     if local_path:
-        path = Path(local_path).expanduser()
-        if not path.is_absolute() and root is not None:
-            path = root / path
+        path = _typed_path(local_path)
         if path.exists() and not path.is_dir():
             return check_local(path, MAX_UPLOAD_BYTES)
         folders.append(path)
@@ -365,7 +377,7 @@ def load_local(path: Path, ticker: str, start: str | None, end: str | None, year
     selected = select_range(frame, start, end, years)
     if len(selected) < MIN_ROWS:
         raise PriceDataError(
-            f"the local copy {path} has {len(selected)} days in {_range_text(start, end, years)} "
+            f"the local copy {public_path(str(path))} has {len(selected)} days in {_range_text(start, end, years)} "
             f"(it covers {frame.index[0]:%Y-%m-%d} to {frame.index[-1]:%Y-%m-%d})",
             "too_few_rows" if len(selected) else "empty",
         )
@@ -439,26 +451,6 @@ def _fetch_history(ticker: str, start: str | None, end: str | None, years: int, 
         return yf.Ticker(ticker).history(**kwargs)
 
 
-def _with_deadline(fn, deadline: float):
-    """Run fn() on a daemon thread; give up after `deadline` seconds (the thread is abandoned)."""
-    box: dict = {}
-
-    def target() -> None:
-        try:
-            box["value"] = fn()
-        except BaseException as err:  # re-raised on the caller's thread
-            box["error"] = err
-
-    thread = threading.Thread(target=target, name="yfinance-download", daemon=True)
-    thread.start()
-    thread.join(deadline)
-    if thread.is_alive():
-        raise TimeoutError(f"no answer within {deadline:.0f} s")
-    if "error" in box:
-        raise box["error"]
-    return box["value"]
-
-
 def download_prices(
     ticker: str,
     start: str | None = None,
@@ -470,7 +462,9 @@ def download_prices(
     """Daily adjusted prices from Yahoo Finance; PriceDataError (never a hang) when that fails."""
     symbol = normalise_ticker(ticker)
     try:
-        raw = _with_deadline(lambda: _fetch_history(symbol, start, end, years, timeout), deadline)
+        raw = run_with_deadline(
+            lambda: _fetch_history(symbol, start, end, years, timeout), deadline, "yfinance-download"
+        )
     except Exception as err:
         raise classify_download_error(err, symbol) from err
     if raw is None or len(raw) == 0:
@@ -546,12 +540,9 @@ def load_prices(
     """
     symbol = normalise_ticker(ticker)
     problems: list[PriceDataError] = []
-    root = data_root()
-    typed = Path(local_path).expanduser() if local_path else None
-    if typed is not None and not typed.is_absolute() and root is not None:
-        typed = root / typed
+    typed = _typed_path(local_path) if local_path else None
     if typed is not None and not typed.exists():
-        problems.append(PriceDataError(f"the local path '{local_path}' does not exist", "not_found"))
+        problems.append(PriceDataError(f"the local path '{public_path(str(typed))}' does not exist", "not_found"))
     try:
         path = local_price_file(symbol, local_path)
     except LocalPathError as err:

@@ -120,26 +120,28 @@ class Preset:
     train: TrainConfig
 
 
+TEN_EPOCHS = TrainConfig(epochs=10, batch_size=64, learning_rate=3e-3)  # most presets train like this
+
 PRESETS: dict[str, Preset] = {
     "Next day from the last 30: many-to-one GRU": Preset(
         ForecastSpec("many_to_one", "price", window=30),
         ModelConfig(pattern="many_to_one", cell="GRU", units=32),
-        TrainConfig(epochs=10, batch_size=64, learning_rate=3e-3),
+        TEN_EPOCHS,
     ),
     "Shifted by one day: many-to-many (synced) LSTM": Preset(
         ForecastSpec("many_to_many", "price", window=30),
         ModelConfig(pattern="many_to_many", cell="LSTM", units=32),
-        TrainConfig(epochs=10, batch_size=64, learning_rate=3e-3),
+        TEN_EPOCHS,
     ),
     "Next 5 days: encoder-decoder GRU on returns": Preset(
         ForecastSpec("encoder_decoder", "log_return", window=30, horizon=5),
         ModelConfig(pattern="encoder_decoder", cell="GRU", units=32),
-        TrainConfig(epochs=10, batch_size=64, learning_rate=3e-3),
+        TEN_EPOCHS,
     ),
     "Next 5 days from today's features: one-to-many GRU": Preset(
         ForecastSpec("one_to_many", "log_return", window=20, horizon=5),
         ModelConfig(pattern="one_to_many", cell="GRU", units=32),
-        TrainConfig(epochs=10, batch_size=64, learning_rate=3e-3),
+        TEN_EPOCHS,
     ),
     "Baseline: one-to-one dense net, no recurrence": Preset(
         ForecastSpec("one_to_one", "price", window=20),
@@ -149,7 +151,7 @@ PRESETS: dict[str, Preset] = {
     "Returns instead of prices: many-to-one GRU": Preset(
         ForecastSpec("many_to_one", "log_return", window=30),
         ModelConfig(pattern="many_to_one", cell="GRU", units=32),
-        TrainConfig(epochs=10, batch_size=64, learning_rate=3e-3),
+        TEN_EPOCHS,
     ),
     "Tiny: seconds, for a quick demo": Preset(
         ForecastSpec("many_to_one", "log_return", window=10, horizon=3),

@@ -161,6 +161,20 @@ def test_local_copy_through_the_environment_variable(local_folder, monkeypatch):
     assert stocks.load_prices("XYZ", allow_download=False).source.kind == "local"
 
 
+def test_local_copy_errors_name_the_file_inside_the_data_folder_not_the_server_path(
+    local_folder, no_network, monkeypatch
+):
+    monkeypatch.setenv("RNN_PLAYGROUND_DATA", str(local_folder))
+    messages = []
+    for local_path in (str(local_folder), str(local_folder / "gone")):
+        with pytest.raises(stocks.PriceDataError) as info:
+            stocks.load_prices("XYZ", start="2020-01-01", local_path=local_path, fallback=False)
+        messages.append(str(info.value))
+    assert "the local copy $RNN_PLAYGROUND_DATA/stocks/XYZ.csv has 0 days" in messages[0]
+    assert "the local path '$RNN_PLAYGROUND_DATA/gone' does not exist" in messages[1]
+    assert not any(str(local_folder) in message for message in messages)
+
+
 def test_local_range_outside_the_file_falls_through_to_the_download(local_folder, no_network):
     with pytest.raises(stocks.PriceDataError) as info:
         stocks.load_prices("XYZ", start="2020-01-01", local_path=str(local_folder), fallback=False)
