@@ -1,11 +1,13 @@
 """Benchmark: the adding problem at T = 100 - SimpleRNN vs LSTM vs GRU under a time budget.
 
 Each cell trains for the same wall-clock budget (default 120 s) on the same data and
-seed, then is scored on 1,000 fresh test sequences. The trivial baseline - always answer
+seed, then is scored on 1,000 fresh test sequences. Model and training settings come from
+the page's Vanishing preset (core/gradients/config.py); only the cell, T and the data size
+differ unless flags say otherwise. The trivial baseline - always answer
 1 - scores MSE = 1/6 ≈ 0.167. What a class should see: the gated cells drop far below
 the baseline, the SimpleRNN stays on it (its gradient never reaches the first marker).
 
-    PYTHONPATH=. .venv/bin/python bench/gradient_lab.py [--seconds 120] [--length 100]
+    PYTHONPATH=. .venv/bin/python bench/gradient_lab.py [--seconds 120] [--length 100] [--preset NAME]
 
 Prints figures; asserts nothing. Timings depend on the machine and on whatever else is
 running on it.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from dataclasses import replace
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -23,9 +26,11 @@ import numpy as np
 import tensorflow as tf
 
 from core.data.memory_tasks import ADDING_BASELINE_MSE, adding_task, trivial_score
-from core.engine.config import TrainConfig
 from core.engine.trainer import Callback, StopSignal, Trainer
-from core.gradients.through_time import LabModel, build_lab_model, gradient_through_time, reach_ratio
+from core.gradients.config import PRESETS, TRAIN_SIZE_CHOICES, LabConfig, reach_ratio
+from core.gradients.through_time import build_lab_model, gradient_through_time
+
+PRESET = "Vanishing: SimpleRNN on the adding problem"
 
 
 class Deadline(StopSignal):
@@ -59,11 +64,17 @@ class TestCurve(Callback):
             self.points.append((record.elapsed, record.step, mse))
 
 
-def run_cell(cell: str, args, task) -> dict:
-    model_config = LabModel(cell=cell, units=args.units)
+def run_cell(cell: str, args, task, preset: LabConfig) -> dict:
+    model_config = replace(preset.model, cell=cell, units=args.units)
     model = build_lab_model(model_config, task.spec, task.output, seed=args.seed)
-    train = TrainConfig(
-        epochs=50, batch_size=args.batch_size, learning_rate=args.lr, clip_norm=args.clip_norm, seed=args.seed
+    # Many epochs: the time budget, not the epoch count, ends each run.
+    train = replace(
+        preset.train,
+        epochs=50,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        clip_norm=args.clip_norm,
+        seed=args.seed,
     )
     trainer = Trainer(model, "mse", ["mae"], train)
     curve = TestCurve([trainer], task.x_test, task.y_test)
@@ -84,14 +95,18 @@ def run_cell(cell: str, args, task) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    adding = [name for name, p in PRESETS.items() if p.source.kind == "adding"]
+    parser.add_argument("--preset", default=PRESET, choices=adding, help="model and training settings")
+    known, _ = parser.parse_known_args()
+    preset = PRESETS[known.preset]
     parser.add_argument("--seconds", type=float, default=120.0, help="training budget per cell")
     parser.add_argument("--length", type=int, default=100, help="sequence length T")
-    parser.add_argument("--units", type=int, default=32)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=1e-2)
-    parser.add_argument("--clip-norm", type=float, default=1.0)
-    parser.add_argument("--train-size", type=int, default=20_000)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--units", type=int, default=preset.model.units)
+    parser.add_argument("--batch-size", type=int, default=preset.train.batch_size)
+    parser.add_argument("--lr", type=float, default=preset.train.learning_rate)
+    parser.add_argument("--clip-norm", type=float, default=preset.train.clip_norm)
+    parser.add_argument("--train-size", type=int, default=max(TRAIN_SIZE_CHOICES))
+    parser.add_argument("--seed", type=int, default=preset.train.seed)
     parser.add_argument("--threads", type=int, default=2, help="TensorFlow intra/inter-op threads (2 cores)")
     parser.add_argument("--cells", default="SimpleRNN,LSTM,GRU")
     args = parser.parse_args()
@@ -99,6 +114,7 @@ def main() -> None:
     tf.config.threading.set_inter_op_parallelism_threads(args.threads)
 
     task = adding_task(args.length, train_size=args.train_size, test_size=1_000, seed=args.seed)
+    print(f"Settings from the preset {known.preset!r}, overridden by flags.")
     print(
         f"Adding problem, T = {args.length}: {len(task.y_train):,} training / {len(task.y_test):,} test sequences; "
         f"{args.seconds:.0f} s per cell, batch {args.batch_size}, Adam lr {args.lr:g}, clip norm {args.clip_norm}, "
@@ -110,7 +126,7 @@ def main() -> None:
     )
     rows = []
     for cell in args.cells.split(","):
-        row = run_cell(cell.strip(), args, task)
+        row = run_cell(cell.strip(), args, task, preset)
         rows.append(row)
         curve = ", ".join(f"{t:.0f}s/{s} steps: {m:.3f}" for t, s, m in row["curve"])
         print(f"  {row['cell']:<9} test MSE over time: {curve}", flush=True)

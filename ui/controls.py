@@ -7,6 +7,7 @@ widget state) and returns the dataclass the engine takes. Limits come from core.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import streamlit as st
 
@@ -21,8 +22,73 @@ CELL_HELP = (
     "survive long sequences. GRU: a lighter gated cell (update and reset gates)."
 )
 
-LR_CHOICES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2, 1e-1)
+# One set of ladders for every page; each page takes the stretch it needs with `ladder()`.
+# The shared training controls stop the learning rate at 0.1 (Adam); the Gradient lab goes
+# up to 1.0 (plain SGD at 0.3 is how its Exploding preset blows up).
+LR_LADDER = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0)
+MAX_SHARED_LR = 0.1
+UNITS_LADDER = (4, 8, 16, 32, 48, 64, 96, 128, 192, 256)
+BATCH_LADDER = (8, 16, 32, 64, 128, 256, 512)
+CLIP_LADDER = (0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0)
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
 CLIP_CHOICES = ("off", "norm", "value")
+
+
+def ladder(values: Sequence[float], lo: float | None = None, hi: float | None = None) -> list:
+    """The rungs of `values` between lo and hi (inclusive; None = no bound)."""
+    return [v for v in values if (lo is None or v >= lo) and (hi is None or v <= hi)]
+
+
+LR_CHOICES = tuple(ladder(LR_LADDER, hi=MAX_SHARED_LR))
+
+
+def _rate(value: float) -> str:
+    return f"{value:g}"
+
+
+# ----------------------------------------------------------------------------- single widgets
+
+
+def cell_radio(box, key: str, default: str, disabled: bool = False) -> str:
+    return box.radio(
+        "Cell", list(CELLS), index=CELLS.index(default), horizontal=True, key=key, help=CELL_HELP, disabled=disabled
+    )
+
+
+def layers_slider(box, key: str, default: int, disabled: bool = False, help: str | None = None) -> int:
+    return int(box.slider("Recurrent layers", 1, limits.MAX_LAYERS, default, key=key, disabled=disabled, help=help))
+
+
+def units_slider(box, key: str, default: int, label: str, hi: int = limits.MAX_UNITS, help: str | None = None) -> int:
+    return int(box.select_slider(label, options=ladder(UNITS_LADDER, hi=hi), value=default, key=key, help=help))
+
+
+def epochs_slider(box, key: str, default: int, max_epochs: int) -> int:
+    return int(box.slider("Epochs", 1, max_epochs, default, key=key))
+
+
+def batch_slider(box, key: str, default: int, lo: int | None = None, hi: int | None = None) -> int:
+    return int(box.select_slider("Batch size", options=ladder(BATCH_LADDER, lo, hi), value=default, key=key))
+
+
+def learning_rate_slider(box, key: str, default: float, label: str, hi: float = MAX_SHARED_LR) -> float:
+    options = ladder(LR_LADDER, hi=hi)
+    return float(box.select_slider(label, options=options, value=default, format_func=_rate, key=key))
+
+
+def optimizer_radio(box, key: str, default: str, help: str | None = None) -> str:
+    return box.radio(
+        "Optimiser", list(OPTIMIZERS), index=OPTIMIZERS.index(default), horizontal=True, key=key, help=help
+    )
+
+
+def clip_threshold_slider(
+    box, key: str, default: float, label: str = "Clip threshold", lo: float | None = None, hi: float | None = None
+) -> float:
+    return float(box.select_slider(label, options=ladder(CLIP_LADDER, lo, hi), value=default, key=key))
+
+
+# ----------------------------------------------------------------------------- blocks
 
 
 def model_controls(
@@ -45,15 +111,7 @@ def model_controls(
             key=f"{key}:pattern",
         )
     recurrent = pattern != "one_to_one"
-    cell = box.radio(
-        "Cell",
-        list(CELLS),
-        index=CELLS.index(defaults.cell),
-        horizontal=True,
-        key=f"{key}:cell",
-        help=CELL_HELP,
-        disabled=not recurrent,
-    )
+    cell = cell_radio(box, f"{key}:cell", defaults.cell, disabled=not recurrent)
     bidirectional = False
     if allow_bidirectional:
         bidirectional = box.toggle(
@@ -64,22 +122,14 @@ def model_controls(
             help="A second RNN reads the sequence backwards; both views are concatenated. "
             "Useful when the whole sequence is known in advance (a review), never for forecasting.",
         )
-    layers = box.slider(
-        "Recurrent layers",
-        1,
-        limits.MAX_LAYERS,
+    layers = layers_slider(
+        box,
+        f"{key}:layers",
         defaults.layers,
-        key=f"{key}:layers",
         disabled=not recurrent,
         help="Stacked RNNs: each layer reads the sequence of the one below.",
     )
-    units = box.select_slider(
-        "Units per layer",
-        options=[4, 8, 16, 32, 48, 64, 96, 128, 192, 256],
-        value=defaults.units,
-        key=f"{key}:units",
-        help="Size of the hidden state h_t.",
-    )
+    units = units_slider(box, f"{key}:units", defaults.units, "Units per layer", help="Size of the hidden state h_t.")
     readout = defaults.readout
     if show_readout and pattern == "many_to_one":
         readout = box.radio(
@@ -100,34 +150,31 @@ def model_controls(
         key=f"{key}:dropout",
         help="Randomly zero this share of inputs while training, to fight overfitting.",
     )
-    return ModelConfig(
-        pattern=pattern,
-        cell=cell,
-        units=units,
-        layers=layers,
-        bidirectional=bidirectional,
-        dropout=dropout,
-        readout=readout,
-        dense_units=defaults.dense_units,
-    )
+    chosen = {"pattern": pattern, "cell": cell, "units": units, "layers": layers, "bidirectional": bidirectional}
+    return replace(defaults, **chosen, dropout=dropout, readout=readout)
 
 
 def training_controls(
-    key: str, defaults: TrainConfig, container=None, max_epochs: int = limits.MAX_EPOCHS
+    key: str,
+    defaults: TrainConfig,
+    container=None,
+    max_epochs: int = limits.MAX_EPOCHS,
+    max_lr: float = MAX_SHARED_LR,
+    optimizer_help: str | None = None,
 ) -> TrainConfig:
-    """Epochs, batch size, learning rate and gradient clipping."""
+    """Epochs, batch size, learning rate and gradient clipping.
+
+    With `optimizer_help` the optimiser is a choice too (the learning-rate label then drops
+    "(Adam)"); without it the run keeps the defaults' optimiser. `max_lr` caps the ladder.
+    """
     box = container or st.sidebar
-    epochs = box.slider("Epochs", 1, max_epochs, defaults.epochs, key=f"{key}:epochs")
-    batch_size = box.select_slider(
-        "Batch size", options=[8, 16, 32, 64, 128, 256, 512], value=defaults.batch_size, key=f"{key}:batch_size"
-    )
-    lr = box.select_slider(
-        "Learning rate (Adam)",
-        options=list(LR_CHOICES),
-        value=defaults.learning_rate,
-        format_func=lambda v: f"{v:g}",
-        key=f"{key}:lr",
-    )
+    epochs = epochs_slider(box, f"{key}:epochs", defaults.epochs, max_epochs)
+    batch_size = batch_slider(box, f"{key}:batch_size", defaults.batch_size)
+    optimizer = defaults.optimizer
+    if optimizer_help is not None:
+        optimizer = optimizer_radio(box, f"{key}:optimizer", defaults.optimizer, help=optimizer_help)
+    label = "Learning rate" if optimizer_help is not None else "Learning rate (Adam)"
+    lr = learning_rate_slider(box, f"{key}:lr", defaults.learning_rate, label, hi=max_lr)
     default_mode = "norm" if defaults.clip_norm else "value" if defaults.clip_value else "off"
     mode = box.radio(
         "Gradient clipping",
@@ -140,21 +187,10 @@ def training_controls(
     )
     clip_norm = clip_value = None
     if mode != "off":
-        threshold = box.select_slider(
-            "Clip threshold",
-            options=[0.01, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0],
-            value=defaults.clip_norm or defaults.clip_value or 1.0,
-            key=f"{key}:clip",
-        )
+        threshold = clip_threshold_slider(box, f"{key}:clip", defaults.clip_norm or defaults.clip_value or 1.0)
         clip_norm, clip_value = (threshold, None) if mode == "norm" else (None, threshold)
-    return TrainConfig(
-        epochs=epochs,
-        batch_size=batch_size,
-        learning_rate=lr,
-        clip_norm=clip_norm,
-        clip_value=clip_value,
-        seed=defaults.seed,
-    )
+    chosen = {"epochs": epochs, "batch_size": batch_size, "learning_rate": lr, "optimizer": optimizer}
+    return replace(defaults, **chosen, clip_norm=clip_norm, clip_value=clip_value)
 
 
 def show_problems(problems: Sequence[str]) -> bool:

@@ -1,10 +1,16 @@
-"""Altair charts of the Gradient lab: gradients through time, scores vs T, clipping.
+"""Charts of the Gradient lab: gradients through time, scores vs T, clipping, the BPTT diagram.
 
-Every builder takes plain DataFrames and returns an `alt.Chart`, so it can be tested
-without a browser. Cells keep their app-wide colours (core.engine.charts.CELL_COLORS).
+Every builder takes plain DataFrames and returns an `alt.Chart` (or, for the diagram,
+Graphviz DOT text), so it can be tested without a browser. The frame builders turn a
+recorder's snapshots and a comparison's runs into those tables. Cells keep their
+app-wide colours (core.engine.charts.CELL_COLORS). TensorFlow-free: a recorder is read
+only through its `snapshots`, `initial()` and `latest()`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import altair as alt
 import numpy as np
@@ -12,6 +18,10 @@ import pandas as pd
 
 from core.data.memory_tasks import Score
 from core.engine.charts import CELL_COLORS, _empty
+from core.gradients.config import reach_ratio
+
+if TYPE_CHECKING:
+    from core.gradients.through_time import GradientTimeRecorder, RunOutcome, Snapshot
 
 MAX_TIME_BINS = 100
 MAX_HEATMAP_ROWS = 40  # x MAX_TIME_BINS stays under Altair's 5,000-row limit
@@ -288,3 +298,104 @@ def global_norm_chart(
         return _empty("global gradient norm: every step was NaN or inf")
     heading = title or ("Global gradient norm and the clip threshold" if clip_norm else "Global gradient norm")
     return alt.layer(*layers).properties(height=260, title=heading).interactive()
+
+
+# ----------------------------------------------------------------------------- tables the charts read
+
+
+def snapshots_frame(snapshots: Sequence[Snapshot]) -> pd.DataFrame:
+    """Long table: training_step, time_step (1-based), norm."""
+    rows = [
+        pd.DataFrame({"training_step": s.training_step, "time_step": np.arange(1, len(s.norms) + 1), "norm": s.norms})
+        for s in snapshots
+    ]
+    if not rows:
+        return pd.DataFrame(columns=["training_step", "time_step", "norm"])
+    return pd.concat(rows, ignore_index=True)
+
+
+def init_vs_now(recorder: GradientTimeRecorder, label: str = "") -> pd.DataFrame:
+    """time_step, norm, moment ("at initialisation" / "after N steps"), run - for a line chart."""
+    first, last = recorder.initial(), recorder.latest()
+    if first is None or last is None:
+        return pd.DataFrame(columns=["time_step", "norm", "moment", "run"])
+    moments = [(first, "at initialisation")]
+    if last.training_step != first.training_step:
+        moments.append((last, f"after {last.training_step} steps"))
+    frames = [
+        pd.DataFrame(
+            {"time_step": np.arange(1, len(s.norms) + 1), "norm": s.norms, "moment": name, "run": label or "model"}
+        )
+        for s, name in moments
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+def runs_init_vs_now(recorders: dict[str, GradientTimeRecorder]) -> pd.DataFrame:
+    """init_vs_now of several runs in one table, by run label."""
+    return pd.concat([init_vs_now(r, label) for label, r in recorders.items()], ignore_index=True)
+
+
+def outcomes_frame(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
+    """One row per run: label, cell, T, status, steps, test score, baseline, ρ after training."""
+    return pd.DataFrame(
+        [
+            {
+                "run": o.label,
+                "cell": o.model_config.cell,
+                "T": o.length,
+                "status": o.result.status,
+                "steps": o.result.steps,
+                "test score": o.test_score,
+                "baseline": o.baseline,
+                "gradient reaching step 1 / step T": reach_ratio(o.recorder.latest().norms)
+                if o.recorder.latest() is not None
+                else float("nan"),
+                "spectral radius of U": o.spectral_radius,
+                "seconds": o.result.seconds,
+            }
+            for o in outcomes
+        ]
+    )
+
+
+# ----------------------------------------------------------------------------- diagram
+
+
+BPTT_STEPS = ("1", "2", "3", "T-1", "T")
+
+
+def bptt_dot(cell: str = "SimpleRNN") -> str:
+    """Graphviz DOT of a many-to-one RNN unrolled through time, with the backward pass.
+
+    Forward edges are black; the gradient's way back is red and dashed, one factor J_k per
+    step - the product that vanishes or explodes - and what reaches each input x_t is the
+    quantity the Gradient lab measures. `config.JACOBIANS[cell]` says what J_k is for the cell.
+    """
+    steps = BPTT_STEPS
+    gap = steps.index("T-1")  # the edge into h_(T-1) stands for the steps left out
+    lines = [
+        "digraph BPTT {",
+        "  rankdir=LR; nodesep=0.25; ranksep=0.45;",
+        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=12];',
+        '  edge [fontname="Helvetica", fontsize=10];',
+        '  h0 [label="h_0", fillcolor="#eeeeee"];',
+    ]
+    for i, s in enumerate(steps, start=1):
+        lines.append(f'  x{i} [label="x_{s}", fillcolor="#fff2cc"];')
+        lines.append(f'  h{i} [label="h_{s}\\n{cell}", fillcolor="#dae8fc"];')
+        lines.append(f"  {{rank=same; x{i}; h{i};}}")
+        lines.append(f"  x{i} -> h{i};")
+        forward = ' [style=dotted, label="…"]' if i - 1 == gap else ""
+        lines.append(f"  h{i - 1} -> h{i}{forward};")
+    last = len(steps)
+    lines.append('  loss [label="ŷ → loss L", fillcolor="#f8cecc"];')
+    lines.append(f"  h{last} -> loss;")
+    back = 'color="#d62728", fontcolor="#d62728", style=dashed, constraint=false'
+    lines.append(f'  loss -> h{last} [{back}, label="∂L/∂h_T"];')
+    for i in range(last, 1, -1):
+        label = "× J_k …" if i - 1 == gap else f"× J_{steps[i - 1]}"
+        lines.append(f'  h{i} -> h{i - 1} [{back}, label="{label}"];')
+    lines.append(f'  h1 -> x1 [{back}, tailport=w, headport=w, label="∂L/∂x_1"];')
+    lines.append("}")
+    return "\n".join(lines)

@@ -13,8 +13,8 @@ import pandas as pd
 
 from core.data import imdb
 from core.data.local import DataSource
-from core.data.memory_tasks import Score, SequenceTask, check_length
-from core.engine.config import InputSpec, OutputSpec
+from core.data.memory_tasks import SequenceTask, check_length, classification_task, regression_task
+from core.engine.config import InputSpec
 
 MIN_LONG_REVIEWS = 200  # below this, shorter reviews are padded to fill the training set
 EMBEDDING_DIM = 32
@@ -61,24 +61,13 @@ def imdb_long_reviews(
         if padded
         else ""
     )
-    return SequenceTask(
-        name="imdb",
-        description=(
-            f"IMDb long reviews: the last {length} tokens of {len(y_train):,} training reviews with at least "
-            f"{length} tokens; answer positive or negative after the last word.{note}"
-        ),
-        x_train=x_train,
-        y_train=y_train,
-        x_test=x_test,
-        y_test=y_test,
-        spec=InputSpec(length=length, vocab_size=vocabulary_size(data), embedding_dim=EMBEDDING_DIM),
-        output=OutputSpec(size=1, activation="sigmoid"),
-        loss="binary_crossentropy",
-        metric="accuracy",
-        metric_label="accuracy",
-        score=Score("accuracy", lower_is_better=False, baseline=majority, baseline_label="majority class"),
-        source=data.source,
+    description = (
+        f"IMDb long reviews: the last {length} tokens of {len(y_train):,} training reviews with at least "
+        f"{length} tokens; answer positive or negative after the last word.{note}"
     )
+    spec = InputSpec(length=length, vocab_size=vocabulary_size(data), embedding_dim=EMBEDDING_DIM)
+    split = (x_train, y_train, x_test, y_test)
+    return classification_task("imdb", description, split, spec, 2, majority, "majority class", data.source)
 
 
 def stock_return_windows(
@@ -109,21 +98,10 @@ def stock_return_windows(
     x_train, y_train, x_test, y_test = x[:cut], y[:cut], x[cut:], y[cut:]
     baseline = float(np.mean(y_test**2))
     name = ticker or "prices"
-    return SequenceTask(
-        name="stocks",
-        description=(
-            f"{name} daily returns: windows of {length} standardised log returns, predict the next day's return "
-            f"({len(y_train):,} training windows, then {len(y_test):,} later test windows)."
-        ),
-        x_train=x_train,
-        y_train=y_train,
-        x_test=x_test,
-        y_test=y_test,
-        spec=InputSpec(length=length, features=1),
-        output=OutputSpec(size=1, activation="linear"),
-        loss="mse",
-        metric="mae",
-        metric_label="mean absolute error",
-        score=Score("MSE", lower_is_better=True, baseline=baseline, baseline_label="predict the average return"),
-        source=source,
+    description = (
+        f"{name} daily returns: windows of {length} standardised log returns, predict the next day's return "
+        f"({len(y_train):,} training windows, then {len(y_test):,} later test windows)."
     )
+    split = (x_train, y_train, x_test, y_test)
+    spec = InputSpec(length=length, features=1)
+    return regression_task("stocks", description, split, spec, baseline, "predict the average return", source)

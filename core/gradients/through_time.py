@@ -5,7 +5,8 @@ dL/dx_t = dL/dh_T · (dh_T/dh_(T-1)) ··· (dh_(t+1)/dh_t) · dh_t/dx_t, so the
 that reaches step t shrinks (vanishes) or grows (explodes) roughly geometrically in
 T - t. This module measures it: the L2 norm of dL/dx_t per time step, averaged over a
 fixed probe batch, recorded every K training steps by a trainer Callback, and it builds
-the models, runs and diagrams the Gradient lab page shows.
+the models and runs the Gradient lab page trains. Its configuration, presets and outcomes
+live in core.gradients.config (TensorFlow-free); its tables and diagram in core.gradients.charts.
 
 For token inputs x_t is the embedding vector of token t (ids have no gradient).
 """
@@ -17,7 +18,6 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
 import keras
 import numpy as np
@@ -26,9 +26,8 @@ import tensorflow as tf
 from keras import layers
 
 from core.data.memory_tasks import SequenceTask
-from core.engine.cells import CELLS, cell_problems, rnn_layer
+from core.engine.cells import rnn_layer
 from core.engine.config import ConfigError, InputSpec, OutputSpec, TrainConfig, validate_all
-from core.engine.limits import MAX_LAYERS, MAX_UNITS
 from core.engine.trainer import (
     LOSSES,
     BatchRecord,
@@ -39,46 +38,10 @@ from core.engine.trainer import (
     TrainingPlan,
     TrainingResult,
 )
+from core.gradients.charts import snapshots_frame
+from core.gradients.config import LabModel, LabRun
 
-Activation = Literal["tanh", "relu", "linear"]
-ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "linear")
-MAX_RECURRENT_SCALE = 4.0
 LossLike = str | Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
-
-
-# ----------------------------------------------------------------------------- the page's model
-
-
-@dataclass(frozen=True)
-class LabModel:
-    """A many-to-one RNN whose recurrent weights and activation the student controls.
-
-    `recurrent_scale` is the gain of the orthogonal recurrent initialiser. An orthogonal
-    matrix has every eigenvalue on the unit circle, so for a SimpleRNN the gain *is* the
-    spectral radius of U at initialisation: below 1 gradients shrink by about that factor
-    per step, above 1 they can grow (with a linear or ReLU activation).
-    """
-
-    cell: str = "SimpleRNN"
-    units: int = 32
-    activation: Activation = "tanh"
-    recurrent_scale: float = 1.0
-    layers: int = 1
-
-    def problems(self) -> list[str]:
-        out: list[str] = []
-        out += cell_problems(self.cell)
-        if self.activation not in ACTIVATIONS:
-            out.append(f"Unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}.")
-        if not 1 <= self.units <= MAX_UNITS:
-            out.append(f"Units must be between 1 and {MAX_UNITS} (got {self.units}).")
-        if not 1 <= self.layers <= MAX_LAYERS:
-            out.append(f"Layers must be between 1 and {MAX_LAYERS} (got {self.layers}).")
-        if not 0 < self.recurrent_scale <= MAX_RECURRENT_SCALE:
-            out.append(
-                f"Recurrent weight scale must be in (0, {MAX_RECURRENT_SCALE:g}] (got {self.recurrent_scale:g})."
-            )
-        return out
 
 
 def build_lab_model(config: LabModel, spec: InputSpec, output: OutputSpec, seed: int = 0) -> keras.Model:
@@ -174,12 +137,6 @@ def gradient_through_time(model: keras.Model, x: np.ndarray, y: np.ndarray, loss
     return probe._norms().numpy().astype(np.float64)
 
 
-def reach_ratio(norms: np.ndarray) -> float:
-    """How much of the gradient at the last step reaches the first: norm_1 / norm_T."""
-    last = float(norms[-1])
-    return float(norms[0]) / last if last > 0 and np.isfinite(last) else float("nan")
-
-
 # ----------------------------------------------------------------------------- recording
 
 
@@ -244,33 +201,6 @@ class GradientTimeRecorder(Callback):
         return snapshots_frame(self.snapshots)
 
 
-def snapshots_frame(snapshots: Sequence[Snapshot]) -> pd.DataFrame:
-    rows = [
-        pd.DataFrame({"training_step": s.training_step, "time_step": np.arange(1, len(s.norms) + 1), "norm": s.norms})
-        for s in snapshots
-    ]
-    if not rows:
-        return pd.DataFrame(columns=["training_step", "time_step", "norm"])
-    return pd.concat(rows, ignore_index=True)
-
-
-def init_vs_now(recorder: GradientTimeRecorder, label: str = "") -> pd.DataFrame:
-    """time_step, norm, moment ("at initialisation" / "after N steps"), run - for a line chart."""
-    first, last = recorder.initial(), recorder.latest()
-    if first is None or last is None:
-        return pd.DataFrame(columns=["time_step", "norm", "moment", "run"])
-    moments = [(first, "at initialisation")]
-    if last.training_step != first.training_step:
-        moments.append((last, f"after {last.training_step} steps"))
-    frames = [
-        pd.DataFrame(
-            {"time_step": np.arange(1, len(s.norms) + 1), "norm": s.norms, "moment": name, "run": label or "model"}
-        )
-        for s, name in moments
-    ]
-    return pd.concat(frames, ignore_index=True)
-
-
 # ----------------------------------------------------------------------------- training runs
 
 
@@ -303,16 +233,6 @@ class KeepLastGoodWeights(Callback):
         if result.status == "diverged" and self._good is not None:
             self.model.set_weights(self._good)
             self.restored_step = self._good_step
-
-
-@dataclass(frozen=True)
-class LabRun:
-    """One training run of a comparison: what to call it and what differs."""
-
-    label: str
-    model: LabModel
-    train: TrainConfig
-    length: int
 
 
 @dataclass
@@ -483,92 +403,3 @@ def train_runs(
         )
         outcomes.append(outcome)
     return outcomes
-
-
-def cell_runs(
-    model: LabModel, train: TrainConfig, lengths: Sequence[int], cells: Sequence[str] = CELLS
-) -> list[LabRun]:
-    """SimpleRNN, LSTM and GRU (same units, activation, initialiser scale, seed) at each T."""
-    return [
-        LabRun(cell if len(lengths) == 1 else f"{cell}, T={t}", replace(model, cell=cell), train, t)
-        for t in lengths
-        for cell in cells
-    ]
-
-
-def clipping_runs(model: LabModel, train: TrainConfig, length: int, clip_norm: float) -> list[LabRun]:
-    """The same model and seed without clipping and with clip-by-global-norm."""
-    return [
-        LabRun("no clipping", model, replace(train, clip_norm=None, clip_value=None), length),
-        LabRun(f"clip norm {clip_norm:g}", model, replace(train, clip_norm=clip_norm, clip_value=None), length),
-    ]
-
-
-def outcomes_frame(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
-    """One row per run: label, cell, T, status, steps, test score, baseline, ρ after training."""
-    return pd.DataFrame(
-        [
-            {
-                "run": o.label,
-                "cell": o.model_config.cell,
-                "T": o.length,
-                "status": o.result.status,
-                "steps": o.result.steps,
-                "test score": o.test_score,
-                "baseline": o.baseline,
-                "gradient reaching step 1 / step T": reach_ratio(o.recorder.latest().norms)
-                if o.recorder.latest() is not None
-                else float("nan"),
-                "spectral radius of U": o.spectral_radius,
-                "seconds": o.result.seconds,
-            }
-            for o in outcomes
-        ]
-    )
-
-
-# ----------------------------------------------------------------------------- diagram
-
-
-JACOBIANS = {
-    "SimpleRNN": "J_k = ∂h_k/∂h_(k-1) = diag(f′(a_k)) · U",
-    "LSTM": "via the cell state c_k = f_k ⊙ c_(k-1) + i_k ⊙ g_k:  J_k ≈ diag(f_k), a forget gate it can hold near 1",
-    "GRU": "h_k = (1 − z_k) ⊙ h_(k-1) + z_k ⊙ h̃_k:  J_k ≈ diag(1 − z_k) + …, an update gate it can hold near 0",
-}
-BPTT_STEPS = ("1", "2", "3", "T-1", "T")
-
-
-def bptt_dot(cell: str = "SimpleRNN") -> str:
-    """Graphviz DOT of a many-to-one RNN unrolled through time, with the backward pass.
-
-    Forward edges are black; the gradient's way back is red and dashed, one factor J_k per
-    step - the product that vanishes or explodes - and what reaches each input x_t is the
-    quantity the Gradient lab measures. `JACOBIANS[cell]` says what J_k is for the cell.
-    """
-    steps = BPTT_STEPS
-    gap = steps.index("T-1")  # the edge into h_(T-1) stands for the steps left out
-    lines = [
-        "digraph BPTT {",
-        "  rankdir=LR; nodesep=0.25; ranksep=0.45;",
-        '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=12];',
-        '  edge [fontname="Helvetica", fontsize=10];',
-        '  h0 [label="h_0", fillcolor="#eeeeee"];',
-    ]
-    for i, s in enumerate(steps, start=1):
-        lines.append(f'  x{i} [label="x_{s}", fillcolor="#fff2cc"];')
-        lines.append(f'  h{i} [label="h_{s}\\n{cell}", fillcolor="#dae8fc"];')
-        lines.append(f"  {{rank=same; x{i}; h{i};}}")
-        lines.append(f"  x{i} -> h{i};")
-        forward = ' [style=dotted, label="…"]' if i - 1 == gap else ""
-        lines.append(f"  h{i - 1} -> h{i}{forward};")
-    last = len(steps)
-    lines.append('  loss [label="ŷ → loss L", fillcolor="#f8cecc"];')
-    lines.append(f"  h{last} -> loss;")
-    back = 'color="#d62728", fontcolor="#d62728", style=dashed, constraint=false'
-    lines.append(f'  loss -> h{last} [{back}, label="∂L/∂h_T"];')
-    for i in range(last, 1, -1):
-        label = "× J_k …" if i - 1 == gap else f"× J_{steps[i - 1]}"
-        lines.append(f'  h{i} -> h{i - 1} [{back}, label="{label}"];')
-    lines.append(f'  h1 -> x1 [{back}, tailport=w, headport=w, label="∂L/∂x_1"];')
-    lines.append("}")
-    return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import keras
 import numpy as np
@@ -15,22 +16,32 @@ from core.data.local import DataSource
 from core.data.memory_tasks import ADDING_BASELINE_MSE, adding_problem, recall_problem
 from core.engine.config import ConfigError, InputSpec, OutputSpec, TrainConfig
 from core.engine.trainer import BatchRecord, Callback, StopSignal, Trainer, TrainingPlan
+from core.engine.training_job import LiveProgress
 from core.gradients import charts as gradient_charts
-from core.gradients.sources import imdb_long_reviews, stock_return_windows
-from core.gradients.through_time import (
+from core.gradients import lab as gradients_lab
+from core.gradients.charts import bptt_dot, init_vs_now, outcomes_frame
+from core.gradients.config import (
     JACOBIANS,
-    GradientTimeRecorder,
+    LIVE_CURRENT,
+    LIVE_LABEL,
+    LIVE_RECORDER,
+    LIVE_RECORDERS,
+    PRESETS,
+    ComparisonConfig,
+    ComparisonOutcome,
     LabModel,
-    SequentialProgress,
-    bptt_dot,
-    build_lab_model,
+    SingleOutcome,
     cell_runs,
     clipping_runs,
+    reach_ratio,
+)
+from core.gradients.sources import imdb_long_reviews, stock_return_windows
+from core.gradients.through_time import (
+    GradientTimeRecorder,
+    SequentialProgress,
+    build_lab_model,
     combined_result,
     gradient_through_time,
-    init_vs_now,
-    outcomes_frame,
-    reach_ratio,
     recurrent_spectral_radius,
     split_at_sequence,
     train_and_probe,
@@ -255,6 +266,27 @@ def test_train_runs_compares_cells_on_the_same_data():
     combined = combined_result(outcomes, stopped=False)
     assert combined.status == "completed" and combined.steps == 6
     assert [b.step for b in combined.batches] == [1, 2, 3, 4, 5, 6]
+
+
+def test_work_functions_return_typed_outcomes():
+    """What the page's Train buttons run: one typed outcome each, live recorders on the progress."""
+    task = memory_tasks.adding_task(10, train_size=64, test_size=16)
+    preset = PRESETS["Tiny: a few seconds"]
+    config = replace(preset, source=replace(preset.source, length=10), train=replace(preset.train, batch_size=32))
+    progress = LiveProgress()
+    single = gradients_lab.make_single_work(config, task)(progress, StopSignal())
+    assert isinstance(single, SingleOutcome) and single.config is config and single.score == task.score
+    assert single.result.steps == 2 and single.model is single.run.model and single.run.label == "SimpleRNN"
+    assert progress.extra(LIVE_RECORDER) is single.run.recorder and progress.extra(LIVE_LABEL) == "SimpleRNN"
+
+    comparison = ComparisonConfig(config, (10,))
+    runs = cell_runs(config.model, config.train, [10])
+    progress = LiveProgress()
+    outcome = gradients_lab.make_runs_work(comparison, runs, {10: task})(progress, StopSignal())
+    assert isinstance(outcome, ComparisonOutcome) and outcome.config is comparison
+    assert [o.label for o in outcome.runs] == ["SimpleRNN", "LSTM", "GRU"] and outcome.longest == outcome.runs
+    assert outcome.model is outcome.runs[-1].model and outcome.result.steps == 6
+    assert set(progress.extra(LIVE_RECORDERS)) == {"SimpleRNN", "LSTM", "GRU"} and progress.extra(LIVE_CURRENT) == "GRU"
 
 
 def test_stopped_runs_end_early():
