@@ -1,8 +1,10 @@
-"""The list of pages, in menu order. Plain data: the Home page imports it, so no TensorFlow."""
+"""The list of pages, in menu order, and which pages train each pattern. Plain data: the Home
+page imports it, so no TensorFlow."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,30 @@ PAGES: tuple[PageInfo, ...] = (
 )
 
 
+# Where the playground trains each architecture pattern (the Architectures page links to them).
+PATTERN_PAGES: dict[str, tuple[str, ...]] = {
+    "one_to_one": ("app_pages/sentiment.py", "app_pages/stocks.py"),
+    "one_to_many": ("app_pages/shakespeare.py", "app_pages/stocks.py"),
+    "many_to_one": ("app_pages/sentiment.py", "app_pages/stocks.py", "app_pages/gradient_lab.py"),
+    "many_to_many": ("app_pages/shakespeare.py", "app_pages/stocks.py"),
+    "encoder_decoder": ("app_pages/attention.py", "app_pages/stocks.py"),
+}
+
+
 def available_pages(root) -> list[PageInfo]:
     """Pages whose script exists under `root` (all of them in a complete checkout)."""
-    from pathlib import Path
-
     return [p for p in PAGES if (Path(root) / p.path).exists()]
+
+
+def pages_training(pattern: str, root) -> list[PageInfo]:
+    """The available pages that train `pattern`, in PATTERN_PAGES order."""
+    pages = {p.path: p for p in available_pages(root)}
+    return [pages[path] for path in PATTERN_PAGES.get(pattern, ()) if path in pages]
+
+
+def panel_title(panel_key: str) -> str:
+    """The title of the page whose training panel has this key (a page's key is its URL path)."""
+    for page in PAGES:
+        if page.url_path.replace("-", "_") == panel_key:
+            return page.title
+    return panel_key.replace("_", " ")

@@ -7,11 +7,14 @@ token shaded by that unit's value - so "which words does unit 7 fire on?" is one
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import altair as alt
 import numpy as np
 import pandas as pd
 
-from core.cells.internals import QUANTITIES, CellTrace, Quantity
+if TYPE_CHECKING:  # TensorFlow-free at run time: the quantities come with the trace
+    from core.cells.internals import CellTrace, Quantity
 
 MAX_UNITS_SHOWN = 64
 MAX_STEPS_SHOWN = 200
@@ -174,7 +177,8 @@ def unit_summary(values: np.ndarray, labels: list[str], units: list[int], steps:
 
 def gate_means_chart(trace: CellTrace, labels: list[str], steps: range) -> alt.Chart | None:
     """Average of each gate over all units, per step: where the cell as a whole forgets or writes."""
-    gates = [k for k in trace.values if QUANTITIES[k].bounded == (0.0, 1.0)]
+    known = {q.key: q for q in trace.quantities()}
+    gates = [k for k in trace.values if k in known and known[k].bounded == (0.0, 1.0)]
     if not gates:
         return None
     rows = []
@@ -186,12 +190,12 @@ def gate_means_chart(trace: CellTrace, labels: list[str], steps: range) -> alt.C
                     "step": t + 1,
                     "position": f"{t + 1}|{labels[t]}",
                     "token": labels[t],
-                    "gate": QUANTITIES[key].label,
+                    "gate": known[key].label,
                     "mean": value,
                 }
             )
     frame = pd.DataFrame(rows)
-    domain = [QUANTITIES[k].label for k in gates]
+    domain = [known[k].label for k in gates]
     return (
         alt.Chart(frame)
         .mark_line(point=alt.OverlayMarkDef(size=20))

@@ -12,14 +12,16 @@ from dataclasses import dataclass
 
 import keras
 import numpy as np
+import pandas as pd
 
-from core.data.imdb import INDEX_FROM, START
+from core.cells.internals import NotInterpretable, walk_layers
+from core.data.imdb import INDEX_FROM, OOV, START, Vocabulary
+
+FIRST_WORD = INDEX_FROM + 1  # ids 0-3 are padding, start, unknown and unused
 
 
 def embedding_matrix(model: keras.Model) -> np.ndarray | None:
     """The first Embedding layer's weights (vocabulary x dimensions), or None without one."""
-    from core.cells.internals import walk_layers
-
     for layer in walk_layers(model):
         if isinstance(layer, keras.layers.Embedding):
             return np.asarray(keras.ops.convert_to_numpy(layer.embeddings), dtype=np.float64)
@@ -106,3 +108,68 @@ def is_sentiment_like(model: keras.Model) -> bool:
         return False
     shape = tuple(model.outputs[0].shape[1:]) if getattr(model, "outputs", None) else ()
     return shape == (1,)
+
+
+def positivity_of(model: keras.Model, word_ids: np.ndarray, length: int) -> tuple[np.ndarray, float]:
+    """P(positive) of each single-word review and of an empty one; 0.5 everywhere for a model
+    that is not a sentiment classifier."""
+    if not is_sentiment_like(model):
+        return np.full(len(word_ids), 0.5), 0.5
+    return single_word_positivity(model, word_ids, length), empty_review_positivity(model, length)
+
+
+@dataclass(frozen=True)
+class WordMap:
+    """The words of a sentiment model in the 2-D PCA plane, and one word's nearest neighbours."""
+
+    frame: pd.DataFrame  # id, word, x, y, positivity, push, rank, role ("chosen word", "neighbour", "other")
+    explained: tuple[float, float]  # share of the spread each PCA axis keeps
+    neutral: float  # P(positive) of an empty review
+    neighbours: pd.DataFrame  # word, positivity, push, similarity; empty when the word is not known
+    usable: int  # ids below this are words the model was trained on
+    word_known: bool  # the chosen word is one of them
+
+
+def word_map(
+    model: keras.Model,
+    matrix: np.ndarray,
+    vocab: Vocabulary,
+    num_words: int,
+    max_length: int,
+    count: int,
+    skip: int,
+    word: str,
+    k: int,
+) -> WordMap:
+    """Plot the `count` most frequent words after `skip`, plus `word` and its `k` nearest neighbours.
+
+    Raises NotInterpretable when the vocabulary is too small to plot.
+    """
+    usable = min(num_words, len(matrix), vocab.distinct_words + FIRST_WORD)
+    ids = frequent_word_ids(usable, count, skip)
+    if len(ids) < 2:
+        raise NotInterpretable("The vocabulary of this model is too small for a plot; train with more words.")
+    query = vocab.word_id(word) if word else OOV
+    known = FIRST_WORD <= query < usable
+    neighbours = []
+    if known:
+        neighbours = cosine_neighbours(matrix, query, np.arange(FIRST_WORD, usable), k)
+    neighbour_ids = [n for n, _ in neighbours]
+    shown = np.array(list(dict.fromkeys([*ids.tolist(), *([query] if neighbours else []), *neighbour_ids])))
+    positivity, neutral = positivity_of(model, shown, max_length)
+    projection = pca_2d(matrix[shown])
+    frame = pd.DataFrame(
+        {
+            "id": shown,
+            "word": [vocab.decode([i]) for i in shown],
+            "x": projection.coordinates[:, 0],
+            "y": projection.coordinates[:, 1],
+            "positivity": positivity,
+            "push": positivity - neutral,
+            "rank": shown - INDEX_FROM,
+            "role": ["chosen word" if i == query else "neighbour" if i in neighbour_ids else "other" for i in shown],
+        }
+    )
+    table = frame.set_index("id").loc[neighbour_ids, ["word", "positivity", "push"]]
+    table = table.assign(similarity=[similarity for _, similarity in neighbours])
+    return WordMap(frame, projection.explained, neutral, table, usable, known)

@@ -17,6 +17,7 @@ import keras
 import numpy as np
 
 from core.cells.internals import NotInterpretable, RecurrentLayer, walk_layers
+from core.data import imdb
 
 MAX_STEPS = 500  # longest sequence the page traces (one forward pass, by hand, in NumPy)
 
@@ -181,6 +182,19 @@ def token_example(ids: list[int], labels: list[str], route: InputRoute, source: 
     if len(fitted) > MAX_STEPS:
         raise NotInterpretable(f"The sequence has {len(fitted)} steps; this view traces at most {MAX_STEPS}.")
     return Example(fitted[None], labels, source, padding, notice)
+
+
+def review_example(vocab: imdb.Vocabulary, text: str, max_length: int, route: InputRoute) -> Example:
+    """A review typed by the user, encoded like the IMDb training data; the notice counts unknown words."""
+    encoded = imdb.encode_user_text(vocab, text, max_length)
+    if encoded.problem:
+        raise NotInterpretable(encoded.problem)
+    labels = [vocab.decode([i], skip_padding=False) for i in encoded.ids]
+    example = token_example([int(i) for i in encoded.ids], labels, route, "your review")
+    notes = [f"{encoded.words} words, {encoded.unknown} outside the model's vocabulary (shown as <?>)."]
+    if encoded.truncated:
+        notes.append(f"Only the last {max_length} tokens fit.")
+    return dataclasses.replace(example, notice=" ".join([*notes, example.notice]).strip())
 
 
 def _children(value: object) -> list[tuple[str, object]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.engine.cells import CELLS
 from core.engine.config import InputSpec, ModelConfig, OutputSpec
 
 Shape = tuple[int | None, ...]  # None = the batch dimension
@@ -31,13 +32,12 @@ class LayerParams:
 
 @dataclass(frozen=True)
 class PatternInfo:
-    """What a pattern is for and where the playground trains one."""
+    """What a pattern reads and writes, and what it is used for (ui.registry says which pages train it)."""
 
     title: str
     reads: str
     writes: str
     uses: tuple[str, ...]
-    pages: tuple[str, ...]  # page scripts (see ui.registry) that train this pattern
 
 
 PATTERN_INFO: dict[str, PatternInfo] = {
@@ -49,7 +49,6 @@ PATTERN_INFO: dict[str, PatternInfo] = {
             "the no-recurrence baseline: sentiment from averaged word vectors, ignoring word order",
             "classifying a fixed-size feature vector (a plain dense network)",
         ),
-        ("app_pages/sentiment.py", "app_pages/stocks.py"),
     ),
     "one_to_many": PatternInfo(
         "One-to-many",
@@ -60,7 +59,6 @@ PATTERN_INFO: dict[str, PatternInfo] = {
             "music generation from a seed (a genre or a first chord)",
             "text from a prompt vector",
         ),
-        ("app_pages/shakespeare.py", "app_pages/stocks.py"),
     ),
     "many_to_one": PatternInfo(
         "Many-to-one",
@@ -71,7 +69,6 @@ PATTERN_INFO: dict[str, PatternInfo] = {
             "next-day price from the last N days",
             "classifying a sensor recording or a spoken word",
         ),
-        ("app_pages/sentiment.py", "app_pages/stocks.py", "app_pages/gradient_lab.py"),
     ),
     "many_to_many": PatternInfo(
         "Many-to-many (synced)",
@@ -82,7 +79,6 @@ PATTERN_INFO: dict[str, PatternInfo] = {
             "music: the next note at every step",
             "tagging each word (part of speech, named entities)",
         ),
-        ("app_pages/shakespeare.py", "app_pages/stocks.py"),
     ),
     "encoder_decoder": PatternInfo(
         "Encoder-decoder",
@@ -93,7 +89,6 @@ PATTERN_INFO: dict[str, PatternInfo] = {
             "reformatting text, e.g. dates to ISO format",
             "multi-day price forecasts (next K days)",
         ),
-        ("app_pages/attention.py", "app_pages/stocks.py"),
     ),
 }
 
@@ -193,6 +188,12 @@ class _Table:
         self.dense("output", input_size, output.size, shape_out)
 
 
+def pooling(kind: str, spec: InputSpec) -> str:
+    """A pooling layer's type: "(masked)" when padding is masked - it then pools over the real steps only
+    (core.engine.models' MaskedGlobal*Pooling1D), which Keras' own pooling layers would not."""
+    return f"{kind} (masked)" if spec.vocab_size is not None and spec.mask_zero else kind
+
+
 def layer_table(config: ModelConfig, spec: InputSpec, output: OutputSpec) -> list[LayerParams]:
     """Every layer `core.engine.models.build_model` creates, with its output shape and weight count."""
     table = _Table()
@@ -203,7 +204,7 @@ def layer_table(config: ModelConfig, spec: InputSpec, output: OutputSpec) -> lis
     if pattern == "one_to_one":
         if tokens:
             table.embedding(spec, (None, spec.length, spec.embedding_dim))
-            table.add("average_pool", "GlobalAveragePooling1D", (None, spec.embedding_dim))
+            table.add("average_pool", pooling("GlobalAveragePooling1D", spec), (None, spec.embedding_dim))
         table.dense("dense_hidden", step_size, config.dense_units, (None, config.dense_units))
         table.head(config, output, config.dense_units, None)
     elif pattern == "one_to_many":
@@ -219,9 +220,9 @@ def layer_table(config: ModelConfig, spec: InputSpec, output: OutputSpec) -> lis
         pooled = config.readout != "last"
         width = table.stack(config, "rnn", step_size, spec.length, pooled, bidi)
         if config.readout == "mean":
-            table.add("mean_over_time", "GlobalAveragePooling1D", (None, width))
+            table.add("mean_over_time", pooling("GlobalAveragePooling1D", spec), (None, width))
         elif config.readout == "max":
-            table.add("max_over_time", "GlobalMaxPooling1D", (None, width))
+            table.add("max_over_time", pooling("GlobalMaxPooling1D", spec), (None, width))
         table.head(config, output, width, None)
     elif pattern == "many_to_many":
         if tokens:
@@ -281,14 +282,86 @@ def step_sizes(config: ModelConfig, spec: InputSpec, output: OutputSpec) -> dict
     return sizes
 
 
-# ----------------------------------------------------------------------------- checking against Keras
+def shape_rows(config: ModelConfig, spec: InputSpec, output: OutputSpec) -> list[dict[str, str]]:
+    """The tensor-shape table: the model's input and output, and one step's x_t, h_t, y_t (and c)."""
+    sizes = step_sizes(config, spec, output)
+    hidden = "h_t (hidden state)" if config.pattern != "one_to_one" else "hidden dense layer"
+    rows = [
+        {"tensor": "model input", "shape": format_shape(input_shape(config, spec))},
+        {"tensor": "model output", "shape": format_shape(output_shape(config, spec, output))},
+        {"tensor": "x_t (one input step)", "shape": f"({sizes['x_t']},)"},
+        {"tensor": hidden, "shape": f"({sizes['h_t']},)"},
+        {"tensor": "y_t (one output step)", "shape": f"({sizes['y_t']},)"},
+    ]
+    if "context" in sizes:
+        rows.append({"tensor": "context vector c", "shape": f"({sizes['context']},)"})
+    return rows
 
 
-def keras_counts(config: ModelConfig, spec: InputSpec, output: OutputSpec) -> dict[str, int]:
-    """`count_params()` of every layer of the real model (builds it; imports Keras)."""
-    from core.engine.models import build_model
+# ----------------------------------------------------------------------------- against Keras, and across cells
 
-    model = build_model(config, spec, output, seed=None)
-    return {
-        layer.name: layer.count_params() for layer in model.layers if layer.name != "tokens" and layer.name != "inputs"
-    }
+
+def layer_rows(rows: list[LayerParams], keras_counts: dict[str, int]) -> list[dict[str, object]]:
+    """The layer table: every layer's formula and count beside Keras' own `count_params()`."""
+    return [
+        {
+            "layer": r.name,
+            "type": r.kind,
+            "output shape": format_shape(r.output_shape),
+            "parameters": r.params,
+            "formula": r.formula,
+            "with these sizes": r.arithmetic,
+            "Keras count_params()": keras_counts.get(r.name),
+        }
+        for r in rows
+    ]
+
+
+def counts_agree(rows: list[LayerParams], keras_counts: dict[str, int]) -> bool:
+    """True when every layer's formula gives Keras' count and Keras has no layer the table misses."""
+    return all(keras_counts.get(r.name) == r.params for r in rows) and sum(keras_counts.values()) == total_params(rows)
+
+
+def first_recurrent(rows: list[LayerParams]) -> LayerParams | None:
+    return next((r for r in rows if r.name in ("rnn_1", "encoder_1")), None)
+
+
+def cell_comparison(units: int, input_size: int) -> list[dict[str, object]]:
+    """One direction of a recurrent layer of this width, for each cell type: its weights and their formula."""
+    return [
+        {
+            "cell": cell,
+            "weights of one direction of the first layer": rnn_cell_params(cell, units, input_size),
+            "formula": " = ".join(rnn_cell_formula(cell, units, input_size)),
+        }
+        for cell in CELLS
+    ]
+
+
+# ----------------------------------------------------------------------------- what the diagram shows
+
+
+def pattern_note(config: ModelConfig) -> str:
+    """One sentence on where this pattern's outputs come from, for under its diagram."""
+    pattern = config.pattern
+    if pattern == "one_to_one":
+        return "One-to-one has no recurrence at all: it is the baseline that shows what reading in order adds."
+    if pattern == "one_to_many":
+        return "One-to-many feeds the single input x at every step; the state is what makes the outputs differ."
+    if pattern == "many_to_one" and config.readout == "last":
+        tail = (
+            " With a bidirectional layer y sees →h_T and ←h_1: each direction's *final* state."
+            if config.bidirectional
+            else ""
+        )
+        return "Many-to-one answers once, from the last state h_T only." + tail
+    if pattern == "many_to_one":
+        return (
+            f"Here y reads the {config.readout} of the states of all steps, so early words reach the output directly."
+        )
+    if pattern == "many_to_many":
+        return "Many-to-many (synced) emits y_t at every step from h_t - one output per input."
+    return (
+        "The encoder's last state becomes the context vector c - the *only* thing the decoder learns about "
+        "the input. The decoder starts from zero and reads c at every step: a bottleneck the Attention page removes."
+    )

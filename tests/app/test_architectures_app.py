@@ -8,8 +8,10 @@ import gzip
 
 import pytest
 
+from core.cells.config import QuickOutcome
 from core.data import imdb
 from core.engine.config import ModelConfig, TrainConfig
+from core.sentiment.config import ImdbChoice, SentimentOutcome, SentimentRun, padded_arrays
 from tests.helpers import app_at_page, assert_no_exception, chart_count, run_until, texts, training_finished
 
 PAGE = "app_pages/architectures.py"
@@ -81,12 +83,13 @@ def test_explorer_draws_every_pattern_and_counts_its_weights():
 
 
 def test_a_model_trained_on_the_sentiment_page_is_picked_up(tiny_imdb):
+    """The Sentiment page's run reaches this page through the run contract (a SentimentOutcome)."""
     from core.engine.training_job import TrainingJob
-    from core.sentiment.training import DataChoice, SentimentRun, padded_arrays, train_and_evaluate
+    from core.sentiment.training import train_and_evaluate
     from ui.training_panel import PanelState
 
     run = SentimentRun(
-        DataChoice(num_words=200, max_length=30, train_size=600, test_size=100, embedding_dim=8),
+        ImdbChoice(num_words=200, max_length=30, train_size=600, test_size=100, embedding_dim=8),
         ModelConfig(pattern="many_to_one", cell="LSTM", units=8, readout="last"),
         TrainConfig(epochs=1, batch_size=64, learning_rate=1e-2),
         local_path=str(tiny_imdb),
@@ -95,6 +98,7 @@ def test_a_model_trained_on_the_sentiment_page_is_picked_up(tiny_imdb):
     arrays = padded_arrays(data, run.data.max_length)
     job = TrainingJob(lambda progress, stop: train_and_evaluate(run, arrays, data.vocab.num_words, [progress], stop))
     assert job.start().wait(120) and job.state == "done", job.error
+    assert isinstance(job.output, SentimentOutcome)
 
     at = app_at_page(PAGE, timeout=300)
     at.session_state["panel:sentiment"] = PanelState(job, run)
@@ -134,3 +138,6 @@ def test_quick_training_on_imdb_feeds_the_cell_view(tiny_imdb, monkeypatch):
     assert any("matches Keras at every step" in s.value for s in at.success)
     assert any(m.label == "P(positive)" for m in at.metric)
     assert "push most towards positive" in texts(at)
+    outcome = at.session_state[f"panel:{KEY}"].job.output
+    assert isinstance(outcome, QuickOutcome) and outcome.model.get_layer("embedding").mask_zero
+    assert outcome.config.data.num_words == outcome.vocab_size == 75  # every word of the 72-word test data
