@@ -35,6 +35,7 @@ from core.data.shakespeare import load_local, load_shakespeare
 from core.engine.trainer import Callback, StopSignal
 from core.shakespeare import char_rnn
 from core.shakespeare import training as char_training
+from core.shakespeare.config import DEFAULT_PRESET, PRESETS, CharRun, GenerationSettings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "shakespeare.txt"
 EVAL_LENGTH = 100
@@ -79,7 +80,7 @@ def window_loss(model: keras.Model, ids: np.ndarray, length: int = EVAL_LENGTH) 
 
 
 def generation_speed(step_model: char_rnn.StepModel, vocab: char_rnn.CharVocabulary, prompt: str) -> float:
-    settings = char_rnn.GenerationSettings(length=GENERATE_CHARS, temperature=1.0, seed=0)
+    settings = GenerationSettings(length=GENERATE_CHARS, temperature=1.0, seed=0)
     generated = char_rnn.generate(step_model, vocab, prompt, settings)
     return GENERATE_CHARS / generated.seconds
 
@@ -87,23 +88,23 @@ def generation_speed(step_model: char_rnn.StepModel, vocab: char_rnn.CharVocabul
 # ----------------------------------------------------------------------------- ours
 
 
-def train_ours(data: char_rnn.EncodedText, run: char_rnn.CharRun, seconds: float, prompt: str) -> dict:
+def train_ours(data: char_rnn.EncodedText, run: CharRun, seconds: float, prompt: str) -> dict:
     stop = StopSignal()
     run = replace(run, train=replace(run.train, epochs=50))  # the clock, not the epoch count, ends it
     output = char_training.train_char_rnn(data, run, callbacks=[TimeBudget(seconds, stop)], stop=stop, prompt=prompt)
-    model = output["model"]
+    model = output.model
     if run.text.stateful:  # score the stateless twin with the same weights
         twin = char_training.build_char_model(run.model, data.vocab.size, run.text.embedding_dim, seed=None)
         twin.set_weights(model.get_weights())
         model = twin
-    result = output["result"]
+    result = output.result
     return {
         "steps": result.steps,
         "seconds": result.seconds,
         "val_loss": window_loss(model, data.validation),
-        "own_window_val_loss": output["val_loss"],
-        "chars_per_second": generation_speed(output["step_model"], data.vocab, prompt),
-        "sample": output["samples"][-1].text if output["samples"] else "",
+        "own_window_val_loss": output.val_loss,
+        "chars_per_second": generation_speed(output.step_model, data.vocab, prompt),
+        "sample": output.samples[-1].text if output.samples else "",
     }
 
 
@@ -169,14 +170,14 @@ def train_reference(data: char_rnn.EncodedText, seconds: float, prompt: str) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=120.0)
-    parser.add_argument("--preset", default=char_rnn.DEFAULT_PRESET, choices=list(char_rnn.PRESETS))
+    parser.add_argument("--preset", default=DEFAULT_PRESET, choices=list(PRESETS))
     parser.add_argument("--skip-reference", action="store_true")
     args = parser.parse_args()
 
     corpus = load_local(SHARED) if SHARED.exists() else load_shakespeare()
     data = char_rnn.encode_text(corpus.text, validation_fraction=0.1)
     prompt = corpus.text[:40]
-    run = char_rnn.PRESETS[args.preset]
+    run = PRESETS[args.preset]
     print(f"data: {corpus.source.describe()} · {data.characters:,} chars · vocabulary {data.vocab.size}")
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs · budget {args.seconds:g} s\n")
 

@@ -12,7 +12,8 @@ model, the training loop and live samples are in core.shakespeare.training.
 * `StepModel`: the trained weights as NumPy arrays, run one character at a time with the
   recurrent state carried over - generating N characters costs N cell steps, never a re-run of
   the prefix. `generate` adds temperature, greedy decoding, top-k and a seed.
-* `CharRun` + `PRESETS`: everything one training run needs, as frozen dataclasses.
+* The run settings (`CharRun`, `GenerationSettings`...) and `PRESETS` live in
+  core.shakespeare.config; the cell equations in core.engine.numpy_cells.
 
 Losses are in nats per character (natural log); bits per character = nats / ln 2.
 """
@@ -23,27 +24,22 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from core.engine import limits
-from core.engine.config import ConfigError, ModelConfig, TrainConfig
+from core.engine.config import ConfigError
+from core.engine.numpy_cells import CellWeights, weights_of
+from core.shakespeare.config import (
+    SURPRISE_CHARS,
+    CharRun,
+    GenerationSettings,
+    Surprise,
+)
 
 LN2 = math.log(2.0)
 MAX_VOCABULARY_CHARS = 256  # a larger alphabet keeps its most frequent characters
 UNKNOWN_CHAR = "\ufffd"  # stands for every character outside a capped vocabulary
-MIN_TEMPERATURE, MAX_TEMPERATURE = 0.1, 2.0
-MAX_GENERATED_CHARS = 3_000
-MIN_SEQUENCE_LENGTH = 5
-BITS_METRIC = "bits_per_char"  # the trainer metric core.shakespeare.training registers
-
-Variant = Literal["many_to_many", "many_to_one"]
-VARIANT_LABELS = {
-    "many_to_many": "Many-to-many: predict the next character at every step",
-    "many_to_one": "Many-to-one: read a window, predict the one character after it",
-}
 
 
 # ----------------------------------------------------------------------------- vocabulary
@@ -130,6 +126,7 @@ class EncodedText:
     train: np.ndarray
     validation: np.ndarray
     validation_unknown: int = 0  # validation characters the training part never contains
+    train_unknown: int = 0  # training characters beyond a capped vocabulary (the rarest ones)
 
     @property
     def characters(self) -> int:
@@ -149,11 +146,13 @@ def encode_text(text: str, validation_fraction: float = 0.1, max_chars: int = 0)
     if unseen:
         vocab = CharVocabulary.from_text(train_text, reserve_unknown=True)
     validation = vocab.encode(validation_text)
+    _, known = vocab._lookup(train_text)
     return EncodedText(
         vocab,
         vocab.encode(train_text),
         validation,
         validation_unknown=sum(validation_text.count(c) for c in unseen),
+        train_unknown=int((~known).sum()),
     )
 
 
@@ -189,97 +188,7 @@ def stateful_windows(ids: np.ndarray, length: int, batch_size: int) -> tuple[np.
     return ids[positions].astype(np.int32), ids[positions + 1].astype(np.int32)
 
 
-# ----------------------------------------------------------------------------- run configuration
-
-
-@dataclass(frozen=True)
-class TextSettings:
-    sequence_length: int = 100
-    embedding_dim: int = 32
-    max_chars: int = 0  # 0 = the whole text
-    validation_fraction: float = 0.1
-    stateful: bool = False
-
-
-@dataclass(frozen=True)
-class SampleSettings:
-    """How often (in optimiser steps) and how the live samples are written while training."""
-
-    every_steps: int = 50
-    length: int = 200
-    temperature: float = 0.8
-
-
-@dataclass(frozen=True)
-class CharRun:
-    text: TextSettings
-    model: ModelConfig
-    train: TrainConfig
-    sampling: SampleSettings = SampleSettings()
-
-    @property
-    def variant(self) -> Variant:
-        return self.model.pattern  # type: ignore[return-value]
-
-    def problems(self) -> list[str]:
-        out = self.model.problems() + self.train.problems()
-        if self.model.pattern not in VARIANT_LABELS:
-            out.append("A character model is many-to-many or many-to-one.")
-        if self.model.bidirectional:
-            out.append("A language model must not read ahead: bidirectional layers would see the answer.")
-        if not MIN_SEQUENCE_LENGTH <= self.text.sequence_length <= limits.MAX_SEQUENCE_LENGTH:
-            out.append(f"Sequence length must be between {MIN_SEQUENCE_LENGTH} and {limits.MAX_SEQUENCE_LENGTH}.")
-        if not 1 <= self.text.embedding_dim <= limits.MAX_EMBEDDING_DIM:
-            out.append(f"Embedding size must be between 1 and {limits.MAX_EMBEDDING_DIM}.")
-        if self.text.stateful and self.model.pattern != "many_to_many":
-            out.append("Stateful training needs the many-to-many variant (consecutive windows of one passage).")
-        if self.sampling.every_steps < 1:
-            out.append("Write a sample at least every 1 step (or turn it off with a large number).")
-        if not MIN_TEMPERATURE <= self.sampling.temperature <= MAX_TEMPERATURE:
-            out.append(f"Sample temperature must be between {MIN_TEMPERATURE} and {MAX_TEMPERATURE}.")
-        return out
-
-
 # ----------------------------------------------------------------------------- step-by-step model
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))  # = 1 / (1 + e^-x), without overflow
-
-
-@dataclass(frozen=True)
-class CellWeights:
-    """One recurrent layer's weights, with Keras' gate layout, and its single-step update."""
-
-    kind: str
-    kernel: np.ndarray  # (inputs, gates * units)
-    recurrent: np.ndarray  # (units, gates * units)
-    bias: np.ndarray  # (gates * units,), GRU: (2, 3 * units) = input and recurrent biases
-
-    @property
-    def units(self) -> int:
-        return self.recurrent.shape[0]
-
-    def zero_state(self, batch: int) -> tuple[np.ndarray, ...]:
-        h = np.zeros((batch, self.units), np.float32)
-        return (h, h.copy()) if self.kind == "LSTM" else (h,)
-
-    def step(self, x: np.ndarray, state: tuple[np.ndarray, ...]) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
-        h = state[0]
-        if self.kind == "SimpleRNN":  # h_t = tanh(W x_t + U h_(t-1) + b)
-            h = np.tanh(x @ self.kernel + h @ self.recurrent + self.bias)
-            return h, (h,)
-        if self.kind == "GRU":  # update gate z, reset gate r applied after the recurrent product
-            zx, rx, hx = np.split(x @ self.kernel + self.bias[0], 3, axis=-1)
-            zh, rh, hh = np.split(h @ self.recurrent + self.bias[1], 3, axis=-1)
-            z, r = _sigmoid(zx + zh), _sigmoid(rx + rh)
-            h = z * h + (1.0 - z) * np.tanh(hx + r * hh)
-            return h, (h,)
-        # LSTM: input, forget, candidate, output
-        i, f, g, o = np.split(x @ self.kernel + h @ self.recurrent + self.bias, 4, axis=-1)
-        c = _sigmoid(f) * state[1] + _sigmoid(i) * np.tanh(g)
-        h = _sigmoid(o) * np.tanh(c)
-        return h, (h, c)
 
 
 State = list[tuple[np.ndarray, ...]]
@@ -307,11 +216,7 @@ class StepModel:
         i = 1
         while any(layer.name == f"rnn_{i}" for layer in model.layers):
             layer = model.get_layer(f"rnn_{i}")
-            cell = layer.cell
-            if getattr(cell, "reset_after", True) is False:
-                raise ValueError("Only GRUs with reset_after=True (Keras' default) are supported.")
-            kind = type(layer).__name__
-            cells.append(CellWeights(kind, as_np(cell.kernel), as_np(cell.recurrent_kernel), as_np(cell.bias)))
+            cells.append(weights_of(type(layer).__name__, layer.cell, np.float32))
             i += 1
         output = model.get_layer("output")
         return cls(
@@ -323,14 +228,15 @@ class StepModel:
         return self.embedding.shape[0]
 
     def zero_state(self, batch: int = 1) -> State:
-        return [cell.zero_state(batch) for cell in self.cells]
+        return [cell.zero_state(batch, np.float32) for cell in self.cells]
 
     def step(self, ids: np.ndarray, state: State) -> tuple[np.ndarray, State]:
         """Logits for the character after `ids` (one id per batch row), and the new state."""
         x = self.embedding[ids]
         new_state = []
         for cell, s in zip(self.cells, state, strict=True):
-            x, s = cell.step(x, s)
+            s, _ = cell.step(x, s)  # gate recording off: only the new state
+            x = s[0]
             new_state.append(s)
         return x @ self.out_kernel + self.out_bias, new_state
 
@@ -388,25 +294,6 @@ def draw(probabilities: np.ndarray, rng: np.random.Generator) -> int:
     """One index drawn with the given probabilities (faster than rng.choice for a single draw)."""
     cumulative = np.cumsum(probabilities)
     return int(min(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"), len(cumulative) - 1))
-
-
-@dataclass(frozen=True)
-class GenerationSettings:
-    length: int = 300
-    temperature: float = 0.8
-    greedy: bool = False
-    top_k: int = 0  # 0 = all characters
-    seed: int = 0
-
-    def problems(self) -> list[str]:
-        out = []
-        if not 1 <= self.length <= MAX_GENERATED_CHARS:
-            out.append(f"Length must be between 1 and {MAX_GENERATED_CHARS:,} characters.")
-        if not MIN_TEMPERATURE <= self.temperature <= MAX_TEMPERATURE:
-            out.append(f"Temperature must be between {MIN_TEMPERATURE} and {MAX_TEMPERATURE}.")
-        if self.top_k < 0:
-            out.append("Top-k must be 0 (off) or positive.")
-        return out
 
 
 @dataclass(frozen=True)
@@ -485,6 +372,12 @@ def surprise_bits(model: StepModel, ids: np.ndarray) -> np.ndarray:
     return np.concatenate([[np.nan], bits])
 
 
+def validation_surprise(model: StepModel, data: EncodedText, chars: int = SURPRISE_CHARS) -> Surprise:
+    """The first `chars` validation characters and the bits the model spends on each."""
+    passage = data.validation[:chars]
+    return Surprise(data.vocab.decode(passage), surprise_bits(model, passage))
+
+
 def unigram_bits(train: np.ndarray, validation: np.ndarray, vocab_size: int) -> float:
     """The baseline that knows only character frequencies (add-one smoothed), in bits per char."""
     counts = np.bincount(train, minlength=vocab_size) + 1.0
@@ -492,17 +385,7 @@ def unigram_bits(train: np.ndarray, validation: np.ndarray, vocab_size: int) -> 
     return float(-np.mean(np.log2(p[validation])))
 
 
-# ----------------------------------------------------------------------------- live samples (see char_training)
-
-
-@dataclass(frozen=True)
-class TrainingSample:
-    step: int
-    epoch: int
-    loss: float  # training loss (nats/char) of the batch just before the sample
-    elapsed: float
-    text: str
-    label: str  # "step 50", "end of epoch 2", ...
+# ----------------------------------------------------------------------------- live samples (see training.py)
 
 
 def sample_prompt(text: str, max_chars: int = 40) -> str:
@@ -556,35 +439,3 @@ def training_arrays(data: EncodedText, run: CharRun) -> TrainingArrays:
         x, y = sequence_windows(data.train, length)
         xv, yv = sequence_windows(data.validation, length)
     return TrainingArrays(x, y, xv, yv)
-
-
-# ----------------------------------------------------------------------------- presets
-
-
-PRESETS: dict[str, CharRun] = {
-    "Default: GRU 128, about a minute": CharRun(
-        TextSettings(sequence_length=64, embedding_dim=32),
-        ModelConfig(pattern="many_to_many", cell="GRU", units=128),
-        TrainConfig(epochs=1, batch_size=64, learning_rate=5e-3, clip_norm=1.0),
-        SampleSettings(every_steps=25),
-    ),
-    "Tiny: seconds, for a quick demo": CharRun(
-        TextSettings(sequence_length=32, embedding_dim=16, max_chars=100_000),
-        ModelConfig(pattern="many_to_many", cell="GRU", units=32),
-        TrainConfig(epochs=1, batch_size=64, learning_rate=1e-2, clip_norm=1.0),
-        SampleSettings(every_steps=10),
-    ),
-    "Stateful: state carried across windows": CharRun(
-        TextSettings(sequence_length=32, embedding_dim=32, stateful=True),
-        ModelConfig(pattern="many_to_many", cell="GRU", units=128),
-        TrainConfig(epochs=1, batch_size=64, learning_rate=5e-3, clip_norm=1.0),
-        SampleSettings(every_steps=25),
-    ),
-    "Many-to-one: one target per window": CharRun(
-        TextSettings(sequence_length=64, embedding_dim=32),
-        ModelConfig(pattern="many_to_one", cell="GRU", units=128),
-        TrainConfig(epochs=1, batch_size=64, learning_rate=5e-3, clip_norm=1.0),
-        SampleSettings(every_steps=25),
-    ),
-}
-DEFAULT_PRESET = next(iter(PRESETS))

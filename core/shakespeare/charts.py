@@ -6,6 +6,7 @@ Plain DataFrames in, `alt.Chart` out (testable without a browser), like core.eng
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import altair as alt
 import numpy as np
@@ -13,6 +14,7 @@ import pandas as pd
 
 from core.engine.charts import CELL_COLORS
 from core.shakespeare.char_rnn import LN2, visible
+from core.shakespeare.config import RunSummary
 
 COLD, HOT = (0x2C, 0x6F, 0xBB), (0xD6, 0x27, 0x28)  # low temperature blue (sharp), high red (flat)
 
@@ -128,13 +130,13 @@ def surprise_chart(table: pd.DataFrame, max_bits: float = 8.0) -> alt.Chart:
     return (cells + letters).properties(height=max(120, 20 * lines), title="Where the model is surprised")
 
 
-def run_comparison_frame(runs: list[dict], window: int = 10) -> pd.DataFrame:
+def run_comparison_frame(runs: Sequence[RunSummary], window: int = 10) -> pd.DataFrame:
     """Training bits/char against seconds for each finished run, smoothed over `window` batches."""
     frames = []
     for run in runs:
-        frame = run["curve"].sort_values("elapsed_s").copy()
+        frame = run.curve.sort_values("elapsed_s").copy()
         frame["bits"] = frame["loss"].rolling(window, min_periods=1).mean() / LN2
-        frames.append(frame.assign(run=run["label"], cell=run["cell"]))
+        frames.append(frame.assign(run=run.label, cell=run.cell))
     if not frames:
         return pd.DataFrame(columns=["elapsed_s", "bits", "run", "cell", "step"])
     return pd.concat(frames, ignore_index=True)

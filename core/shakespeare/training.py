@@ -4,7 +4,7 @@ The TensorFlow half of the Shakespeare page (core.shakespeare.char_rnn is the Nu
 windows, configs and the step-by-step generator), kept apart so the page can draw its controls
 and data before TensorFlow is imported.
 
-    train_char_rnn(data, run) -> {"result", "model", "step_model", "samples", "val_loss", ...}
+    train_char_rnn(data, run) -> CharOutcome (result, model, step_model, vocab, samples, val_loss, ...)
 """
 
 from __future__ import annotations
@@ -19,18 +19,22 @@ from core.engine.cells import rnn_layer
 from core.engine.config import ConfigError, ModelConfig, TrainConfig
 from core.engine.trainer import METRICS, BatchRecord, Callback, EpochRecord, StopSignal, Trainer, TrainingResult
 from core.shakespeare.char_rnn import (
-    BITS_METRIC,
     LN2,
-    CharRun,
     CharVocabulary,
     EncodedText,
-    GenerationSettings,
-    SampleSettings,
     StepModel,
-    TrainingSample,
     generate,
     training_arrays,
     unigram_bits,
+    validation_surprise,
+)
+from core.shakespeare.config import (
+    BITS_METRIC,
+    CharOutcome,
+    CharRun,
+    GenerationSettings,
+    SampleSettings,
+    TrainingSample,
 )
 
 # ----------------------------------------------------------------------------- model
@@ -163,8 +167,11 @@ def train_char_rnn(
     stop: StopSignal | None = None,
     on_samples: Callable[[tuple[TrainingSample, ...]], None] | None = None,
     prompt: str = "\n",
-) -> dict:
-    """Build, train (with live samples) and package everything generation needs."""
+    on_phase: Callable[[str], None] | None = None,
+) -> CharOutcome:
+    """Build, train (with live samples), measure, and package everything generation needs.
+
+    `on_phase(text)` hears what happens after training (the surprise measurement)."""
     problems = run.problems()
     if problems:
         raise ConfigError(problems)
@@ -189,16 +196,21 @@ def train_char_rnn(
         on_epoch_begin=(lambda epoch: reset_states(model)) if run.text.stateful else None,
     )
     final = trainer.evaluate(arrays.x_val, arrays.y_val)
-    return {
-        "result": result,
-        "model": model,
-        "step_model": StepModel.from_keras(model),
-        "vocab": vocab,
-        "samples": tuple(samples.samples),
-        "run": run,
-        "val_loss": final["loss"],
-        "val_bits": final["loss"] / LN2,
-        "val_accuracy": final["sparse_accuracy"],
-        "unigram_bits": unigram_bits(data.train, data.validation, vocab.size),
-        "windows": len(arrays.x_train),
-    }
+    step_model = StepModel.from_keras(model)
+    if on_phase is not None:
+        on_phase("Measuring surprise on validation text")
+    return CharOutcome(
+        result=result,
+        model=model,
+        config=run,
+        step_model=step_model,
+        vocab=vocab,
+        samples=tuple(samples.samples),
+        val_loss=final["loss"],
+        val_bits=final["loss"] / LN2,
+        val_accuracy=final["sparse_accuracy"],
+        unigram_bits=unigram_bits(data.train, data.validation, vocab.size),
+        windows=len(arrays.x_train),
+        surprise=validation_surprise(step_model, data),
+        prompt=prompt,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.data import shakespeare
 from tests.helpers import app_at_page, assert_no_exception, run_until, texts, training_finished
+from ui import data_cache
 
 PAGE = "app_pages/shakespeare.py"
 KEY = "shakespeare"
@@ -85,3 +86,32 @@ def test_upload_is_validated_with_clear_messages(with_shared_data):
     assert not at.error
     assert "your upload: my_play.txt" in texts(at)
     assert not at.button(key=f"{KEY}:train").disabled
+
+
+def test_characters_only_in_the_validation_part_are_named_as_such(with_shared_data):
+    """The vocabulary comes from the training part: a validation-only character is not 'more than 256'."""
+    text = shakespeare.generate_play(6_000, seed=3) + "\n§ ¤ §\n"
+    at = app_at_page(PAGE)
+    at.radio(key=f"{KEY}:source").set_value("upload").run()
+    at.file_uploader(key=f"{KEY}:upload").set_value(("odd_end.txt", text.encode("utf-8"), "text/plain"))
+    at.run()
+    assert_no_exception(at)
+    notes = " ".join(i.value for i in at.info)
+    assert "3 validation characters never occur in the training text" in notes
+    assert "more than 256" not in notes
+
+
+def test_offline_default_speaks_to_visitors(without_local_data, monkeypatch):
+    def fail(*args, **kwargs):
+        raise ConnectionError("offline")
+
+    monkeypatch.setattr(shakespeare, "load_download", fail)
+    data_cache.retry_downloads()
+    try:
+        at = app_at_page(PAGE)
+        assert_no_exception(at)
+        warning = " ".join(w.value for w in at.warning)
+        assert "Offline default in use" in warning and "upload your own text" in warning
+        assert "RNN_PLAYGROUND_DATA" not in warning  # a deployer's setting, not something a visitor can do
+    finally:
+        data_cache.retry_downloads()

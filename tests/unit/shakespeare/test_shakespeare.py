@@ -1,11 +1,14 @@
-"""Unit tests for the character-level language model and its data (core/char_rnn.py,
-core/data/shakespeare.py, core/char_charts.py). Tiny models only: the whole file runs in seconds."""
+"""Unit tests for the character-level language model and its data (core/shakespeare/*,
+core/data/shakespeare.py). Tiny models only: the whole file runs in seconds."""
 
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 
+import keras
 import numpy as np
+import pandas as pd
 import pytest
 
 from core.data import shakespeare
@@ -15,15 +18,10 @@ from core.engine.limits import MAX_UPLOAD_BYTES
 from core.engine.trainer import Callback, StopSignal
 from core.shakespeare import char_rnn
 from core.shakespeare import charts as char_charts
+from core.shakespeare import config as char_config
 from core.shakespeare import training as char_training
-from core.shakespeare.char_rnn import (
-    CharRun,
-    CharVocabulary,
-    GenerationSettings,
-    SampleSettings,
-    StepModel,
-    TextSettings,
-)
+from core.shakespeare.char_rnn import CharVocabulary, StepModel
+from core.shakespeare.config import CharOutcome, CharRun, GenerationSettings, RunSummary, SampleSettings, TextSettings
 from core.shakespeare.training import build_char_model
 
 TEXT = "First Citizen:\nBefore we proceed, hear me speak — ½ café!\n\nAll:\nSpeak, speak.\n"
@@ -37,8 +35,6 @@ def tiny_run(**changes) -> CharRun:
         SampleSettings(every_steps=5, length=30),
     )
     for name, value in changes.items():
-        from dataclasses import replace
-
         part = {"text": run.text, "model": run.model, "train": run.train, "sampling": run.sampling}
         for section, obj in part.items():
             if hasattr(obj, name):
@@ -79,6 +75,25 @@ def test_vocabulary_cap_keeps_frequent_characters_and_one_unknown_symbol():
     assert set(vocab.chars) == {"a", "b", "c", char_rnn.UNKNOWN_CHAR}
     decoded = vocab.decode(vocab.encode(text))
     assert len(decoded) == len(text) and decoded.endswith(char_rnn.UNKNOWN_CHAR * 3)
+
+
+def test_unknown_characters_are_counted_where_they_come_from():
+    """The page words a capped training vocabulary and validation-only characters differently."""
+    only_validation = char_rnn.encode_text("abcab" * 20 + "xyzab", validation_fraction=0.05)
+    assert only_validation.validation_unknown == 3 and only_validation.train_unknown == 0
+    assert only_validation.vocab.unknown_id is not None
+    many = "".join(chr(0x100 + i) * (300 - i) for i in range(300))  # 300 distinct, rarest last
+    capped = char_rnn.encode_text(many + many[:1000], validation_fraction=0.01)
+    assert capped.vocab.size == char_rnn.MAX_VOCABULARY_CHARS and capped.validation_unknown == 0
+    assert capped.train_unknown == sum(300 - i for i in range(char_rnn.MAX_VOCABULARY_CHARS - 1, 300))
+    plain = char_rnn.encode_text(TEXT * 10, validation_fraction=0.25)
+    assert plain.train_unknown == plain.validation_unknown == 0 and plain.vocab.unknown_id is None
+
+
+def test_presets_are_valid_runs():
+    assert char_config.DEFAULT_PRESET in char_config.PRESETS
+    for run in char_config.PRESETS.values():
+        assert run.problems() == []
 
 
 def test_encode_text_splits_contiguously():
@@ -145,6 +160,16 @@ def test_step_model_matches_keras_step_by_step(cell):
     ids = rng.integers(0, 20, 15)
     expected = np.asarray(model(ids[None], training=False))[0]
     np.testing.assert_allclose(StepModel.from_keras(model).logits_for(ids), expected, atol=1e-4)
+
+
+def test_step_model_reads_a_gru_without_reset_after():
+    inputs = keras.Input(shape=(None,), dtype="int32")
+    x = keras.layers.Embedding(11, 4, name="embedding")(inputs)
+    x = keras.layers.GRU(6, reset_after=False, return_sequences=True, name="rnn_1")(x)
+    model = keras.Model(inputs, keras.layers.Dense(11, name="output")(x))
+    ids = np.array([1, 5, 2, 9, 3, 3])
+    expected = np.asarray(model(ids[None], training=False))[0]
+    np.testing.assert_allclose(StepModel.from_keras(model).logits_for(ids), expected, atol=1e-5)
 
 
 def test_step_model_reads_many_to_one_models_too():
@@ -225,26 +250,38 @@ def test_next_char_table_ranks_the_same_at_every_temperature(random_model):
 
 
 def test_training_many_to_many_publishes_samples_and_learns(play_data):
-    published = []
-    out = char_training.train_char_rnn(play_data, tiny_run(), on_samples=published.append, prompt="MESSENGER:\n")
-    result = out["result"]
+    published, phases = [], []
+    out = char_training.train_char_rnn(
+        play_data, tiny_run(), on_samples=published.append, prompt="MESSENGER:\n", on_phase=phases.append
+    )
+    assert isinstance(out, CharOutcome) and out.run is out.config == tiny_run()
+    result = out.result
     assert result.status == "completed"
     frame = result.batch_frame()
     np.testing.assert_allclose(frame["bits_per_char"], frame["loss"] / np.log(2), rtol=1e-4)
-    assert out["val_bits"] < np.log2(play_data.vocab.size)  # better than guessing uniformly
-    samples = out["samples"]
+    assert out.val_bits < np.log2(play_data.vocab.size)  # better than guessing uniformly
+    samples = out.samples
     assert samples[0].step == 1 and any(s.label.startswith("end of epoch") for s in samples)
     assert published[-1] == samples and all(len(s.text) == 30 for s in samples)
     assert "val_loss" in result.epoch_frame()
+    # what the page used to add to the output dict itself is now part of the typed outcome
+    assert out.prompt == "MESSENGER:\n" and phases == ["Measuring surprise on validation text"]
+    assert out.surprise.text == play_data.vocab.decode(play_data.validation[: char_config.SURPRISE_CHARS])
+    np.testing.assert_allclose(
+        out.surprise.bits, char_rnn.surprise_bits(out.step_model, play_data.validation[: char_config.SURPRISE_CHARS])
+    )
+    summary = RunSummary.of(out, 3, run_id=7)
+    assert summary.label == "#3 GRU 16×1, m2m, L=20" and summary.steps == result.steps
+    assert list(summary.curve.columns) == ["step", "loss", "elapsed_s"] and summary.val_bits == out.val_bits
 
 
 def test_stateful_training_carries_and_resets_state(play_data):
     run = tiny_run(stateful=True, sequence_length=10, batch_size=8)
     out = char_training.train_char_rnn(play_data, run, prompt="A")
-    assert out["result"].status == "completed" and np.isfinite(out["val_loss"])
-    layer = out["model"].get_layer("rnn_1")
+    assert out.result.status == "completed" and np.isfinite(out.val_loss)
+    layer = out.model.get_layer("rnn_1")
     assert layer.stateful and np.abs(np.asarray(layer.states[0])).sum() > 0  # state survives the batch
-    char_training.reset_states(out["model"])
+    char_training.reset_states(out.model)
     assert np.abs(np.asarray(layer.states[0])).sum() == 0
 
 
@@ -260,9 +297,9 @@ class StopAfter(Callback):
 def test_many_to_one_variant_stops_cleanly_with_a_sample(play_data):
     stop = StopSignal()
     out = char_training.train_char_rnn(play_data, tiny_run(pattern="many_to_one"), [StopAfter(3, stop)], stop)
-    assert out["model"].output_shape == (None, play_data.vocab.size)
-    assert out["result"].status == "stopped" and out["result"].steps == 3
-    assert out["samples"][-1].step == 3 and np.isfinite(out["val_loss"])
+    assert out.model.output_shape == (None, play_data.vocab.size)
+    assert out.result.status == "stopped" and out.result.steps == 3
+    assert out.samples[-1].step == 3 and np.isfinite(out.val_loss)
 
 
 def test_surprise_and_unigram_baseline(random_model, play_data):
@@ -285,15 +322,8 @@ def test_chart_builders_produce_valid_vega_lite(random_model):
     text = "All:\nSpeak."
     surprise = char_charts.surprise_table(text, char_rnn.surprise_bits(step_model, vocab.encode(text)), width=4)
     assert surprise["line"].max() == 3  # wrapped at the newline and at 4 columns
-    import pandas as pd
-
-    runs = [
-        {
-            "label": "#1 GRU",
-            "cell": "GRU",
-            "curve": pd.DataFrame({"step": [1, 2], "loss": [4.0, 3.0], "elapsed_s": [0.1, 0.2]}),
-        }
-    ]
+    curve = pd.DataFrame({"step": [1, 2], "loss": [4.0, 3.0], "elapsed_s": [0.1, 0.2]})
+    runs = [RunSummary(1, "#1 GRU", "GRU", curve, 2.5, 1.0, 2)]
     for chart in (
         char_charts.next_char_chart(table),
         char_charts.entropy_chart(curve, 0.8, vocab.size),
