@@ -96,3 +96,15 @@ def test_every_preset_opens_with_real_data(with_shared_data):
         assert "**Data.**" in texts(at), preset
     page = texts(at)
     assert "SPY daily returns" in page and "local copy" in page and "Offline default" not in page
+
+
+def test_switching_a_preset_to_imdb_keeps_the_page_working_and_speaks_to_visitors(without_local_data):
+    """The Vanishing preset (10,000 sequences) switched to IMDb reviews: the size slider falls back to
+    its own default, and the offline stand-in is explained without telling visitors to set a variable."""
+    at = app_at_page(PAGE)
+    at.radio(key=preset_key(at, "source")).set_value("imdb").run()
+    assert_no_exception(at)
+    assert at.select_slider(key=preset_key(at, "imdb_size")).value == 4_000
+    warnings = " ".join(w.value for w in at.warning)
+    assert "Offline default in use" in warnings and "A deployer can configure a local copy" in warnings
+    assert "Set $" not in warnings
