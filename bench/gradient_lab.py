@@ -117,7 +117,8 @@ def main() -> None:
     print(f"Settings from the preset {known.preset!r}, overridden by flags.")
     print(
         f"Adding problem, T = {args.length}: {len(task.y_train):,} training / {len(task.y_test):,} test sequences; "
-        f"{args.seconds:.0f} s per cell, batch {args.batch_size}, Adam lr {args.lr:g}, clip norm {args.clip_norm}, "
+        f"{args.seconds:.0f} s per cell, batch {args.batch_size}, {preset.train.optimizer} lr {args.lr:g}, "
+        f"clip norm {args.clip_norm}, "
         f"{args.units} units, {args.threads} TF threads, {os.cpu_count()} CPUs visible."
     )
     print(
