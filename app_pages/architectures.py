@@ -30,32 +30,33 @@ from ui.training_panel import finished_runs, running_panels, training_panel
 
 KEY = "architectures"
 ROOT = Path(__file__).resolve().parent.parent
-WORDS = "a word (token id → embedding)"
+WORDS, NUMBERS = "a word (token id → embedding)", "a vector of numbers"
+MAX_WORDS, MAX_FEATURES, EMBEDDINGS = limits.MAX_VOCABULARY, limits.MAX_FEATURES, list(lab.EMBEDDING_SIZES)
 HELP = lab.WIDGET_HELP
+DEFAULT = lab.DEFAULT_CHOICE
 
 
 # ----------------------------------------------------------------------------- sidebar
 
 
 def sidebar() -> ExplorerChoice:
+    spec, out = DEFAULT.spec, DEFAULT.output
     st.sidebar.header("Architecture")
-    model = controls.model_controls(KEY, lab.DEFAULT_MODEL, patterns=PATTERNS, show_readout=True, container=st.sidebar)
+    model = controls.model_controls(KEY, DEFAULT.model, patterns=PATTERNS, show_readout=True, container=st.sidebar)
     with st.sidebar.expander("Input and output", expanded=True):
-        kind = st.radio(
-            "Each input step is", [WORDS, "a vector of numbers"], key=f"{KEY}:input_kind", help=HELP["kind"]
-        )
+        kind = st.radio("Each input step is", [WORDS, NUMBERS], key=f"{KEY}:input_kind", help=HELP["kind"])
         words = kind == WORDS
-        vocab, embedding, features = None, 64, 1
+        vocab, embedding, features = None, spec.embedding_dim, spec.features
         if words:
-            vocab = int(st.number_input("Vocabulary size", 2, limits.MAX_VOCABULARY, 10_000, 1000, key=f"{KEY}:vocab"))
-            embedding = int(st.select_slider("Embedding size", list(lab.EMBEDDING_SIZES), 64, key=f"{KEY}:embedding"))
+            vocab = int(st.number_input("Vocabulary size", 2, MAX_WORDS, spec.vocab_size, 1000, key=f"{KEY}:vocab"))
+            embedding = int(st.select_slider("Embedding size", EMBEDDINGS, embedding, key=f"{KEY}:embedding"))
         else:
-            features = int(st.slider("Numbers per step (features)", 1, limits.MAX_FEATURES, 1, key=f"{KEY}:features"))
+            features = int(st.slider("Numbers per step (features)", 1, MAX_FEATURES, features, key=f"{KEY}:features"))
         length = st.slider(
             "Input sequence length T",
             1,
             limits.MAX_SEQUENCE_LENGTH,
-            200,
+            spec.length,
             key=f"{KEY}:length",
             disabled=not lab.reads_sequence(model.pattern, words),
             help=HELP["length"],
@@ -64,14 +65,14 @@ def sidebar() -> ExplorerChoice:
             "Output steps K",
             1,
             limits.MAX_OUTPUT_STEPS,
-            10,
+            out.steps,
             key=f"{KEY}:steps",
             disabled=not lab.writes_sequence(model.pattern),
             help=HELP["steps"],
         )
         label = "Output size (classes or values per step)"
-        size = st.number_input(label, 1, limits.MAX_VOCABULARY, 1, key=f"{KEY}:output_size", help=HELP["size"])
-    max_drawn = st.sidebar.slider("Time steps drawn", 2, 10, 5, key=f"{KEY}:drawn", help=HELP["drawn"])
+        size = st.number_input(label, 1, MAX_WORDS, out.size, key=f"{KEY}:output_size", help=HELP["size"])
+    max_drawn = st.sidebar.slider("Time steps drawn", 2, 10, DEFAULT.max_drawn, key=f"{KEY}:drawn", help=HELP["drawn"])
     return lab.explorer_choice(model, int(length), int(size), int(steps), int(max_drawn), vocab, embedding, features)
 
 

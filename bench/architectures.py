@@ -11,18 +11,25 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from core.cells.config import DEFAULT_CHOICE, QuickOutcome, fit_vocabulary, quick_run
+from core.cells.embeddings import single_word_positivity
 from core.cells.inputs import feeder_for
+from core.cells.inspect import keras_counts
 from core.cells.internals import check_against_keras, recurrent_layers, trace_layer
-from core.cells.parameters import keras_counts, layer_table
+from core.cells.parameters import layer_table
+from core.data import imdb
 from core.engine.cells import CELLS
-from core.engine.config import InputSpec, ModelConfig, OutputSpec, TrainConfig
+from core.engine.config import InputSpec, ModelConfig, OutputSpec
 from core.engine.models import build_model
+from core.sentiment.config import imdb_run_checks, padded_arrays
+from core.sentiment.training import train_and_evaluate
 
 DATA = Path(os.environ.get("RNN_PLAYGROUND_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 
@@ -45,11 +52,12 @@ def bench_tracing() -> None:
     )
     for cell in CELLS:
         for steps, units in ((80, 16), (200, 64), (500, 256)):
-            config = ModelConfig(pattern="many_to_one", cell=cell, units=units)
-            model = build_model(config, InputSpec(length=steps, vocab_size=10_000, embedding_dim=64), OutputSpec())
+            # The page's default architecture and word input (masked padding), at this cell, width and length.
+            config = replace(DEFAULT_CHOICE.model, cell=cell, units=units)
+            model = build_model(config, replace(DEFAULT_CHOICE.spec, length=steps), DEFAULT_CHOICE.output)
             recurrent = recurrent_layers(model)[0]
             feeder = feeder_for(model, recurrent)
-            ids = np.random.default_rng(0).integers(1, 10_000, size=(1, steps))
+            ids = np.random.default_rng(0).integers(1, DEFAULT_CHOICE.spec.vocab_size, size=(1, steps))
             sequence, mask, initial = feeder(ids)
             trace_s, traces = timed(lambda: trace_layer(recurrent, sequence, mask, initial))  # noqa: B023
             first_s, _ = timed(lambda: check_against_keras(recurrent, sequence, traces, mask), repeat=1)  # noqa: B023
@@ -77,31 +85,30 @@ def bench_parameters() -> None:
 
 
 def bench_quick_training() -> None:
-    from core.cells.embeddings import single_word_positivity
-    from core.data import imdb
-    from core.engine.trainer import Trainer
-
+    """The page's quick-train exactly as the page runs it: core.cells.config.quick_run for each cell."""
     if not (DATA / "imdb").is_dir():
         print(f"\nQuick-train: skipped, no IMDb under {DATA}")
         return
     print("\nQuick-train on real IMDb (the page's 'Quick-train' option)")
     start = time.perf_counter()
-    data = imdb.load_imdb(local_path=str(DATA)).with_vocabulary(2000)
+    data = imdb.load_imdb(local_path=str(DATA))
     print(f"  loading + tokenising 50,000 reviews: {time.perf_counter() - start:.1f} s (once per server)")
-    x, y = imdb.pad(data.train_ids, 80), data.train_labels
     for cell in CELLS:
-        config = ModelConfig(pattern="many_to_one", cell=cell, units=16, readout="last")
-        model = build_model(config, InputSpec(length=80, vocab_size=2000, embedding_dim=16), OutputSpec(), seed=0)
-        trainer = Trainer(
-            model, "binary_crossentropy", ["accuracy"], TrainConfig(epochs=2, batch_size=64, learning_rate=1e-2)
-        )
+        choice = replace(DEFAULT_CHOICE, model=replace(DEFAULT_CHOICE.model, cell=cell))
+        run = fit_vocabulary(quick_run(choice, str(DATA)), data.vocab.distinct_words)
+        problems, _, run = imdb_run_checks(run, data)
+        assert not problems, problems
+        capped = data.with_vocabulary(run.data.num_words)
+        arrays = padded_arrays(capped, run.data.max_length)
         start = time.perf_counter()
-        result = trainer.fit(x[:2000], y[:2000], validation=(x[-500:], y[-500:]))
+        outcome = QuickOutcome.of(train_and_evaluate(run, arrays, capped.vocab.num_words), capped.vocab.num_words)
         seconds = time.perf_counter() - start
-        accuracy = result.epoch_frame()["val_accuracy"].iloc[-1]
-        words_s, _ = timed(lambda: single_word_positivity(model, np.arange(24, 324), 80), repeat=2)  # noqa: B023
+        accuracy = outcome.result.epoch_frame()["val_accuracy"].iloc[-1]
+        words = np.arange(24, 324)
+        words_s, _ = timed(lambda: single_word_positivity(outcome.model, words, run.data.max_length), repeat=2)  # noqa: B023
         print(
-            f"  {cell:>9}: trained in {seconds:.1f} s, validation accuracy {accuracy:.1%}; "
+            f"  {cell:>9}: trained in {seconds:.1f} s, validation accuracy {accuracy:.1%}, "
+            f"test accuracy {outcome.test_accuracy:.1%} ({run.data.test_size:,} reviews); "
             f"scoring 300 single words {words_s * 1e3:.0f} ms"
         )
 

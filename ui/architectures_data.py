@@ -8,8 +8,8 @@ from typing import TypeVar
 
 import streamlit as st
 
-from core import cells
-from core.cells.config import FreshModel, fit_vocabulary, imdb_config
+from core import cells, sentiment
+from core.cells.config import FreshModel, QuickOutcome, fit_vocabulary, imdb_config
 from core.engine.config import InputSpec, ModelConfig, OutputSpec
 from core.engine.run import TrainedRun
 from core.engine.training_job import Work
@@ -61,8 +61,9 @@ def quick_work(run: SentimentRun) -> Work:
     arrays = data_cache.imdb_arrays(run.local_path, run.data.num_words, run.data.max_length)
     vocab_size = data_cache.imdb_capped(run.local_path, run.data.num_words).vocab.num_words
 
-    def work(progress, stop):
-        return cells.inspect.train_quick(run, arrays, vocab_size, [progress], stop, progress.set_phase)
+    def work(progress, stop) -> QuickOutcome:
+        outcome = sentiment.training.train_and_evaluate(run, arrays, vocab_size, [progress], stop, progress.set_phase)
+        return QuickOutcome.of(outcome, vocab_size)
 
     return work
 

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from core.data.imdb import INDEX_FROM
 from core.engine.config import InputSpec, ModelConfig, OutputSpec
 from core.engine.run import TrainedRun
-from core.sentiment.config import PRESETS, TINY_PRESET, ImdbChoice, SentimentRun
+from core.sentiment.config import PRESETS, TINY_PRESET, ImdbChoice, SentimentOutcome, SentimentRun
 
 DEFAULT_MODEL = ModelConfig(pattern="many_to_one", cell="LSTM", units=32, readout="last")
 DEFAULT_REVIEW = (
@@ -77,6 +77,10 @@ def explorer_choice(
     )
 
 
+# The sidebar's starting point: an LSTM reading a 200-word review (10,000-word vocabulary), one output.
+DEFAULT_CHOICE = explorer_choice(DEFAULT_MODEL, 200, 1, 10, 5, vocab_size=10_000, embedding_dim=64)
+
+
 # ----------------------------------------------------------------------------- models to open
 
 
@@ -129,6 +133,11 @@ class QuickOutcome(TrainedRun):
     config: SentimentRun
     vocab_size: int  # rows of its Embedding (the vocabulary plus the reserved ids)
     test_accuracy: float  # on the run's test reviews
+
+    @classmethod
+    def of(cls, outcome: SentimentOutcome, vocab_size: int) -> QuickOutcome:
+        """The quick-train is the Sentiment lab's own training (`core.sentiment.training.train_and_evaluate`)."""
+        return cls(outcome.result, outcome.model, outcome.config, vocab_size, outcome.test_accuracy)
 
 
 class ImdbSource(Protocol):

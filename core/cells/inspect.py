@@ -1,5 +1,4 @@
-"""Opening a model up: build the one the sidebar describes, trace a layer for one input, check the counts;
-and the quick-train of a small IMDb model to open.
+"""Opening a model up: build the one the sidebar describes, trace a layer for one input, check the counts.
 
 TensorFlow is imported here (through Keras); the page reaches this module lazily as
 `cells.inspect.<function>`.
@@ -7,17 +6,13 @@ TensorFlow is imported here (through Keras); the page reaches this module lazily
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
-from core.cells.config import Analysis, FreshModel, QuickOutcome
+from core.cells.config import Analysis, FreshModel
 from core.cells.inputs import Example, Feeder, step_labels
 from core.cells.internals import RecurrentLayer, check_against_keras, check_gate_identities, trace_layer, walk_layers
 from core.engine.config import InputSpec, ModelConfig, OutputSpec
 from core.engine.models import build_model
-from core.sentiment.config import SentimentRun
-from core.sentiment.training import train_and_evaluate
 
 
 def keras_counts(config: ModelConfig, spec: InputSpec, output: OutputSpec) -> dict[str, int]:
@@ -51,16 +46,3 @@ def analyse(model, recurrent: RecurrentLayer, feeder: Feeder, example: Example) 
     labels, padding = step_labels(example, traces[0].steps)
     identity_error = max(check_gate_identities(t) for t in traces)
     return Analysis(traces, check, identity_error, labels, padding, single_output(model, example.x))
-
-
-def train_quick(
-    run: SentimentRun,
-    arrays: dict[str, np.ndarray],
-    vocab_size: int,
-    callbacks: Sequence = (),
-    stop=None,
-    on_phase=lambda phase: None,
-) -> QuickOutcome:
-    """The quick-train: the Sentiment lab's own IMDb training (masked padding, its validation split)."""
-    outcome = train_and_evaluate(run, arrays, vocab_size, callbacks, stop, on_phase)
-    return QuickOutcome(outcome.result, outcome.model, outcome.config, vocab_size, outcome.test_accuracy)
