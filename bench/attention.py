@@ -22,16 +22,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import tensorflow as tf
 
-from core.attention.seq2seq import (
-    DEFAULT_RUN,
-    accuracy_by_length,
-    evaluate,
-    make_trainer,
-    prepare,
-    validation_arrays,
-)
+from core.attention.config import DEFAULT_PRESET, TRANSLATION_PRESETS
+from core.attention.seq2seq import accuracy_by_length, evaluate, make_trainer, prepare, validation_arrays
 from core.data.dates import make_task
 from core.engine.trainer import BatchRecord, Callback, StopSignal
+
+DEFAULT_RUN = TRANSLATION_PRESETS[DEFAULT_PRESET]  # the Attention page's default translator
 
 
 class TimeBudget(Callback):

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.attention.config import TranslationData
 from core.data.dates import TranslationTask, make_task
 
 
 @st.cache_resource(show_spinner="Generating the translation pairs…", max_entries=6)
-def translation_task(name: str, train_size: int, test_size: int, seed: int) -> TranslationTask:
+def translation_task(data: TranslationData) -> TranslationTask:
     """A generated task (dates or number words); frozen dataclass of tuples, safe to share."""
-    return make_task(name, train_size, test_size, seed)
+    return make_task(data.task, data.train_size, data.test_size, data.seed)

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import altair as alt
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from core.attention.seq2seq import AttentionSnapshot, Translation
 
 SPACE = "␣"  # spaces drawn visibly on the axes
 ATTENTION_COLORS = {
@@ -107,6 +111,24 @@ def attention_heatmap(
     )
 
 
+def translation_heatmap(translation: Translation) -> alt.Chart:
+    """One greedy translation's attention matrix at its natural size (one square per character pair)."""
+    return attention_heatmap(
+        translation.source,
+        translation.output_tokens,
+        translation.weights,
+        title=f"{translation.source} → {translation.prediction or '(nothing)'}",
+    )
+
+
+def snapshot_chart(snapshot: AttentionSnapshot) -> alt.Chart:
+    """The fixed validation example's attention after one epoch of training (epoch 0: untrained)."""
+    t = snapshot.translation
+    return attention_heatmap(
+        t.source, t.output_tokens, t.weights, title=f"After epoch {snapshot.epoch}: {t.source} → {t.prediction}"
+    )
+
+
 def exact_match_history_chart(epochs: Sequence[int], accuracy: Sequence[float | None]) -> alt.Chart:
     """Greedy exact-match accuracy on a held-out sample after each epoch (0 = untrained)."""
     frame = pd.DataFrame({"epoch": list(epochs), "exact_match": list(accuracy)}).dropna()
@@ -156,6 +178,13 @@ def accuracy_by_length_chart(table: pd.DataFrame) -> alt.Chart:
     )
     return (base.mark_line(strokeWidth=2) + base.mark_point(size=60, filled=True)).properties(
         height=300, title="Exact match vs input length"
+    )
+
+
+def length_comparison_chart(tables: Mapping[str, pd.DataFrame]) -> alt.Chart:
+    """`accuracy_by_length_chart` of several models: one accuracy-by-length table per model label."""
+    return accuracy_by_length_chart(
+        pd.concat([table.assign(run=label) for label, table in tables.items()], ignore_index=True)
     )
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
 
 import keras
 import numpy as np
@@ -31,19 +30,16 @@ import pandas as pd
 import tensorflow as tf
 from keras import layers, ops
 
+from core.attention.config import (
+    Seq2SeqConfig,
+    TranslationOutcome,
+    TranslationRun,
+    TwinOutcome,
+)
 from core.data.dates import TranslationTask
-from core.engine import limits
-from core.engine.cells import PAD_ID, cell_problems, rnn_layer
+from core.engine.cells import PAD_ID, rnn_layer
 from core.engine.config import TrainConfig
 from core.engine.trainer import Callback, EpochRecord, Trainer, TrainingPlan
-
-Attention = Literal["none", "additive", "dot"]
-ATTENTIONS: tuple[str, ...] = ("none", "additive", "dot")
-ATTENTION_LABELS = {
-    "none": "None (context vector only)",
-    "additive": "Additive (Bahdanau)",
-    "dot": "Dot-product (Luong)",
-}
 
 PAD, UNKNOWN = PAD_ID, 1  # source ids
 START, END = 1, 2  # target ids (0 is padding too)
@@ -158,40 +154,6 @@ def encode_pairs(
 
 
 # ----------------------------------------------------------------------------- model
-
-
-@dataclass(frozen=True)
-class Seq2SeqConfig:
-    """Architecture of the translator."""
-
-    cell: str = "GRU"
-    units: int = 64
-    bidirectional: bool = True
-    attention: Attention = "additive"
-    embedding_dim: int = 32
-    attention_units: int = 64  # width of the additive score's hidden layer
-
-    def problems(self) -> list[str]:
-        out = []
-        out += cell_problems(self.cell)
-        if self.attention not in ATTENTIONS:
-            out.append(f"Unknown attention {self.attention!r}; choose one of {', '.join(ATTENTIONS)}.")
-        for label, value in (("Units", self.units), ("Embedding size", self.embedding_dim)):
-            if not 1 <= value <= limits.MAX_UNITS:
-                out.append(f"{label} must be between 1 and {limits.MAX_UNITS} (got {value}).")
-        if not 1 <= self.attention_units <= limits.MAX_UNITS:
-            out.append(f"Attention units must be between 1 and {limits.MAX_UNITS} (got {self.attention_units}).")
-        return out
-
-    @property
-    def label(self) -> str:
-        """Short name for legends: 'Additive attention · bi-GRU 64'."""
-        kind = (
-            "No attention"
-            if self.attention == "none"
-            else f"{ATTENTION_LABELS[self.attention].split(' (')[0]} attention"
-        )
-        return f"{kind} · {'bi-' if self.bidirectional else ''}{self.cell} {self.units}"
 
 
 @keras.saving.register_keras_serializable(package="rnn_playground")
@@ -607,16 +569,6 @@ class AttentionSnapshots(Callback):
 # ----------------------------------------------------------------------------- a whole run
 
 
-@dataclass(frozen=True)
-class TranslationData:
-    """Task size: how many pairs to generate for training and for the held-out split."""
-
-    task: str = "dates"
-    train_size: int = 20_000
-    test_size: int = 2_000
-    seed: int = 0
-
-
 VALIDATION_FRACTION = 0.1  # of the training pairs, held back for the per-epoch validation curve
 
 
@@ -680,22 +632,6 @@ def prepare(task: TranslationTask, config: Seq2SeqConfig, seed: int = 0) -> Prep
     return Prepared(task, models, train, validation, test, tuple(val_src), tuple(val_tgt))
 
 
-@dataclass(frozen=True)
-class TranslationRun:
-    """Everything one training run needs: task, architecture, optimiser settings."""
-
-    data: TranslationData
-    model: Seq2SeqConfig
-    train: TrainConfig
-
-
-DEFAULT_RUN = TranslationRun(
-    TranslationData(),
-    Seq2SeqConfig(),
-    TrainConfig(epochs=4, batch_size=128, learning_rate=5e-3, clip_norm=5.0),
-)
-
-
 def make_trainer(models: Seq2SeqModels, config: TrainConfig, examples: int) -> Trainer:
     """Per-character cross-entropy on the decoder targets; padding is masked by sample weights.
 
@@ -749,7 +685,7 @@ def train_translation(
     on_phase: Callable[[str], None] = lambda phase: None,
     twin: bool = False,
     probe_size: int = 300,
-) -> dict:
+) -> TranslationOutcome:
     """Train the translator (snapshotting its attention every epoch) and score the held-out split.
 
     The per-epoch validation loss, accuracy and exact match use validation pairs held back from
@@ -778,16 +714,15 @@ def train_translation(
     )
     on_phase("Translating the held-out set")
     evaluation = evaluate(prepared.models, task.test_sources, task.test_targets, task.test_formats)
-    output = {
-        "result": result,
-        "model": prepared.models.train,
-        "models": prepared.models,
-        "run": run,
-        "task": task,
-        "evaluation": evaluation,
-        "snapshots": list(snapshots.snapshots),
-        "twin": None,
-    }
+    outcome = TranslationOutcome(
+        result=result,
+        model=prepared.models.train,
+        config=run,
+        models=prepared.models,
+        task=task,
+        evaluation=evaluation,
+        snapshots=list(snapshots.snapshots),
+    )
     stopped = stop is not None and stop.requested
     if twin and run.model.attention != "none" and not stopped:
         twin_config = replace(run.model, attention="none")
@@ -803,9 +738,10 @@ def train_translation(
             stop=stop,
         )
         on_phase("Translating the held-out set with the twin")
-        output["twin"] = {
-            "run": twin_run,
-            "result": twin_result,
-            "evaluation": evaluate(twin_models.models, task.test_sources, task.test_targets, task.test_formats),
-        }
-    return output
+        outcome.twin = TwinOutcome(
+            result=twin_result,
+            model=None,
+            config=twin_run,
+            evaluation=evaluate(twin_models.models, task.test_sources, task.test_targets, task.test_formats),
+        )
+    return outcome

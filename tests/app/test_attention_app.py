@@ -112,3 +112,21 @@ def test_imdb_part_trains_and_colours_words(small_reviews):
     at.button[-1].click().run()
     assert any("No words" in w.value for w in at.warning)
     assert_no_exception(at)
+
+
+def test_imdb_stand_in_warning_speaks_to_a_visitor(tmp_path, monkeypatch):
+    from ui import data_cache
+
+    def fail(*args, **kwargs):
+        raise ConnectionError("offline")
+
+    monkeypatch.setenv("RNN_PLAYGROUND_DATA", str(tmp_path))
+    monkeypatch.setattr(imdb, "load_download", fail)
+    data_cache.retry_downloads()
+    at = app_at_page(PAGE, timeout=300)
+    at.radio(key="attention:part").set_value("Attention on IMDb reviews").run()
+    assert_no_exception(at)
+    (warning,) = [w.value for w in at.warning if "Offline default in use" in w.value]
+    assert "generated stand-in" in warning and "A deployer can configure a local copy" in warning
+    assert "RNN_PLAYGROUND_DATA" not in warning and "$" not in warning
+    data_cache.retry_downloads()

@@ -51,3 +51,28 @@ def test_zero_training_reviews_is_a_clear_error(sentiment):
     assert any("Training reviews is 0" in e.value for e in at.error)
     assert at.button(key="sentiment:train").disabled
     assert_no_exception(at)
+
+
+@pytest.fixture
+def offline_imdb(tmp_path, monkeypatch):
+    """No IMDb anywhere: an empty data folder and no network, so the page falls back to generated reviews."""
+    from core.data import imdb
+    from ui import data_cache
+
+    def fail(*args, **kwargs):
+        raise ConnectionError("offline")
+
+    monkeypatch.setenv("RNN_PLAYGROUND_DATA", str(tmp_path))
+    monkeypatch.setattr(imdb, "load_download", fail)
+    data_cache.retry_downloads()
+    yield
+    data_cache.retry_downloads()
+
+
+def test_the_stand_in_warning_speaks_to_a_visitor(offline_imdb):
+    at = app_at_page(PAGE, timeout=300)
+    assert_no_exception(at)
+    (warning,) = [w.value for w in at.warning if "Offline default in use" in w.value]
+    assert "generated stand-in" in warning and "A deployer can configure a local copy" in warning
+    assert "RNN_PLAYGROUND_DATA" not in warning and "$" not in warning
+    assert at.button(key="sentiment:retry_download")

@@ -11,7 +11,16 @@ import pytest
 
 from core.attention import charts as attention_charts
 from core.attention import seq2seq as s2s
-from core.attention.config import PoolingConfig, PoolingOutcome, PoolingRun
+from core.attention.config import (
+    PoolingConfig,
+    PoolingOutcome,
+    PoolingRun,
+    Seq2SeqConfig,
+    TranslationData,
+    TranslationOutcome,
+    TranslationRun,
+    TwinOutcome,
+)
 from core.attention.pooling import build_pooling_classifier, explain, train_and_evaluate, weighted_words
 from core.data import imdb
 from core.data.dates import (
@@ -147,7 +156,7 @@ def test_vocabularies_and_teacher_forcing_arrays(small_task):
 
 
 def _tiny(task, attention="additive", cell="GRU", bidirectional=True) -> s2s.Prepared:
-    config = s2s.Seq2SeqConfig(cell=cell, units=8, bidirectional=bidirectional, attention=attention, embedding_dim=8)
+    config = Seq2SeqConfig(cell=cell, units=8, bidirectional=bidirectional, attention=attention, embedding_dim=8)
     return s2s.prepare(task, config, seed=0)
 
 
@@ -308,9 +317,9 @@ def test_training_validates_on_the_validation_split_not_on_test(small_task, monk
         return fit(self, *args, **kwargs)
 
     monkeypatch.setattr(s2s.Trainer, "fit", spy)
-    run = s2s.TranslationRun(
-        s2s.TranslationData(train_size=400, test_size=60),
-        s2s.Seq2SeqConfig(units=8, embedding_dim=8, attention_units=8),
+    run = TranslationRun(
+        TranslationData(train_size=400, test_size=60),
+        Seq2SeqConfig(units=8, embedding_dim=8, attention_units=8),
         TrainConfig(epochs=1, batch_size=64, learning_rate=1e-2),
     )
     out = s2s.train_translation(run, small_task, probe_size=20)
@@ -318,27 +327,30 @@ def test_training_validates_on_the_validation_split_not_on_test(small_task, monk
     rows = {row.tobytes() for row in seen["validation"][0][0]}
     assert rows == {row.tobytes() for row in prepared.validation.encoder_input}
     assert not rows & {row.tobytes() for row in prepared.test.encoder_input}
-    assert out["snapshots"][-1].translation.source in prepared.validation_sources
-    assert len(out["evaluation"].frame) == 60  # the final score is on the whole test split
+    assert out.snapshots[-1].translation.source in prepared.validation_sources
+    assert len(out.evaluation.frame) == 60  # the final score is on the whole test split
 
 
 def test_training_run_snapshots_every_epoch_and_trains_a_twin(small_task):
-    run = s2s.TranslationRun(
-        s2s.TranslationData(train_size=400, test_size=60),
-        s2s.Seq2SeqConfig(units=8, embedding_dim=8, attention_units=8),
+    run = TranslationRun(
+        TranslationData(train_size=400, test_size=60),
+        Seq2SeqConfig(units=8, embedding_dim=8, attention_units=8),
         TrainConfig(epochs=2, batch_size=64, learning_rate=1e-2),
     )
     published = []
     out = s2s.train_translation(run, small_task, publish=published.append, twin=True, probe_size=20)
-    assert out["result"].status == "completed"
-    assert [s.epoch for s in out["snapshots"]] == [0, 1, 2] == [s.epoch for s in published[-1]]
-    first = out["snapshots"][0].translation
+    assert isinstance(out, TranslationOutcome) and out.config == run and out.model is out.models.train
+    assert out.result.status == "completed"
+    assert [s.epoch for s in out.snapshots] == [0, 1, 2] == [s.epoch for s in published[-1]]
+    first = out.snapshots[0].translation
     np.testing.assert_allclose(first.weights.sum(axis=1), 1.0, atol=1e-5)
-    assert out["snapshots"][-1].exact_match is not None
-    assert 0.0 <= out["evaluation"].char_accuracy <= 1.0
-    assert out["result"].epochs[-1].metrics["sparse_accuracy"] > 0.2  # above chance (1 in 14 characters)
-    assert out["twin"]["run"].model.attention == "none"
-    assert len(out["twin"]["evaluation"].frame) == 60
+    assert out.snapshots[-1].exact_match is not None
+    assert 0.0 <= out.evaluation.char_accuracy <= 1.0
+    assert out.result.epochs[-1].metrics["sparse_accuracy"] > 0.2  # above chance (1 in 14 characters)
+    assert isinstance(out.twin, TwinOutcome) and out.twin.model is None
+    assert out.twin.config.model.attention == "none" and out.twin.result.status == "completed"
+    assert len(out.twin.evaluation.frame) == 60
+    assert list(out.evaluations()) == [run.model.label, out.twin.config.model.label]
 
 
 def test_trained_model_saves_and_loads(tmp_path, small_task):
@@ -426,3 +438,40 @@ def test_length_and_format_charts_and_word_colours():
     assert attention_charts.word_shades([0.1] * 10) == [pytest.approx(1 / 3)] * 10
     assert attention_charts.top_words_chart(["a", "b"], [0.1, 0.9]).to_dict()["encoding"]["tooltip"]
     assert attention_charts.word_weights_chart([], []).to_dict()  # empty input still draws a message
+
+
+def test_translation_and_snapshot_heatmaps_and_the_length_comparison():
+    translation = s2s.Translation("a b", "1", ("1", "<end>"), np.array([[0.7, 0.2, 0.1], [0.0, 0.5, 0.5]]))
+    assert attention_charts.translation_heatmap(translation).to_dict()["title"] == "a b → 1"
+    nothing = s2s.Translation("a", "", ("<end>",), np.array([[1.0]]))
+    assert attention_charts.translation_heatmap(nothing).to_dict()["title"] == "a → (nothing)"
+    snapshot = s2s.AttentionSnapshot(2, translation, 0.5)
+    assert attention_charts.snapshot_chart(snapshot).to_dict()["title"] == "After epoch 2: a b → 1"
+    table = pd.DataFrame(
+        {"length_from": [5], "length_to": [9], "lengths": ["5-9"], "exact_match": [1.0], "examples": [3]}
+    )
+    spec = attention_charts.length_comparison_chart({"No attention · GRU 8": table, "Dot attention · GRU 8": table})
+    assert "No attention · GRU 8" in str(spec.to_dict()) and "Dot attention · GRU 8" in str(spec.to_dict())
+
+
+def test_page_words_and_controls_rules():
+    from core.attention import config
+
+    model = config.translation_model(config.DEFAULT_RUN.model, "dot", "LSTM", 128, False, 16)
+    assert (model.attention, model.cell, model.units, model.bidirectional, model.embedding_dim) == (
+        "dot",
+        "LSTM",
+        128,
+        False,
+        16,
+    )
+    assert (
+        model.attention_units == 64 and config.translation_model(model, "dot", "GRU", 32, True, 8).attention_units == 32
+    )
+    assert config.review_option(0.8, 1.0, "x" * 100) == "✓ positive review, P(positive) 0.80: " + "x" * 70
+    assert config.review_option(0.8, 0.0, "bad").startswith("✗ negative review")
+    task = make_date_task(60, 20, seed=0)
+    assert "60 training and 20 held-out test pairs" in config.task_caption(task)
+    assert (
+        set(config.FORMAT_CAPTIONS) == set(config.USER_INPUT_HELP) == set(config.USER_EXAMPLES) == {"dates", "numbers"}
+    )
