@@ -15,6 +15,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from core.engine.charts import _empty
+
 if TYPE_CHECKING:
     from core.attention.seq2seq import AttentionSnapshot, Translation
 
@@ -34,15 +36,6 @@ def _visible(char: str) -> str:
 def _label_expr(labels: Sequence[str]) -> str:
     """Vega expression mapping an ordinal position to its character (axis labels)."""
     return f"{json.dumps(list(labels), ensure_ascii=False)}[datum.value]"
-
-
-def _empty(message: str) -> alt.Chart:
-    return (
-        alt.Chart(pd.DataFrame({"text": [message]}))
-        .mark_text(size=14, color="#888")
-        .encode(text="text:N")
-        .properties(height=120)
-    )
 
 
 def heatmap_frame(source: str, output_tokens: Sequence[str], weights: np.ndarray) -> pd.DataFrame:
