@@ -5,13 +5,14 @@ Every page that trains uses this one panel:
     job = training_panel("sentiment", start=lambda: make_work(config), config=config,
                          metric="accuracy", can_train=not problems)
     if job and job.state == "done":
-        ...page-specific results from job.output...
+        outcome: SentimentOutcome = job.output   # typed fields, never string keys
 
-The page's `start()` returns a work function `work(progress, stop) -> dict`; the panel
-runs it on a background thread (core.engine.training_job) and redraws from its progress every
-second inside a fragment, so the rest of the page stays responsive. The dict it returns
-should hold "result" (TrainingResult) and "model" (keras.Model) plus anything else the
-page wants; it is kept in session state, so reruns and control changes don't lose it.
+The page's `start()` returns a work function `work(progress, stop) -> TrainedRun` (the run
+contract, core/engine/run.py: the lab's subclass with `result`, `model`, `config` and its own
+typed fields). The panel runs it on a background thread (core.engine.training_job) and
+redraws from its progress every second inside a fragment, so the rest of the page stays
+responsive. The outcome is kept in session state, so reruns and control changes don't lose
+it; other pages find it through `finished_runs()`.
 """
 
 from __future__ import annotations
@@ -150,8 +151,6 @@ def render_live_charts(
 def _downloads(job: TrainingJob, key: str) -> None:
     result = result_of(job.output)
     model = job.output.model if isinstance(job.output, TrainedRun) else None
-    if isinstance(job.output, dict):  # TODO(redesign): every page returns a TrainedRun; then drop this
-        model = job.output.get("model")
     cols = st.columns(3)
     if result is not None and result.batches:
         cols[0].download_button(

@@ -15,7 +15,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from core.engine.charts import _empty
+from core.engine.charts import empty_chart
 
 if TYPE_CHECKING:
     from core.attention.seq2seq import AttentionSnapshot, Translation
@@ -66,7 +66,7 @@ def attention_heatmap(
     """
     frame = heatmap_frame(source, output_tokens, weights)
     if frame.empty:
-        return _empty("no attention weights to show")
+        return empty_chart("no attention weights to show")
     chars = [_visible(c) for c in source[: np.asarray(weights).shape[1]]]
     tokens = list(output_tokens[: np.asarray(weights).shape[0]])
     # Pixels per character: small enough that long inputs fit a page, large enough that every
@@ -126,7 +126,7 @@ def exact_match_history_chart(epochs: Sequence[int], accuracy: Sequence[float | 
     """Greedy exact-match accuracy on a held-out sample after each epoch (0 = untrained)."""
     frame = pd.DataFrame({"epoch": list(epochs), "exact_match": list(accuracy)}).dropna()
     if frame.empty:
-        return _empty("exact match: no epochs yet")
+        return empty_chart("exact match: no epochs yet")
     return (
         alt.Chart(frame)
         .mark_line(point=True, color="#54a24b")
@@ -151,7 +151,7 @@ def attention_color_scale(labels: Sequence[str]) -> alt.Scale:
 def accuracy_by_length_chart(table: pd.DataFrame) -> alt.Chart:
     """Exact match per input-length bin, one line per trained model (`run` column)."""
     if table.empty:
-        return _empty("no held-out results yet")
+        return empty_chart("no held-out results yet")
     runs = list(dict.fromkeys(table["run"]))
     base = alt.Chart(table).encode(
         x=alt.X("length_from:Q", title="input length (characters, bin start)"),
@@ -184,7 +184,7 @@ def length_comparison_chart(tables: Mapping[str, pd.DataFrame]) -> alt.Chart:
 def accuracy_by_format_chart(frame: pd.DataFrame) -> alt.Chart:
     """Held-out exact match per input format (how the source was written)."""
     if frame.empty or "format" not in frame:
-        return _empty("no held-out results yet")
+        return empty_chart("no held-out results yet")
     table = (
         frame.groupby("format")
         .agg(exact_match=("correct", "mean"), examples=("correct", "size"), example=("source", "first"))
@@ -249,7 +249,7 @@ def word_weights_chart(words: Sequence[str], weights: Sequence[float]) -> alt.Ch
     """Attention weight of every word in reading order: peaks are the words the classifier pooled."""
     frame = word_weights_frame(words, weights)
     if frame.empty:
-        return _empty("no words")
+        return empty_chart("no words")
     return (
         alt.Chart(frame)
         .mark_bar(color="#756bb1")
@@ -266,7 +266,7 @@ def top_words_chart(words: Sequence[str], weights: Sequence[float], count: int =
     """The `count` single words with the most attention in this review."""
     frame = word_weights_frame(words, weights).nlargest(count, "weight")
     if frame.empty:
-        return _empty("no words")
+        return empty_chart("no words")
     frame["label"] = frame["word"] + " (#" + frame["position"].astype(str) + ")"
     return (
         alt.Chart(frame)

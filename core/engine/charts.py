@@ -27,7 +27,7 @@ def cell_color_scale(cells: list[str]) -> alt.Scale:
     return alt.Scale(domain=cells, range=[CELL_COLORS.get(c, "#888888") for c in cells])
 
 
-def _empty(message: str) -> alt.Chart:
+def empty_chart(message: str) -> alt.Chart:
     return (
         alt.Chart(pd.DataFrame({"text": [message]}))
         .mark_text(size=14, color="#888")
@@ -45,7 +45,7 @@ def training_curves(
     """
     label = title or value.replace("_", " ")
     if batches.empty or value not in batches:
-        return _empty(f"{label}: no steps yet")
+        return empty_chart(f"{label}: no steps yet")
     layers = []
     per_batch = batches[["step", "epoch", value]].rename(columns={value: "value"}).assign(series="train (per batch)")
     layers.append(per_batch)
@@ -91,14 +91,14 @@ def gradient_norm_chart(batches: pd.DataFrame, clip_norm: float | None = None) -
     """
     columns = [c for c in batches.columns if c.startswith("grad_norm/")] if not batches.empty else []
     if not columns:
-        return _empty("gradient norms: no steps yet")
+        return empty_chart("gradient norms: no steps yet")
     long = batches.melt(
         id_vars=["step", "epoch"], value_vars=["grad_norm", *columns], var_name="layer", value_name="norm"
     )
     long["layer"] = long["layer"].str.replace("grad_norm/", "", regex=False).replace({"grad_norm": GLOBAL_NORM})
     long = long[np.isfinite(long["norm"]) & (long["norm"] > 0)]
     if long.empty:
-        return _empty("gradient norms: all zero or non-finite")
+        return empty_chart("gradient norms: all zero or non-finite")
     line = (
         alt.Chart(long)
         .mark_line(strokeWidth=1.5)

@@ -4,7 +4,7 @@ Streamlit reruns a page's script on every click, so training can't live inside o
 script run. A `TrainingJob` owns the thread; `LiveProgress` is the trainer callback that
 records every batch and epoch under a lock; the UI reads `snapshot()` every second and
 calls `stop()` from the Stop button. The job's work function decides what happens
-(prepare data, build, train, evaluate) and returns whatever the page needs afterwards.
+(prepare data, build, train, evaluate) and returns the lab's TrainedRun (core.engine.run).
 """
 
 from __future__ import annotations
@@ -183,9 +183,7 @@ class TrainingJob:
 
 
 def result_of(output: Any) -> TrainingResult | None:
-    """The TrainingResult inside a job's output (a result itself, or a dict/obj holding one)."""
+    """The TrainingResult of a job's output: a TrainedRun's `result`, or a bare result."""
     if isinstance(output, TrainingResult):
         return output
-    if isinstance(output, dict):
-        return output.get("result")
     return getattr(output, "result", None)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from core.data.memory_tasks import Score
-from core.engine.charts import CELL_COLORS, _empty
+from core.engine.charts import CELL_COLORS, empty_chart
 from core.gradients.config import reach_ratio
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ def gradient_heatmap(
     """
     data = frame[np.isfinite(frame["norm"].astype(float))] if not frame.empty else frame
     if data.empty:
-        return _empty("gradients through time: nothing recorded yet")
+        return empty_chart("gradients through time: nothing recorded yet")
     data = bin_time_steps(thin_rows(data))
     data["shown"] = data["norm"].clip(lower=NORM_FLOOR)
     high = float(data["shown"].max())
@@ -152,7 +152,7 @@ def gradient_reach_chart(
     """
     data = _finite_floored(lines) if not lines.empty else lines
     if data.empty:
-        return _empty("gradient reaching step t: nothing recorded yet")
+        return empty_chart("gradient reaching step t: nothing recorded yet")
     data = thin_time_steps(data, MAX_LINE_POINTS)
     data = data.assign(phase=np.where(data["moment"] == "at initialisation", "at initialisation", "now"))
     runs = list(dict.fromkeys(data["run"]))
@@ -202,7 +202,7 @@ def score_vs_length_chart(table: pd.DataFrame, score: Score) -> alt.Chart:
     """
     data = table.dropna(subset=["test score"]) if not table.empty else table
     if data.empty:
-        return _empty(f"{score.name} vs T: train a comparison first")
+        return empty_chart(f"{score.name} vs T: train a comparison first")
     cells = [c for c in CELL_COLORS if c in set(data["cell"])]
     lines = (
         alt.Chart(data)
@@ -252,7 +252,7 @@ def global_norm_chart(
     or gradient became NaN/inf and the trainer stopped.
     """
     if batches.empty or "grad_norm" not in batches:
-        return _empty("global gradient norm: no steps yet")
+        return empty_chart("global gradient norm: no steps yet")
     series = {"grad_norm": "raw (before clipping)"}
     if clip_norm:
         series["applied_norm"] = "applied (after clipping)"
@@ -295,7 +295,7 @@ def global_norm_chart(
             .encode(x="step:Q", tooltip=[alt.Tooltip("label:N", title="diverged")])
         )
     if not layers:
-        return _empty("global gradient norm: every step was NaN or inf")
+        return empty_chart("global gradient norm: every step was NaN or inf")
     heading = title or ("Global gradient norm and the clip threshold" if clip_norm else "Global gradient norm")
     return alt.layer(*layers).properties(height=260, title=heading).interactive()
 

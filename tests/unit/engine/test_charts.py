@@ -73,14 +73,6 @@ def test_empty_history_gives_a_message_chart():
     assert "no steps yet" in str(spec(charts.gradient_norm_chart(empty)))
 
 
-def test_confusion_matrix_counts_and_shares():
-    table = charts.confusion_matrix(np.array([0, 0, 1, 1, 1]), np.array([0, 1, 1, 1, 0]), ["neg", "pos"])
-    counts = {(r.actual, r.predicted): r.count for r in table.itertuples()}
-    assert counts == {("neg", "neg"): 1, ("neg", "pos"): 1, ("pos", "neg"): 1, ("pos", "pos"): 2}
-    assert np.isclose(table[table.actual == "pos"].share.sum(), 1.0)
-    assert all_tooltips(spec(charts.confusion_matrix_chart(table)))
-
-
 def test_config_diff_names_changed_fields():
     a = ModelConfig(units=32)
     b = ModelConfig(units=64, cell="LSTM")

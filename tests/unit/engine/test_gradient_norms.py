@@ -13,7 +13,8 @@ import pytest
 import tensorflow as tf
 
 from core.attention import seq2seq as s2s
-from core.attention.pooling import PoolingConfig, build_pooling_classifier
+from core.attention.config import PoolingConfig
+from core.attention.pooling import build_pooling_classifier
 from core.data.dates import make_number_task
 from core.engine.config import InputSpec, ModelConfig, OutputSpec, TrainConfig
 from core.engine.models import build_model
@@ -135,7 +136,8 @@ def test_classifier_norms_equal_the_dense_gradient(config, mask_zero):
 
 def test_attention_pooling_norms_equal_the_dense_gradient():
     x, y = padded_tokens(length=12)
-    models = build_pooling_classifier(PoolingConfig(units=4, embedding_dim=3, attention_units=4), 6, 12, seed=0)
+    spec = InputSpec(length=12, vocab_size=6, embedding_dim=3, mask_zero=True)
+    models = build_pooling_classifier(PoolingConfig(units=4, attention_units=4), spec, seed=0)
     assert_trainer_norms_are_dense(models.classifier, "binary_crossentropy", binary_loss, x, y)
 
 

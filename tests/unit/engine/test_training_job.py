@@ -4,6 +4,7 @@ import numpy as np
 
 from core.engine.config import InputSpec, ModelConfig, OutputSpec, TrainConfig
 from core.engine.models import build_model
+from core.engine.run import TrainedRun
 from core.engine.trainer import Trainer
 from core.engine.training_job import TrainingJob
 
@@ -16,7 +17,7 @@ def work_factory(epochs=2):
     def work(progress, stop):
         model = build_model(ModelConfig(units=4), InputSpec(length=8), OutputSpec())
         trainer = Trainer(model, "binary_crossentropy", ["accuracy"], TrainConfig(epochs=epochs, batch_size=16))
-        return {"result": trainer.fit(x, y, callbacks=[progress], stop=stop), "model": model}
+        return TrainedRun(trainer.fit(x, y, callbacks=[progress], stop=stop), model, config=None)
 
     return work
 
@@ -36,7 +37,7 @@ def test_stop_ends_the_job_with_a_stopped_result():
     job.stop()  # requested before the first batch
     job.start()
     assert job.wait(120)
-    assert job.output["result"].status == "stopped"
+    assert job.output.result.status == "stopped"
 
 
 def test_a_failing_work_function_becomes_an_error_message():
@@ -60,6 +61,6 @@ def test_snapshot_thins_long_histories():
 def test_unwatched_job_stops_itself():
     job = TrainingJob(work_factory(epochs=50)).start(abandon_after=0.0)
     assert job.wait(120)
-    result = job.output["result"]
+    result = job.output.result
     assert result.status == "stopped"
     assert "nobody watched" in result.message
