@@ -153,22 +153,16 @@ def _downloads(job: TrainingJob, key: str) -> None:
     model = job.output.model if isinstance(job.output, TrainedRun) else None
     cols = st.columns(3)
     if result is not None and result.batches:
-        cols[0].download_button(
-            "History per step (CSV)",
-            data=result.batch_frame().to_csv(index=False),
-            file_name=f"{key}_steps.csv",
-            mime="text/csv",
-            on_click="ignore",
-            key=f"{key}:dl_steps",
-        )
-        cols[1].download_button(
-            "History per epoch (CSV)",
-            data=result.epoch_frame().to_csv(index=False),
-            file_name=f"{key}_epochs.csv",
-            mime="text/csv",
-            on_click="ignore",
-            key=f"{key}:dl_epochs",
-        )
+        histories = (("step", result.batch_frame), ("epoch", result.epoch_frame))
+        for col, (unit, frame) in zip(cols, histories, strict=False):
+            col.download_button(
+                f"History per {unit} (CSV)",
+                data=frame().to_csv(index=False),
+                file_name=f"{key}_{unit}s.csv",
+                mime="text/csv",
+                on_click="ignore",
+                key=f"{key}:dl_{unit}s",
+            )
     if model is not None:
         cols[2].download_button(
             "Trained model (.keras)",

@@ -18,6 +18,7 @@ import numpy as np
 
 from core.cells.internals import NotInterpretable, RecurrentLayer, walk_layers
 from core.data import imdb
+from core.engine.run import TrainedRun
 
 MAX_STEPS = 500  # longest sequence the page traces (one forward pass, by hand, in NumPy)
 
@@ -197,31 +198,6 @@ def review_example(vocab: imdb.Vocabulary, text: str, max_length: int, route: In
     return dataclasses.replace(example, notice=" ".join([*notes, example.notice]).strip())
 
 
-def _children(value: object) -> list[tuple[str, object]]:
-    """Named parts of a page's output worth searching: dict items and dataclass fields only.
-
-    Arbitrary objects (a Keras model) are not opened: their attributes are huge and internal.
-    """
-    if isinstance(value, dict):
-        return [(str(k), v) for k, v in value.items()]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return [(f.name, getattr(value, f.name, None)) for f in dataclasses.fields(value)]
-    if isinstance(value, list | tuple) and len(value) <= 10:
-        return [(str(i), v) for i, v in enumerate(value)]
-    return []
-
-
-def _search(
-    value: object, accept: Callable[[object], bool], path: str = "", depth: int = 4
-) -> list[tuple[str, object]]:
-    """Every (path, part) of `value` (up to `depth` levels down) that `accept` likes, shallow first."""
-    found = [(path, value)] if path and accept(value) else []
-    if depth > 0:
-        for name, child in _children(value):
-            found.extend(_search(child, accept, f"{path}.{name}" if path else name, depth - 1))
-    return found
-
-
 def _is_codec(value: object) -> bool:
     return (
         callable(getattr(value, "encode", None))
@@ -242,14 +218,14 @@ def _encodes_text(codec: object, vocab_size: int | None) -> bool:
     return vocab_size is None or bool(np.all((ids >= 0) & (ids < vocab_size)))
 
 
-def text_codec(output: object, vocab_size: int | None = None) -> object | None:
-    """A vocabulary object in a page's output (encode(text) -> ids, decode(ids) -> text), if any.
+def text_codec(run: TrainedRun, vocab_size: int | None = None) -> object | None:
+    """The run's vocabulary (encode(text) -> ids, decode(ids) -> text), if it has one.
 
-    Several objects may qualify (a translator keeps a source and a target vocabulary); the first
-    one whose ids fit the model's embedding (`vocab_size`) wins.
+    A run may offer several (`TrainedRun.text_codecs`, best first); the first whose ids fit
+    the model's embedding (`vocab_size`) wins.
     """
-    for _, candidate in _search(output, _is_codec):
-        if _encodes_text(candidate, vocab_size):
+    for candidate in run.text_codecs():
+        if _is_codec(candidate) and _encodes_text(candidate, vocab_size):
             return candidate
     return None
 
@@ -282,16 +258,11 @@ def _fits(route: InputRoute) -> Callable[[object], bool]:
     return accept
 
 
-def example_arrays(output: object, route: InputRoute) -> tuple[str, np.ndarray] | None:
-    """Stored inputs in a page's output that fit the route's shape, as (where, array).
-
-    Pages often keep their test windows (to plot predictions); held-out ones are preferred.
-    """
-    found = _search(output, _fits(route))
-    if not found:
-        return None
-    rank = lambda item: 0 if "test" in item[0] else 1 if "val" in item[0] else 2  # noqa: E731
-    return min(found, key=rank)  # type: ignore[return-value]
+def example_arrays(run: TrainedRun, route: InputRoute) -> tuple[str, np.ndarray] | None:
+    """The first of the run's stored inputs (`TrainedRun.example_inputs`, held-out first) that
+    fits the route's shape, as (name, array)."""
+    fits = _fits(route)
+    return next(((name, array) for name, array in run.example_inputs().items() if fits(array)), None)
 
 
 def stored_example(name: str, array: np.ndarray, index: int, route: InputRoute) -> Example:

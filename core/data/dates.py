@@ -76,6 +76,23 @@ class TranslationTask:
 # ----------------------------------------------------------------------------- dates
 
 
+
+Triple = tuple[str, str, str]  # (source, target, format or kind)
+
+
+def _task(name: str, description: str, train: list[Triple], test: list[Triple], showcase: list) -> TranslationTask:
+    """A TranslationTask from sampled (source, target, format) triples."""
+    return TranslationTask(
+        name=name,
+        description=description,
+        train_sources=tuple(s for s, _, _ in train),
+        train_targets=tuple(t for _, t, _ in train),
+        test_sources=tuple(s for s, _, _ in test),
+        test_targets=tuple(t for _, t, _ in test),
+        test_formats=tuple(f for _, _, f in test),
+        examples=tuple(showcase),
+    )
+
 def ordinal(day: int) -> str:
     """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
     suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
@@ -154,16 +171,7 @@ def make_date_task(train_size: int = 20_000, test_size: int = 2_000, seed: int =
         (format_date(dt.date(2021, 3, 2), name), "2021-03-02")
         for name in ("weekday Dth of month YYYY", "MM/DD/YY", "Month D, YYYY", "D mon YYYY", "DD.MM.YYYY")
     ]
-    return TranslationTask(
-        name="dates",
-        description="Human-written dates -> ISO 8601 (YYYY-MM-DD)",
-        train_sources=tuple(s for s, _, _ in train),
-        train_targets=tuple(t for _, t, _ in train),
-        test_sources=tuple(s for s, _, _ in test),
-        test_targets=tuple(t for _, t, _ in test),
-        test_formats=tuple(f for _, _, f in test),
-        examples=tuple(showcase),
-    )
+    return _task("dates", "Human-written dates -> ISO 8601 (YYYY-MM-DD)", train, test, showcase)
 
 
 # ----------------------------------------------------------------------------- numbers
@@ -248,16 +256,7 @@ def make_number_task(train_size: int = 20_000, test_size: int = 2_000, seed: int
     train = _sample_numbers(train_values, train_size, rng)
     test = _sample_numbers(test_values, test_size, rng)
     showcase = [(number_to_words(v, True, v % 2 == 0), str(v)) for v in (7, 42, 405, 2024, 90_017, 321_405)]
-    return TranslationTask(
-        name="numbers",
-        description="English number words -> digits (0 to 999,999)",
-        train_sources=tuple(s for s, _, _ in train),
-        train_targets=tuple(t for _, t, _ in train),
-        test_sources=tuple(s for s, _, _ in test),
-        test_targets=tuple(t for _, t, _ in test),
-        test_formats=tuple(f for _, _, f in test),
-        examples=tuple(showcase),
-    )
+    return _task("numbers", "English number words -> digits (0 to 999,999)", train, test, showcase)
 
 
 TASKS: dict[str, Callable[..., TranslationTask]] = {"dates": make_date_task, "numbers": make_number_task}

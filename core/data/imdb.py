@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.data.local import DataSource, LocalPathError, check_local, find_local, run_with_deadline
+from core.data.local import DataSource, check_local, locate_local, run_with_deadline
 from core.engine.limits import MAX_USER_TEXT_CHARS
 
 logger = logging.getLogger(__name__)
@@ -410,14 +410,7 @@ def load_imdb(num_words: int = FULL_VOCABULARY, local_path: str | None = None, a
     each size the user tries: tokenising 50,000 reviews is the slow part.
     """
     problems: list[str] = []
-    try:
-        local = find_local("imdb", local_path)
-    except LocalPathError as err:
-        local = None
-        problems.append(f"Local copy refused: {err}")
-    else:
-        if local_path and local is None:
-            problems.append(f"Local path '{local_path}' does not exist.")
+    local = locate_local("imdb", local_path, problems)
     if local is not None:
         try:
             return load_local(local, num_words)

@@ -158,6 +158,18 @@ def find_local(relative: str, explicit: str | os.PathLike | None = None) -> Path
     return None
 
 
+def locate_local(relative: str, explicit: str | None, problems: list[str]) -> Path | None:
+    """`find_local`, with what went wrong added to `problems` (a loader's notice) instead of raised."""
+    try:
+        local = find_local(relative, explicit)
+    except LocalPathError as err:
+        problems.append(f"Local copy refused: {err}")
+        return None
+    if explicit and local is None:
+        problems.append(f"Local path '{explicit}' does not exist.")
+    return local
+
+
 def run_with_deadline(fn: Callable[[], T], deadline: float, name: str) -> T:
     """fn() on a daemon worker thread; TimeoutError after `deadline` seconds.
 

@@ -22,7 +22,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.data.local import DataSource, LocalPathError, check_local, find_local, read_bounded, run_with_deadline
+from core.data.local import DataSource, check_local, locate_local, read_bounded, run_with_deadline
 from core.engine.limits import MAX_LOCAL_FILE_BYTES, MAX_UPLOAD_BYTES
 
 logger = logging.getLogger(__name__)
@@ -116,14 +116,7 @@ def load_shakespeare(
 ) -> TextCorpus:
     """Tiny Shakespeare from the first source that works; the generated default otherwise."""
     problems: list[str] = []
-    try:
-        local = find_local(FILE_NAME, local_path)
-    except LocalPathError as err:
-        local = None
-        problems.append(f"Local copy refused: {err}")
-    else:
-        if local_path and local is None:
-            problems.append(f"Local path '{local_path}' does not exist.")
+    local = locate_local(FILE_NAME, local_path, problems)
     if local is not None:
         try:
             return load_local(local)

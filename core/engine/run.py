@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from core.engine.history import TrainingResult
 
 
@@ -33,3 +35,17 @@ class TrainedRun:
     @property
     def seconds(self) -> float:
         return self.result.seconds
+
+    # What another page (Architectures & inside the cell) may feed this model. Labs whose
+    # models read text or kept real inputs override these; the defaults offer nothing.
+
+    def text_codecs(self) -> tuple[Any, ...]:
+        """Vocabularies that turn typed text into this model's input ids, best first.
+
+        Each has `encode(text) -> ids` and `decode(ids) -> text`.
+        """
+        return ()
+
+    def example_inputs(self) -> dict[str, np.ndarray]:
+        """Named arrays of real inputs the model was trained or scored on, held-out ones first."""
+        return {}

@@ -8,7 +8,7 @@ step model) and core.shakespeare.training (Keras) build on these dataclasses.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -213,6 +213,9 @@ class CharOutcome(TrainedRun):
     windows: int  # training windows per epoch
     surprise: Surprise
     prompt: str  # the live samples' prompt; the generator starts from it
+
+    def text_codecs(self) -> tuple[Any, ...]:
+        return (self.vocab,)
 
     @property
     def run(self) -> CharRun:

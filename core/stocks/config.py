@@ -109,6 +109,10 @@ class ForecastOutcome(TrainedRun):
     def run(self) -> ForecastRun:
         return self.config
 
+    def example_inputs(self) -> dict[str, np.ndarray]:
+        names = {"test": "test windows", "validation": "validation windows", "train": "training windows"}
+        return {label: self.data.windows[split].x for split, label in names.items() if split in self.data.windows}
+
 
 # ----------------------------------------------------------------------------- presets
 

@@ -395,18 +395,27 @@ class _Data:
     windows: dict
 
 
-def test_a_pages_vocabulary_and_stored_examples_are_found():
-    output = {"model": object(), "vocab": _Chars(), "result": None}
-    codec = cell_inputs.text_codec(output)
+def test_a_runs_vocabulary_and_stored_examples_are_found_through_the_run_contract():
+    """The Architectures page asks a run what it can be fed (TrainedRun.text_codecs /
+    example_inputs); nothing searches a run's fields."""
+    from core.engine.run import TrainedRun
+    from core.shakespeare.config import CharOutcome
+    from core.stocks.config import ForecastOutcome
+
+    chars = CharOutcome.__new__(CharOutcome)
+    chars.vocab = _Chars()
+    codec = cell_inputs.text_codec(chars)
     assert isinstance(codec, _Chars)
+    assert cell_inputs.text_codec(TrainedRun(None, object(), None)) is None  # the base offers nothing
     route = cell_inputs.InputRoute(0, (None,), True, 29)
     example = cell_inputs.codec_example(codec, "to be", route)
     assert example.labels == ["t", "o", "␣", "b", "e"] and example.x.shape == (1, 5)
 
     windows = {"train": _Windows(np.zeros((9, 10, 1), np.float32)), "test": _Windows(np.ones((4, 10, 1), np.float32))}
-    stocks_like = {"data": _Data(windows), "run": None}
+    stocks_like = ForecastOutcome(None, object(), None, evaluation=None, data=_Data(windows))
+    assert list(stocks_like.example_inputs()) == ["test windows", "training windows"]  # held-out first
     where, array = cell_inputs.example_arrays(stocks_like, cell_inputs.InputRoute(0, (10, 1), False, None))
-    assert where == "data.windows.test.x" and array.shape == (4, 10, 1)
+    assert where == "test windows" and array.shape == (4, 10, 1)
     assert cell_inputs.example_arrays(stocks_like, cell_inputs.InputRoute(0, (12, 1), False, None)) is None
     example = cell_inputs.stored_example(where, array, 2, cell_inputs.InputRoute(0, (10, 1), False, None))
     assert example.x.shape == (1, 10, 1) and len(example.labels) == 10
