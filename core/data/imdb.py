@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import logging
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -27,10 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from core.data.local import DataSource, check_local, locate_local, run_with_deadline
+from core.data.local import DataSource, check_local, first_source, locate_local, run_with_deadline
 from core.engine.limits import MAX_USER_TEXT_CHARS
-
-logger = logging.getLogger(__name__)
 
 PAD, START, OOV, INDEX_FROM = 0, 1, 2, 3
 FULL_VOCABULARY = 10**9  # "no cap": every word keeps its own id
@@ -410,20 +407,16 @@ def load_imdb(num_words: int = FULL_VOCABULARY, local_path: str | None = None, a
     each size the user tries: tokenising 50,000 reviews is the slow part.
     """
     problems: list[str] = []
-    local = locate_local("imdb", local_path, problems)
-    if local is not None:
-        try:
-            return load_local(local, num_words)
-        except (OSError, ValueError, csv.Error) as err:
-            problems.append(f"Local copy unusable: {err}")
-    if allow_download:
-        try:
-            return load_download(num_words)
-        except Exception as err:
-            logger.warning("IMDb download failed", exc_info=True)
-            problems.append(f"Download failed ({type(err).__name__}: {str(err)[:160]}).")
-    notice = " ".join(problems) + " Using the offline default: generated template reviews, not real IMDb data."
-    return load_offline(num_words, notice=notice.strip())
+    return first_source(
+        "IMDb",
+        locate_local("imdb", local_path, problems),
+        lambda path: load_local(path, num_words),
+        (OSError, ValueError, csv.Error),
+        (lambda: load_download(num_words)) if allow_download else None,
+        lambda notice: load_offline(num_words, notice=notice),
+        "generated template reviews, not real IMDb data",
+        problems,
+    )
 
 
 def read_uploaded_csv(data: bytes, num_words: int, name: str = "upload.csv") -> ImdbData:

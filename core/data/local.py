@@ -9,6 +9,7 @@ passed off as the real thing.
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import threading
@@ -21,6 +22,7 @@ from core.engine.limits import MAX_LOCAL_FILE_BYTES
 
 DATA_ENV_VAR = "RNN_PLAYGROUND_DATA"
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 SourceKind = Literal["local", "download", "upload", "offline"]
 
@@ -168,6 +170,35 @@ def locate_local(relative: str, explicit: str | None, problems: list[str]) -> Pa
     if explicit and local is None:
         problems.append(f"Local path '{explicit}' does not exist.")
     return local
+
+
+def first_source(
+    name: str,
+    local: Path | None,
+    read_local: Callable[[Path], T],
+    local_errors: tuple[type[BaseException], ...],
+    download: Callable[[], T] | None,
+    offline: Callable[[str], T],
+    offline_label: str,
+    problems: list[str],
+) -> T:
+    """A loader's fallback chain: the local copy, else the download, else the generated default.
+
+    What went wrong on the way is said in the default's notice (never silently); a failed
+    download's details go to the server log.
+    """
+    if local is not None:
+        try:
+            return read_local(local)
+        except local_errors as err:
+            problems.append(f"Local copy unusable: {err}")
+    if download is not None:
+        try:
+            return download()
+        except Exception as err:
+            logger.warning("%s download failed", name, exc_info=True)
+            problems.append(f"Download failed ({type(err).__name__}: {str(err)[:160]}).")
+    return offline(" ".join([*problems, f"Using the offline default: {offline_label}."]).strip())
 
 
 def run_with_deadline(fn: Callable[[], T], deadline: float, name: str) -> T:
