@@ -15,7 +15,7 @@ from core.engine import limits
 from core.engine.cells import cell_problems
 from core.engine.config import TrainConfig
 from core.engine.run import TrainedRun
-from core.sentiment.config import ImdbChoice
+from core.sentiment.config import ImdbChoice, ImdbRun
 
 if TYPE_CHECKING:
     from core.attention.pooling import PoolingModels
@@ -185,12 +185,8 @@ class PoolingConfig:
         return out
 
 
-@dataclass(frozen=True)
-class PoolingRun:
-    data: ImdbChoice
-    model: PoolingConfig
-    train: TrainConfig
-    local_path: str = ""
+class PoolingRun(ImdbRun[PoolingConfig]):
+    """An attention-pooling run on IMDb: the same data choice and checks as Sentiment."""
 
 
 POOLING_DATA = ImdbChoice(train_size=10_000, test_size=2_000)

@@ -8,12 +8,12 @@ data choice, checks, validation split and masked input, only with the sidebar's 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 from core.data.imdb import INDEX_FROM
 from core.engine.config import InputSpec, ModelConfig, OutputSpec
 from core.engine.run import TrainedRun
-from core.sentiment.config import PRESETS, TINY_PRESET, ImdbChoice, SentimentOutcome, SentimentRun
+from core.sentiment.config import PRESETS, TINY_PRESET, ImdbRun, SentimentOutcome, SentimentRun
 
 DEFAULT_MODEL = ModelConfig(pattern="many_to_one", cell="LSTM", units=32, readout="last")
 DEFAULT_REVIEW = (
@@ -140,22 +140,10 @@ class QuickOutcome(TrainedRun):
         return cls(outcome.result, outcome.model, outcome.config, vocab_size, outcome.test_accuracy)
 
 
-class ImdbSource(Protocol):
-    """A run configuration trained on IMDb reviews: which reviews, read how, from where."""
-
-    @property
-    def data(self) -> ImdbChoice: ...
-
-    @property
-    def local_path(self) -> str: ...
-
-
-def imdb_config(run: object) -> ImdbSource | None:
-    """The run's configuration when it is a TrainedRun on IMDb reviews (its data is an ImdbChoice), else None."""
-    config: Any = run.config if isinstance(run, TrainedRun) else None
-    if isinstance(getattr(config, "data", None), ImdbChoice) and isinstance(getattr(config, "local_path", ""), str):
-        return config
-    return None
+def imdb_config(run: object) -> ImdbRun | None:
+    """The run's configuration when it is a TrainedRun on IMDb reviews (an ImdbRun), else None."""
+    config = run.config if isinstance(run, TrainedRun) else None
+    return config if isinstance(config, ImdbRun) else None
 
 
 # ----------------------------------------------------------------------------- one traced sequence

@@ -10,7 +10,7 @@ and one input spec with the padding mask on (`input_spec`).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Protocol, TypeVar
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -38,17 +38,18 @@ class ImdbChoice:
     embedding_dim: int = 64
 
 
-class ImdbRun(Protocol):
-    """Any run configuration trained on IMDb: an `ImdbChoice` plus model and training configs."""
+Model = TypeVar("Model")
 
-    @property
-    def data(self) -> ImdbChoice: ...
 
-    @property
-    def model(self): ...  # any config with .problems() -> list[str]
+@dataclass(frozen=True)
+class ImdbRun(Generic[Model]):
+    """One training run on IMDb reviews, whichever lab trains it: the data choice, the lab's
+    model configuration, the training settings, and the deployer's local copy (if any)."""
 
-    @property
-    def train(self) -> TrainConfig: ...
+    data: ImdbChoice
+    model: Model
+    train: TrainConfig
+    local_path: str = ""
 
 
 R = TypeVar("R", bound=ImdbRun)
@@ -104,12 +105,8 @@ def padded_arrays(data: imdb.ImdbData, max_length: int) -> dict[str, np.ndarray]
 # ----------------------------------------------------------------------------- the Sentiment lab
 
 
-@dataclass(frozen=True)
-class SentimentRun:
-    data: ImdbChoice
-    model: ModelConfig
-    train: TrainConfig
-    local_path: str = ""
+class SentimentRun(ImdbRun[ModelConfig]):
+    """A Sentiment run: an RNN (or the one-to-one baseline) built from a ModelConfig."""
 
 
 DEFAULT_PRESET = "Default: GRU, about a minute"
