@@ -62,9 +62,9 @@ def approx_bytes(result: TrainingResult) -> int:
 class RunHistory:
     """A page's finished runs, oldest first, bounded by count and by approximate bytes."""
 
-    def __init__(self, max_runs: int = limits.MAX_RUN_HISTORY, max_bytes: int = limits.MAX_RUN_HISTORY_BYTES) -> None:
-        self.max_runs = max_runs
-        self.max_bytes = max_bytes
+    def __init__(self, max_runs: int | None = None, max_bytes: int | None = None) -> None:
+        self.max_runs = max_runs or limits.MAX_RUN_HISTORY
+        self.max_bytes = max_bytes or limits.MAX_RUN_HISTORY_BYTES
         self.runs: list[RunRecord] = []
         self._next_id = 1
 
