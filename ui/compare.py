@@ -18,6 +18,8 @@ from core.engine.run import TrainedRun
 from ui.charts import draw_chart
 
 LABELS_PER_ROW = 4
+CHART_HEIGHT = 350  # the charts' 260 px plot, title and axes
+LEGEND_ROW = 22
 
 INTRO = (
     "Every run you finish or stop on this page is kept here (the last {max_runs}), labelled by what you "
@@ -27,7 +29,7 @@ INTRO = (
 )
 LOSS_HELP = (
     "**What to look for.** Lower is better; x is epochs, so runs with different batch sizes line up. "
-    "Solid lines are the training loss (a running mean over the last {window} steps), dashed lines with "
+    "Solid lines are the training loss ({smoothing}), dashed lines with "
     "dots the validation loss after each epoch. The run whose dashed line ends lowest generalises best; "
     "a dashed line that turns up while its solid line keeps falling is overfitting."
 )
@@ -130,13 +132,17 @@ def compare_section(key: str, metric: str | None = None, metric_label: str | Non
 
 def _compare_charts(runs: list[cmp.RunRecord], metric: str | None, metric_label: str | None) -> None:
     window = max(cmp.smoothing_window(r.result.steps) for r in runs)
+    # the legends sit under the plots, two runs a row: room for them, so nothing overlaps
+    legend = LEGEND_ROW * ((len(runs) + 1) // 2)
     left, right = st.columns(2)
     with left:
-        draw_chart(charts.compare_curves(cmp.curves_frame(runs, "loss"), "loss"))
-        st.caption(LOSS_HELP.format(window=window))
+        draw_chart(charts.compare_curves(cmp.curves_frame(runs, "loss"), "loss"), height=CHART_HEIGHT + legend + 40)
+        smoothing = "per step" if window == 1 else f"a running mean over {window} steps"
+        st.caption(LOSS_HELP.format(smoothing=smoothing))
     if metric:
         with right:
-            draw_chart(charts.compare_curves(cmp.curves_frame(runs, metric), metric_label or metric))
+            chart = charts.compare_curves(cmp.curves_frame(runs, metric), metric_label or metric)
+            draw_chart(chart, height=CHART_HEIGHT + legend + 40)
             st.caption(METRIC_HELP.format(metric=metric_label or metric))
-    draw_chart(charts.compare_gradient_norms(cmp.gradient_frame(runs)))
+    draw_chart(charts.compare_gradient_norms(cmp.gradient_frame(runs)), height=CHART_HEIGHT + legend + 20)
     st.caption(GRADIENTS_HELP)
