@@ -13,6 +13,10 @@ typed fields). The panel runs it on a background thread (core.engine.training_jo
 redraws from its progress every second inside a fragment, so the rest of the page stays
 responsive. The outcome is kept in session state, so reruns and control changes don't lose
 it; other pages find it through `finished_runs()`.
+
+Each finished or stopped run is also kept, without its model, in the page's run history
+(ui/compare.py, core/engine/compare.py); from the second run on, a "Compare runs" section
+under the panel overlays the chosen runs' curves and tabulates what differs between them.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from core.engine.config import config_diff
 from core.engine.run import TrainedRun
 from core.engine.training_job import ProgressSnapshot, TrainingJob, Work, result_of
 from ui.charts import draw_chart
+from ui.compare import compare_section, record_run
 
 logger = logging.getLogger(__name__)
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.\-]+){2,}[\\/]?")
@@ -65,6 +70,8 @@ GRADIENTS_HELP = (
 class PanelState:
     job: TrainingJob
     config: Any  # the configuration the job was started with
+    clip_norm: float | None = None  # the threshold the panel drew for it
+    recorded: bool = False  # added to the page's run history (Compare runs) once it ended
 
 
 def _state_key(key: str) -> str:
@@ -215,11 +222,21 @@ def _final_status(job: TrainingJob) -> None:
         st.error(result.message)
 
 
-def _start_job(key: str, start: Callable[[], Work], config: Any) -> None:
+def _record_ended(key: str, state: PanelState) -> None:
+    """Add a done (finished or stopped) job to the page's run history, once; a failed job isn't a run."""
+    if state.recorded or state.job.running or state.job.state != "done":
+        return
+    state.recorded = True
+    record_run(key, state.job.output, state.config, state.clip_norm)
+
+
+def _start_job(key: str, start: Callable[[], Work], config: Any, clip_norm: float | None = None) -> None:
     """Button callback: runs before the script, so the page redraws with the job running."""
     state: PanelState | None = st.session_state.get(_state_key(key))
     if state is not None and state.job.running:
         return
+    if state is not None:
+        _record_ended(key, state)  # a run that ended unseen (another page was open) is still kept
     try:
         work = start()
     except Exception as err:
@@ -227,7 +244,7 @@ def _start_job(key: str, start: Callable[[], Work], config: Any) -> None:
         st.session_state[f"panel-error:{key}"] = f"Could not start training: {visitor_message(err)}"
         return
     st.session_state[_state_key(key)] = PanelState(
-        TrainingJob(work, label=key).start(abandon_after=ABANDON_AFTER_SECONDS), config
+        TrainingJob(work, label=key).start(abandon_after=ABANDON_AFTER_SECONDS), config, clip_norm
     )
 
 
@@ -265,7 +282,7 @@ def training_panel(
         key=f"{key}:train",
         width="stretch",
         on_click=_start_job,
-        args=(key, start, config),
+        args=(key, start, config, clip_norm),
     )
     middle.button("Stop", disabled=not running, key=f"{key}:stop", width="stretch", on_click=_stop_job, args=(key,))
     if error := st.session_state.pop(f"panel-error:{key}", None):
@@ -303,9 +320,11 @@ def training_panel(
 
     live()
     if not job.running:
+        _record_ended(key, state)
         _final_status(job)
         if job.state == "done":
             _downloads(job, key)
+    compare_section(key, metric, metric_label)
     return job
 
 

@@ -124,3 +124,93 @@ def gradient_norm_chart(batches: pd.DataFrame, clip_norm: float | None = None) -
         )
         chart = line + rule
     return chart.properties(height=260, title="Gradient norm per layer").interactive()
+
+
+# ----------------------------------------------------------------------------- runs compared
+
+
+def _run_color(runs: list[str]) -> alt.Color:
+    """One colour per run (in the order given), the legend listing the runs by label."""
+    return alt.Color(
+        "run:N",
+        title="run",
+        scale=alt.Scale(domain=runs, scheme="category10"),
+        legend=alt.Legend(orient="bottom", direction="vertical", columns=2, labelLimit=320),
+    )
+
+
+def _run_order(data: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(data["run"]))
+
+
+def compare_curves(data: pd.DataFrame, label: str) -> alt.Chart:
+    """Several runs' curves on shared axes (core.engine.compare.curves_frame): one colour per run,
+    training as a solid line (running mean), validation per epoch dashed with dots.
+
+    x is epochs of training, so runs with different batch sizes line up.
+    """
+    if data.empty:
+        return empty_chart(f"{label}: the chosen runs recorded none")
+    runs = _run_order(data)
+    base = alt.Chart(data).encode(
+        x=alt.X("epochs:Q", title="epochs of training"),
+        y=alt.Y("value:Q", title=label, scale=alt.Scale(zero=False)),
+        color=_run_color(runs),
+        detail="curve:N",
+        strokeDash=alt.StrokeDash(
+            "curve:N",
+            title="curve",
+            scale=alt.Scale(domain=["training", "validation"], range=[[1, 0], [6, 3]]),
+            legend=alt.Legend(orient="bottom", direction="horizontal", symbolType="stroke"),
+        ),
+        tooltip=[
+            alt.Tooltip("run:N"),
+            alt.Tooltip("curve:N"),
+            alt.Tooltip("epoch:Q"),
+            alt.Tooltip("step:Q"),
+            alt.Tooltip("value:Q", title=label, format=".4f"),
+        ],
+    )
+    train = base.transform_filter(alt.datum.curve == "training").mark_line(strokeWidth=2)
+    val = base.transform_filter(alt.datum.curve == "validation").mark_line(
+        strokeWidth=2, point=alt.OverlayMarkDef(size=60)
+    )
+    return (train + val).properties(height=260, title=f"{label}, runs compared").interactive()
+
+
+def compare_gradient_norms(data: pd.DataFrame) -> alt.Chart:
+    """Each run's global gradient norm per step on a log scale (core.engine.compare.gradient_frame),
+    with a dashed rule in the run's colour at its clip threshold."""
+    if data.empty:
+        return empty_chart("gradient norms: the chosen runs recorded none")
+    runs = _run_order(data)
+    color = _run_color(runs)
+    line = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=1.5)
+        .encode(
+            x=alt.X("epochs:Q", title="epochs of training"),
+            y=alt.Y("grad_norm:Q", title="global gradient L2 norm (log scale)", scale=alt.Scale(type="log")),
+            color=color,
+            tooltip=[
+                alt.Tooltip("run:N"),
+                alt.Tooltip("epoch:Q"),
+                alt.Tooltip("step:Q"),
+                alt.Tooltip("grad_norm:Q", title="norm", format=".3g"),
+            ],
+        )
+    )
+    chart = line
+    clips = data.dropna(subset=["clip_norm"]).drop_duplicates("run")[["run", "clip_norm"]]
+    if not clips.empty:
+        rule = (
+            alt.Chart(clips)
+            .mark_rule(strokeDash=[4, 4], strokeWidth=2)
+            .encode(
+                y="clip_norm:Q",
+                color=color,
+                tooltip=[alt.Tooltip("run:N"), alt.Tooltip("clip_norm:Q", title="clip norm")],
+            )
+        )
+        chart = line + rule
+    return chart.properties(height=260, title="Gradient norm, runs compared").interactive()

@@ -29,3 +29,7 @@ MAX_PROMPT_CHARS = 500
 MAX_CSV_LINE_CHARS = 2_000
 # How much of a CSV the separator detection looks at (csv.Sniffer is quadratic in line length).
 MAX_SNIFF_CHARS = 4_096
+# Runs kept per training page for "Compare runs" (oldest dropped first), and the approximate
+# memory their records may take together (the newest run is always kept).
+MAX_RUN_HISTORY = 8
+MAX_RUN_HISTORY_BYTES = 32_000_000
