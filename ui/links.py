@@ -32,6 +32,7 @@ _LOG = logging.getLogger(__name__)
 _PREFIX = "_links"
 _ACTIVE = f"{_PREFIX}:page"  # the page whose script is running in this session
 _SEEN = f"{_PREFIX}:seen"  # {widget key: (param name, Spec)} drawn in this run
+_SLOT = f"{_PREFIX}:slot"  # where this run's notice goes (top of the page)
 # Parameter names each page has drawn at least once in this process: a link naming one of
 # them waits quietly until the control appears (a result view shown after training).
 _KNOWN: dict[str, set[str]] = {}
@@ -182,14 +183,16 @@ def restore(page_key: str) -> None:
     state[_ACTIVE] = page_key
     state[_SEEN] = {}
     opened = f"{_PREFIX}:{page_key}:opened"
-    if opened in state:
-        return
-    state[opened] = True
-    raw = {name: st.query_params.get(name, "") for name in list(st.query_params.keys())[:1000]}
-    kept, notes = screen(page_key, raw)
-    state[f"{_PREFIX}:{page_key}:pending"] = kept
-    state[f"{_PREFIX}:{page_key}:notes"] = notes
-    state[f"{_PREFIX}:{page_key}:first"] = True
+    if opened not in state:
+        state[opened] = True
+        raw = {name: st.query_params.get(name, "") for name in list(st.query_params.keys())[:1000]}
+        kept, notes = screen(page_key, raw)
+        state[f"{_PREFIX}:{page_key}:pending"] = kept
+        state[f"{_PREFIX}:{page_key}:notes"] = notes
+        state[f"{_PREFIX}:{page_key}:first"] = True
+    # The notice about a link's unusable settings goes at the top of the page, filled by publish().
+    linked = state[f"{_PREFIX}:{page_key}:pending"] or state[f"{_PREFIX}:{page_key}:notes"]
+    state[_SLOT] = st.empty() if linked else None
 
 
 def current_params(page_key: str) -> dict[str, str]:
@@ -213,13 +216,12 @@ def publish(page_key: str) -> None:
     if state.pop(f"{_PREFIX}:{page_key}:first", False):
         pending: dict = state.get(f"{_PREFIX}:{page_key}:pending") or {}
         notes = state[f"{_PREFIX}:{page_key}:notes"]
-        for name in list(pending):
-            if name not in _KNOWN.get(page_key, set()):
-                notes.append(f"{name[:30]} (no such control on this page)")
-                del pending[name]
+        # Names not drawn yet stay pending for the session: a result view's control (drawn after
+        # training) takes its value when it appears. Names this page has never drawn are reported.
+        notes += [f"{n[:30]} (no such control on this page yet)" for n in pending if n not in _KNOWN.get(page_key, ())]
     notes = state.get(f"{_PREFIX}:{page_key}:notes")
     if notes:
-        st.info(notice(notes), icon=":material/link_off:")
+        (state.get(_SLOT) or st).info(notice(notes), icon=":material/link_off:")
     params = current_params(page_key)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
