@@ -15,7 +15,7 @@ from core.data.dates import TASK_LABELS
 from core.engine import limits
 from core.engine.cells import CELLS
 from core.sentiment.config import ImdbChoice, imdb_run_checks
-from ui import attention_data, controls, data_cache
+from ui import attention_data, controls, data_cache, links
 from ui.charts import draw_chart
 from ui.training_panel import history_table, trained_config, training_panel
 
@@ -395,4 +395,6 @@ def main() -> None:
         imdb_part()
 
 
+links.restore(KEY)
 main()
+links.publish(KEY)

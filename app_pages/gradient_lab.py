@@ -17,7 +17,7 @@ from core.data.memory_tasks import SequenceTask
 from core.engine.config import TrainConfig
 from core.gradients import charts as gradient_charts
 from core.gradients import config as lab
-from ui import controls, data_cache, gradient_lab_data
+from ui import controls, data_cache, gradient_lab_data, links
 from ui.charts import draw_chart
 from ui.training_panel import running_panels, trained_config, training_panel
 
@@ -380,7 +380,9 @@ def main() -> None:
     show_task(task)
     can_train = controls.show_problems(config.model.problems() + config.train.problems())
     single, compare, clipping = st.tabs(
-        ["1 · One model, gradients through time", "2 · SimpleRNN vs LSTM vs GRU", "3 · Exploding gradients & clipping"]
+        ["1 · One model, gradients through time", "2 · SimpleRNN vs LSTM vs GRU", "3 · Exploding gradients & clipping"],
+        key=f"{KEY}:view",
+        on_change="rerun",  # the chosen tab is part of the page's link
     )
     with single:
         single_tab(config, task, can_train)
@@ -390,4 +392,6 @@ def main() -> None:
         clipping_tab(config, can_train)
 
 
+links.restore(KEY)
 main()
+links.publish(KEY)

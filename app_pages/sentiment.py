@@ -15,7 +15,7 @@ from core.data import imdb
 from core.engine import limits
 from core.sentiment import charts as sentiment_charts
 from core.sentiment.config import PRESETS, ImdbChoice, SentimentOutcome, SentimentRun, imdb_run_checks
-from ui import controls, data_cache
+from ui import controls, data_cache, links
 from ui.charts import draw_chart
 from ui.training_panel import history_table, trained_config, training_panel
 
@@ -220,4 +220,6 @@ def main() -> None:
         st.caption("Tip: the Tiny preset trains in a few seconds; the default reaches about 85 % on the real data.")
 
 
+links.restore(KEY)
 main()
+links.publish(KEY)

@@ -29,7 +29,7 @@ from core.shakespeare.config import (
     ShakespeareRun,
     TextSettings,
 )
-from ui import controls, data_cache, shakespeare_data
+from ui import controls, data_cache, links, shakespeare_data
 from ui.charts import draw_chart
 from ui.training_panel import current_job, training_panel
 
@@ -391,4 +391,6 @@ def main() -> None:
         st.caption(char_config.TIP)
 
 
+links.restore(KEY)
 main()
+links.publish(KEY)

@@ -23,7 +23,7 @@ from core.engine.config import PATTERN_LABELS, PATTERNS, validate_all
 from core.stocks import charts as forecast_charts
 from core.stocks import config as lab
 from core.stocks.config import PRESETS, RANGES, SOURCES, DataRequest, ForecastOutcome, ForecastRun, ForecastSpec
-from ui import controls, stocks_data
+from ui import controls, links, stocks_data
 from ui.charts import draw_chart
 from ui.training_panel import history_table, trained_config, training_panel
 
@@ -371,4 +371,6 @@ def main() -> None:
         st.caption("Tip: the Tiny preset trains in a few seconds; the others take about a minute on a laptop.")
 
 
+links.restore(KEY)
 main()
+links.publish(KEY)
