@@ -41,6 +41,9 @@ LINKED_KINDS = frozenset(
 )
 # Controls that never go into a link: local paths on the server (and anything under them).
 PRIVATE_SUFFIXES = (":local", ":accepted")
+# Widgets about this session's own runs (the Compare runs section): they name runs that do not
+# exist in another session, so they never go into a link.
+SESSION_ONLY_PARTS = (":run_label:", ":compare_runs", ":compare_seen")
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 DROP = object()  # decode's "no value"
 
@@ -68,6 +71,8 @@ def param_name(page_key: str, widget_key: str) -> str | None:
     if not widget_key.startswith(page_key) or len(widget_key) == len(page_key):
         return None
     if widget_key[len(page_key)] not in ":-_" or widget_key.endswith(PRIVATE_SUFFIXES):
+        return None
+    if any(part in widget_key for part in SESSION_ONLY_PARTS):
         return None
     name = widget_key[len(page_key) :].lstrip(":-_").replace(":", ".")
     return name if NAME_PATTERN.match(name) else None

@@ -114,3 +114,10 @@ def test_screen_drops_hostile_parameters_and_other_pages_links():
 def test_notice_is_one_line():
     text = notice([f"p{i} (no such control on this page)" for i in range(20)])
     assert "\n" not in text and "and 8 more" in text
+
+
+def test_the_compare_runs_widgets_never_go_into_a_link():
+    """Run labels and the run selection name this session's runs; another server has none."""
+    assert param_name("sentiment", "sentiment:run_label:3") is None
+    assert param_name("sentiment", "sentiment:compare_runs") is None
+    assert param_name("sentiment", "sentiment:1:units") == "1.units"
