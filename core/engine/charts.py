@@ -84,6 +84,20 @@ def training_curves(
     return (faint + bold).properties(height=260, title=label).interactive()
 
 
+def _log_norm_lines(data: pd.DataFrame, x: alt.X, y: str, y_title: str, color: alt.Color, tooltip: list) -> alt.Chart:
+    """Gradient norms as lines on a log scale (norms span orders of magnitude), the value in the tooltip."""
+    return (
+        alt.Chart(data)
+        .mark_line(strokeWidth=1.5)
+        .encode(
+            x=x,
+            y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log")),
+            color=color,
+            tooltip=[*tooltip, alt.Tooltip(f"{y}:Q", title="norm", format=".3g")],
+        )
+    )
+
+
 def gradient_norm_chart(batches: pd.DataFrame, clip_norm: float | None = None) -> alt.Chart:
     """Gradient L2 norm per step on a log scale: one line per layer plus the global norm.
 
@@ -99,22 +113,14 @@ def gradient_norm_chart(batches: pd.DataFrame, clip_norm: float | None = None) -
     long = long[np.isfinite(long["norm"]) & (long["norm"] > 0)]
     if long.empty:
         return empty_chart("gradient norms: all zero or non-finite")
-    line = (
-        alt.Chart(long)
-        .mark_line(strokeWidth=1.5)
-        .encode(
-            x=alt.X("step:Q", title="training step"),
-            y=alt.Y("norm:Q", title="gradient L2 norm (log scale)", scale=alt.Scale(type="log")),
-            color=alt.Color("layer:N", title="layer"),
-            strokeDash=alt.condition(alt.datum.layer == GLOBAL_NORM, alt.value([6, 3]), alt.value([1, 0])),
-            tooltip=[
-                alt.Tooltip("layer:N"),
-                alt.Tooltip("step:Q"),
-                alt.Tooltip("epoch:Q"),
-                alt.Tooltip("norm:Q", title="norm", format=".3g"),
-            ],
-        )
-    )
+    line = _log_norm_lines(
+        long,
+        x=alt.X("step:Q", title="training step"),
+        y="norm",
+        y_title="gradient L2 norm (log scale)",
+        color=alt.Color("layer:N", title="layer"),
+        tooltip=[alt.Tooltip("layer:N"), alt.Tooltip("step:Q"), alt.Tooltip("epoch:Q")],
+    ).encode(strokeDash=alt.condition(alt.datum.layer == GLOBAL_NORM, alt.value([6, 3]), alt.value([1, 0])))
     chart = line
     if clip_norm:
         rule = (
@@ -185,20 +191,13 @@ def compare_gradient_norms(data: pd.DataFrame) -> alt.Chart:
         return empty_chart("gradient norms: the chosen runs recorded none")
     runs = _run_order(data)
     color = _run_color(runs)
-    line = (
-        alt.Chart(data)
-        .mark_line(strokeWidth=1.5)
-        .encode(
-            x=alt.X("epochs:Q", title="epochs of training"),
-            y=alt.Y("grad_norm:Q", title="global gradient L2 norm (log scale)", scale=alt.Scale(type="log")),
-            color=color,
-            tooltip=[
-                alt.Tooltip("run:N"),
-                alt.Tooltip("epoch:Q"),
-                alt.Tooltip("step:Q"),
-                alt.Tooltip("grad_norm:Q", title="norm", format=".3g"),
-            ],
-        )
+    line = _log_norm_lines(
+        data,
+        x=alt.X("epochs:Q", title="epochs of training"),
+        y="grad_norm",
+        y_title="global gradient L2 norm (log scale)",
+        color=color,
+        tooltip=[alt.Tooltip("run:N"), alt.Tooltip("epoch:Q"), alt.Tooltip("step:Q")],
     )
     chart = line
     clips = data.dropna(subset=["clip_norm"]).drop_duplicates("run")[["run", "clip_norm"]]
