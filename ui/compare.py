@@ -45,8 +45,9 @@ GRADIENTS_HELP = (
     "keep steadier norms than a SimpleRNN."
 )
 TABLE_HELP = (
-    "Final metrics are the last finished epoch's values (val = validation data). The setting columns list "
-    "only what differs between the chosen runs."
+    "The last-epoch columns are means over the last finished epoch (training values average its batches, so "
+    "they sit above the curve's end while the loss still falls; val = validation data). The setting columns "
+    "list only what differs between the chosen runs."
 )
 
 
@@ -117,7 +118,7 @@ def compare_section(key: str, metric: str | None = None, metric_label: str | Non
             st.info("Choose at least one run to compare.")
             return
         _compare_charts(chosen, metric, metric_label or metric)
-        st.markdown("**Final metrics and the settings that differ**")
+        st.markdown("**Last-epoch metrics and the settings that differ**")
         st.dataframe(cmp.comparison_table(chosen), hide_index=True)
         st.caption(TABLE_HELP)
         st.download_button(

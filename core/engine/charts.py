@@ -167,7 +167,7 @@ def compare_curves(data: pd.DataFrame, label: str) -> alt.Chart:
             "curve:N",
             title="curve",
             scale=alt.Scale(domain=["training", "validation"], range=[[1, 0], [6, 3]]),
-            legend=alt.Legend(orient="bottom", direction="horizontal", symbolType="stroke"),
+            legend=None,  # solid = training, dashed = validation: said in the caption (a second legend is clipped)
         ),
         tooltip=[
             alt.Tooltip("run:N"),

@@ -271,11 +271,14 @@ def gradient_frame(runs: Sequence[RunRecord], max_points: int = MAX_CURVE_POINTS
 
 
 def final_metrics(result: TrainingResult) -> dict[str, float]:
-    """The last epoch's values ("final loss", "final val accuracy"); empty if no epoch finished."""
+    """The last finished epoch's means ("last epoch loss", "last epoch val accuracy"); empty if none finished.
+
+    Named for what they are: a training value is the mean over that epoch's batches, not the loss
+    at the last step (the smoothed curve ends lower when the loss is still falling)."""
     if not result.epochs:
         return {}
     last = result.epoch_frame().iloc[-1]
-    return {f"final {c.replace('_', ' ')}": float(last[c]) for c in last.index if c not in ("epoch", "elapsed_s")}
+    return {f"last epoch {c.replace('_', ' ')}": float(last[c]) for c in last.index if c not in ("epoch", "elapsed_s")}
 
 
 def config_differences(configs: Sequence[Any]) -> list[dict[str, str]]:

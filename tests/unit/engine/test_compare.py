@@ -121,10 +121,10 @@ def test_final_metrics_are_the_last_epochs_values():
     r = result()
     last = r.epochs[-1]
     assert cmp.final_metrics(r) == {
-        "final loss": last.loss,
-        "final accuracy": last.metrics["accuracy"],
-        "final val loss": last.val_loss,
-        "final val accuracy": last.val_metrics["accuracy"],
+        "last epoch loss": last.loss,
+        "last epoch accuracy": last.metrics["accuracy"],
+        "last epoch val loss": last.val_loss,
+        "last epoch val accuracy": last.val_metrics["accuracy"],
     }
     assert cmp.final_metrics(TrainingResult("stopped", "stopped", result().batches[:2], [])) == {}
 
@@ -148,8 +148,8 @@ def test_comparison_table_has_one_row_per_run_with_final_metrics_and_differences
     assert list(table["setting: model cell"]) == ["LSTM", "SimpleRNN"]
     assert [c for c in table.columns if c.startswith("setting: ")] == ["setting: model cell"]
     newest_first = history.newest_first()
-    assert list(table["final loss"]) == [r.result.epochs[-1].loss for r in newest_first]
-    assert list(table["final val accuracy"]) == [r.result.epochs[-1].val_metrics["accuracy"] for r in newest_first]
+    assert list(table["last epoch loss"]) == [r.result.epochs[-1].loss for r in newest_first]
+    assert list(table["last epoch val accuracy"]) == [r.result.epochs[-1].val_metrics["accuracy"] for r in newest_first]
     assert list(table["steps"]) == [len(r.result.batches) for r in newest_first] and set(table["epochs"]) == {2}
 
 
