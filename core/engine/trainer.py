@@ -237,18 +237,26 @@ class Trainer:
             wb = None if w is None else tf.gather(w, idx)
             with tf.GradientTape() as tape:
                 pred, loss, total = forward_loss(x, yb, wb, True)
-            grads = tape.gradient(loss, variables)
-            grads = [
-                tf.zeros_like(v) if g is None else dense_gradient(g, densify=jit)
-                for g, v in zip(grads, variables, strict=False)
+            # As Keras gives them: an Embedding's gradient has one row per token occurrence.
+            keras_grads = [
+                tf.zeros_like(v) if g is None else g
+                for g, v in zip(tape.gradient(loss, variables), variables, strict=False)
             ]
-            raw_norm = tf.linalg.global_norm(grads)
-            layer_norms = [tf.linalg.global_norm([grads[i] for i in g]) for g in groups]
+            # The true gradient (repeated rows summed) is what every norm and every clip is computed on.
+            true_grads = [dense_gradient(g, densify=jit) for g in keras_grads]
+            raw_norm = tf.linalg.global_norm(true_grads)
+            layer_norms = [tf.linalg.global_norm([true_grads[i] for i in g]) for g in groups]
+            # The optimiser gets the gradient in the form model.fit hands it (Keras' Adam/RMSprop keep
+            # their second moments per occurrence row), so training matches plain Keras step for step;
+            # clipping by value changes entries, so it hands over the clipped true gradient instead.
+            grads, pre_norm = keras_grads, raw_norm
             if cfg.clip_value is not None:
-                grads = [clip_by_value(g, cfg.clip_value) for g in grads]
+                grads = [clip_by_value(g, cfg.clip_value) for g in true_grads]
+                pre_norm = tf.linalg.global_norm(grads)
+            applied = pre_norm
             if cfg.clip_norm is not None:
-                grads, _ = tf.clip_by_global_norm(grads, cfg.clip_norm)
-            applied = tf.linalg.global_norm(grads) if (cfg.clip_value or cfg.clip_norm) else raw_norm
+                grads, _ = tf.clip_by_global_norm(grads, cfg.clip_norm, use_norm=pre_norm)
+                applied = tf.minimum(pre_norm, tf.cast(cfg.clip_norm, pre_norm.dtype))
             finite = tf.logical_and(tf.math.is_finite(loss), tf.math.is_finite(raw_norm))
 
             def apply():

@@ -76,6 +76,27 @@ def test_clip_value_clamps_the_dense_embedding_gradient():
     assert record.applied_norm == pytest.approx(np.sqrt(20.0), rel=RTOL)
 
 
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "sgd"])
+def test_a_trainer_step_is_the_plain_keras_step(optimizer):
+    """Norms and clipping use the summed rows, but the optimiser gets the gradient as model.fit
+    hands it: after two steps on padded, repeated tokens the weights equal plain Keras' own
+    (Keras' Adam and RMSprop keep their second moments per occurrence row, so handing them the
+    summed rows would train differently from model.fit)."""
+    x, y = padded_tokens(n=8, length=10)
+    config = ModelConfig(pattern="many_to_one", cell="GRU", units=3, readout="max")
+    spec = InputSpec(length=10, vocab_size=6, embedding_dim=3, mask_zero=True)
+    ours, reference = (build_model(config, spec, OutputSpec(), seed=0) for _ in range(2))
+    reference.set_weights(ours.get_weights())
+    train = TrainConfig(epochs=1, batch_size=4, shuffle=False, optimizer=optimizer, learning_rate=0.05)
+    Trainer(ours, "binary_crossentropy", [], train).fit(x, y)
+    kinds = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop, "sgd": keras.optimizers.SGD}
+    reference.compile(kinds[optimizer](learning_rate=0.05), "binary_crossentropy")
+    for start in (0, 4):
+        reference.train_on_batch(x[start : start + 4], y[start : start + 4])
+    for mine, theirs in zip(ours.get_weights(), reference.get_weights(), strict=True):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-4, atol=1e-6)
+
+
 # ----------------------------------------------------------------------------- dense reference
 
 
