@@ -26,7 +26,18 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 from streamlit.time_util import adjust_years
 
-from core.engine.links import DROP, MAX_TEXT_CHARS, PAGE_PARAM, Spec, decode, encode, notice, param_name, screen
+from core.engine.links import (
+    DROP,
+    LINKED_KINDS,
+    MAX_TEXT_CHARS,
+    PAGE_PARAM,
+    Spec,
+    decode,
+    encode,
+    notice,
+    param_name,
+    screen,
+)
 
 _LOG = logging.getLogger(__name__)
 _PREFIX = "_links"
@@ -38,19 +49,7 @@ _SLOT = f"{_PREFIX}:slot"  # where this run's notice goes (top of the page)
 _KNOWN: dict[str, set[str]] = {}
 _installed = False
 
-WRAPPED = (
-    "slider",
-    "select_slider",
-    "selectbox",
-    "radio",
-    "number_input",
-    "toggle",
-    "checkbox",
-    "text_input",
-    "multiselect",
-    "date_input",
-    "tabs",
-)
+WRAPPED = tuple(sorted(LINKED_KINDS))  # the Streamlit widget calls that carry a linked value
 
 
 # ----------------------------------------------------------------------------- specs from widget calls

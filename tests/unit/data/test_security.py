@@ -139,7 +139,9 @@ def price_rows(n: int = 60) -> list[str]:
     return ["Date,Close"] + [f"{d:%Y-%m-%d},{100 + i}" for i, d in enumerate(dates)]
 
 
-def test_pathological_csv_is_refused_without_sniffing_the_long_line(monkeypatch):
+@pytest.fixture
+def sniffed(monkeypatch) -> list[int]:
+    """The length of every sample handed to csv.Sniffer.sniff."""
     seen: list[int] = []
     real = csv.Sniffer.sniff
     monkeypatch.setattr(
@@ -147,20 +149,19 @@ def test_pathological_csv_is_refused_without_sniffing_the_long_line(monkeypatch)
         "sniff",
         lambda self, sample, delimiters=None: (seen.append(len(sample)), real(self, sample, delimiters))[1],
     )
+    return seen
+
+
+def test_pathological_csv_is_refused_without_sniffing_the_long_line(sniffed):
+    seen = sniffed
     data = b"Date,Close\n" + b',"a' * 100_000
     with pytest.raises(stocks.PriceDataError, match="line 2 has 300,000 characters"):
         stocks.parse_price_csv(data, "evil.csv")
     assert all(n <= limits.MAX_SNIFF_CHARS for n in seen)
 
 
-def test_separator_is_sniffed_on_a_bounded_prefix(monkeypatch):
-    seen: list[int] = []
-    real = csv.Sniffer.sniff
-    monkeypatch.setattr(
-        csv.Sniffer,
-        "sniff",
-        lambda self, sample, delimiters=None: (seen.append(len(sample)), real(self, sample, delimiters))[1],
-    )
+def test_separator_is_sniffed_on_a_bounded_prefix(sniffed):
+    seen = sniffed
     long_lines = "\n".join(',"a' * 600 for _ in range(20))  # under the line cap, 36,000 characters in all
     assert stocks._separator(long_lines) in ",;\t|"
     assert seen and max(seen) <= limits.MAX_SNIFF_CHARS
