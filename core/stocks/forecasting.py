@@ -33,15 +33,11 @@ import numpy as np
 import pandas as pd
 
 from core.engine.config import ModelConfig
-from core.stocks.config import (  # noqa: F401 - re-exported: the pipeline's vocabulary
+from core.stocks.config import (
     FEATURE_NAMES,
-    MAX_HORIZON,
-    MAX_WINDOW,
     MULTI_STEP,
     PERSISTENCE,
-    TARGETS,
     VECTOR_INPUT,
-    ForecastRun,
     ForecastSpec,
     RunFacts,
     Target,
