@@ -111,6 +111,33 @@ class LiveProgress(Callback):
             self._epochs.append(record)
             self.version += 1
 
+    def restart_clock(self) -> None:
+        """Elapsed time counts from now (a queued run starts its clock when it starts training)."""
+        with self._lock:
+            self._start = time.perf_counter()
+
+    def apply(self, kind: str, payload: Any) -> None:
+        """One message from a worker process (core.engine.workers.RemoteProgress) mirrored here."""
+        if kind == "phase":
+            self.set_phase(payload)
+        elif kind == "plan":
+            self.on_train_begin(payload)
+        elif kind == "epoch":
+            self.on_epoch_end(payload)
+        elif kind == "batches":
+            with self._lock:
+                self._batches.extend(payload)
+                self.version += 1
+        elif kind == "extras":
+            with self._lock:
+                self._extras = dict(payload)
+                self.version += 1
+
+    @property
+    def batch_count(self) -> int:
+        with self._lock:
+            return len(self._batches)
+
     def snapshot(self, max_points: int = 600) -> ProgressSnapshot:
         """Progress so far; long batch histories are thinned to about `max_points` rows."""
         with self._lock:
@@ -133,6 +160,23 @@ class LiveProgress(Callback):
 
 
 Work = Callable[[LiveProgress, StopSignal], Any]
+
+
+@dataclass(frozen=True)
+class WorkSpec:
+    """A run's work as data: `fn(progress, stop, *args, **kwargs)`, picklable for a worker process.
+
+    `fn` must be a module-level function (pickle sends it by name) and `args`/`kwargs` plain data
+    (configurations, NumPy arrays, strings); pages build one per press of Train. Calling the spec
+    runs the work, so it is also a `Work` for an in-process thread.
+    """
+
+    fn: Callable[..., Any]
+    args: tuple = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+    def __call__(self, progress: Any, stop: StopSignal) -> Any:
+        return self.fn(progress, stop, *self.args, **self.kwargs)
 
 
 @dataclass

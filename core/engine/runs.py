@@ -1,0 +1,591 @@
+"""Many visitors, one server: shared runs, an admission queue and a memory budget.
+
+Every press of Train becomes a *run request*: the page, and a WorkSpec (core.engine.training_job)
+holding everything that determines the run - its function, the full configuration with its seed,
+and the data arrays. The run's identity is a hash of exactly that, so
+
+* **identical runs are computed once**: a session asking for a run that is queued, training or
+  finished (kept in a bounded cache of finished runs) attaches to it and sees the same live
+  progress, curves and trained model;
+* **distinct runs queue fairly**: at most `max_running` train at once (in worker processes,
+  core.engine.workers); the rest wait in arrival order, each session seeing its place and an ETA;
+* **one session holds one run**: a session watching a queued or training run cannot start
+  another (on any page) until it stops or leaves that one;
+* **memory is budgeted**: a run whose estimated footprint can never fit in the budget is refused
+  with a message saying what to shrink; one that does not fit now waits at the head of the queue;
+* **nobody is left behind**: watchers are seen each time their page polls the run; a session that
+  closed its tab (or stopped polling) is dropped from the queue, and a training run nobody
+  watches any more is stopped - keeping what it learned - to free the CPU.
+
+Stopping is per watcher: the last watcher's Stop stops the run; anyone else's only detaches them.
+
+No Streamlit here (ui/runs.py is the glue); no TensorFlow either (it lives in the workers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import threading
+import time
+import traceback
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any, Literal
+
+from core.engine.history import StopSignal, TrainingResult
+from core.engine.training_job import LiveProgress, ProgressSnapshot, WorkSpec
+from core.engine.workers import RunSink, WorkerPool, rss_bytes
+
+logger = logging.getLogger(__name__)
+
+RunState = Literal["queued", "running", "done", "failed", "cancelled"]
+MB = 2**20
+DEFAULT_EXPECTED_SECONDS = 60.0  # a preset's time in the app, until a run of that page has finished
+
+
+# ----------------------------------------------------------------------------- settings
+
+
+def _env_int(name: str, default: int, environ: dict[str, str]) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        logger.warning("Ignoring %s=%r (not a whole number); using %s", name, raw, default)
+        return default
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """A deployer's settings (environment variables), never a visitor's.
+
+    RNN_PLAYGROUND_WORKERS        worker processes; 0 trains on threads in the server (default: the cores, at most 2)
+    RNN_PLAYGROUND_MAX_RUNS       runs training at once (default: the workers, or 1)
+    RNN_PLAYGROUND_MEMORY_MB      memory budget for the server and its workers together (default 2500)
+    RNN_PLAYGROUND_FINISHED_RUNS  finished runs kept for sharing (default 16)
+    RNN_PLAYGROUND_FINISHED_MB    memory those may take (default 300)
+    RNN_PLAYGROUND_TF_THREADS     TensorFlow threads per worker (default: cores / workers)
+    RNN_PLAYGROUND_RETIRE_MB      a worker bigger than this after a run is replaced (default 1200)
+    """
+
+    workers: int = 2
+    max_running: int = 2
+    memory_budget: int = 2500 * MB
+    finished_runs: int = 16
+    finished_bytes: int = 300 * MB
+    tf_threads: int = 1
+    retire_rss: int = 1200 * MB
+    abandon_after: float = 180.0  # a training run nobody has polled for this long is stopped
+    queue_abandon_after: float = 60.0  # a queued watcher unseen this long leaves the queue
+    disconnect_grace: float = 10.0  # a closed tab leaves after this (reconnects are allowed)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> RunSettings:
+        env = dict(os.environ if environ is None else environ)
+        cores = max(1, os.cpu_count() or 1)
+        workers = max(0, min(8, _env_int("RNN_PLAYGROUND_WORKERS", min(2, cores), env)))
+        max_running = max(1, _env_int("RNN_PLAYGROUND_MAX_RUNS", max(1, workers), env))
+        if workers:
+            max_running = min(max_running, workers)
+        threads = _env_int("RNN_PLAYGROUND_TF_THREADS", max(1, cores // max(1, max_running)), env)
+        return cls(
+            workers=workers,
+            max_running=max_running,
+            memory_budget=max(256, _env_int("RNN_PLAYGROUND_MEMORY_MB", 2500, env)) * MB,
+            finished_runs=max(0, _env_int("RNN_PLAYGROUND_FINISHED_RUNS", 16, env)),
+            finished_bytes=max(0, _env_int("RNN_PLAYGROUND_FINISHED_MB", 300, env)) * MB,
+            tf_threads=max(0, threads),
+            retire_rss=max(0, _env_int("RNN_PLAYGROUND_RETIRE_MB", 1200, env)) * MB,
+        )
+
+
+# ----------------------------------------------------------------------------- identity and size
+
+
+class _Hasher:
+    """A file-like sink for pickle that hashes and counts instead of storing."""
+
+    def __init__(self) -> None:
+        self.digest = hashlib.blake2b(digest_size=16)
+        self.size = 0
+
+    def write(self, data) -> int:
+        self.digest.update(data)
+        self.size += len(data)
+        return len(data)
+
+
+def run_identity(page: str, spec: WorkSpec) -> tuple[str, int]:
+    """The run's key (page + hash of everything it is made of) and its pickled size in bytes.
+
+    The spec is hashed as it is pickled - function name, configuration with seed, data arrays -
+    without keeping the bytes, so identical runs get identical keys and distinct data never collides.
+    """
+    sink = _Hasher()
+    pickle.Pickler(sink, protocol=pickle.HIGHEST_PROTOCOL).dump(spec)
+    return f"{page}:{sink.digest.hexdigest()}", sink.size
+
+
+def _walk(obj: Any, depth: int = 0) -> Iterable[tuple[str, Any]]:
+    """(field name, value) for every field of a nested dataclass configuration."""
+    if depth > 6 or not is_dataclass(obj) or isinstance(obj, type):
+        return
+    for f in fields(obj):
+        value = getattr(obj, f.name, None)
+        yield f.name, value
+        yield from _walk(value, depth + 1)
+
+
+def estimate_run_bytes(config: Any, payload_bytes: int) -> int:
+    """A run's memory, estimated from its configuration before it starts (an upper-end guess).
+
+    The worker's copy of the data (twice: the arrays and the batches cut from them), the weights
+    with their gradients and two Adam moments, the activations backpropagation keeps (batch x
+    steps x units x gates x directions x layers), and a fixed allowance for traced graphs.
+    """
+    found: dict[str, int] = {}
+    for name, value in _walk(config):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if name == "cell" and isinstance(value, str):
+                found["gates"] = {"LSTM": 4, "GRU": 3}.get(value, 1)
+            if name == "bidirectional" and value is True:
+                found["directions"] = 2
+            continue
+        key = name.lower()
+        if key in ("units", "layers", "batch_size", "embedding_dim", "hidden_units"):
+            found[key] = max(found.get(key, 0), int(value))
+        elif "vocab" in key or key == "num_words":
+            found["vocab"] = max(found.get("vocab", 0), int(value))
+        elif key.endswith("length") or key in ("window", "seq_len", "steps", "sequence_length"):
+            found["steps"] = max(found.get("steps", 0), int(value))
+    units = max(found.get("units", 32), found.get("hidden_units", 0))
+    layers = max(1, found.get("layers", 1))
+    gates, directions = found.get("gates", 3), found.get("directions", 1)
+    batch, steps = max(1, found.get("batch_size", 64)), max(1, found.get("steps", 100))
+    vocab, embedding = found.get("vocab", 0), found.get("embedding_dim", 0)
+    weights = vocab * embedding + layers * directions * gates * units * (embedding + units + directions * units + 2)
+    activations = batch * steps * units * gates * directions * layers * 4 * 3
+    return int(2 * payload_bytes + 16 * weights + activations + 64 * MB)
+
+
+def shrink_advice(config: Any) -> str:
+    """What a visitor can shrink to make a run fit (named after the configuration's own fields)."""
+    names = {name for name, _ in _walk(config)}
+    options = [
+        label
+        for field_name, label in (
+            ("train_size", "fewer training examples"),
+            ("num_words", "a smaller vocabulary"),
+            ("max_length", "shorter sequences"),
+            ("window", "a shorter window"),
+            ("units", "fewer units"),
+            ("layers", "fewer layers"),
+            ("batch_size", "a smaller batch"),
+        )
+        if field_name in names
+    ]
+    return ", ".join(options) if options else "a smaller model or less data"
+
+
+# ----------------------------------------------------------------------------- one shared run
+
+
+class AdmissionError(RuntimeError):
+    """A run that cannot be admitted; the message is for the visitor."""
+
+
+class BusyElsewhere(AdmissionError):
+    """The session already holds a queued or training run (on `other.page`)."""
+
+    def __init__(self, other: SharedRun) -> None:
+        self.other = other
+        super().__init__(f"You already have a run {other.state_words} on {other.title}.")
+
+
+class SharedRun:
+    """One run and everyone watching it; reads like a TrainingJob to the training panel."""
+
+    def __init__(self, key: str, page: str, title: str, spec: WorkSpec, config: Any, estimate: int) -> None:
+        self.key, self.page, self.title = key, page, title
+        self.label = page
+        self.spec: WorkSpec | None = spec
+        self.config = config
+        self.estimate = estimate
+        self.progress = LiveProgress()
+        self.stop_signal = StopSignal()
+        self.state: RunState = "queued"
+        self.output: Any = None
+        self.error = ""
+        self.error_detail = ""
+        self.size = 0  # bytes of the finished output, as pickled
+        self.submitted = time.monotonic()
+        self.started: float | None = None
+        self.ended: float | None = None
+        self.watchers: dict[str, float] = {}  # session -> when it last polled
+        self.worker_pid: int | None = None
+        self.rss_at_start = 0
+        self._done = threading.Event()
+        self._on_end: Callable[[SharedRun], None] = lambda run: None
+
+    # --- the TrainingJob face the panel reads
+
+    @property
+    def running(self) -> bool:
+        return self.state in ("queued", "running")
+
+    @property
+    def queued(self) -> bool:
+        return self.state == "queued"
+
+    @property
+    def state_words(self) -> str:
+        return "waiting in the queue" if self.state == "queued" else "training"
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+    def snapshot(self) -> ProgressSnapshot:
+        return self.progress.snapshot()
+
+    @property
+    def result(self) -> TrainingResult | None:
+        return getattr(self.output, "result", None)
+
+    @property
+    def shareable(self) -> bool:
+        """Finished, and not cut short by a Stop: the same request would give the same result."""
+        result = self.result
+        return self.state == "done" and result is not None and result.status != "stopped"
+
+    # --- what the worker (through _Sink) or the in-process thread reports
+
+    def finished(self, output: Any, size: int) -> None:
+        self.output, self.size = output, size
+        self._end("done", "Finished")
+
+    def failed(self, message: str, detail: str) -> None:
+        self.error, self.error_detail = message, detail
+        self._end("failed", "Failed")
+
+    def _end(self, state: RunState, phase: str) -> None:
+        self.state, self.ended = state, time.monotonic()
+        self.spec = None  # the data arrays are no longer needed
+        self.progress.set_phase(phase)
+        self._done.set()
+        self._on_end(self)
+
+
+class _Sink(RunSink):
+    """Routes a worker's reports to a SharedRun (whose `progress` is its LiveProgress mirror)."""
+
+    def __init__(self, run: SharedRun) -> None:
+        self.run = run
+
+    def progress(self, kind: str, payload: Any) -> None:
+        self.run.progress.apply(kind, payload)
+
+    def finished(self, output: Any, size: int) -> None:
+        self.run.finished(output, size)
+
+    def failed(self, message: str, detail: str) -> None:
+        self.run.failed(message, detail)
+
+
+# ----------------------------------------------------------------------------- the manager
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    position: int  # 1 = next to start
+    waiting: int  # runs in the queue
+    eta_seconds: float  # until it starts, estimated
+
+
+class RunManager:
+    """Admits, queues, shares and supervises runs for one server process."""
+
+    def __init__(
+        self,
+        settings: RunSettings | None = None,
+        is_alive: Callable[[str], bool | None] = lambda session: None,
+        pool: WorkerPool | None = None,
+    ) -> None:
+        self.settings = settings or RunSettings.from_env()
+        self._is_alive = is_alive
+        self._lock = threading.RLock()
+        self._queue: list[SharedRun] = []
+        self._running: list[SharedRun] = []
+        self._by_key: dict[str, SharedRun] = {}  # queued and running, by key
+        self._finished: OrderedDict[str, SharedRun] = OrderedDict()
+        self._durations: dict[str, float] = {}  # page -> seconds of its latest finished run
+        self._closed = False
+        self.started_runs = 0  # how many runs actually trained (sharing keeps this low)
+        self.peak_queue = 0
+        self.pool = pool
+        if self.pool is None and self.settings.workers > 0:
+            self.pool = WorkerPool(
+                self.settings.workers,
+                self._dispatch,
+                threads=self.settings.tf_threads,
+                retire_rss_bytes=self.settings.retire_rss,
+            )
+        self._sweeper = threading.Thread(target=self._sweep_forever, name="rnn-playground-runs", daemon=True)
+        self._sweeper.start()
+
+    # --- asking for a run
+
+    def submit(self, session: str, page: str, title: str, spec: WorkSpec, config: Any) -> SharedRun:
+        """The session's run for this request: an identical one it can share, or a new one in the queue.
+
+        Raises BusyElsewhere when the session already holds another queued or training run, and
+        AdmissionError when the run could never fit in the memory budget.
+        """
+        key, payload = run_identity(page, spec)
+        with self._lock:
+            self._forget_session_elsewhere(session, key)
+            existing = self._by_key.get(key)
+            if existing is not None:
+                existing.watchers[session] = time.monotonic()
+                return existing
+            finished = self._finished.get(key)
+            if finished is not None:
+                self._finished.move_to_end(key)
+                return finished
+            estimate = estimate_run_bytes(config, payload)
+            self._check_fits_ever(estimate, config)
+            run = SharedRun(key, page, title, spec, config, estimate)
+            run._on_end = self._ended
+            run.watchers[session] = time.monotonic()
+            run.progress.set_phase("Waiting in the queue")
+            self._by_key[key] = run
+            self._queue.append(run)
+            self.peak_queue = max(self.peak_queue, len(self._queue))
+        self._dispatch()
+        return run
+
+    def _forget_session_elsewhere(self, session: str, key: str) -> None:
+        other = self.active_run(session)
+        if other is not None and other.key != key:
+            raise BusyElsewhere(other)
+
+    def _check_fits_ever(self, estimate: int, config: Any) -> None:
+        floor = rss_bytes() + (self.pool.rss() if self.pool else 0)
+        if floor + estimate > self.settings.memory_budget:
+            raise AdmissionError(
+                f"This run needs about {estimate / MB:,.0f} MB, more than this server can give one run "
+                f"({max(0, self.settings.memory_budget - floor) / MB:,.0f} MB). "
+                f"Try {shrink_advice(config)}."
+            )
+
+    def active_run(self, session: str) -> SharedRun | None:
+        """The queued or training run this session watches, if any."""
+        with self._lock:
+            for run in self._running + self._queue:
+                if session in run.watchers:
+                    return run
+        return None
+
+    def touch(self, run: SharedRun, session: str) -> None:
+        """The session's page has just polled the run (it is still watching)."""
+        with self._lock:
+            if run.running:
+                run.watchers[session] = time.monotonic()
+
+    # --- stopping and leaving
+
+    def stop(self, run: SharedRun, session: str) -> Literal["stopped", "detached", "left-queue", "ended"]:
+        """The session's Stop: stops the run when it is the only watcher, else only detaches it."""
+        with self._lock:
+            if not run.running:
+                return "ended"
+            run.watchers.pop(session, None)
+            if run.watchers:
+                return "left-queue" if run.queued else "detached"
+            if run.queued:
+                self._cancel(run, "Everyone left the queue")
+                return "left-queue"
+        self._stop_running(run, "Stopped by the user")
+        return "stopped"
+
+    def _stop_running(self, run: SharedRun, reason: str) -> None:
+        run.stop_signal.request(reason)
+        if self.pool is not None:
+            for worker in self.pool.workers:
+                current = worker.current
+                if current is not None and current.run_id == run.key:
+                    worker.stop(run.key, reason)
+
+    def _cancel(self, run: SharedRun, reason: str) -> None:
+        if run in self._queue:
+            self._queue.remove(run)
+        self._by_key.pop(run.key, None)
+        run.error = reason
+        run._end("cancelled", "Left the queue")
+
+    # --- the queue
+
+    def place(self, run: SharedRun) -> QueuePlace | None:
+        """Where a queued run stands and roughly when it starts; None once it has started."""
+        with self._lock:
+            if run not in self._queue:
+                return None
+            slots = [self._remaining(r) for r in self._running]
+            slots += [0.0] * max(0, self.settings.max_running - len(slots))
+            slots.sort()
+            for position, queued in enumerate(self._queue, start=1):
+                start = slots[0]
+                if queued is run:
+                    return QueuePlace(position, len(self._queue), start)
+                slots[0] = start + self._expected(queued)
+                slots.sort()
+        return None
+
+    def _expected(self, run: SharedRun) -> float:
+        return self._durations.get(run.page, DEFAULT_EXPECTED_SECONDS)
+
+    def _remaining(self, run: SharedRun) -> float:
+        snap = run.progress.snapshot(max_points=2)
+        if snap.eta_seconds is not None:
+            return snap.eta_seconds
+        elapsed = time.monotonic() - (run.started or time.monotonic())
+        return max(1.0, self._expected(run) - elapsed)
+
+    def _dispatch(self) -> None:
+        """Start queued runs while a slot, a worker and the memory allow (in arrival order)."""
+        while True:
+            with self._lock:
+                if self._closed or not self._queue or len(self._running) >= self.settings.max_running:
+                    return
+                head = self._queue[0]
+                if not self._fits_now(head):
+                    head.progress.set_phase("Waiting for memory to free up")
+                    return
+                worker = None
+                if self.pool is not None:
+                    worker = self.pool.idle_worker()
+                    if worker is None:
+                        return
+                self._queue.pop(0)
+                self._running.append(head)
+                head.state, head.started = "running", time.monotonic()
+                head.progress.restart_clock()
+                head.progress.set_phase("Starting")
+                spec = head.spec
+                self.started_runs += 1
+                if worker is not None:
+                    head.worker_pid, head.rss_at_start = worker.pid, worker.rss()
+                    worker.assign(head.key, spec, _Sink(head))
+                    continue
+                head.rss_at_start = rss_bytes()
+            threading.Thread(target=self._run_inline, args=(head, spec), daemon=True).start()
+
+    def _fits_now(self, run: SharedRun) -> bool:
+        in_use = rss_bytes() + (self.pool.rss() if self.pool else 0)
+        committed = 0
+        for other in self._running:
+            grown = max(0, (rss_bytes(other.worker_pid) if other.worker_pid else rss_bytes()) - other.rss_at_start)
+            committed += max(0, other.estimate - grown)
+        return not self._running or in_use + committed + run.estimate <= self.settings.memory_budget
+
+    def _run_inline(self, run: SharedRun, spec: WorkSpec) -> None:
+        """Threads mode (RNN_PLAYGROUND_WORKERS=0): the work runs in this process."""
+        try:
+            output = spec(run.progress, run.stop_signal)
+        except Exception as err:
+            run.failed(f"{type(err).__name__}: {err}", traceback.format_exc())
+            return
+        run.finished(output, 0)
+
+    def _ended(self, run: SharedRun) -> None:
+        with self._lock:
+            if run in self._running:
+                self._running.remove(run)
+            self._by_key.pop(run.key, None)
+            if run.state == "done" and run.started is not None:
+                self._durations[run.page] = time.monotonic() - run.started
+            if run.shareable and self.settings.finished_runs > 0:
+                if not run.size:
+                    run.size = run.estimate
+                self._finished[run.key] = run
+                self._trim_finished()
+            run.watchers.clear()
+        threading.Thread(target=self._dispatch, daemon=True).start()
+
+    def _trim_finished(self) -> None:
+        total = sum(r.size for r in self._finished.values())
+        while self._finished and (
+            len(self._finished) > self.settings.finished_runs or total > self.settings.finished_bytes
+        ):
+            _, oldest = self._finished.popitem(last=False)
+            total -= oldest.size
+
+    def forget_finished(self) -> None:
+        """Drop every finished run from the shared cache (tests; a deployer's reset)."""
+        with self._lock:
+            self._finished.clear()
+
+    # --- supervision
+
+    def _sweep_forever(self) -> None:
+        while not self._closed:
+            time.sleep(1.0)
+            try:
+                self.sweep()
+            except Exception:
+                logger.exception("Run supervision failed")
+
+    def sweep(self, now: float | None = None) -> None:
+        """Drop watchers that left (tab closed, or unseen too long); stop or cancel runs nobody watches."""
+        now = time.monotonic() if now is None else now
+        to_stop: list[SharedRun] = []
+        with self._lock:
+            for run in list(self._queue) + list(self._running):
+                limit = self.settings.queue_abandon_after if run.queued else self.settings.abandon_after
+                for session, seen in list(run.watchers.items()):
+                    alive = self._is_alive(session)
+                    gone = alive is False and now - seen > self.settings.disconnect_grace
+                    if gone or now - seen > limit:
+                        del run.watchers[session]
+                if run.watchers:
+                    continue
+                if run.queued:
+                    self._cancel(run, "Everyone watching it left")
+                elif not run.stop_signal.requested:
+                    to_stop.append(run)
+        for run in to_stop:
+            self._stop_running(run, f"Stopped because nobody watched for {self.settings.abandon_after:.0f} s")
+        self._dispatch()
+
+    def status(self) -> dict[str, Any]:
+        """Counts and memory, for a deployer's log and the classroom bench."""
+        with self._lock:
+            return {
+                "queued": len(self._queue),
+                "running": len(self._running),
+                "finished_cached": len(self._finished),
+                "started_runs": self.started_runs,
+                "peak_queue": self.peak_queue,
+                "server_rss_mb": rss_bytes() / MB,
+                "workers_rss_mb": (self.pool.rss() / MB) if self.pool else 0.0,
+                "worker_pids": self.pool.pids() if self.pool else [],
+            }
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            runs = list(self._running)
+        for run in runs:
+            self._stop_running(run, "The server is shutting down")
+        if self.pool is not None:
+            self.pool.close()
+
+
+def new_session_id() -> str:
+    return uuid.uuid4().hex

@@ -1,0 +1,414 @@
+"""Training in worker processes, so the UI process only draws.
+
+A Streamlit server runs every visitor's page scripts in one process. Training there (on a
+thread) competes with the page scripts for the GIL, and Streamlit clears Keras' session and
+runs the garbage collector after every script run - which slowed a run in the app to 2-4.6x
+its own script. So runs execute in a few long-lived worker processes (spawn context, TensorFlow
+imported and warmed once per worker), and the server keeps only a mirror of each run's progress.
+
+The protocol, over one duplex pipe per worker (everything pickled):
+
+    server -> worker   ("run", run_id, spec)     spec: a picklable WorkSpec (core.engine.training_job)
+                       ("stop", run_id, reason)  the trainer stops before its next batch
+                       ("exit",)
+    worker -> server   ("ready", pid)
+                       ("progress", run_id, kind, payload)   kind: phase | plan | batches | epoch | extras
+                       ("done", run_id, output)              the work's return value (a TrainedRun)
+                       ("failed", run_id, message, traceback)
+
+A worker that dies (killed for memory, a crash in native code) is noticed by the pipe closing;
+its run fails with a clear message and a fresh worker takes its place. A worker is also retired
+and replaced after a run once its memory (RSS) passes `retire_rss_bytes`, which is how memory
+a run grew goes back to the system.
+
+No Streamlit and, in the server process, no TensorFlow: the workers import it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import pickle
+import queue
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from core.engine.history import BatchRecord, Callback, EpochRecord, StopSignal, TrainingPlan
+
+logger = logging.getLogger(__name__)
+
+BATCH_FLUSH_SECONDS = 0.1  # batch records are sent in small bundles, at most this old
+EXTRAS_FLUSH_SECONDS = 1.0  # live extras (samples, recorders) are re-sent at most this often
+
+
+def rss_bytes(pid: int | None = None) -> int:
+    """Resident memory of a process (this one by default), from /proc; 0 where unavailable."""
+    try:
+        with open(f"/proc/{pid or os.getpid()}/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+# ----------------------------------------------------------------------------- inside a worker
+
+
+class RemoteProgress(Callback):
+    """The worker's side of LiveProgress: forwards every record to the server.
+
+    Batches are bundled (at most BATCH_FLUSH_SECONDS old; the first one goes at once, so the
+    first loss point shows immediately); extras are re-sent every EXTRAS_FLUSH_SECONDS so that
+    objects a work function keeps updating in place (a gradient recorder) stay live.
+    """
+
+    def __init__(self, send: Callable[[tuple], None], run_id: str) -> None:
+        self._send = send
+        self._run_id = run_id
+        self._pending: list[BatchRecord] = []
+        self._last_flush = 0.0
+        self._extras: dict[str, Any] = {}
+        self._extras_sent = 0.0
+
+    def _emit(self, kind: str, payload: Any) -> None:
+        self._send(("progress", self._run_id, kind, payload))
+
+    def set_phase(self, phase: str) -> None:
+        self._emit("phase", phase)
+
+    def put_extra(self, name: str, value: Any) -> None:
+        self._extras[name] = value
+        self._flush_extras()
+
+    def extra(self, name: str, default: Any = None) -> Any:
+        return self._extras.get(name, default)
+
+    def on_train_begin(self, plan: TrainingPlan) -> None:
+        self._emit("plan", plan)
+
+    def on_batch_end(self, record: BatchRecord) -> None:
+        self._pending.append(record)
+        now = time.monotonic()
+        if now - self._last_flush >= BATCH_FLUSH_SECONDS:
+            self.flush()
+        if self._extras and now - self._extras_sent >= EXTRAS_FLUSH_SECONDS:
+            self._flush_extras()
+
+    def on_epoch_end(self, record: EpochRecord) -> None:
+        self.flush()
+        self._emit("epoch", record)
+        if self._extras:
+            self._flush_extras()
+
+    def flush(self) -> None:
+        if self._pending:
+            self._emit("batches", self._pending)
+            self._pending = []
+        self._last_flush = time.monotonic()
+
+    def _flush_extras(self) -> None:
+        self._emit("extras", dict(self._extras))
+        self._extras_sent = time.monotonic()
+
+
+def _configure_tensorflow(threads: int) -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    if threads > 0:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+
+
+def _warm_up() -> None:
+    """Train a tiny recurrent model for a step, so the first real run skips one-off start-up costs."""
+    import numpy as np
+
+    from core.engine.config import InputSpec, ModelConfig, OutputSpec, TrainConfig
+    from core.engine.models import build_model
+    from core.engine.trainer import Trainer
+
+    x = np.ones((8, 4), "int32")
+    y = np.ones((8,), "float32")
+    model = build_model(
+        ModelConfig(units=4), InputSpec(length=4, vocab_size=10, embedding_dim=4, mask_zero=True), OutputSpec()
+    )
+    Trainer(model, "binary_crossentropy", ["accuracy"], TrainConfig(epochs=1, batch_size=8)).fit(x, y)
+
+
+def _clear_after_run() -> None:
+    import gc
+
+    import keras
+
+    keras.backend.clear_session()
+    gc.collect()
+
+
+def worker_main(conn, threads: int, warm: bool = True) -> None:
+    """A worker process: import and warm TensorFlow, then run specs one at a time until told to exit."""
+    _configure_tensorflow(threads)
+    if warm:
+        _warm_up()
+    send_lock = threading.Lock()
+
+    def send(message: tuple) -> None:
+        with send_lock:
+            conn.send(message)
+
+    inbox: queue.Queue = queue.Queue()
+    stops: dict[str, StopSignal] = {}
+
+    def listen() -> None:
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                inbox.put(("exit",))
+                return
+            if message[0] == "stop":
+                if (signal := stops.get(message[1])) is not None:
+                    signal.request(message[2])
+            elif message[0] == "run":
+                stops[message[1]] = StopSignal()
+                inbox.put(message)
+            else:
+                inbox.put(message)
+
+    threading.Thread(target=listen, name="rnn-playground-worker-inbox", daemon=True).start()
+    send(("ready", os.getpid()))
+    while True:
+        message = inbox.get()
+        if message[0] != "run":
+            return
+        _, run_id, spec = message
+        _run_one(send, run_id, spec, stops[run_id])
+        stops.pop(run_id, None)
+        _clear_after_run()
+
+
+def _run_one(send: Callable[[tuple], None], run_id: str, spec: Any, stop: StopSignal) -> None:
+    progress = RemoteProgress(send, run_id)
+    try:
+        output = spec(progress, stop)
+        progress.flush()
+        blob = pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as err:  # every failure becomes a message; the worker lives on
+        progress.flush()
+        send(("failed", run_id, f"{type(err).__name__}: {err}", traceback.format_exc()))
+        return
+    send(("done", run_id, blob))
+
+
+# ----------------------------------------------------------------------------- in the server
+
+
+class RunSink:
+    """What the pool reports a run's life to (core.engine.runs.SharedRun implements it)."""
+
+    def progress(self, kind: str, payload: Any) -> None: ...
+
+    def finished(self, output: Any, size: int) -> None: ...
+
+    def failed(self, message: str, detail: str) -> None: ...
+
+
+@dataclass
+class _Assignment:
+    run_id: str
+    sink: RunSink
+    started: float
+
+
+class Worker:
+    """One worker process and the server thread that reads its pipe."""
+
+    def __init__(self, ctx, threads: int, on_idle: Callable[[Worker], None], warm: bool = True) -> None:
+        self._parent, child = ctx.Pipe(duplex=True)
+        self.process = ctx.Process(
+            target=worker_main, args=(child, threads, warm), name="rnn-playground-worker", daemon=True
+        )
+        self.process.start()
+        child.close()
+        self._on_idle = on_idle
+        self._send_lock = threading.Lock()
+        self.ready = threading.Event()
+        self.current: _Assignment | None = None
+        self.runs_done = 0
+        self.closed = False
+        self._reader = threading.Thread(target=self._read, name="rnn-playground-worker-reader", daemon=True)
+        self._reader.start()
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid
+
+    @property
+    def busy(self) -> bool:
+        return self.current is not None
+
+    def rss(self) -> int:
+        return rss_bytes(self.process.pid) if self.process.is_alive() else 0
+
+    def send(self, message: tuple) -> None:
+        with self._send_lock:
+            self._parent.send(message)
+
+    def assign(self, run_id: str, spec: Any, sink: RunSink) -> None:
+        self.current = _Assignment(run_id, sink, time.monotonic())
+        try:
+            self.send(("run", run_id, spec))
+        except Exception as err:  # the spec would not pickle, or the pipe is gone
+            self.current = None
+            sink.failed(f"Could not hand the run to a worker: {type(err).__name__}: {err}", traceback.format_exc())
+            if not self.process.is_alive():
+                self._died()
+            else:
+                self._on_idle(self)
+
+    def stop(self, run_id: str, reason: str) -> None:
+        with contextlib.suppress(OSError, EOFError, BrokenPipeError):
+            self.send(("stop", run_id, reason))
+
+    def _read(self) -> None:
+        while True:
+            try:
+                message = self._parent.recv()
+            except (EOFError, OSError):
+                self._died()
+                return
+            except Exception as err:  # an output that cannot be unpickled here
+                self._fail_current(f"The result could not be read: {type(err).__name__}: {err}", traceback.format_exc())
+                continue
+            self._dispatch(message)
+
+    def _dispatch(self, message: tuple) -> None:
+        kind = message[0]
+        if kind == "ready":
+            self.ready.set()
+            self._on_idle(self)
+            return
+        current = self.current
+        if current is None or message[1] != current.run_id:
+            return
+        if kind == "progress":
+            current.sink.progress(message[2], message[3])
+        elif kind == "done":
+            try:
+                output = pickle.loads(message[2])
+            except Exception as err:
+                self._fail_current(f"The result could not be read: {type(err).__name__}: {err}", traceback.format_exc())
+                return
+            self.current, self.runs_done = None, self.runs_done + 1
+            current.sink.finished(output, len(message[2]))
+            self._on_idle(self)
+        elif kind == "failed":
+            self.current, self.runs_done = None, self.runs_done + 1
+            current.sink.failed(message[2], message[3])
+            self._on_idle(self)
+
+    def _fail_current(self, message: str, detail: str) -> None:
+        current, self.current = self.current, None
+        if current is not None:
+            current.sink.failed(message, detail)
+        self._on_idle(self)
+
+    def _died(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.process.join(timeout=5)
+        code = self.process.exitcode
+        current, self.current = self.current, None
+        self._on_idle(self)  # the pool starts a replacement first, so a retry finds one
+        if current is not None:
+            why = "it ran out of memory or crashed" if code not in (0, None) else "it was shut down"
+            current.sink.failed(
+                f"The training worker stopped unexpectedly ({why}; exit code {code}). "
+                "Nothing else was affected - press Train to retry, or make the model or data smaller.",
+                f"worker pid {self.process.pid} exit code {code}",
+            )
+
+    def close(self) -> None:
+        self.closed = True
+        with contextlib.suppress(OSError, EOFError, BrokenPipeError):
+            self.send(("exit",))
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=5)
+        self._parent.close()
+
+
+class WorkerPool:
+    """`size` worker processes; `on_idle` is called (from a reader thread) when one can take a run.
+
+    A worker that died or grew past `retire_rss_bytes` is replaced by a fresh one (which warms
+    up before it reports ready). `threads` is TensorFlow's thread count per worker (0: its default).
+    """
+
+    def __init__(
+        self,
+        size: int,
+        on_idle: Callable[[], None],
+        threads: int = 0,
+        retire_rss_bytes: int = 0,
+        warm: bool = True,
+    ) -> None:
+        self._ctx = multiprocessing.get_context("spawn")
+        self._threads, self._warm = threads, warm
+        self._retire = retire_rss_bytes
+        self._notify = on_idle
+        self._lock = threading.RLock()
+        self._closed = False
+        self.workers: list[Worker] = []
+        self.replaced = 0
+        for _ in range(size):
+            self.workers.append(self._spawn())
+
+    def _spawn(self) -> Worker:
+        return Worker(self._ctx, self._threads, self._worker_idle, self._warm)
+
+    def _worker_idle(self, worker: Worker) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            retire = worker.closed or (self._retire and worker.rss() > self._retire)
+            if retire and worker in self.workers:
+                index = self.workers.index(worker)
+                if not worker.closed:
+                    logger.info("Retiring worker %s at %.0f MB", worker.pid, worker.rss() / 2**20)
+                    threading.Thread(target=worker.close, daemon=True).start()
+                self.workers[index] = self._spawn()
+                self.replaced += 1
+                return  # the fresh worker calls back when it is ready
+        self._notify()
+
+    def idle_worker(self) -> Worker | None:
+        with self._lock:
+            for worker in self.workers:
+                if worker.ready.is_set() and not worker.busy and not worker.closed:
+                    return worker
+        return None
+
+    def wait_ready(self, timeout: float = 120) -> bool:
+        deadline = time.monotonic() + timeout
+        return all(worker.ready.wait(max(0.0, deadline - time.monotonic())) for worker in list(self.workers))
+
+    def rss(self) -> int:
+        return sum(worker.rss() for worker in self.workers)
+
+    def pids(self) -> list[int]:
+        return [w.pid for w in self.workers if w.pid is not None]
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers = list(self.workers)
+        for worker in workers:
+            worker.close()

@@ -1,0 +1,73 @@
+"""Runs in worker processes: progress streams back, the trained model comes back and predicts,
+Stop reaches the worker, a crashed worker is a clear error and is replaced, the server lives on."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+import pytest
+
+from core.engine.runs import MB, RunManager, RunSettings
+from core.engine.training_job import WorkSpec
+from tests.unit.engine import run_fixtures as fx
+
+
+@pytest.fixture(scope="module")
+def pooled():
+    m = RunManager(RunSettings(workers=1, max_running=1, memory_budget=64_000 * MB, tf_threads=1))
+    assert m.pool.wait_ready(180)
+    yield m
+    m.close()
+
+
+def data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 6, 1)).astype("float32")
+    return x, (x.sum(axis=(1, 2)) > 0).astype("float32")
+
+
+def test_a_run_in_a_worker_streams_progress_and_returns_a_working_model(pooled):
+    x, y = data()
+    run = pooled.submit("s1", "page", "Page", WorkSpec(fx.tiny_keras, (x, y)), None)
+    assert run.wait(120), run.progress.snapshot().phase
+    assert run.state == "done", run.error_detail
+    assert run.progress.extra("pid") == pooled.pool.workers[0].pid != os.getpid()  # it trained elsewhere
+    snap = run.progress.snapshot()
+    assert len(snap.batches) == 8 and len(snap.epochs) == 2  # 64 / 16 x 2 epochs, every record mirrored
+    assert snap.batches["loss"].tolist() == [b.loss for b in run.output.result.batches]
+    assert run.size > 0
+    probabilities = np.asarray(run.output.model(x[:4]))  # the weights came back: it predicts here
+    assert probabilities.shape == (4, 1) and np.all((probabilities > 0) & (probabilities < 1))
+
+
+def test_stop_reaches_the_worker(pooled):
+    run = pooled.submit("s1", "page", "Page", WorkSpec(fx.until_stopped, (), {"seed": 7}), None)
+    deadline = time.monotonic() + 60
+    while run.progress.batch_count < 3:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert pooled.stop(run, "s1") == "stopped"
+    assert run.wait(30) and run.output.result.status == "stopped"
+    assert run.output.result.message == "Stopped by the user"
+
+
+def test_a_crashed_worker_is_a_clear_error_and_a_fresh_worker_takes_over(pooled):
+    old_pid = pooled.pool.workers[0].pid
+    run = pooled.submit("s1", "page", "Page", WorkSpec(fx.crashing), None)
+    assert run.wait(60) and run.state == "failed"
+    assert "worker stopped unexpectedly" in run.error and "exit code 3" in run.error
+    assert "Traceback" not in run.error
+    assert pooled.pool.wait_ready(180)
+    assert pooled.pool.workers[0].pid != old_pid
+    retry = pooled.submit("s1", "page", "Page", WorkSpec(fx.counting, (4,), {"seed": 99}), None)
+    assert retry.wait(60) and retry.state == "done"  # the server and the pool still serve
+
+
+def test_an_error_in_the_work_is_a_message_and_the_worker_lives_on(pooled):
+    pid = pooled.pool.workers[0].pid
+    run = pooled.submit("s1", "page", "Page", WorkSpec(fx.failing), None)
+    assert run.wait(60) and run.state == "failed" and "bad input" in run.error
+    assert "Traceback" in run.error_detail  # for the log
+    assert pooled.pool.workers[0].pid == pid
