@@ -11,6 +11,13 @@ Sources, tried in order:
 Token ids follow the Keras convention so all three sources look alike to the model:
 0 = padding, 1 = start of review, 2 = out-of-vocabulary, and word of frequency rank r
 (1 = most frequent) gets id r + 3. A vocabulary of `num_words` keeps ids below it.
+
+Tokenising a local copy (50,000 reviews) costs seconds of CPU, so its result is kept on disk
+(core.data.disk_cache, the deployer's RNN_PLAYGROUND_CACHE folder) keyed by the source files'
+path, size and modification time: a freshly started server reads it back in a fraction of a
+second. The Keras download's arrays are kept the same way (keyed by Keras' own cached files),
+so a restart does not import TensorFlow just to read them. An aclImdb folder is not kept (its
+identity would be 50,000 files).
 """
 
 from __future__ import annotations
@@ -18,14 +25,19 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import logging
+import os
 import re
+import tempfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 
+from core.data import disk_cache
 from core.data.local import DataSource, check_local, first_source, locate_local, run_with_deadline
 from core.engine.limits import MAX_USER_TEXT_CHARS
 
@@ -35,6 +47,8 @@ RESERVED = {PAD: "<pad>", START: "<start>", OOV: "<?>"}
 KERAS_URL = "keras.datasets.imdb (https://ai.stanford.edu/~amaas/data/sentiment/)"
 DOWNLOAD_DEADLINE_S = 120.0  # imdb.npz (17 MB) and its word index, checked against Keras' pinned hashes
 SPLIT_SEED = 1337  # shuffles a single CSV before its half/half split
+CACHE_FORMAT = 1  # bump when tokenize(), the id scheme or the entry's arrays change: old entries are rebuilt
+logger = logging.getLogger(__name__)
 
 _TAG = re.compile(r"<[^>]+>")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -249,27 +263,130 @@ def _split(texts: list[str], labels: np.ndarray, test_fraction: float = 0.5):
     return (texts[:cut], labels[:cut]), (texts[cut:], labels[cut:])
 
 
+def local_layout(path: Path) -> tuple[str, list[Path]]:
+    """How a local copy is laid out: ("pair", [train csv, test csv]), ("acl", [train folder, test folder])
+    or ("single", [csv]) - the files `read_local_texts` reads."""
+    if not path.is_dir():
+        return "single", [path]
+    if (path / "imdb").is_dir():
+        path = path / "imdb"
+    for train_name, test_name in (("imdb_train.csv.gz", "imdb_test.csv.gz"), ("imdb_train.csv", "imdb_test.csv")):
+        if (path / train_name).exists() and (path / test_name).exists():
+            return "pair", [path / train_name, path / test_name]
+    acl = path / "aclImdb" if (path / "aclImdb").is_dir() else path
+    if (acl / "train" / "pos").is_dir() and (acl / "test" / "pos").is_dir():
+        return "acl", [acl / "train", acl / "test"]
+    raise FileNotFoundError(
+        f"{path} holds no IMDb data: expected imdb_train.csv.gz + imdb_test.csv.gz or an aclImdb folder."
+    )
+
+
 def read_local_texts(path: Path) -> tuple[tuple[list[str], np.ndarray], tuple[list[str], np.ndarray]]:
     """Raw (texts, labels) for train and test from any supported local layout."""
-    if path.is_dir():
-        if (path / "imdb").is_dir():
-            path = path / "imdb"
-        for train_name, test_name in (("imdb_train.csv.gz", "imdb_test.csv.gz"), ("imdb_train.csv", "imdb_test.csv")):
-            if (path / train_name).exists() and (path / test_name).exists():
-                return _read_csv(path / train_name), _read_csv(path / test_name)
-        acl = path / "aclImdb" if (path / "aclImdb").is_dir() else path
-        if (acl / "train" / "pos").is_dir() and (acl / "test" / "pos").is_dir():
-            return _read_acl_folder(acl / "train"), _read_acl_folder(acl / "test")
-        raise FileNotFoundError(
-            f"{path} holds no IMDb data: expected imdb_train.csv.gz + imdb_test.csv.gz or an aclImdb folder."
-        )
-    texts, labels = _read_csv(path)
+    layout, files = local_layout(path)
+    if layout == "pair":
+        return _read_csv(files[0]), _read_csv(files[1])
+    if layout == "acl":
+        return _read_acl_folder(files[0]), _read_acl_folder(files[1])
+    texts, labels = _read_csv(files[0])
     return _split(texts, labels)
 
 
 def load_local(path: Path, num_words: int) -> ImdbData:
-    train, test = read_local_texts(path)
-    return from_texts(train, test, num_words, DataSource("local", str(path)))
+    """A local copy, tokenised - or read back from the data cache when these files were tokenised before."""
+    source = DataSource("local", str(path))
+    layout, files = local_layout(path)
+
+    def build() -> ImdbData:
+        train, test = read_local_texts(path)
+        return from_texts(train, test, num_words, source)
+
+    if layout == "acl":
+        return build()
+    return cached_or_built("imdb-local", files, num_words, source, build)
+
+
+# ----------------------------------------------------------------------------- the data cache
+
+
+def to_arrays(data: ImdbData) -> dict[str, np.ndarray]:
+    """The data set as flat NumPy arrays (no objects, no pickle): ids and offsets per split, the words
+    (UTF-8, one per line) with their ranks. ValueError when a word cannot be stored that way."""
+    words = list(data.vocab.word_index)
+    if any("\n" in w for w in words):
+        raise ValueError("a vocabulary word holds a line break")
+    arrays = {
+        "words": np.frombuffer("\n".join(words).encode("utf-8"), dtype=np.uint8),
+        "ranks": np.fromiter(data.vocab.word_index.values(), dtype=np.int64, count=len(words)),
+        "num_words": np.array([data.vocab.num_words], dtype=np.int64),
+    }
+    splits = (("train", data.train_ids, data.train_labels), ("test", data.test_ids, data.test_labels))
+    for split, seqs, labels in splits:
+        lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+        arrays[f"{split}_ids"] = np.concatenate(seqs).astype(np.int32) if seqs else np.zeros(0, np.int32)
+        arrays[f"{split}_offsets"] = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        arrays[f"{split}_labels"] = np.asarray(labels, dtype=np.float32)
+    return arrays
+
+
+def _ragged(arrays: dict[str, np.ndarray], split: str, max_id: int) -> tuple[list[np.ndarray], np.ndarray]:
+    ids, offsets, labels = (arrays[f"{split}_{name}"] for name in ("ids", "offsets", "labels"))
+    if ids.dtype != np.int32 or offsets.dtype != np.int64 or labels.dtype != np.float32:
+        raise ValueError(f"{split}: unexpected dtypes")
+    if ids.ndim != 1 or offsets.ndim != 1 or labels.ndim != 1 or len(offsets) != len(labels) + 1:
+        raise ValueError(f"{split}: unexpected shapes")
+    if offsets[0] != 0 or offsets[-1] != len(ids) or np.any(np.diff(offsets) < 0):
+        raise ValueError(f"{split}: offsets do not cut the ids")
+    if len(ids) and (ids.min() < 0 or ids.max() > max_id):
+        raise ValueError(f"{split}: token ids out of range")
+    if not np.isin(labels, (0.0, 1.0)).all():
+        raise ValueError(f"{split}: labels are not 0/1")
+    bounds = offsets.tolist()
+    return [ids[a:b] for a, b in pairwise(bounds)], labels
+
+
+def from_arrays(arrays: dict[str, np.ndarray], source: DataSource) -> ImdbData:
+    """`to_arrays`'s inverse, checked: ValueError (or KeyError) when the arrays do not make a data set."""
+    words = arrays["words"].tobytes().decode("utf-8").split("\n") if len(arrays["words"]) else []
+    ranks = arrays["ranks"]
+    if ranks.dtype != np.int64 or ranks.shape != (len(words),) or (len(ranks) and ranks.min() < 1):
+        raise ValueError("the ranks do not match the words")
+    num_words = int(arrays["num_words"][0])
+    max_id = max(int(ranks.max()) + INDEX_FROM if len(ranks) else OOV, OOV)
+    max_id = min(max_id, num_words - 1)
+    train_ids, train_labels = _ragged(arrays, "train", max_id)
+    test_ids, test_labels = _ragged(arrays, "test", max_id)
+    vocab = Vocabulary(dict(zip(words, ranks.tolist(), strict=True)), num_words)
+    return ImdbData(train_ids, train_labels, test_ids, test_labels, vocab, source)
+
+
+def cached_or_built(
+    kind: str, files: list[Path], num_words: int, source: DataSource, build: Callable[[], ImdbData]
+) -> ImdbData:
+    """The data derived from `files`, read from the data cache, else build() (and stored for next time).
+
+    A missing, stale (the files changed, or an older format) or damaged entry is rebuilt and overwritten.
+    """
+    root = disk_cache.cache_root()
+    try:
+        entry = None if root is None else disk_cache.identity(kind, CACHE_FORMAT, files, num_words=num_words)
+    except OSError:
+        entry = None
+    path = None if entry is None else disk_cache.entry_path(root, kind, files, num_words=num_words)
+    if path is not None and entry is not None:
+        arrays = disk_cache.read(path, entry)
+        if arrays is not None:
+            try:
+                return from_arrays(arrays, source)
+            except (ValueError, KeyError, IndexError, UnicodeDecodeError) as err:
+                logger.warning("data cache entry %s is inconsistent (%s); rebuilding it", path.name, err)
+    data = build()
+    if path is not None and entry is not None:
+        try:
+            disk_cache.write(path, entry, to_arrays(data))
+        except ValueError as err:
+            logger.info("IMDb data not cached: %s", err)
+    return data
 
 
 # ----------------------------------------------------------------------------- download
@@ -282,7 +399,32 @@ def _keras_download(num_words: int):
     return arrays, keras_imdb.get_word_index()
 
 
+def keras_cached_files() -> list[Path] | None:
+    """Keras' own copies of imdb.npz and its word index, when it has downloaded them (found without
+    importing Keras: $KERAS_HOME, else ~/.keras, else the temp folder Keras falls back to)."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    for base in (Path(home), Path(tempfile.gettempdir()) / ".keras"):
+        files = [base / "datasets" / "imdb.npz", base / "datasets" / "imdb_word_index.json"]
+        if all(f.is_file() for f in files):
+            return files
+    return None
+
+
 def load_download(num_words: int, deadline: float = DOWNLOAD_DEADLINE_S) -> ImdbData:
+    """The real Keras data: read back from the data cache when Keras' files are already on disk,
+    else downloaded (and then kept in the data cache)."""
+    files = keras_cached_files()
+    if files is not None:
+        build = lambda: _download(num_words, deadline)  # noqa: E731
+        return cached_or_built("imdb-keras", files, num_words, DataSource("download", KERAS_URL), build)
+    data = _download(num_words, deadline)
+    files = keras_cached_files()
+    if files is not None:
+        return cached_or_built("imdb-keras", files, num_words, data.source, lambda: data)
+    return data
+
+
+def _download(num_words: int, deadline: float) -> ImdbData:
     """The real Keras loader (downloads imdb.npz and its word index on first use).
 
     Keras pins both files' hashes; the download runs on a worker thread with a deadline
