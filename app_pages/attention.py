@@ -9,11 +9,13 @@ import streamlit as st
 from core import attention
 from core.attention import charts as attention_charts
 from core.attention import config as lab
+from core.attention import jobs as attention_jobs
 from core.attention.config import AttentionPageRun, PoolingOutcome, PoolingRun, TranslationOutcome
 from core.data import imdb
 from core.data.dates import TASK_LABELS
 from core.engine import limits
 from core.engine.cells import CELLS
+from core.engine.training_job import WorkSpec
 from core.sentiment.config import ImdbChoice, imdb_run_checks
 from ui import attention_data, controls, data_cache, links
 from ui.charts import draw_chart
@@ -80,22 +82,10 @@ def translation_sidebar() -> AttentionPageRun:
     return AttentionPageRun(lab.TranslationRun(data, model, train), twin=twin and kind != "none")
 
 
-def make_work(page_run: AttentionPageRun):
+def make_work(page_run: AttentionPageRun) -> WorkSpec:
+    """The run request: the task's pairs are generated here (cached per server), trained in a worker."""
     run = page_run.translation
-    task = attention_data.translation_task(run.data)
-
-    def work(progress, stop):
-        return attention.seq2seq.train_translation(
-            run,
-            task,
-            callbacks=[progress],
-            stop=stop,
-            publish=lambda snapshots: progress.put_extra("snapshots", snapshots),
-            on_phase=progress.set_phase,
-            twin=page_run.twin,
-        )
-
-    return work
+    return attention_jobs.translation_spec(run, attention_data.translation_task(run.data), page_run.twin)
 
 
 def live_snapshot(job) -> None:
@@ -287,16 +277,10 @@ def imdb_sidebar() -> PoolingRun:
     return PoolingRun(data, model, train, local_path.strip())
 
 
-def make_imdb_work(run: PoolingRun):
+def make_imdb_work(run: PoolingRun) -> WorkSpec:
     arrays = data_cache.imdb_arrays(run.local_path, run.data.num_words, run.data.max_length)
     vocab_size = data_cache.imdb_capped(run.local_path, run.data.num_words).vocab.num_words
-
-    def work(progress, stop):
-        return attention.pooling.train_and_evaluate(
-            run, arrays, vocab_size, callbacks=[progress], stop=stop, on_phase=progress.set_phase
-        )
-
-    return work
+    return attention_jobs.pooling_spec(run, arrays, vocab_size)
 
 
 def show_weighted_review(words, caption_prefix: str = "") -> None:

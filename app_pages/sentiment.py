@@ -13,7 +13,9 @@ import streamlit as st
 from core import sentiment
 from core.data import imdb
 from core.engine import limits
+from core.engine.training_job import WorkSpec
 from core.sentiment import charts as sentiment_charts
+from core.sentiment import jobs as sentiment_jobs
 from core.sentiment.config import PRESETS, ImdbChoice, SentimentOutcome, SentimentRun, imdb_run_checks
 from ui import controls, data_cache, links
 from ui.charts import draw_chart
@@ -76,17 +78,11 @@ def sidebar() -> SentimentRun:
 # ----------------------------------------------------------------------------- training work
 
 
-def make_work(run: SentimentRun):
-    """What the background thread does: build, train, evaluate on the test split."""
+def make_work(run: SentimentRun) -> WorkSpec:
+    """The run request: build, train, evaluate on the test split (in a worker process)."""
     arrays = data_cache.imdb_arrays(run.local_path, run.data.num_words, run.data.max_length)
     vocab_size = data_cache.imdb_capped(run.local_path, run.data.num_words).vocab.num_words
-
-    def work(progress, stop):
-        return sentiment.training.train_and_evaluate(
-            run, arrays, vocab_size, callbacks=[progress], stop=stop, on_phase=progress.set_phase
-        )
-
-    return work
+    return sentiment_jobs.spec(run, arrays, vocab_size)
 
 
 # ----------------------------------------------------------------------------- results

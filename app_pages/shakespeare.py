@@ -17,8 +17,10 @@ import streamlit as st
 from core import shakespeare as shakespeare_lab
 from core.data.shakespeare import MIN_TEXT_CHARS, TextCorpus, UploadError
 from core.engine import limits
+from core.engine.training_job import WorkSpec
 from core.shakespeare import charts as char_charts
 from core.shakespeare import config as char_config
+from core.shakespeare import jobs as shakespeare_jobs
 from core.shakespeare.config import (
     CharOutcome,
     CharRun,
@@ -181,22 +183,9 @@ def show_source(corpus: TextCorpus, data: shakespeare_lab.char_rnn.EncodedText) 
 # ----------------------------------------------------------------------------- training
 
 
-def make_work(choice: ShakespeareRun, corpus: TextCorpus, data: shakespeare_lab.char_rnn.EncodedText):
-    prompt = shakespeare_lab.char_rnn.sample_prompt(corpus.text)
-
-    def work(progress, stop) -> CharOutcome:
-        progress.set_phase("Loading TensorFlow, cutting the text into windows, building the model")
-        return shakespeare_lab.training.train_char_rnn(  # TensorFlow loads here, not when the page opens
-            data,
-            choice.run,
-            callbacks=[progress],
-            stop=stop,
-            on_samples=lambda samples: progress.put_extra("samples", samples),
-            prompt=prompt,
-            on_phase=progress.set_phase,
-        )
-
-    return work
+def make_work(choice: ShakespeareRun, corpus: TextCorpus, data: shakespeare_lab.char_rnn.EncodedText) -> WorkSpec:
+    """The run request; TensorFlow loads in the worker process that trains it, never in this page."""
+    return shakespeare_jobs.spec(data, choice.run, shakespeare_lab.char_rnn.sample_prompt(corpus.text))
 
 
 def live_samples(job) -> None:

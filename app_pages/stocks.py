@@ -20,8 +20,10 @@ import streamlit as st
 from core import stocks as stocks_lab
 from core.data import stocks
 from core.engine.config import PATTERN_LABELS, PATTERNS, validate_all
+from core.engine.training_job import WorkSpec
 from core.stocks import charts as forecast_charts
 from core.stocks import config as lab
+from core.stocks import jobs as stocks_jobs
 from core.stocks.config import PRESETS, RANGES, SOURCES, DataRequest, ForecastOutcome, ForecastRun, ForecastSpec
 from ui import controls, links, stocks_data
 from ui.charts import draw_chart
@@ -196,16 +198,10 @@ def forecast_controls(key: str, defaults: ForecastSpec, pattern: str) -> Forecas
 # ----------------------------------------------------------------------------- training work
 
 
-def make_work(run: ForecastRun, prices: stocks.PriceData):
+def make_work(run: ForecastRun, prices: stocks.PriceData) -> WorkSpec:
     """Cut and scale the data now (cheap, and errors show at once); train on the job's thread."""
     data = stocks_lab.forecasting.prepare(prices.close, run.forecast)
-
-    def work(progress, stop) -> ForecastOutcome:
-        return stocks_lab.training.train_and_evaluate(
-            data, run, callbacks=[progress], stop=stop, on_phase=progress.set_phase, prices_label=prices.label()
-        )
-
-    return work
+    return stocks_jobs.spec(data, run, prices.label())
 
 
 # ----------------------------------------------------------------------------- before training

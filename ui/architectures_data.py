@@ -8,11 +8,12 @@ from typing import TypeVar
 
 import streamlit as st
 
-from core import cells, sentiment
-from core.cells.config import FreshModel, QuickOutcome, fit_vocabulary, imdb_config
+from core import cells
+from core.cells.config import FreshModel, fit_vocabulary, imdb_config
 from core.engine.config import InputSpec, ModelConfig, OutputSpec
 from core.engine.run import TrainedRun
-from core.engine.training_job import Work
+from core.engine.training_job import WorkSpec
+from core.sentiment import jobs as sentiment_jobs
 from core.sentiment.config import SentimentRun, imdb_run_checks
 from ui import data_cache
 from ui.training_panel import current_job, finished_runs
@@ -52,7 +53,7 @@ def fresh_model(store: str, fresh: FreshModel):
     return cached[1]
 
 
-def quick_work(run: SentimentRun) -> Work:
+def quick_work(run: SentimentRun) -> WorkSpec:
     """The quick-train's work function, on the shared IMDb caches; refuses a run the data can't serve."""
     data = data_cache.imdb_full(run.local_path)
     problems, _, run = imdb_run_checks(fit_vocabulary(run, data.vocab.distinct_words), data)
@@ -61,11 +62,7 @@ def quick_work(run: SentimentRun) -> Work:
     arrays = data_cache.imdb_arrays(run.local_path, run.data.num_words, run.data.max_length)
     vocab_size = data_cache.imdb_capped(run.local_path, run.data.num_words).vocab.num_words
 
-    def work(progress, stop) -> QuickOutcome:
-        outcome = sentiment.training.train_and_evaluate(run, arrays, vocab_size, [progress], stop, progress.set_phase)
-        return QuickOutcome.of(outcome, vocab_size)
-
-    return work
+    return sentiment_jobs.quick_spec(run, arrays, vocab_size)
 
 
 def select_newly_finished(seen_store: str, widget_key: str, trained: dict[str, TrainedRun]) -> None:

@@ -7,12 +7,16 @@ Every page that trains uses this one panel:
     if job and job.state == "done":
         outcome: SentimentOutcome = job.output   # typed fields, never string keys
 
-The page's `start()` returns a work function `work(progress, stop) -> TrainedRun` (the run
-contract, core/engine/run.py: the lab's subclass with `result`, `model`, `config` and its own
-typed fields). The panel runs it on a background thread (core.engine.training_job) and
-redraws from its progress every second inside a fragment, so the rest of the page stays
-responsive. The outcome is kept in session state, so reruns and control changes don't lose
-it; other pages find it through `finished_runs()`.
+The page's `start()` returns a WorkSpec (core.engine.training_job): a module-level function of
+its lab (`core/<lab>/jobs.py`) and its arguments - the configuration and the data arrays - whose
+call `fn(progress, stop, *args)` returns a TrainedRun (the run contract, core/engine/run.py: the
+lab's subclass with `result`, `model`, `config` and its own typed fields). The panel hands it to
+the server's run manager (core/engine/runs.py via ui/runs.py), which trains it in a worker
+process - or attaches this session to an identical run already queued, training or finished -
+and queues it behind the runs already training. The panel redraws from the run's mirrored
+progress every second inside a fragment (the place in the queue and an ETA while it waits), so
+the rest of the page stays responsive. The run is kept in session state, so reruns and control
+changes don't lose it; other pages find it through `finished_runs()`.
 
 Each finished or stopped run is also kept, without its model, in the page's run history
 (ui/compare.py, core/engine/compare.py); from the second run on, a "Compare runs" section
@@ -35,18 +39,18 @@ import streamlit as st
 from core.engine import charts
 from core.engine.config import config_diff
 from core.engine.run import TrainedRun
-from core.engine.training_job import ProgressSnapshot, TrainingJob, Work, result_of
+from core.engine.runs import AdmissionError, BusyElsewhere, SharedRun
+from core.engine.training_job import ProgressSnapshot, WorkSpec, result_of
 from ui.charts import draw_chart
 from ui.compare import compare_section, record_run
+from ui.registry import panel_title
+from ui.runs import run_manager, session_id
 
 logger = logging.getLogger(__name__)
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.\-]+){2,}[\\/]?")
 _LOGGED_KEY = "panel-logged-failures"
 
 REFRESH_SECONDS = 1.0
-# A run nobody has looked at for this long (tab closed) is stopped, keeping what it learned,
-# so abandoned sessions don't eat a shared host's two cores.
-ABANDON_AFTER_SECONDS = 180.0
 CHART_HEIGHT = 330  # the charts' own 260 px plot plus title and axis labels
 
 CURVES_HELP = (
@@ -68,17 +72,18 @@ GRADIENTS_HELP = (
 
 @dataclass
 class PanelState:
-    job: TrainingJob
+    job: SharedRun
     config: Any  # the configuration the job was started with
     clip_norm: float | None = None  # the threshold the panel drew for it
     recorded: bool = False  # added to the page's run history (Compare runs) once it ended
+    from_cache: bool = False  # the run had already finished on this server when this session asked for it
 
 
 def _state_key(key: str) -> str:
     return f"panel:{key}"
 
 
-def current_job(key: str) -> TrainingJob | None:
+def current_job(key: str) -> SharedRun | None:
     state: PanelState | None = st.session_state.get(_state_key(key))
     return state.job if state else None
 
@@ -155,7 +160,7 @@ def render_live_charts(
     st.caption(GRADIENTS_HELP)
 
 
-def _downloads(job: TrainingJob, key: str) -> None:
+def _downloads(job: SharedRun, key: str) -> None:
     result = result_of(job.output)
     model = job.output.model if isinstance(job.output, TrainedRun) else None
     cols = st.columns(3)
@@ -196,7 +201,7 @@ def visitor_message(error: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _log_failure(job: TrainingJob) -> None:
+def _log_failure(job: SharedRun) -> None:
     """The traceback in the server log, once per failed job (the page redraws every second)."""
     logged: set[int] = st.session_state.setdefault(_LOGGED_KEY, set())
     if id(job) not in logged:
@@ -204,7 +209,13 @@ def _log_failure(job: TrainingJob) -> None:
         logger.error("Training job %s failed: %s\n%s", job.label, job.error, job.error_detail)
 
 
-def _final_status(job: TrainingJob) -> None:
+def _final_status(job: SharedRun) -> None:
+    if job.state == "cancelled":
+        st.info(
+            "This run left the queue before it started, because its page stopped checking on it "
+            "(the tab was closed or asleep). Nothing was lost - press Train to queue it again."
+        )
+        return
     if job.state == "failed":
         _log_failure(job)
         st.error(
@@ -230,46 +241,110 @@ def _record_ended(key: str, state: PanelState) -> None:
     record_run(key, state.job.output, state.config, state.clip_norm)
 
 
-def _start_job(key: str, start: Callable[[], Work], config: Any, clip_norm: float | None = None) -> None:
-    """Button callback: runs before the script, so the page redraws with the job running."""
+def _start_job(key: str, start: Callable[[], WorkSpec], config: Any, clip_norm: float | None = None) -> None:
+    """Button callback: runs before the script, so the page redraws with the run queued or training."""
     state: PanelState | None = st.session_state.get(_state_key(key))
     if state is not None and state.job.running:
         return
     if state is not None:
         _record_ended(key, state)  # a run that ended unseen (another page was open) is still kept
     try:
-        work = start()
+        spec = start()
+        run = run_manager().submit(session_id(), key, panel_title(key), spec, config)
+    except BusyElsewhere as busy:
+        st.session_state[f"panel-busy:{key}"] = busy.other
+        return
+    except AdmissionError as err:
+        st.session_state[f"panel-error:{key}"] = str(err)
+        return
     except Exception as err:
         logger.exception("Could not start training (%s)", key)
         st.session_state[f"panel-error:{key}"] = f"Could not start training: {visitor_message(err)}"
         return
-    st.session_state[_state_key(key)] = PanelState(
-        TrainingJob(work, label=key).start(abandon_after=ABANDON_AFTER_SECONDS), config, clip_norm
-    )
+    st.session_state[_state_key(key)] = PanelState(run, config, clip_norm, from_cache=run.state == "done")
 
 
 def _stop_job(key: str) -> None:
+    """The Stop button: stops the run if this session is its only watcher, else leaves it."""
     state: PanelState | None = st.session_state.get(_state_key(key))
-    if state is not None:
-        state.job.stop()
+    if state is None:
+        return
+    outcome = run_manager().stop(state.job, session_id())
+    if outcome in ("detached", "left-queue"):
+        del st.session_state[_state_key(key)]
+        others = len(state.job.watchers)
+        st.session_state[f"panel-note:{key}"] = (
+            "You left the queue."
+            if outcome == "left-queue" and not others
+            else f"You left this shared run; it carries on for the {others} other session(s) watching it."
+        )
+
+
+def _stop_other_and_start(
+    key: str, other: SharedRun, start: Callable[[], WorkSpec], config: Any, clip_norm: float | None
+) -> None:
+    run_manager().stop(other, session_id())
+    _start_job(key, start, config, clip_norm)
+
+
+def _busy_elsewhere(key: str, container, start: Callable[[], WorkSpec], config: Any, clip_norm: float | None) -> None:
+    """One run per visitor: say where the other one is and offer to stop it."""
+    other: SharedRun | None = st.session_state.pop(f"panel-busy:{key}", None)
+    if other is None or not other.running:
+        return
+    container.warning(
+        f"You already have a run {other.state_words} on **{other.title}**. Each visitor trains one run at "
+        "a time, so that everyone in the class gets their turn."
+    )
+    container.button(
+        f"Stop the run on {other.title} and train this one",
+        key=f"{key}:stop-other",
+        on_click=_stop_other_and_start,
+        args=(key, other, start, config, clip_norm),
+    )
+
+
+def _queue_text(job: SharedRun) -> str | None:
+    place = run_manager().place(job)
+    if place is None:
+        return None
+    return (
+        f"Waiting in the queue: place {place.position} of {place.waiting} · starts in about "
+        f"{_format_seconds(place.eta_seconds)} · {len(job.watchers)} session(s) waiting for this run. "
+        "Other visitors' runs are training; yours starts as soon as a slot is free."
+    )
+
+
+def _sharing_note(job: SharedRun, from_cache: bool) -> None:
+    watchers = len(job.watchers)
+    if job.running and watchers > 1:
+        st.caption(
+            f"Shared run: {watchers} sessions asked for exactly this run (same data, settings and seed), "
+            "so the server trains it once and everyone watches the same curves."
+        )
+    elif not job.running and from_cache:
+        st.caption(
+            "This exact run (same data, settings and seed) had already been trained on this server, "
+            "so you got its result at once instead of waiting for a second copy."
+        )
 
 
 def training_panel(
     key: str,
-    start: Callable[[], Work],
+    start: Callable[[], WorkSpec],
     config: Any,
     metric: str | None = None,
     metric_label: str | None = None,
     clip_norm: float | None = None,
     can_train: bool = True,
     train_label: str = "Train",
-    live_extra: Callable[[TrainingJob], None] | None = None,
-) -> TrainingJob | None:
+    live_extra: Callable[[SharedRun], None] | None = None,
+) -> SharedRun | None:
     """Train/Stop buttons, live progress and charts; returns the current job (or None).
 
     `live_extra(job)` draws page-specific live content (generated samples, a heatmap) under
-    the shared charts; it is redrawn every second with them, from the training thread's
-    state, so it must only read (e.g. from `job.progress` or an object the work fills in).
+    the shared charts; it is redrawn every second with them from the run's mirrored progress
+    (`job.progress.extra(name)`, which the work sets with `progress.put_extra`), so it only reads.
     """
     state: PanelState | None = st.session_state.get(_state_key(key))
     running = state is not None and state.job.running
@@ -287,8 +362,11 @@ def training_panel(
     middle.button("Stop", disabled=not running, key=f"{key}:stop", width="stretch", on_click=_stop_job, args=(key,))
     if error := st.session_state.pop(f"panel-error:{key}", None):
         right.error(error)
+    elif note := st.session_state.pop(f"panel-note:{key}", None):
+        right.info(note)
     elif running and state.job.stop_signal.requested:
         right.info("Stopping after the current batch…")
+    _busy_elsewhere(key, right, start, config, clip_norm)
 
     if state is None:
         st.info(f"Press **{train_label}** to start. Progress, curves and gradient norms will appear here.")
@@ -307,11 +385,17 @@ def training_panel(
     job = state.job
     run_every = REFRESH_SECONDS if job.running else None
 
+    sid = session_id()
+
     @st.fragment(run_every=run_every)
     def live() -> None:
+        run_manager().touch(job, sid)
         snap = job.progress.snapshot()
-        if job.running:
+        if job.queued and (waiting := _queue_text(job)):
+            st.progress(0.0, text=waiting)
+        elif job.running:
             st.progress(snap.fraction, text=_progress_text(snap))
+        _sharing_note(job, state.from_cache)
         render_live_charts(snap, metric, metric_label, clip_norm, key)
         if live_extra is not None:
             live_extra(job)

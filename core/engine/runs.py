@@ -117,9 +117,10 @@ class _Hasher:
         self.size = 0
 
     def write(self, data) -> int:
-        self.digest.update(data)
-        self.size += len(data)
-        return len(data)
+        view = memoryview(data).cast("B")  # bytes, or a PickleBuffer over an array's memory
+        self.digest.update(view)
+        self.size += view.nbytes
+        return view.nbytes
 
 
 def run_identity(page: str, spec: WorkSpec) -> tuple[str, int]:

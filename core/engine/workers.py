@@ -27,6 +27,7 @@ No Streamlit and, in the server process, no TensorFlow: the workers import it.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 import multiprocessing
 import os
@@ -202,7 +203,16 @@ def _run_one(send: Callable[[tuple], None], run_id: str, spec: Any, stop: StopSi
         progress.flush()
         send(("failed", run_id, f"{type(err).__name__}: {err}", traceback.format_exc()))
         return
-    send(("done", run_id, blob))
+    send(("done", run_id, blob, _custom_object_modules()))
+
+
+def _custom_object_modules() -> list[str]:
+    """Modules defining the registered Keras classes (custom layers): the server imports them
+    before unpickling, or a model using them could not be rebuilt there."""
+    import keras
+
+    objects = keras.saving.get_custom_objects().values()
+    return sorted({getattr(obj, "__module__", "") for obj in objects} - {"", "__main__"})
 
 
 # ----------------------------------------------------------------------------- in the server
@@ -300,6 +310,8 @@ class Worker:
             current.sink.progress(message[2], message[3])
         elif kind == "done":
             try:
+                for module in message[3]:
+                    importlib.import_module(module)  # registers the custom layers the model uses
                 output = pickle.loads(message[2])
             except Exception as err:
                 self._fail_current(f"The result could not be read: {type(err).__name__}: {err}", traceback.format_exc())

@@ -1,17 +1,18 @@
-"""The Gradient lab's work functions: what the Train buttons run on the training thread.
+"""The Gradient lab's work functions: what the Train buttons run in a worker process.
 
-Each `make_*_work` returns `work(progress, stop)` for ui.training_panel; the work trains
+Each `make_*_work` returns a WorkSpec for ui.training_panel naming a module-level work function
+here and its (picklable) arguments; the work trains
 (core.gradients.through_time), puts the live gradient recorders where the page can read
 them while training, and returns one typed outcome (core.gradients.config).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from core.data.memory_tasks import SequenceTask
 from core.engine.trainer import StopSignal
-from core.engine.training_job import LiveProgress
+from core.engine.training_job import LiveProgress, WorkSpec
 from core.gradients.config import (
     LIVE_CURRENT,
     LIVE_LABEL,
@@ -26,53 +27,59 @@ from core.gradients.config import (
 from core.gradients.through_time import GradientTimeRecorder, combined_result, train_and_probe, train_runs
 
 
-def make_single_work(config: LabConfig, task: SequenceTask) -> Callable[[LiveProgress, StopSignal], SingleOutcome]:
+def single_work(progress: LiveProgress, stop: StopSignal, config: LabConfig, task: SequenceTask) -> SingleOutcome:
     """Experiment 1: train one model on `task`, recording its gradients through time."""
-
-    def work(progress: LiveProgress, stop: StopSignal) -> SingleOutcome:
-        progress.set_phase("Building the model and the probe batch")
-        progress.put_extra(LIVE_LABEL, config.model.cell)
-        run = train_and_probe(
-            task,
-            config.model,
-            config.train,
-            callbacks=[progress],
-            stop=stop,
-            every=config.every,
-            probe_size=config.probe_size,
-            label=config.model.cell,
-            on_ready=lambda recorder: progress.put_extra(LIVE_RECORDER, recorder),
-        )
-        return SingleOutcome(run.result, run.model, config, run, task.score)
-
-    return work
+    progress.set_phase("Building the model and the probe batch")
+    progress.put_extra(LIVE_LABEL, config.model.cell)
+    run = train_and_probe(
+        task,
+        config.model,
+        config.train,
+        callbacks=[progress],
+        stop=stop,
+        every=config.every,
+        probe_size=config.probe_size,
+        label=config.model.cell,
+        on_ready=lambda recorder: progress.put_extra(LIVE_RECORDER, recorder),
+    )
+    return SingleOutcome(run.result, run.model, config, run, task.score)
 
 
-def make_runs_work(
-    config: ComparisonConfig, runs: Sequence[LabRun], tasks: Mapping[int, SequenceTask]
-) -> Callable[[LiveProgress, StopSignal], ComparisonOutcome]:
+def runs_work(
+    progress: LiveProgress,
+    stop: StopSignal,
+    config: ComparisonConfig,
+    runs: Sequence[LabRun],
+    tasks: Mapping[int, SequenceTask],
+) -> ComparisonOutcome:
     """Experiments 2 and 3: train `runs` one after another; `tasks` holds the data by T."""
+    recorders: dict[str, GradientTimeRecorder] = {}
 
-    def work(progress: LiveProgress, stop: StopSignal) -> ComparisonOutcome:
-        recorders: dict[str, GradientTimeRecorder] = {}
+    def on_run(run: LabRun, recorder: GradientTimeRecorder) -> None:
+        recorders[run.label] = recorder
+        progress.put_extra(LIVE_RECORDERS, dict(recorders))
+        progress.put_extra(LIVE_CURRENT, run.label)
 
-        def on_run(run: LabRun, recorder: GradientTimeRecorder) -> None:
-            recorders[run.label] = recorder
-            progress.put_extra(LIVE_RECORDERS, dict(recorders))
-            progress.put_extra(LIVE_CURRENT, run.label)
+    outcomes = train_runs(
+        runs,
+        tasks.__getitem__,
+        progress,
+        stop,
+        every=config.lab.every,
+        probe_size=config.lab.probe_size,
+        on_run=on_run,
+        set_phase=progress.set_phase,
+    )
+    combined = combined_result(outcomes, stopped=stop.requested)
+    last_model = outcomes[-1].model if outcomes else None
+    return ComparisonOutcome(combined, last_model, config, outcomes, tasks[runs[0].length].score)
 
-        outcomes = train_runs(
-            runs,
-            tasks.__getitem__,
-            progress,
-            stop,
-            every=config.lab.every,
-            probe_size=config.lab.probe_size,
-            on_run=on_run,
-            set_phase=progress.set_phase,
-        )
-        combined = combined_result(outcomes, stopped=stop.requested)
-        last_model = outcomes[-1].model if outcomes else None
-        return ComparisonOutcome(combined, last_model, config, outcomes, tasks[runs[0].length].score)
 
-    return work
+def make_single_work(config: LabConfig, task: SequenceTask) -> WorkSpec:
+    """Experiment 1's run request (a worker process calls `single_work`)."""
+    return WorkSpec(single_work, (config, task))
+
+
+def make_runs_work(config: ComparisonConfig, runs: Sequence[LabRun], tasks: Mapping[int, SequenceTask]) -> WorkSpec:
+    """Experiments 2 and 3's run request (a worker process calls `runs_work`)."""
+    return WorkSpec(runs_work, (config, tuple(runs), dict(tasks)))

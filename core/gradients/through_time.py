@@ -188,6 +188,15 @@ class GradientTimeRecorder(Callback):
         with self._lock:
             return list(self._snapshots)
 
+    def __getstate__(self) -> dict:
+        """Pickled (to leave a worker process) as its recorded snapshots only: no probe, no lock."""
+        with self._lock:
+            return {"every": self.every, "seconds": self.seconds, "_snapshots": list(self._snapshots), "probe": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def initial(self) -> Snapshot | None:
         snaps = self.snapshots
         return snaps[0] if snaps else None

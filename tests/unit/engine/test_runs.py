@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from core.engine.config import ModelConfig, TrainConfig
 from core.engine.runs import (
     MB,
     AdmissionError,
@@ -17,14 +18,13 @@ from core.engine.runs import (
     estimate_run_bytes,
     run_identity,
 )
-from core.engine.workers import rss_bytes
-from core.engine.config import ModelConfig, TrainConfig
 from core.engine.training_job import WorkSpec
+from core.engine.workers import rss_bytes
 from core.sentiment.config import ImdbChoice, SentimentRun
 from tests.unit.engine import run_fixtures as fx
 
 
-def SENTIMENT_LIKE(units: int, max_length: int, batch_size: int) -> SentimentRun:  # noqa: N802
+def SENTIMENT_LIKE(units: int, max_length: int, batch_size: int) -> SentimentRun:
     return SentimentRun(
         ImdbChoice(max_length=max_length), ModelConfig(units=units), TrainConfig(batch_size=batch_size)
     )

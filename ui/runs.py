@@ -1,0 +1,66 @@
+"""Streamlit glue for the run manager (core/engine/runs.py): one per server, one id per session.
+
+The manager and its worker processes are created once per server process (`st.cache_resource`),
+on the first press of Train, and shut down with the process. Each browser session gets an id of
+its own in session state; when the app runs under a real Streamlit server, the manager also asks
+the server whether that session is still connected, so a closed tab leaves the queue within
+seconds instead of waiting for its page to stop polling.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+
+import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from core.engine.runs import RunManager, RunSettings, new_session_id
+
+logger = logging.getLogger(__name__)
+
+_SESSION_KEY = "runs:session-id"
+_streamlit_ids: dict[str, str] = {}  # our session id -> Streamlit's, for the liveness check
+_ids_lock = threading.Lock()
+
+
+def _session_alive(session: str) -> bool | None:
+    """Whether the browser session is still connected; None where nobody can tell (AppTest)."""
+    with _ids_lock:
+        streamlit_id = _streamlit_ids.get(session)
+    if streamlit_id is None or not Runtime.exists():
+        return None
+    try:
+        return Runtime.instance().is_active_session(streamlit_id)
+    except Exception:  # a runtime shutting down
+        return None
+
+
+@st.cache_resource(show_spinner=False)
+def run_manager() -> RunManager:
+    """The server's one run manager (and its worker pool), started on first use."""
+    settings = RunSettings.from_env()
+    logger.info(
+        "Run manager: %d worker process(es), %d run(s) at once, %d MB budget, %d TF thread(s) per worker",
+        settings.workers,
+        settings.max_running,
+        settings.memory_budget // 2**20,
+        settings.tf_threads,
+    )
+    manager = RunManager(settings, is_alive=_session_alive)
+    atexit.register(manager.close)
+    return manager
+
+
+def session_id() -> str:
+    """This browser session's id for the run manager (stable across reruns and pages)."""
+    sid = st.session_state.get(_SESSION_KEY)
+    if sid is None:
+        sid = st.session_state[_SESSION_KEY] = new_session_id()
+    ctx = get_script_run_ctx()
+    if ctx is not None:
+        with _ids_lock:
+            _streamlit_ids[sid] = ctx.session_id
+    return sid
