@@ -169,8 +169,7 @@ def fill_cache(data: Path, cache: Path) -> None:
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
 
 
-def measure(browser, scenario: str, pages: list[str], data: Path, work: Path, timeout: float) -> list[Opening]:
-    log = work / "streamlit.log"
+def measure(browser, scenario: str, pages: list[str], data: Path, work: Path, log: Path, timeout: float):
     results = []
     if scenario == "c":
         cache = work / "cache-warm"
@@ -212,6 +211,7 @@ def main() -> None:
     parser.add_argument("--pages", default=",".join(PAGES), help=f"comma-separated, of: {', '.join(PAGES)}")
     parser.add_argument("--data", default=os.environ.get("RNN_PLAYGROUND_DATA", str(DEFAULT_DATA)))
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for one page")
+    parser.add_argument("--log", help="append the servers' output to this file (default: thrown away)")
     args = parser.parse_args()
     pages = [p.strip() for p in args.pages.split(",") if p.strip()]
     unknown = [p for p in pages if p not in PAGES] + [s for s in args.scenarios if s not in SCENARIOS]
@@ -227,7 +227,8 @@ def main() -> None:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
             for scenario in args.scenarios:
                 print(f"({scenario}) {SCENARIOS[scenario]}", flush=True)
-                results += measure(browser, scenario, pages, Path(args.data), work, args.timeout)
+                log = Path(args.log) if args.log else work / "streamlit.log"
+                results += measure(browser, scenario, pages, Path(args.data), work, log, args.timeout)
             browser.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -10,6 +10,12 @@ tries again; `retry_button` lets a visitor retry at once. The default source has
 cache entry, so paths a visitor types (already resolved inside the data folder by
 ui.controls.local_path_input) cannot evict it. Derived caches are keyed on the data's
 source, so a fallback's vocabulary or padding is never served once the real data is back.
+
+Pages show themselves before their data: `while_loading` runs a slow load on a background
+thread and waits for it with a spinner that keeps the page live (a click in the sidebar reruns
+the page at once; the load goes on and the next run picks it up). Underneath, the tokenised IMDb
+reviews are kept on disk (core.data.disk_cache), so a freshly started server reads them back
+instead of tokenising 50,000 reviews again.
 """
 
 from __future__ import annotations
@@ -17,10 +23,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import TypeVar
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.data import imdb
 from core.data.local import DataSource, data_root
@@ -28,10 +37,13 @@ from core.sentiment.config import padded_arrays
 
 T = TypeVar("T")
 RETRY_AFTER_S = 60.0  # a failed download is retried after this long (or at once with retry_button)
+QUICK_WAIT_S = 0.2  # a load done within this (a cache hit) shows no spinner
+POLL_S = 0.2  # while a load runs, the page checks this often whether the visitor asked for a rerun
 
 _failures: dict[tuple, tuple[float, object]] = {}
 _locks: dict[tuple, threading.Lock] = {}
 _guard = threading.Lock()
+_loading: dict[tuple, Future] = {}
 
 
 class Fallback(Exception):
@@ -64,6 +76,55 @@ def healing(key: tuple, load: Callable[[], T]) -> T:
             return fallback.value  # type: ignore[return-value]
         _failures.pop(key, None)
         return value
+
+
+def _in_background(key: tuple, load: Callable[[], T]) -> Future:
+    """The load running for `key`, started on a daemon thread if none is (one per key at a time)."""
+    with _guard:
+        future = _loading.get(key)
+        if future is not None:
+            return future
+        future = Future()
+        _loading[key] = future
+
+    def run() -> None:
+        try:
+            future.set_result(load())
+        except BaseException as err:  # re-raised on the page's thread by future.result()
+            future.set_exception(err)
+        finally:
+            with _guard:
+                if _loading.get(key) is future:
+                    del _loading[key]
+
+    threading.Thread(target=run, name=f"load-{key[0]}", daemon=True).start()
+    return future
+
+
+def while_loading(key: tuple, load: Callable[[], T], message: str) -> T:
+    """load(), run on a background thread while the page stays live, with `message` in a spinner.
+
+    Everything the page drew before this call (title, explanation, sidebar) is already shown and
+    usable: the wait checks for the visitor's reruns every POLL_S, so a changed control reruns the
+    page at once; the load goes on, shared by every session that asks for the same `key`.
+    A load that finishes within QUICK_WAIT_S (a cache hit) shows nothing. Off a page's script
+    thread (a worker, a test) it simply calls load().
+    """
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return load()
+    future = _in_background(key, load)
+    try:
+        return future.result(timeout=QUICK_WAIT_S)
+    except FutureTimeout:
+        pass
+    with st.spinner(message, show_time=True):
+        heartbeat = st.empty()
+        while True:
+            heartbeat.empty()  # sends a message: Streamlit handles a pending rerun or stop here
+            try:
+                return future.result(timeout=POLL_S)
+            except FutureTimeout:
+                continue
 
 
 def retry_downloads() -> None:
@@ -112,13 +173,14 @@ def real_only(data: T) -> T:
     return data
 
 
-@st.cache_resource(show_spinner="Loading IMDb reviews (first time only; shared by all users)…", max_entries=1)
+# No spinner of their own: they run on while_loading's thread, which shows the page's.
+@st.cache_resource(show_spinner=False, max_entries=1)
 def _imdb_default(data_folder: str) -> imdb.ImdbData:
     """The default source; `data_folder` (a deployer setting) is only part of the cache key."""
     return real_only(imdb.load_imdb())
 
 
-@st.cache_resource(show_spinner="Loading IMDb reviews from the data folder…", max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _imdb_local(resolved_path: str) -> imdb.ImdbData:
     return real_only(imdb.load_imdb(local_path=resolved_path))
 
@@ -126,11 +188,15 @@ def _imdb_local(resolved_path: str) -> imdb.ImdbData:
 def imdb_full(local_path: str | None) -> imdb.ImdbData:
     """All reviews with their full vocabulary, from the first source that works.
 
-    `local_path` is "" (the default source) or a path resolved inside the data folder.
+    `local_path` is "" (the default source) or a path resolved inside the data folder. The load runs
+    while the page stays live (see while_loading): the page shows itself before the reviews.
     """
     if not local_path:
-        return healing(("imdb", "", str(data_root())), lambda: _imdb_default(str(data_root())))
-    return healing(("imdb", local_path), lambda: _imdb_local(local_path))
+        key = ("imdb", "", str(data_root()))
+        load = lambda: healing(key, lambda: _imdb_default(str(data_root())))  # noqa: E731
+        return while_loading(key, load, "Loading IMDb reviews (first time only; shared by all users)…")
+    key = ("imdb", local_path)
+    return while_loading(key, lambda: healing(key, lambda: _imdb_local(local_path)), "Loading IMDb reviews…")
 
 
 @st.cache_resource(show_spinner="Preparing the vocabulary…", max_entries=4)
