@@ -9,7 +9,6 @@ import streamlit as st
 from core import attention
 from core.attention import charts as attention_charts
 from core.attention import config as lab
-from core.attention import jobs as attention_jobs
 from core.attention.config import AttentionPageRun, PoolingOutcome, PoolingRun, TranslationOutcome
 from core.data import imdb
 from core.data.dates import TASK_LABELS
@@ -85,7 +84,7 @@ def translation_sidebar() -> AttentionPageRun:
 def make_work(page_run: AttentionPageRun) -> WorkSpec:
     """The run request: the task's pairs are generated here (cached per server), trained in a worker."""
     run = page_run.translation
-    return attention_jobs.translation_spec(run, attention_data.translation_task(run.data), page_run.twin)
+    return attention.jobs.translation_spec(run, attention_data.translation_task(run.data), page_run.twin)
 
 
 def live_snapshot(job) -> None:
@@ -280,7 +279,7 @@ def imdb_sidebar() -> PoolingRun:
 def make_imdb_work(run: PoolingRun) -> WorkSpec:
     arrays = data_cache.imdb_arrays(run.local_path, run.data.num_words, run.data.max_length)
     vocab_size = data_cache.imdb_capped(run.local_path, run.data.num_words).vocab.num_words
-    return attention_jobs.pooling_spec(run, arrays, vocab_size)
+    return attention.jobs.pooling_spec(run, arrays, vocab_size)
 
 
 def show_weighted_review(words, caption_prefix: str = "") -> None:

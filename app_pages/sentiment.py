@@ -15,7 +15,6 @@ from core.data import imdb
 from core.engine import limits
 from core.engine.training_job import WorkSpec
 from core.sentiment import charts as sentiment_charts
-from core.sentiment import jobs as sentiment_jobs
 from core.sentiment.config import PRESETS, ImdbChoice, SentimentOutcome, SentimentRun, imdb_run_checks
 from ui import controls, data_cache, links
 from ui.charts import draw_chart
@@ -82,7 +81,7 @@ def make_work(run: SentimentRun) -> WorkSpec:
     """The run request: build, train, evaluate on the test split (in a worker process)."""
     arrays = data_cache.imdb_arrays(run.local_path, run.data.num_words, run.data.max_length)
     vocab_size = data_cache.imdb_capped(run.local_path, run.data.num_words).vocab.num_words
-    return sentiment_jobs.spec(run, arrays, vocab_size)
+    return sentiment.jobs.spec(run, arrays, vocab_size)
 
 
 # ----------------------------------------------------------------------------- results

@@ -20,7 +20,6 @@ from core.engine import limits
 from core.engine.training_job import WorkSpec
 from core.shakespeare import charts as char_charts
 from core.shakespeare import config as char_config
-from core.shakespeare import jobs as shakespeare_jobs
 from core.shakespeare.config import (
     CharOutcome,
     CharRun,
@@ -185,7 +184,7 @@ def show_source(corpus: TextCorpus, data: shakespeare_lab.char_rnn.EncodedText) 
 
 def make_work(choice: ShakespeareRun, corpus: TextCorpus, data: shakespeare_lab.char_rnn.EncodedText) -> WorkSpec:
     """The run request; TensorFlow loads in the worker process that trains it, never in this page."""
-    return shakespeare_jobs.spec(data, choice.run, shakespeare_lab.char_rnn.sample_prompt(corpus.text))
+    return shakespeare_lab.jobs.spec(data, choice.run, shakespeare_lab.char_rnn.sample_prompt(corpus.text))
 
 
 def live_samples(job) -> None:

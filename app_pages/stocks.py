@@ -23,7 +23,6 @@ from core.engine.config import PATTERN_LABELS, PATTERNS, validate_all
 from core.engine.training_job import WorkSpec
 from core.stocks import charts as forecast_charts
 from core.stocks import config as lab
-from core.stocks import jobs as stocks_jobs
 from core.stocks.config import PRESETS, RANGES, SOURCES, DataRequest, ForecastOutcome, ForecastRun, ForecastSpec
 from ui import controls, links, stocks_data
 from ui.charts import draw_chart
@@ -201,7 +200,7 @@ def forecast_controls(key: str, defaults: ForecastSpec, pattern: str) -> Forecas
 def make_work(run: ForecastRun, prices: stocks.PriceData) -> WorkSpec:
     """Cut and scale the data now (cheap, and errors show at once); train on the job's thread."""
     data = stocks_lab.forecasting.prepare(prices.close, run.forecast)
-    return stocks_jobs.spec(data, run, prices.label())
+    return stocks_lab.jobs.spec(data, run, prices.label())
 
 
 # ----------------------------------------------------------------------------- before training

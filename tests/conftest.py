@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -19,6 +20,9 @@ SCREENSHOTS = ROOT / "tests" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Tokenised data goes to a cache folder of this test run (shared with the browser tests' server),
+# never the user's own ~/.cache.
+os.environ.setdefault("RNN_PLAYGROUND_CACHE", tempfile.mkdtemp(prefix="rnn-playground-tests-"))
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -128,3 +132,18 @@ def page(browser):
     pg = context.new_page()
     yield pg
     context.close()
+
+
+# ----------------------------------------------------------------------------- shared runs
+
+
+@pytest.fixture(autouse=True)
+def _no_runs_left_over():
+    """Each test starts with no run training, queued, or finished and shared from an earlier test
+    (the run manager and its worker processes live once per test process, like once per server)."""
+    yield
+    runs = sys.modules.get("ui.runs")
+    manager = runs.existing_manager() if runs is not None else None
+    if manager is not None:
+        manager.stop_all("The test ended")
+        manager.forget_finished()

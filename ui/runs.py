@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 _SESSION_KEY = "runs:session-id"
 _streamlit_ids: dict[str, str] = {}  # our session id -> Streamlit's, for the liveness check
 _ids_lock = threading.Lock()
+_current: list[RunManager] = []  # the manager run_manager() made, for existing_manager()
 
 
 def _session_alive(session: str) -> bool | None:
@@ -51,7 +52,13 @@ def run_manager() -> RunManager:
     )
     manager = RunManager(settings, is_alive=_session_alive)
     atexit.register(manager.close)
+    _current[:] = [manager]
     return manager
+
+
+def existing_manager() -> RunManager | None:
+    """The server's run manager if one has been started (nothing is started by asking)."""
+    return _current[0] if _current else None
 
 
 def session_id() -> str:

@@ -242,6 +242,14 @@ class Seq2SeqModels:
         ]
         self._decode = tf.function(self._run_decoder, input_signature=[decoder_inputs], autograph=False)
 
+    def __getstate__(self) -> dict:
+        """Pickled (to leave a worker process) without the compiled functions; they are rebuilt on load."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_encode", "_decode")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.__post_init__()
+
     def _run_encoder(self, source_ids):
         return self.encoder(source_ids, training=False)
 
@@ -463,6 +471,20 @@ def translate(models: Seq2SeqModels, texts: Sequence[str]) -> list[Translation]:
             )
         )
     return out
+
+
+def attention_on_spans(weights: np.ndarray, spans: Sequence[tuple[int, int]]) -> float:
+    """Mean share of its attention that output step k puts on source characters [start_k, end_k).
+
+    `weights` is one translation's (decoder steps, source characters) matrix; `spans[k]` is the
+    source piece output k is read from (e.g. the k-th spoken digit word). Steps beyond the spans
+    (such as <end>) do not count. 1.0 means every output looked only at its own piece.
+    """
+    weights = np.asarray(weights, dtype=float)
+    rows = min(len(spans), weights.shape[0])
+    if rows == 0:
+        return 0.0
+    return float(np.mean([weights[k, start:end].sum() for k, (start, end) in enumerate(spans[:rows])]))
 
 
 # ----------------------------------------------------------------------------- evaluation

@@ -527,6 +527,17 @@ class RunManager:
             _, oldest = self._finished.popitem(last=False)
             total -= oldest.size
 
+    def stop_all(self, reason: str = "Stopped by the server") -> None:
+        """Empty the queue and stop every training run (tests between cases; a deployer's reset)."""
+        with self._lock:
+            for run in list(self._queue):
+                self._cancel(run, reason)
+            running = list(self._running)
+        for run in running:
+            self._stop_running(run, reason)
+        for run in running:
+            run.wait(30)
+
     def forget_finished(self) -> None:
         """Drop every finished run from the shared cache (tests; a deployer's reset)."""
         with self._lock:

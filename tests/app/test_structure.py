@@ -25,6 +25,7 @@ ALLOWED_CORE = {
     "core.engine.limits",
     "core.engine.history",
     "core.engine.run",
+    "core.engine.training_job",  # WorkSpec: plain data (no TensorFlow)
     "core.engine.charts",
     "core.data.local",
     *(f"core.{lab}.config" for lab in LABS),
