@@ -1,4 +1,4 @@
-"""Generated "translation" tasks for the encoder-decoder: human dates -> ISO, number words -> digits.
+"""Generated "translation" tasks for the encoder-decoder: digits read aloud, human dates -> ISO, number words.
 
 Both tasks have real structure a network must learn - which characters of the input
 decide which characters of the output - and both are generated here, so they need no
@@ -13,16 +13,26 @@ dots are European day.month.year, two-digit years mean 1950-2049 (50-99 -> 19xx)
 
 Numbers: 0-999,999 written in English words -> digits ("four hundred and five" -> "405").
 
+Digits read aloud: 3 to 8 digits spoken one word each, as when someone dictates a phone
+or card number, -> the digits ("four one five zero" -> "4150"). Each output digit comes
+from exactly one input word, so the alignment is a staircase anyone can read in a heatmap,
+and the input is long (up to 47 characters) and incompressible (every digit is free), so a
+decoder that only gets the encoder's final state must carry up to eight digits in one vector:
+the task where attention visibly matters.
+
 Held-out examples are *values* the training set never contains (calendar days, numbers),
 so no held-out (source, target) pair is a training pair and held-out accuracy measures
 translation, not memorisation. Numbers are split per digit count, so the held-out set spans
 every length: a held-out "forty-two" is still learnable from "forty-one", "twelve" and
-"forty-two thousand", which training does contain.
+"forty-two thousand", which training does contain. Digit strings (10^3 to 10^8 of each
+length, too many to enumerate) are split by a keyed hash of the string: a seeded tenth of
+all strings, of every length, can only ever be drawn for the held-out set.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -259,8 +269,68 @@ def make_number_task(train_size: int = 20_000, test_size: int = 2_000, seed: int
     return _task("numbers", "English number words -> digits (0 to 999,999)", train, test, showcase)
 
 
-TASKS: dict[str, Callable[..., TranslationTask]] = {"dates": make_date_task, "numbers": make_number_task}
-TASK_LABELS = {"dates": "Dates -> ISO format", "numbers": "Number words -> digits"}
+# ----------------------------------------------------------------------------- digits read aloud
+
+MIN_DIGITS, MAX_DIGITS = 3, 8
+
+
+def digits_to_words(digits: str) -> str:
+    """'4150' -> 'four one five zero': one word per digit, separated by single spaces."""
+    if not digits or not digits.isdigit() or not digits.isascii():
+        raise ValueError(f"digits_to_words needs a string of digits 0-9, not {digits!r}.")
+    return " ".join(ONES[int(c)] for c in digits)
+
+
+def digit_word_spans(source: str) -> list[tuple[int, int]]:
+    """[start, end) character positions of each word of a spoken-digits input, in order:
+    output digit k is read from source[start_k:end_k] (what its attention row should light up)."""
+    spans, position = [], 0
+    for word in source.split(" "):
+        spans.append((position, position + len(word)))
+        position += len(word) + 1
+    return spans
+
+
+def is_held_out_digits(digits: str, seed: int) -> bool:
+    """Whether a digit string belongs to the held-out side: a keyed hash, so a seeded HELD_OUT_FRACTION
+    of the strings of every length, fixed for the seed, and no string can be on both sides."""
+    key = seed.to_bytes(8, "little", signed=True)
+    digest = hashlib.blake2b(digits.encode("ascii"), digest_size=8, key=key).digest()
+    return int.from_bytes(digest, "little") < HELD_OUT_FRACTION * 2**64
+
+
+def _sample_digits(n: int, rng: np.random.Generator, seed: int, held_out: bool) -> list[Triple]:
+    """n spoken-digit pairs, lengths uniform in MIN_DIGITS..MAX_DIGITS, only from one side of the split."""
+    out: list[Triple] = []
+    while len(out) < n:
+        length = int(rng.integers(MIN_DIGITS, MAX_DIGITS + 1))
+        digits = "".join(str(d) for d in rng.integers(0, 10, size=length))
+        if is_held_out_digits(digits, seed) == held_out:
+            out.append((digits_to_words(digits), digits, f"{length} digits"))
+    return out
+
+
+def make_digits_task(train_size: int = 16_000, test_size: int = 2_000, seed: int = 0) -> TranslationTask:
+    """Digits read aloud -> digits. Held-out digit strings never appear in training."""
+    if train_size < 1 or test_size < 1:
+        raise ValueError("Both the training and the held-out set need at least one example.")
+    rng = np.random.default_rng([seed, 31])
+    train = _sample_digits(train_size, rng, seed, held_out=False)
+    test = _sample_digits(test_size, rng, seed, held_out=True)
+    showcase = [(digits_to_words(d), d) for d in ("907", "4150", "2024517", "55526710")]
+    return _task("digits", f"Digits read aloud -> digits ({MIN_DIGITS} to {MAX_DIGITS} digits)", train, test, showcase)
+
+
+TASKS: dict[str, Callable[..., TranslationTask]] = {
+    "digits": make_digits_task,
+    "dates": make_date_task,
+    "numbers": make_number_task,
+}
+TASK_LABELS = {
+    "digits": "Digits read aloud -> digits",
+    "dates": "Dates -> ISO format",
+    "numbers": "Number words -> digits",
+}
 
 
 def make_task(name: str, train_size: int, test_size: int, seed: int = 0) -> TranslationTask:
