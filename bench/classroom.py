@@ -1,0 +1,1134 @@
+"""A whole class on one small server: N sessions pressing Train at once, through the real app.
+
+Starts the real app (`streamlit run app.py`, real data from RNN_PLAYGROUND_DATA) on a free loopback
+port and drives N concurrent sessions through Streamlit's own websocket protocol (the protobufs of
+`streamlit.proto`), which costs far less than N browsers on a 2-core box. Each session does what a
+browser does: it asks for the Sentiment page, reads the widgets from the deltas, sets controls,
+presses Train (a trigger widget state), keeps sending the live charts' fragment auto-reruns (the
+browser drives `st.fragment(run_every=1)`), and reads the panel's progress text and final alert.
+
+Scenarios (each on a freshly started server; `--warmup` first trains the Tiny preset from a
+separate session, so that the worker pool has started, as on a server in use):
+
+(a) N sessions press Train on the DEFAULT Sentiment preset, clicks spread at random over 10 s:
+    first loss seen per session (after its own click), time to finish, peak RSS. Before it, a lone
+    run of the same preset on its own fresh server (the finished-run cache would otherwise answer
+    the class at once) gives the "finishes <= 1.2x a lone run" reference.
+(b) N sessions each train a DISTINCT variant of the Tiny preset (units x epochs x batch size), so
+    nothing is shared and the admission queue does the work: peak RSS, the queue places each session
+    was shown, each session's wait (click -> training started), errors.
+
+Throughout, the RSS of the server and every process under it is sampled every 0.5 s (from /proc).
+Prints a report per scenario with the issue's targets marked PASS/FAIL; `--json PATH` keeps the raw
+numbers. Bounded: 127.0.0.1 only, a global timeout, every socket closed and the server stopped.
+
+    PYTHONPATH=. .venv/bin/python bench/classroom.py [--sessions 30] [--scenario a|b|both] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import random
+import re
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from streamlit.proto.Alert_pb2 import Alert
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ClientState_pb2 import ClientState
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.Slider_pb2 import Slider
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+from core.sentiment.config import DEFAULT_PRESET, PRESETS, TINY_PRESET
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+
+PAGE_URL = "sentiment"  # st.navigation's url_path of the Sentiment page (ui/registry.py)
+TRAIN_KEY = "sentiment:train"
+PRESET_KEY = "sentiment:preset"
+TINY_PREFIX = f"sentiment:{list(PRESETS).index(TINY_PRESET)}"  # the page keys a preset's controls by its index
+
+CLICK_WINDOW_S = 10.0
+FIRST_LOSS_TARGET_S = 5.0
+FINISH_RATIO_TARGET = 1.2
+RSS_TARGET_MB = 2500.0  # "2.5 GB", in the MB (2**20 bytes) of RNN_PLAYGROUND_MEMORY_MB
+SAMPLE_S = 0.5
+OPEN_TIMEOUT_S = 240.0  # a page opened by 30 sessions at once on 2 shared cores
+SETTLE_TIMEOUT_S = 30.0  # after the final alert, until the page's last script run has finished
+
+WIDGET_KINDS = ("button", "selectbox", "slider", "number_input", "radio", "checkbox", "text_input", "multiselect")
+_WIDGET_ID = re.compile(r"^\$\$ID-[0-9a-f]+-(.+)$")
+_QUEUE = re.compile(r"Waiting in the queue: place (\d+) of (\d+)")
+_ELAPSED = re.compile(r"elapsed (?:(\d+):)?(\d+)(?: s)?")
+_SECONDS = re.compile(r"([\d.]+)\s*s\b")
+_FINAL_FORMATS = {Alert.SUCCESS: "success", Alert.WARNING: "warning", Alert.ERROR: "error"}
+
+
+# ----------------------------------------------------------------------------- reading the page
+
+
+def widget_key(widget_id: str) -> str | None:
+    """The user key of a widget from its element id ("$$ID-<hash>-<key>"), None for a keyless one."""
+    match = _WIDGET_ID.match(widget_id)
+    return match.group(1) if match else None
+
+
+def queue_place(text: str) -> tuple[int, int] | None:
+    """(place, of) from the panel's "Waiting in the queue: place P of N · ..." text."""
+    match = _QUEUE.search(text)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def shows_loss(text: str) -> bool:
+    """The progress text carries a loss value ("Training · epoch 1/2 · batch 3/196 · loss 0.6931 · ...")."""
+    return "· loss " in text
+
+
+def shown_elapsed(text: str) -> float | None:
+    """The run's own elapsed time in a Training text ("elapsed 7 s", "elapsed 1:05"), in seconds."""
+    match = _ELAPSED.search(text)
+    if not match:
+        return None
+    minutes, seconds = match.group(1), match.group(2)
+    return float(seconds) if minutes is None else 60.0 * int(minutes) + float(seconds)
+
+
+def phase_of(text: str) -> str:
+    """The run's phase as the progress text names it ("Waiting in the queue", "Starting", "Training")."""
+    if queue_place(text) is not None:
+        return "Waiting in the queue"
+    return re.split(r"…| · ", text, maxsplit=1)[0].strip()
+
+
+@dataclass
+class Widget:
+    id: str
+    kind: str  # the Element oneof: button, selectbox, slider, ...
+    disabled: bool = False
+    select_slider: bool = False
+
+
+@dataclass
+class SessionRecord:
+    """What one session saw, in seconds on the bench's clock (see PageSession.clock)."""
+
+    name: str
+    variant: str = ""
+    connected_at: float | None = None
+    page_ready_at: float | None = None  # first full run of the page finished, Train button drawn
+    click_at: float | None = None
+    first_progress_at: float | None = None
+    started_at: float | None = None  # first progress text that is not the queue's
+    first_loss_at: float | None = None
+    final_at: float | None = None
+    settled_at: float | None = None  # the full run that drew the final alert finished
+    final_kind: str = ""  # success | warning | error
+    final_text: str = ""
+    first_loss_text: str = ""  # the progress text that first showed a loss (its "elapsed" is the run's own clock)
+    shown_training_seconds: float | None = None  # the page's "Training time" metric
+    queue_places: list[tuple[float, int, int]] = field(default_factory=list)  # (t, place, of) on change
+    phases: list[str] = field(default_factory=list)
+    exceptions: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    messages: int = 0
+    bytes_received: int = 0
+    full_runs: int = 0
+    fragment_runs: int = 0
+    reruns_sent: int = 0
+
+    def since_click(self, moment: float | None) -> float | None:
+        return None if moment is None or self.click_at is None else moment - self.click_at
+
+    def summary(self) -> dict[str, Any]:
+        """The derived figures, in seconds after the session's own click."""
+        places = [place for _, place, _ in self.queue_places]
+        return {
+            "page_open_s": None
+            if self.page_ready_at is None or self.connected_at is None
+            else self.page_ready_at - self.connected_at,
+            "first_loss_s": self.since_click(self.first_loss_at),
+            "wait_s": self.since_click(self.started_at),
+            "finish_s": self.since_click(self.final_at),
+            "run_elapsed_at_first_loss_s": shown_elapsed(self.first_loss_text),
+            "redraw_s": None
+            if not self.fragment_runs or self.final_at is None or self.first_progress_at is None
+            else (self.final_at - self.first_progress_at) / self.fragment_runs,
+            "first_place": places[0] if places else None,
+            "queue_places": places,
+            "longest_queue": max((of for _, _, of in self.queue_places), default=None),
+        }
+
+
+class PageSession:
+    """One browser session's side of Streamlit's protocol, without the socket (unit-testable).
+
+    `handle(bytes)` reads one ForwardMsg; `rerun(...)` writes the BackMsg a browser would send.
+    """
+
+    def __init__(self, name: str, clock: Callable[[], float] = time.monotonic) -> None:
+        self.record = SessionRecord(name)
+        self.clock = clock
+        self.widgets: dict[str, Widget] = {}  # by user key
+        self.values: dict[str, WidgetState] = {}  # by widget id: the values this session has set
+        self.page_script_hash = ""
+        self.query_string = ""
+        self.auto_reruns: dict[str, float] = {}  # fragment id -> interval (s), as the server asked
+        self.full_runs_done = 0
+        self._alerts_before_click: set[str] = set()
+
+    # --- what the browser sends
+
+    def rerun(self, trigger_key: str | None = None, fragment_id: str | None = None) -> bytes:
+        """A rerun request: the page, the widget values set so far, and a pressed button or a fragment."""
+        state = ClientState(query_string=self.query_string, page_script_hash=self.page_script_hash, page_name=PAGE_URL)
+        if fragment_id:
+            state.fragment_id = fragment_id
+            state.is_auto_rerun = True
+        for value in self.values.values():
+            state.widget_states.widgets.append(value)
+        if trigger_key is not None:
+            state.widget_states.widgets.append(WidgetState(id=self.widgets[trigger_key].id, trigger_value=True))
+        self.record.reruns_sent += 1
+        return BackMsg(rerun_script=state).SerializeToString()
+
+    def set_value(self, key: str, value: Any) -> None:
+        """Set a control as a visitor would (sent with every later rerun)."""
+        widget = self.widgets[key]
+        state = WidgetState(id=widget.id)
+        if widget.kind == "slider" and widget.select_slider:
+            state.string_array_value.data.append(str(value))
+        elif widget.kind == "slider":
+            state.double_array_value.data.append(float(value))
+        elif widget.kind == "number_input":
+            state.double_value = float(value)
+        elif widget.kind in ("selectbox", "radio", "text_input"):
+            state.string_value = str(value)
+        elif widget.kind == "checkbox":
+            state.bool_value = bool(value)
+        else:
+            raise ValueError(f"cannot set a {widget.kind}")
+        self.values[widget.id] = state
+
+    def click(self) -> bytes:
+        self.record.click_at = self.clock()
+        return self.rerun(trigger_key=TRAIN_KEY)
+
+    # --- what the server sends
+
+    def handle(self, data: bytes) -> None:
+        msg = ForwardMsg()
+        msg.ParseFromString(data)
+        now = self.clock()
+        record = self.record
+        record.messages += 1
+        record.bytes_received += len(data)
+        kind = msg.WhichOneof("type")
+        if kind == "delta":
+            if msg.delta.WhichOneof("type") == "new_element":
+                self._element(msg.delta.new_element, now)
+        elif kind == "new_session":
+            self.page_script_hash = msg.new_session.page_script_hash or self.page_script_hash
+            if not msg.metadata.run.fragment_ids:
+                self.auto_reruns.clear()  # a full run registers its fragments (and their timers) again
+        elif kind == "navigation":
+            self.page_script_hash = msg.navigation.page_script_hash or self.page_script_hash
+        elif kind == "page_info_changed":
+            self.query_string = msg.page_info_changed.query_string
+        elif kind == "auto_rerun":
+            self.auto_reruns[msg.auto_rerun.fragment_id] = msg.auto_rerun.interval
+        elif kind == "stop_auto_rerun":
+            for fragment_id in msg.stop_auto_rerun.fragment_ids:
+                self.auto_reruns.pop(fragment_id, None)
+        elif kind == "script_finished":
+            self._finished(msg.script_finished, now)
+        elif kind == "session_event" and msg.session_event.HasField("script_compilation_exception"):
+            error = msg.session_event.script_compilation_exception
+            record.exceptions.append(f"{error.type}: {error.message}"[:300])
+        elif kind == "page_not_found":
+            record.errors.append(f"page not found: {msg.page_not_found.page_name!r}")
+
+    def _finished(self, status: int, now: float) -> None:
+        record = self.record
+        if status == ForwardMsg.FINISHED_SUCCESSFULLY:
+            self.full_runs_done += 1
+            record.full_runs += 1
+            if record.page_ready_at is None and TRAIN_KEY in self.widgets:
+                record.page_ready_at = now
+            if record.final_at is not None and record.settled_at is None:
+                record.settled_at = now
+        elif status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
+            record.fragment_runs += 1
+
+    def _element(self, element, now: float) -> None:
+        kind = element.WhichOneof("type")
+        if kind in WIDGET_KINDS:
+            proto = getattr(element, kind)
+            key = widget_key(proto.id)
+            if key is not None:
+                select = kind == "slider" and proto.type == Slider.SELECT_SLIDER
+                self.widgets[key] = Widget(proto.id, kind, bool(getattr(proto, "disabled", False)), select)
+        elif kind == "progress":
+            self._progress(element.progress.text, now)
+        elif kind == "alert":
+            self._alert(element.alert.format, element.alert.body, now)
+        elif kind == "exception":
+            self.record.exceptions.append(f"{element.exception.type}: {element.exception.message}"[:300])
+        elif kind == "metric" and element.metric.label == "Training time":
+            match = _SECONDS.search(element.metric.body)
+            if match:
+                self.record.shown_training_seconds = float(match.group(1))
+
+    def _progress(self, text: str, now: float) -> None:
+        record = self.record
+        if record.click_at is None or record.final_at is not None:
+            return
+        if record.first_progress_at is None:
+            record.first_progress_at = now
+        place = queue_place(text)
+        if place is not None:
+            if not record.queue_places or record.queue_places[-1][1:] != place:
+                record.queue_places.append((now, *place))
+        elif record.started_at is None:
+            record.started_at = now
+        phase = phase_of(text)
+        if not record.phases or record.phases[-1] != phase:
+            record.phases.append(phase)
+        if record.first_loss_at is None and shows_loss(text):
+            record.first_loss_at, record.first_loss_text = now, text[:200]
+
+    def _alert(self, form: int, body: str, now: float) -> None:
+        record = self.record
+        if record.click_at is None:
+            self._alerts_before_click.add(body)
+            return
+        final = _FINAL_FORMATS.get(form)
+        if final is None or body in self._alerts_before_click:
+            return
+        if final == "error" and body[:300] not in record.errors:
+            record.errors.append(body[:300])
+        if record.final_at is None:
+            record.final_at, record.final_kind, record.final_text = now, final, body[:300]
+
+    @property
+    def done(self) -> bool:
+        return self.record.final_at is not None
+
+
+# ----------------------------------------------------------------------------- one session over a websocket
+
+
+class Client:
+    """A PageSession on a real websocket, with the browser's fragment timers."""
+
+    def __init__(self, port: int, name: str, clock: Callable[[], float]) -> None:
+        self.url = f"ws://127.0.0.1:{port}/_stcore/stream"
+        self.session = PageSession(name, clock)
+        self.clock = clock
+        self._ws = None
+        self._tasks: list[asyncio.Task] = []
+        self._tick = asyncio.Event()
+        self._closing = False
+
+    @property
+    def record(self) -> SessionRecord:
+        return self.session.record
+
+    async def connect(self) -> None:
+        from websockets.asyncio.client import connect
+
+        # No client pings (a browser sends none); the server's pings are answered by the library.
+        self._ws = await connect(
+            self.url, subprotocols=["streamlit"], max_size=2**26, open_timeout=60, ping_interval=None, close_timeout=5
+        )
+        self.record.connected_at = self.clock()
+        self._tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._timers())]
+
+    async def _read(self) -> None:
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            async for data in self._ws:
+                if isinstance(data, bytes):
+                    self.session.handle(data)
+                self._tick.set()
+                self._tick = asyncio.Event()
+        except ConnectionClosed as closed:
+            if not self._closing:
+                self.record.errors.append(f"connection closed by the server ({closed})")
+        finally:
+            self._tick.set()
+
+    async def _timers(self) -> None:
+        """setInterval per fragment the server asked to auto-rerun, as the browser does."""
+        due: dict[str, float] = {}
+        while True:
+            await asyncio.sleep(0.1)
+            now = self.clock()
+            current = dict(self.session.auto_reruns)
+            for fragment_id in list(due):
+                if fragment_id not in current:
+                    del due[fragment_id]
+            for fragment_id, interval in current.items():
+                if fragment_id not in due:
+                    due[fragment_id] = now + interval
+                elif now >= due[fragment_id]:
+                    due[fragment_id] = now + interval
+                    await self.send(self.session.rerun(fragment_id=fragment_id))
+
+    async def send(self, data: bytes) -> None:
+        with contextlib.suppress(Exception):  # a closed socket shows up in _read
+            await self._ws.send(data)
+
+    async def wait_for(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
+        deadline = self.clock() + timeout
+        while not condition():
+            remaining = deadline - self.clock()
+            if remaining <= 0 or (self._tasks and self._tasks[0].done()):
+                raise TimeoutError(f"{self.record.name}: no {what} within {timeout:.0f} s")
+            tick = self._tick
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(tick.wait(), min(remaining, 1.0))
+
+    async def rerun_and_wait(self, what: str, timeout: float, trigger: str | None = None) -> None:
+        before = self.session.full_runs_done
+        await self.send(self.session.rerun(trigger_key=trigger))
+        await self.wait_for(lambda: self.session.full_runs_done > before, timeout, what)
+
+    async def open_page(self, timeout: float = OPEN_TIMEOUT_S) -> None:
+        await self.connect()
+        await self.send(self.session.rerun())
+        await self.wait_for(lambda: self.record.page_ready_at is not None, timeout, "Sentiment page with Train")
+
+    async def choose(self, settings: dict[str, Any], timeout: float = OPEN_TIMEOUT_S) -> None:
+        """Pick the Tiny preset, then set its controls (each preset has its own widget keys)."""
+        self.session.set_value(PRESET_KEY, TINY_PRESET)
+        await self.rerun_and_wait("page with the Tiny preset", timeout)
+        if settings:
+            for key, value in settings.items():
+                self.session.set_value(f"{TINY_PREFIX}:{key}", value)
+            await self.rerun_and_wait("page with the chosen settings", timeout)
+        self.record.variant = variant_label(settings)
+
+    async def click(self) -> None:
+        await self.send(self.session.click())
+
+    async def finish(self, timeout: float) -> None:
+        await self.wait_for(lambda: self.session.done, timeout, "final status")
+        with contextlib.suppress(TimeoutError):
+            await self.wait_for(lambda: self.record.settled_at is not None, SETTLE_TIMEOUT_S, "settled page")
+
+    async def close(self) -> None:
+        self._closing = True
+        for task in self._tasks[1:]:
+            task.cancel()
+        if self._ws is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._ws.close(), 10)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+# ----------------------------------------------------------------------------- server and memory
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{task}/children") as f:
+                found += [int(p) for p in f.read().split()]
+    return found
+
+
+def process_tree(root: int) -> list[int]:
+    pids, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        if pid not in pids:
+            pids.append(pid)
+            todo += _children(pid)
+    return pids
+
+
+def _rss_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return 0.0
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def process_kind(pid: int, root: int) -> str:
+    if pid == root:
+        return "server"
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "other"
+    if "resource_tracker" in cmdline:
+        return "other"
+    return "worker" if "multiprocessing" in cmdline or "spawn_main" in cmdline else "other"
+
+
+def loadavg() -> tuple[float, float, float]:
+    with open("/proc/loadavg") as f:
+        one, five, fifteen = f.read().split()[:3]
+    return float(one), float(five), float(fifteen)
+
+
+class MemorySampler(threading.Thread):
+    """RSS of the server and all processes under it every SAMPLE_S; CPU seconds per process."""
+
+    def __init__(self, root: int, clock: Callable[[], float]) -> None:
+        super().__init__(name="classroom-rss", daemon=True)
+        self.root, self.clock = root, clock
+        self._stop_event = threading.Event()
+        self.timeline: list[tuple[float, float, float, float]] = []  # t, total, server, workers (MB)
+        self.peak_total = (0.0, 0.0)  # (MB, t)
+        self.peak_by_kind: dict[str, float] = {}  # the kind's processes together
+        self.peak_process: dict[str, float] = {}  # the kind's biggest single process
+        self.cpu: dict[int, tuple[str, float]] = {}  # pid -> (kind, CPU seconds so far)
+        self.max_load = 0.0
+        self.max_workers = 0
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.sample()
+            self._stop_event.wait(SAMPLE_S)
+
+    def sample(self) -> None:
+        by_kind: dict[str, float] = {}
+        workers = 0
+        for pid in process_tree(self.root):
+            rss = _rss_mb(pid)
+            if rss is None:
+                continue
+            kind = self.cpu[pid][0] if pid in self.cpu else process_kind(pid, self.root)
+            workers += kind == "worker"
+            by_kind[kind] = by_kind.get(kind, 0.0) + rss
+            self.peak_process[kind] = max(self.peak_process.get(kind, 0.0), rss)
+            cpu = _cpu_seconds(pid)
+            if cpu is not None:
+                self.cpu[pid] = (kind, cpu)
+        if not by_kind:
+            return
+        now, total = self.clock(), sum(by_kind.values())
+        self.timeline.append(
+            (round(now, 2), round(total, 1), round(by_kind.get("server", 0.0), 1), round(by_kind.get("worker", 0.0), 1))
+        )
+        if total > self.peak_total[0]:
+            self.peak_total = (total, now)
+        for kind, mb in by_kind.items():
+            self.peak_by_kind[kind] = max(self.peak_by_kind.get(kind, 0.0), mb)
+        self.max_load = max(self.max_load, loadavg()[0])
+        self.max_workers = max(self.max_workers, workers)
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(timeout=5)
+
+    def result(self) -> dict[str, Any]:
+        cpu: dict[str, float] = {}
+        for kind, seconds in self.cpu.values():
+            cpu[kind] = cpu.get(kind, 0.0) + seconds
+        return {
+            "peak_total_mb": round(self.peak_total[0], 1),
+            "peak_total_at_s": round(self.peak_total[1], 1),
+            "peak_by_kind_mb": {k: round(v, 1) for k, v in sorted(self.peak_by_kind.items())},
+            "peak_single_process_mb": {k: round(v, 1) for k, v in sorted(self.peak_process.items())},
+            "cpu_seconds_by_kind": {k: round(v, 1) for k, v in sorted(cpu.items())},
+            "max_worker_processes": self.max_workers,
+            "max_load_1min": self.max_load,
+            "samples": len(self.timeline),
+            "timeline": self.timeline,
+        }
+
+
+class Server:
+    """`streamlit run app.py` on 127.0.0.1, its RSS sampled from start to stop."""
+
+    def __init__(self, port: int, data: Path, clock: Callable[[], float], log_dir: Path) -> None:
+        self.port, self.data, self.clock = port, data, clock
+        self.log_path = log_dir / f"streamlit-{port}-{int(time.time() * 1000) % 10**8}.log"
+        self.proc: subprocess.Popen | None = None
+        self.sampler: MemorySampler | None = None
+        self.started_at = 0.0
+        self.ready_s = 0.0
+
+    def start(self, timeout: float = 120.0) -> None:
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(ROOT))
+        if self.data.is_dir():
+            env["RNN_PLAYGROUND_DATA"] = str(self.data)
+        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port)]
+        cmd += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+        with open(self.log_path, "w") as log:
+            self.proc = subprocess.Popen(
+                cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        self.started_at = self.clock()
+        self.sampler = MemorySampler(self.proc.pid, self.clock)
+        self.sampler.start()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the server exited ({self.proc.returncode}):\n{self.log_tail()}")
+            with (
+                contextlib.suppress(OSError),
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_stcore/health", timeout=2) as r,
+            ):
+                if r.status == 200:
+                    self.ready_s = self.clock() - self.started_at
+                    return
+            time.sleep(0.3)
+        raise RuntimeError(f"the server did not answer /_stcore/health within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 30) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+    def stop(self) -> dict[str, Any]:
+        """SIGTERM (the app closes its worker pool), then SIGKILL what is left of this server's processes."""
+        result: dict[str, Any] = {}
+        if self.proc is None:
+            return result
+        tree = process_tree(self.proc.pid) if self.proc.poll() is None else []
+        if self.sampler is not None:
+            self.sampler.sample()
+            self.sampler.stop()
+            result = self.sampler.result()
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        time.sleep(0.5)
+        for pid in tree[1:]:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)  # only this server's own children, by id
+        result["server_ready_s"] = round(self.ready_s, 1)
+        result["log"] = str(self.log_path)
+        errors = [line for line in self.log_tail(400).splitlines() if "Traceback" in line or " ERROR " in line]
+        result["log_errors"] = errors[:20]
+        return result
+
+    def __enter__(self) -> Server:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopped = self.stop()
+
+
+# ----------------------------------------------------------------------------- scenarios
+
+
+@dataclass
+class Bench:
+    sessions: int
+    data: Path
+    port: int | None
+    keep_server: bool
+    warmup: bool
+    seed: int
+    deadline: float  # on the clock
+    log_dir: Path
+    clock: Callable[[], float]
+    progress: Callable[[str], None]
+
+    def remaining(self, reserve: float = 20.0) -> float:
+        left = self.deadline - self.clock() - reserve
+        if left <= 0:
+            raise TimeoutError("the global timeout is up")
+        return left
+
+    def server(self) -> Server:
+        return Server(self.port or _free_port(), self.data, self.clock, self.log_dir)
+
+
+async def _close_all(clients: Iterable[Client]) -> None:
+    await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
+
+
+async def _warm_up(bench: Bench, port: int) -> dict[str, Any] | None:
+    """A separate session trains the Tiny preset once, so the worker pool is up (a server in use)."""
+    if not bench.warmup:
+        return None
+    client = Client(port, "warm-up", bench.clock)
+    try:
+        await client.open_page(min(OPEN_TIMEOUT_S, bench.remaining()))
+        await client.choose({})
+        await client.click()
+        await client.finish(min(300.0, bench.remaining()))
+    except TimeoutError as err:
+        client.record.errors.append(str(err))
+    finally:
+        await client.close()
+    await asyncio.sleep(3.0)  # let the second worker finish warming up too
+    return {"record": asdict(client.record), **client.record.summary()}
+
+
+async def _open_all(bench: Bench, port: int, names: list[str], settings: list[dict] | None) -> list[Client]:
+    """Connect every session and open the page (a few per second, as a class following a link)."""
+    clients = [Client(port, name, bench.clock) for name in names]
+
+    async def open_one(i: int, client: Client) -> None:
+        await asyncio.sleep(0.2 * i)
+        try:
+            await client.open_page(min(OPEN_TIMEOUT_S, bench.remaining()))
+            if settings is not None:
+                await client.choose(settings[i], min(OPEN_TIMEOUT_S, bench.remaining()))
+        except Exception as err:  # a refused connection, a timeout: this session never got to press Train
+            client.record.errors.append(f"could not open the page: {type(err).__name__}: {err}")
+
+    await asyncio.gather(*(open_one(i, c) for i, c in enumerate(clients)))
+    return clients
+
+
+async def _class_run(bench: Bench, clients: list[Client], finish_timeout: float) -> None:
+    """Clicks spread at random over CLICK_WINDOW_S, then every session waits for its final status."""
+    rng = random.Random(bench.seed)
+    ready = [c for c in clients if c.record.page_ready_at is not None and not c.record.errors]
+    offsets = sorted(rng.uniform(0, CLICK_WINDOW_S) for _ in ready)
+    rng.shuffle(ready)
+    start = bench.clock()
+
+    async def press(client: Client, offset: float) -> None:
+        await asyncio.sleep(max(0.0, start + offset - bench.clock()))
+        await client.click()
+        try:
+            await client.finish(max(1.0, start + finish_timeout - bench.clock()))
+        except TimeoutError as err:
+            client.record.errors.append(str(err))
+
+    await asyncio.gather(*(press(c, o) for c, o in zip(ready, offsets, strict=True)))
+
+
+def _phase_result(clients: list[Client], server: Server, extra: dict[str, Any]) -> dict[str, Any]:
+    records = [c.record for c in clients]
+    return {
+        **extra,
+        "sessions": [{"record": asdict(r), **r.summary()} for r in records],
+        "memory": getattr(server, "stopped", {}),
+        "loadavg_end": loadavg(),
+    }
+
+
+async def scenario_a(bench: Bench) -> dict[str, Any]:
+    result: dict[str, Any] = {"loadavg_start": loadavg()}
+    bench.progress("(a) lone run: fresh server")
+    with bench.server() as server:
+        warm = await _warm_up(bench, server.port)
+        bench.progress("(a) lone run: one session trains the default preset")
+        lone = await _open_all(bench, server.port, ["lone"], None)
+        try:
+            await _class_run_single(bench, lone[0])
+        finally:
+            await _close_all(lone)
+    result["lone"] = _phase_result(lone, server, {"warmup": warm, "server_ready_s": server.ready_s})
+    bench.progress(f"(a) class: fresh server, {bench.sessions} sessions open the page")
+    with bench.server() as server:
+        warm = await _warm_up(bench, server.port)
+        names = [f"s{i + 1:02d}" for i in range(bench.sessions)]
+        clients = await _open_all(bench, server.port, names, None)
+        try:
+            bench.progress(f"(a) class: {bench.sessions} sessions press Train within {CLICK_WINDOW_S:.0f} s")
+            await _class_run(bench, clients, bench.remaining())
+            await _keep(bench, server)
+        finally:
+            await _close_all(clients)
+    result["class"] = _phase_result(clients, server, {"warmup": warm, "server_ready_s": server.ready_s})
+    result["targets"] = targets_a(result)
+    return result
+
+
+async def _class_run_single(bench: Bench, client: Client) -> None:
+    if client.record.errors:
+        return
+    await client.click()
+    try:
+        await client.finish(min(600.0, bench.remaining()))
+    except TimeoutError as err:
+        client.record.errors.append(str(err))
+
+
+async def _keep(bench: Bench, server: Server) -> None:
+    if bench.keep_server:
+        bench.progress(f"--keep-server: http://127.0.0.1:{server.port}/{PAGE_URL} until the global timeout or Ctrl-C")
+        await asyncio.sleep(bench.remaining(reserve=30.0))
+
+
+def tiny_variants(n: int) -> list[dict[str, int]]:
+    """n distinct settings of the Tiny preset, each a short run (one epoch on 500 or 1,000 reviews), none
+    equal to the preset itself (which the warm-up trains), drawn from the grid with a fixed seed so small
+    and larger models are both in the class. Keys are the page's control keys after the preset's prefix."""
+    grid = itertools.product((500, 1000), (4, 8, 32, 48, 64, 96), (32, 64, 128, 256))
+    chosen = [{"train": t, "units": u, "batch_size": b, "epochs": 1} for t, u, b in grid]
+    if n > len(chosen):
+        raise ValueError(f"at most {len(chosen)} distinct variants")
+    return random.Random(1).sample(chosen, n)
+
+
+def variant_label(settings: dict[str, Any]) -> str:
+    """ "500 reviews, 8 units, batch 64, 1 epoch" (short)."""
+    if not settings:
+        return "Tiny preset"
+    return f"{settings['train']} rev {settings['units']} u b{settings['batch_size']} {settings['epochs']} ep"
+
+
+async def scenario_b(bench: Bench) -> dict[str, Any]:
+    result: dict[str, Any] = {"loadavg_start": loadavg()}
+    variants = tiny_variants(bench.sessions)
+    bench.progress(f"(b) fresh server, {bench.sessions} sessions open the page and pick distinct Tiny settings")
+    with bench.server() as server:
+        warm = await _warm_up(bench, server.port)
+        names = [f"s{i + 1:02d}" for i in range(bench.sessions)]
+        clients = await _open_all(bench, server.port, names, variants)
+        try:
+            bench.progress(f"(b) {bench.sessions} sessions press Train within {CLICK_WINDOW_S:.0f} s")
+            await _class_run(bench, clients, bench.remaining())
+            await _keep(bench, server)
+        finally:
+            await _close_all(clients)
+    result["class"] = _phase_result(clients, server, {"warmup": warm, "server_ready_s": server.ready_s})
+    result["targets"] = targets_b(result)
+    return result
+
+
+# ----------------------------------------------------------------------------- figures and targets
+
+
+def percentiles(values: list[float]) -> dict[str, float] | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+    return {"n": len(ordered), "min": ordered[0], "p50": at(0.5), "p90": at(0.9), "max": ordered[-1]}
+
+
+def _values(sessions: list[dict], name: str) -> list[float]:
+    return [s[name] for s in sessions if s.get(name) is not None]
+
+
+def _exceptions(phase: dict) -> int:
+    return sum(len(s["record"]["exceptions"]) for s in phase["sessions"])
+
+
+def _target(name: str, passed: bool, measured: str) -> dict[str, Any]:
+    return {"target": name, "pass": bool(passed), "measured": measured}
+
+
+def run_seconds(phase: dict) -> float | None:
+    """The shared run's wall time as the class saw it: first click -> last session shown the final status."""
+    records = [s["record"] for s in phase["sessions"]]
+    clicks = [r["click_at"] for r in records if r["click_at"] is not None]
+    finals = [r["final_at"] for r in records if r["final_at"] is not None]
+    if not clicks or not finals or len(finals) < len(clicks):
+        return None
+    return max(finals) - min(clicks)
+
+
+def targets_a(result: dict) -> list[dict[str, Any]]:
+    klass, lone = result["class"], result["lone"]
+    sessions = klass["sessions"]
+    losses = _values(sessions, "first_loss_s")
+    clicked = [s for s in sessions if s["record"]["click_at"] is not None]
+    worst = max(losses) if losses else float("nan")
+    class_s, lone_s = run_seconds(klass), run_seconds(lone)
+    ratio = class_s / lone_s if class_s and lone_s else None
+    peak = klass["memory"].get("peak_total_mb", float("nan"))
+    exceptions = _exceptions(klass) + _exceptions(lone)
+    finished = sum(1 for s in sessions if s["record"]["final_kind"] == "success")
+    return [
+        _target(
+            f"(a) every session's first loss <= {FIRST_LOSS_TARGET_S:.0f} s after its click",
+            len(losses) == len(clicked) == len(sessions) and worst <= FIRST_LOSS_TARGET_S,
+            f"worst {worst:.1f} s; {len(losses)}/{len(sessions)} sessions saw a loss",
+        ),
+        _target(
+            f"(a) the run finishes <= {FINISH_RATIO_TARGET}x a lone run",
+            ratio is not None and ratio <= FINISH_RATIO_TARGET,
+            f"class {_fmt(class_s)} s vs lone {_fmt(lone_s)} s = {_fmt(ratio, 2)}x",
+        ),
+        _target(
+            f"(a) peak RSS, server + workers <= {RSS_TARGET_MB:.0f} MB",
+            peak <= RSS_TARGET_MB,
+            f"{peak:.0f} MB (lone run: {lone['memory'].get('peak_total_mb', float('nan')):.0f} MB)",
+        ),
+        _target("(a) zero exceptions", exceptions == 0, f"{exceptions} exception element(s)"),
+        _target("(a) every session finished with success", finished == len(sessions), f"{finished}/{len(sessions)}"),
+    ]
+
+
+def targets_b(result: dict) -> list[dict[str, Any]]:
+    klass = result["class"]
+    sessions = klass["sessions"]
+    peak = klass["memory"].get("peak_total_mb", float("nan"))
+    exceptions = _exceptions(klass)
+    finished = sum(1 for s in sessions if s["record"]["final_kind"] == "success")
+    errors = sum(len(s["record"]["errors"]) for s in sessions)
+    return [
+        _target(f"(b) peak RSS, server + workers <= {RSS_TARGET_MB:.0f} MB", peak <= RSS_TARGET_MB, f"{peak:.0f} MB"),
+        _target("(b) zero exceptions", exceptions == 0, f"{exceptions} exception element(s)"),
+        _target(
+            "(b) every session finished with success, no errors",
+            finished == len(sessions) and errors == 0,
+            f"{finished}/{len(sessions)} finished, {errors} error(s)",
+        ),
+    ]
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+# ----------------------------------------------------------------------------- printing
+
+
+def _stats_line(label: str, values: list[float]) -> str:
+    p = percentiles(values)
+    if p is None:
+        return f"  {label:<34} (none)"
+    return (
+        f"  {label:<34} n={p['n']:<3} min {p['min']:6.1f}  p50 {p['p50']:6.1f}  p90 {p['p90']:6.1f}  "
+        f"max {p['max']:6.1f}"
+    )
+
+
+def _session_row(s: dict) -> str:
+    r = s["record"]
+    places = "→".join(str(p) for p in _compress(s["queue_places"])) or "-"
+    return (
+        f"  {r['name']:<8} {r['variant'][:30]:<30} loss {_fmt(s['first_loss_s']):>6}  wait {_fmt(s['wait_s']):>6}  "
+        f"finish {_fmt(s['finish_s']):>6}  places {places:<12} {r['final_kind'] or 'NO FINAL'}"
+        + (f"  errors: {'; '.join(r['errors'])[:80]}" if r["errors"] else "")
+    )
+
+
+def _compress(places: list[int]) -> list[int]:
+    """First and last place and a few in between (a long queue shows many)."""
+    if len(places) <= 4:
+        return places
+    return [places[0], places[len(places) // 3], places[2 * len(places) // 3], places[-1]]
+
+
+def _memory_lines(memory: dict) -> list[str]:
+    if not memory:
+        return ["  memory: (no samples)"]
+    kinds = ", ".join(f"{k} {v:.0f}" for k, v in memory.get("peak_by_kind_mb", {}).items())
+    single = ", ".join(f"{k} {v:.0f}" for k, v in memory.get("peak_single_process_mb", {}).items())
+    cpu = ", ".join(f"{k} {v:.0f} s" for k, v in memory.get("cpu_seconds_by_kind", {}).items())
+    return [
+        f"  peak RSS total {memory.get('peak_total_mb', 0):.0f} MB at t={memory.get('peak_total_at_s', 0):.0f} s; "
+        f"peak per kind (MB): {kinds}; biggest single process (MB): {single}",
+        f"  worker processes seen at once: {memory.get('max_worker_processes', 0)}; process CPU: {cpu}; "
+        f"max 1-min load {memory.get('max_load_1min', 0):.1f}",
+    ]
+
+
+def format_phase(title: str, phase: dict, sort_by: str) -> list[str]:
+    sessions = phase["sessions"]
+    lines = [f"{title}: {len(sessions)} session(s), server ready in {phase.get('server_ready_s', 0):.1f} s"]
+    warm = phase.get("warmup")
+    if warm:
+        lines.append(
+            f"  warm-up (Tiny preset, separate session, cold worker pool): first loss {_fmt(warm['first_loss_s'])} s, "
+            f"finish {_fmt(warm['finish_s'])} s, {warm['record']['final_kind'] or 'no final status'}"
+        )
+    lines.append(_stats_line("page open (connect -> Train drawn) s", _values(sessions, "page_open_s")))
+    lines.append(_stats_line("first loss after click s", _values(sessions, "first_loss_s")))
+    lines.append(_stats_line("wait: click -> training started s", _values(sessions, "wait_s")))
+    lines.append(_stats_line("finish: click -> final status s", _values(sessions, "finish_s")))
+    lines.append(_stats_line("run's own clock at first loss shown s", _values(sessions, "run_elapsed_at_first_loss_s")))
+    lines.append(_stats_line("live panel redraw interval s", _values(sessions, "redraw_s")))
+    shown = [s["record"]["shown_training_seconds"] for s in sessions if s["record"]["shown_training_seconds"]]
+    if shown:
+        lines.append(f"  page's own 'Training time' metric: {min(shown):.0f}-{max(shown):.0f} s")
+    run_s = run_seconds(phase)
+    lines.append(f"  run wall time (first click -> last final status): {_fmt(run_s)} s")
+    kinds: dict[str, int] = {}
+    for s in sessions:
+        kind = s["record"]["final_kind"] or "none"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    lines.append("  final status: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())))
+    exc = [e for s in sessions for e in s["record"]["exceptions"]]
+    errs = [e for s in sessions for e in s["record"]["errors"]]
+    lines.append(f"  exceptions {len(exc)}, errors {len(errs)}" + (f": {(exc + errs)[0][:150]}" if exc or errs else ""))
+    lines += _memory_lines(phase.get("memory", {}))
+    if any(s["queue_places"] for s in sessions):
+        longest = max((s["longest_queue"] or 0) for s in sessions)
+        queued = sum(1 for s in sessions if s["queue_places"])
+        lines.append(
+            f"  queue: {queued} session(s) saw a place, longest queue shown {longest}; places seen (first→last):"
+        )
+        cells = [f"{s['record']['name']} {'→'.join(map(str, _compress(s['queue_places']))) or '-'}" for s in sessions]
+        for i in range(0, len(cells), 6):
+            lines.append("    " + " | ".join(cells[i : i + 6]))
+    worst = sorted(sessions, key=lambda s: -(s.get(sort_by) if s.get(sort_by) is not None else 1e9))[:4]
+    lines.append(f"  worst sessions by {sort_by}:")
+    lines += [_session_row(s) for s in worst]
+    lines.append(f"  load average at end: {' '.join(f'{x:.2f}' for x in phase['loadavg_end'])}")
+    return lines
+
+
+def format_report(results: dict) -> str:
+    lines = ["", "=" * 100, f"Classroom bench: {results['sessions']} sessions on one server", "=" * 100]
+    lines.append(
+        f"load average at start {' '.join(f'{x:.2f}' for x in results['loadavg_start'])}; "
+        f"settings from the environment: {results['settings'] or 'defaults'}"
+    )
+    for name, scenario in results["scenarios"].items():
+        lines.append("")
+        if "error" in scenario:
+            lines.append(f"Scenario ({name}) did not complete: {scenario['error']}")
+        if name == "a" and "lone" in scenario:
+            lines.append(f"Scenario (a): everyone presses Train on the default Sentiment preset ({DEFAULT_PRESET})")
+            lines += format_phase("  lone run (fresh server)", scenario["lone"], "finish_s")
+        if name == "a" and "class" in scenario:
+            lines += format_phase(
+                f"  class (fresh server, clicks within {CLICK_WINDOW_S:.0f} s)", scenario["class"], "first_loss_s"
+            )
+        if name == "b" and "class" in scenario:
+            lines.append("Scenario (b): every session trains its own Tiny-preset variant (nothing shared)")
+            lines += format_phase("  class", scenario["class"], "wait_s")
+        for t in scenario.get("targets", []):
+            lines.append(f"  [{'PASS' if t['pass'] else 'FAIL'}] {t['target']}: {t['measured']}")
+    lines.append("")
+    lines.append(
+        f"bench wall {results['wall_s']:.0f} s, bench process CPU {results['bench_cpu_s']:.0f} s; "
+        f"load average at end {' '.join(f'{x:.2f}' for x in results['loadavg_end'])}"
+    )
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- main
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    t0 = time.monotonic()
+
+    def clock() -> float:
+        return time.monotonic() - t0
+
+    def progress(text: str) -> None:
+        print(f"[{clock():6.1f} s] {text}", flush=True)
+
+    log_dir = Path(tempfile.mkdtemp(prefix="classroom-bench-"))
+    bench = Bench(
+        args.sessions,
+        Path(args.data),
+        args.port,
+        args.keep_server,
+        not args.no_warmup,
+        args.seed,
+        args.timeout,
+        log_dir,
+        clock,
+        progress,
+    )
+    settings = {k: v for k, v in os.environ.items() if k.startswith("RNN_PLAYGROUND_") and k != "RNN_PLAYGROUND_DATA"}
+    results: dict[str, Any] = {
+        "sessions": args.sessions,
+        "settings": settings,
+        "loadavg_start": loadavg(),
+        "warmup": bench.warmup,
+        "seed": args.seed,
+        "scenarios": {},
+        "server_logs": str(log_dir),
+    }
+    chosen = ["a", "b"] if args.scenario == "both" else [args.scenario]
+    for name in chosen:
+        runner = scenario_a if name == "a" else scenario_b
+        try:
+            results["scenarios"][name] = await runner(bench)
+        except (TimeoutError, RuntimeError) as err:
+            results["scenarios"][name] = {"error": str(err)}
+            progress(f"scenario ({name}) stopped: {err}")
+    results["wall_s"] = clock()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    results["bench_cpu_s"] = usage.ru_utime + usage.ru_stime
+    results["loadavg_end"] = loadavg()
+    return results
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, default=30, help="concurrent sessions (default 30)")
+    parser.add_argument("--scenario", choices=("a", "b", "both"), default="both")
+    parser.add_argument("--port", type=int, default=None, help="server port (default: a free one)")
+    parser.add_argument("--keep-server", action="store_true", help="leave each server up until the timeout")
+    parser.add_argument("--no-warmup", action="store_true", help="no Tiny run before the measured sessions")
+    parser.add_argument("--data", default=os.environ.get("RNN_PLAYGROUND_DATA", str(DEFAULT_DATA)))
+    parser.add_argument("--seed", type=int, default=0, help="seed of the click times")
+    parser.add_argument("--timeout", type=float, default=None, help="global limit in s (default 900 per scenario)")
+    parser.add_argument("--json", default=None, help="write the raw numbers here")
+    args = parser.parse_args(argv)
+    if args.sessions < 1:
+        parser.error("--sessions must be at least 1")
+    if args.timeout is None:
+        args.timeout = 900.0 * (2 if args.scenario == "both" else 1)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+
+    def terminate(signum, frame):  # a SIGTERM ends the bench like Ctrl-C: servers stopped, sockets closed
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+    results = asyncio.run(run(args))
+    print(format_report(results), flush=True)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1, default=str))
+        print(f"raw numbers: {args.json}")
+    passed = all(t["pass"] for s in results["scenarios"].values() for t in s.get("targets", []))
+    complete = all("error" not in s for s in results["scenarios"].values())
+    return 0 if passed and complete else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
