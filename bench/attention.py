@@ -111,13 +111,12 @@ class CpuClock(Callback):
 
 
 def alignment(outcome, sources: list[str]) -> float | None:
-    """Mean share of each output digit's attention on its own spoken word (and the space after it)."""
+    """Mean share of each output digit's attention on the letters of its own spoken word."""
     if outcome.config.data.task != "digits" or not outcome.models.has_attention:
         return None
     shares = []
     for translation in translate(outcome.models, sources):
-        spans = [(start, end + 1) for start, end in digit_word_spans(translation.source)]
-        shares.append(attention_on_spans(translation.weights, spans))
+        shares.append(attention_on_spans(translation.weights, digit_word_spans(translation.source)))
     return float(sum(shares) / len(shares))
 
 
@@ -144,7 +143,7 @@ def compare(preset: str, seeds: list[int], clock: str) -> None:
         print(f"    held-out exact match {with_att.exact_match:.2%}; by length: {by_length(with_att)}")
         share = alignment(outcome, list(task.test_sources[:200]))
         if share is not None:
-            print(f"    heatmap: {share:.0%} of each output digit's attention is on its own word (+ the space after)")
+            print(f"    heatmap: {share:.0%} of each output digit's attention is on the letters of its own word")
         snapshot = outcome.snapshots[-1].translation
         print(f"    live heatmap example: {snapshot.source!r} -> {snapshot.prediction!r}")
         without, n_wall, n_cpu, steps = train_without_attention(run, task, budget, clock)

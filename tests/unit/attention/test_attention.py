@@ -28,6 +28,7 @@ from core.data.dates import (
     MONTHS,
     WEEKDAYS,
     make_date_task,
+    make_digits_task,
     make_number_task,
     ordinal,
 )
@@ -293,7 +294,7 @@ def test_seq2seq_loss_is_the_mean_over_real_decoder_steps():
     assert record.loss == pytest.approx(expected, rel=1e-5)  # the loss optimised on the first batch
 
 
-@pytest.mark.parametrize("make", [make_date_task, make_number_task])
+@pytest.mark.parametrize("make", [make_digits_task, make_date_task, make_number_task])
 def test_validation_pairs_are_held_back_from_training_never_taken_from_test(make):
     task = make(train_size=400, test_size=60, seed=0)
     prepared = _tiny(task)
@@ -473,5 +474,8 @@ def test_page_words_and_controls_rules():
     task = make_date_task(60, 20, seed=0)
     assert "60 training and 20 held-out test pairs" in config.task_caption(task)
     assert (
-        set(config.FORMAT_CAPTIONS) == set(config.USER_INPUT_HELP) == set(config.USER_EXAMPLES) == {"dates", "numbers"}
+        set(config.FORMAT_CAPTIONS)
+        == set(config.USER_INPUT_HELP)
+        == set(config.USER_EXAMPLES)
+        == {"digits", "dates", "numbers"}
     )
