@@ -14,5 +14,5 @@ from core.data.dates import TranslationTask, make_task
 
 @st.cache_resource(show_spinner="Generating the translation pairs…", max_entries=6)
 def translation_task(data: TranslationData) -> TranslationTask:
-    """A generated task (dates or number words); frozen dataclass of tuples, safe to share."""
+    """A generated task (digits read aloud, dates or number words); frozen dataclass of tuples, safe to share."""
     return make_task(data.task, data.train_size, data.test_size, data.seed)
