@@ -120,7 +120,7 @@ DATES_RUN = TranslationRun(
 )
 DEFAULT_PRESET = "Default: digits read aloud, GRU + additive attention"
 TINY_PRESET = "Tiny: seconds, for a quick demo"
-BOTTLENECK_PRESET = "Bottleneck: digits read aloud, attention vs none (~2 min)"
+BOTTLENECK_PRESET = "Bottleneck: digits read aloud, attention vs none (trains both)"
 DATES_PRESET = "Dates -> ISO, bi-GRU + additive attention"
 TRANSLATION_PRESETS: dict[str, TranslationRun] = {
     DEFAULT_PRESET: DEFAULT_RUN,
