@@ -23,6 +23,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Tokenised data goes to a cache folder of this test run (shared with the browser tests' server),
 # never the user's own ~/.cache.
 os.environ.setdefault("RNN_PLAYGROUND_CACHE", tempfile.mkdtemp(prefix="rnn-playground-tests-"))
+# The test process holds many sessions' data at once, unlike a server; the memory budget's own
+# tests set theirs.
+os.environ.setdefault("RNN_PLAYGROUND_MEMORY_MB", "64000")
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 

@@ -28,6 +28,7 @@ def sentiment_session(preset: str | None = TINY):
 
 
 def run_of(at):
+    assert "panel:sentiment" in at.session_state, [e.value for e in at.error] + [w.value for w in at.warning]
     return at.session_state["panel:sentiment"].job
 
 
@@ -84,6 +85,7 @@ def test_stop_by_one_of_two_watchers_only_detaches_it(with_shared_data):
     b.button(key="sentiment:train").click().run()
     run = run_of(a)
     assert run_of(b) is run
+    until(lambda: run.state == "running" and run.progress.batch_count > 0, timeout=180)
     b.button(key="sentiment:stop").click().run()
     assert "You left this shared run" in texts(b)
     assert not b.button(key="sentiment:train").disabled
@@ -111,12 +113,11 @@ def test_the_queue_shows_each_session_its_place(with_shared_data, threads_manage
     assert "place 1 of 2" in progress_texts[0] and "place 2 of 2" in progress_texts[1]
     assert "starts in about" in progress_texts[1]
 
-    # the second in line walks away (closes the tab): after the queue's timeout it is gone
-    manager.sweep(time.monotonic() + manager.settings.queue_abandon_after + 1)
-    for at in (sessions[0], sessions[2]):
-        manager.touch(run_of(at), at.session_state[runs._SESSION_KEY])
-    manager.sweep(time.monotonic() + manager.settings.queue_abandon_after + 1)
-    assert run_of(sessions[1]).state == "cancelled"
+    # the first in line walks away (closes the tab): once it has not polled for the queue's timeout, it is gone
+    walked_away = run_of(sessions[1])
+    walked_away.watchers[sessions[1].session_state[runs._SESSION_KEY]] -= manager.settings.queue_abandon_after + 1
+    manager.sweep()
+    assert walked_away.state == "cancelled"
     sessions[1].run()
     assert "left the queue before it started" in texts(sessions[1])
     sessions[2].run()
