@@ -112,7 +112,7 @@ def parameter_table(choice: ExplorerChoice) -> None:
     parameters = cells.parameters
     st.markdown("**Layers and parameters**")
     rows = parameters.layer_table(choice.model, choice.spec, choice.output)
-    counts = architectures_data.keras_parameter_counts(choice.model, choice.spec, choice.output)
+    counts = architectures_data.checked_counts(choice.model, choice.spec, choice.output)
     st.dataframe(pd.DataFrame(parameters.layer_rows(rows, counts)), hide_index=True, width="stretch")
     total = parameters.total_params(rows)
     c1, c2 = st.columns(2)

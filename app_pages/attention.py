@@ -1,6 +1,7 @@
-"""Attention: an encoder-decoder translates digits read aloud, dates or number words (heatmaps show where it looks), and attention
-pooling colours the words of IMDb reviews. Widgets -> core/attention/config.py runs -> seq2seq.py /
-pooling.py -> charts.py; presets and the longer texts are in config.py."""
+"""Attention: an encoder-decoder translates digits read aloud, dates or number words (heatmaps show
+where it looks), and attention pooling colours the words of IMDb reviews. Widgets ->
+core/attention/config.py runs -> seq2seq.py / pooling.py -> charts.py; presets and the longer
+texts are in config.py."""
 
 from __future__ import annotations
 

@@ -27,6 +27,16 @@ def keras_parameter_counts(config: ModelConfig, spec: InputSpec, output: OutputS
     return cells.inspect.keras_counts(config, spec, output)
 
 
+def checked_counts(config: ModelConfig, spec: InputSpec, output: OutputSpec) -> dict[str, int]:
+    """Keras' own counts, built on a background thread: TensorFlow loads (seconds, on a fresh
+    server) while the page is already shown and usable, with a spinner where the table goes."""
+    return data_cache.while_loading(
+        ("keras-counts", config, spec, output),
+        lambda: keras_parameter_counts(config, spec, output),
+        "Building the model in Keras to check the counts (TensorFlow loads once per server)…",
+    )
+
+
 def memoised(store: str, key: tuple, model: object, compute: Callable[[], T], size: int = 6) -> T:
     """compute(), remembered in this session for `model` under `key` (at most `size` entries per store).
 
