@@ -1,7 +1,9 @@
 """RNN Playground - entry point: `streamlit run app.py`.
 
 Builds the navigation from `ui.registry`; each page is its own script under app_pages/.
-Nothing here imports TensorFlow, so the Home page paints fast on a cold container.
+Nothing here imports TensorFlow, so the Home page paints fast on a cold container. The first
+visit starts the server's run manager (ui/runs.py): its worker processes import and warm up
+TensorFlow in the background, so the first press of Train finds them ready.
 """
 
 from pathlib import Path
@@ -9,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.registry import HOME, available_pages
+from ui.runs import run_manager
 
 ROOT = Path(__file__).parent
 
@@ -21,5 +24,6 @@ def _page(info):
     )
 
 
+run_manager()  # once per server (cached); starting the workers takes milliseconds, warming them a few seconds
 navigation = st.navigation({"": [_page(HOME)], "Playground": [_page(p) for p in available_pages(ROOT)]})
 navigation.run()

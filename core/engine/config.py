@@ -6,6 +6,7 @@ anything expensive, so a bad value becomes a readable message instead of a trace
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from typing import Literal
 
@@ -132,6 +133,13 @@ class TrainConfig:
 
     `clip_norm` rescales the whole gradient when its global L2 norm exceeds it;
     `clip_value` clamps every gradient entry to [-clip_value, clip_value].
+
+    Stopping before `epochs` (both off by default, checked at the end of every epoch):
+    `early_stopping_patience` N stops once the validation loss (the training loss when there is
+    no validation split) has not improved for N epochs in a row; with `restore_best` the model
+    then gets back the weights of its best epoch. `target_metric` and `target_value` stop as soon
+    as an epoch's metric reaches the bar (`val_accuracy` >= 0.88, `val_loss` <= 1.9, ...): at
+    least for names in HIGHER_IS_BETTER, at most for every other (losses, errors, bits).
     """
 
     epochs: int = 3
@@ -144,10 +152,19 @@ class TrainConfig:
     shuffle: bool = True
     # Drop the last, smaller batch (stateful RNNs need every batch the same size).
     drop_remainder: bool = False
+    early_stopping_patience: int = 0  # 0 = off
+    restore_best: bool = True
+    target_metric: str = ""  # "" = off; an epoch-table column: loss, val_loss, accuracy, val_accuracy, ...
+    target_value: float | None = None
 
     def problems(self) -> list[str]:
         out: list[str] = []
         _check_range(out, "Epochs", self.epochs, 1, limits.MAX_EPOCHS)
+        _check_range(out, "Early-stopping patience", self.early_stopping_patience, 0, limits.MAX_EPOCHS)
+        if bool(self.target_metric) != (self.target_value is not None):
+            out.append("A training target needs both a metric and a value (or neither).")
+        elif self.target_value is not None and not math.isfinite(self.target_value):
+            out.append("The training target must be a finite number.")
         _check_range(out, "Batch size", self.batch_size, 1, limits.MAX_BATCH_SIZE)
         _check_range(out, "Learning rate", self.learning_rate, limits.MIN_LEARNING_RATE, limits.MAX_LEARNING_RATE)
         if self.optimizer not in ("adam", "sgd", "rmsprop"):
@@ -163,6 +180,19 @@ class TrainConfig:
         if problems:
             raise ConfigError(problems)
         return self
+
+
+# Metrics where reaching a target means getting at least as high; every other one (losses,
+# errors, bits per character) must get at least as low.
+HIGHER_IS_BETTER: tuple[str, ...] = ("accuracy", "sparse_accuracy")
+
+
+def target_reached(config: TrainConfig, value: float) -> bool:
+    """Whether `value` of `config.target_metric` meets `config.target_value`."""
+    if not config.target_metric or config.target_value is None or not math.isfinite(value):
+        return False
+    name = config.target_metric.removeprefix("val_")
+    return value >= config.target_value if name in HIGHER_IS_BETTER else value <= config.target_value
 
 
 def validate_all(*configs: InputSpec | OutputSpec | ModelConfig | TrainConfig) -> list[str]:

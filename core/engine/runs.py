@@ -35,6 +35,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, is_dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from core.engine.history import StopSignal, TrainingResult
@@ -71,8 +72,10 @@ class RunSettings:
     RNN_PLAYGROUND_MEMORY_MB      memory budget for the server and its workers together (default 2500)
     RNN_PLAYGROUND_FINISHED_RUNS  finished runs kept for sharing (default 16)
     RNN_PLAYGROUND_FINISHED_MB    memory those may take (default 300)
-    RNN_PLAYGROUND_TF_THREADS     TensorFlow threads per worker (default: cores / workers)
+    RNN_PLAYGROUND_TF_THREADS     TensorFlow threads per worker (default: the cores)
     RNN_PLAYGROUND_RETIRE_MB      a worker bigger than this after a run is replaced (default 1200)
+    RNN_PLAYGROUND_SPEC_DUMP      a folder: every new run's WorkSpec is also pickled there (for
+                                  bench/in_app.py, which replays the very same run in a script; off by default)
     """
 
     workers: int = 2
@@ -80,11 +83,12 @@ class RunSettings:
     memory_budget: int = 2500 * MB
     finished_runs: int = 16
     finished_bytes: int = 300 * MB
-    tf_threads: int = 1
+    tf_threads: int = 2
     retire_rss: int = 1200 * MB
     abandon_after: float = 180.0  # a training run nobody has polled for this long is stopped
     queue_abandon_after: float = 60.0  # a queued watcher unseen this long leaves the queue
     disconnect_grace: float = 10.0  # a closed tab leaves after this (reconnects are allowed)
+    spec_dump: str = ""
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> RunSettings:
@@ -94,7 +98,9 @@ class RunSettings:
         max_running = max(1, _env_int("RNN_PLAYGROUND_MAX_RUNS", max(1, workers), env))
         if workers:
             max_running = min(max_running, workers)
-        threads = _env_int("RNN_PLAYGROUND_TF_THREADS", max(1, cores // max(1, max_running)), env)
+        # Each worker may use every core: a lone run then trains exactly as fast as its script,
+        # and two at once share the cores through the OS scheduler.
+        threads = _env_int("RNN_PLAYGROUND_TF_THREADS", cores, env)
         return cls(
             workers=workers,
             max_running=max_running,
@@ -103,6 +109,7 @@ class RunSettings:
             finished_bytes=max(0, _env_int("RNN_PLAYGROUND_FINISHED_MB", 300, env)) * MB,
             tf_threads=max(0, threads),
             retire_rss=max(0, _env_int("RNN_PLAYGROUND_RETIRE_MB", 1200, env)) * MB,
+            spec_dump=env.get("RNN_PLAYGROUND_SPEC_DUMP", "").strip(),
         )
 
 
@@ -367,9 +374,21 @@ class RunManager:
             run.progress.set_phase("Waiting in the queue")
             self._by_key[key] = run
             self._queue.append(run)
+            if self.settings.spec_dump:
+                self._dump(run)
             self.peak_queue = max(self.peak_queue, len(self._queue))
         self._dispatch()
         return run
+
+    def _dump(self, run: SharedRun) -> None:
+        """The deployer's benchmarking aid (RNN_PLAYGROUND_SPEC_DUMP): the spec, pickled to a file."""
+        try:
+            folder = Path(self.settings.spec_dump)
+            folder.mkdir(parents=True, exist_ok=True)
+            name = run.key.replace(":", "-") + ".pkl"
+            (folder / name).write_bytes(pickle.dumps(run.spec, protocol=pickle.HIGHEST_PROTOCOL))
+        except Exception:
+            logger.exception("Could not write the run's spec to %s", self.settings.spec_dump)
 
     def _forget_session_elsewhere(self, session: str, key: str) -> None:
         other = self.active_run(session)

@@ -9,6 +9,15 @@ Training stops cleanly - keeping the weights learned so far - when:
   * the stop signal is set (checked before every batch), or
   * the loss or gradient becomes NaN/inf ("exploding gradients"); that update is skipped
     and the weights roll back to those of the last step whose loss was finite.
+
+It also ends before `config.epochs` when the configuration asks (checked after each epoch):
+  * the target metric reached its bar (`target_metric`, `target_value`): the weights are those
+    of the epoch that reached it, or
+  * early stopping: the validation loss (the training loss without a validation split) has not
+    improved for `early_stopping_patience` epochs; with `restore_best` the weights of the best
+    epoch come back. The epochs after it stay in the history, and the result's message says
+    which epoch's weights the model holds.
+Both keep the status "completed"; the message says why training ended early.
 """
 
 from __future__ import annotations
@@ -21,7 +30,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from core.engine.config import TrainConfig
+from core.engine.config import TrainConfig, target_reached
 
 # Records and the callback interface live in core.engine.history (no TensorFlow there); they are
 # re-exported here so `from core.engine.trainer import Callback, StopSignal, ...` keeps working.
@@ -157,6 +166,85 @@ def layer_groups(model: keras.Model) -> list[tuple[str, list[int]]]:
         if idx:
             groups.append((layer.name, idx))
     return groups
+
+
+# ----------------------------------------------------------------------------- stopping early
+
+
+def _label(name: str) -> str:
+    """'val_accuracy' -> 'validation accuracy', 'loss' -> 'training loss', for messages."""
+    if name.startswith("val_"):
+        return "validation " + name[4:].replace("_", " ")
+    return "training " + name.replace("_", " ")
+
+
+def epoch_value(record: EpochRecord, name: str) -> float:
+    """One column of the epoch table (loss, val_loss, accuracy, val_accuracy, ...); NaN when absent."""
+    if name == "loss":
+        return record.loss
+    if name == "val_loss":
+        return math.nan if record.val_loss is None else record.val_loss
+    if name.startswith("val_"):
+        return record.val_metrics.get(name[4:], math.nan)
+    return record.metrics.get(name, math.nan)
+
+
+class EarlyStopping:
+    """The end-of-epoch decisions of a TrainConfig: target reached, or no improvement for N epochs.
+
+    `after_epoch(record)` returns the message to end training with, or None to go on; when
+    patience runs out and `restore_best` is set it has already put the best epoch's weights back.
+    """
+
+    def __init__(self, config: TrainConfig, model: keras.Model, has_validation: bool):
+        self.config, self.model = config, model
+        self.monitor = "val_loss" if has_validation else "loss"
+        self.best, self.best_epoch, self.waited = math.inf, 0, 0
+        self._best_weights: list[np.ndarray] | None = None
+
+    def after_epoch(self, record: EpochRecord) -> str | None:
+        cfg = self.config
+        value = epoch_value(record, cfg.target_metric) if cfg.target_metric else math.nan
+        if target_reached(cfg, value):
+            sign = "≥" if value >= cfg.target_value else "≤"  # type: ignore[operator]
+            ended = "so training stopped there" if record.epoch < cfg.epochs else "at the last epoch"
+            return (
+                f"Reached the target after epoch {record.epoch} of {cfg.epochs}: {_label(cfg.target_metric)} "
+                f"{value:.4g} {sign} {cfg.target_value:g}, {ended}."
+            )
+        if cfg.early_stopping_patience < 1:
+            return None
+        value = epoch_value(record, self.monitor)
+        if value < self.best:
+            self.best, self.best_epoch, self.waited = value, record.epoch, 0
+            if cfg.restore_best:
+                self._best_weights = [np.array(w, copy=True) for w in self.model.get_weights()]
+            return None
+        self.waited += 1
+        if self.waited < cfg.early_stopping_patience:
+            return None
+        what = _label(self.monitor)
+        ended = "Early stopping after" if record.epoch < cfg.epochs else "Training ended with the last"
+        message = (
+            f"{ended} epoch {record.epoch} of {cfg.epochs}: the {what} has not improved for "
+            f"{self.waited} epoch(s) since epoch {self.best_epoch} ({self.best:.4g}). "
+        )
+        if cfg.restore_best and self._best_weights is not None:
+            self.model.set_weights(self._best_weights)
+            return message + f"The model holds the weights of epoch {self.best_epoch}; the curves show every epoch."
+        return message + f"The model keeps the weights of epoch {record.epoch}, the last one trained."
+
+
+def _check_target(config: TrainConfig, metric_names: Sequence[str], has_validation: bool) -> None:
+    if not config.target_metric:
+        return
+    names = ["loss", *metric_names]
+    known = names + [f"val_{n}" for n in names] if has_validation else names
+    if config.target_metric not in known:
+        raise ValueError(
+            f"The training target {config.target_metric!r} is not measured in this run; "
+            f"choose one of {', '.join(known)}."
+        )
 
 
 # ----------------------------------------------------------------------------- trainer
@@ -315,6 +403,9 @@ class Trainer:
         for cb in callbacks:
             cb.on_train_begin(plan)
 
+        _check_target(cfg, self.metric_names, validation is not None)
+        early = EarlyStopping(cfg, self.model, validation is not None)
+        ended_early = ""
         rng = np.random.default_rng(cfg.seed)
         result = TrainingResult(status="completed", message="Training finished.")
         start = time.perf_counter()
@@ -373,11 +464,14 @@ class Trainer:
                 result.epochs.append(record)
                 for cb in callbacks:
                     cb.on_epoch_end(record)
-            if result.status != "completed":
+                if result.status == "completed":
+                    ended_early = early.after_epoch(record) or ""
+            if result.status != "completed" or ended_early:
                 break
         result.seconds = time.perf_counter() - start
         if result.status == "completed":
-            result.message = f"Trained {cfg.epochs} epoch(s), {step} steps, in {result.seconds:.1f} s."
+            trained = f"Trained {len(result.epochs)} epoch(s), {step} steps, in {result.seconds:.1f} s."
+            result.message = f"{ended_early} {trained}" if ended_early else trained
         for cb in callbacks:
             cb.on_train_end(result)
         return result
@@ -409,12 +503,30 @@ class Trainer:
         return {"loss": float(values[0]), **dict(zip(self.metric_names, map(float, values[1:]), strict=False))}
 
 
+COMPILE_PREDICT_FROM = 1_024  # examples; fewer run eagerly (tracing a graph costs more than it saves)
+
+
 def predict(model: keras.Model, x: ArrayLike, batch_size: int = 512) -> np.ndarray:
-    """Model outputs for `x`, in batches, inference mode (dropout off)."""
+    """Model outputs for `x`, in batches, inference mode (dropout off).
+
+    From COMPILE_PREDICT_FROM examples on, the forward pass runs as one compiled graph: an eager
+    call steps a recurrent layer through time in Python, which on a test split of thousands of
+    reviews costs more than training an epoch. The last batch is padded to the full size, so
+    the graph is traced once."""
     xs = _as_tuple(x)
     n = _num_samples(x)
-    outs = [
-        np.asarray(model(_unpack(tuple(tf.constant(d[s : s + batch_size]) for d in xs)), training=False))
-        for s in range(0, n, batch_size)
-    ]
+    compiled = n >= COMPILE_PREDICT_FROM
+
+    def forward(*batch: tf.Tensor) -> tf.Tensor:
+        return model(_unpack(batch), training=False)
+
+    if compiled:
+        forward = tf.function(forward)
+    outs = []
+    for s in range(0, n, batch_size):
+        batch = [d[s : s + batch_size] for d in xs]
+        real = len(batch[0])
+        if compiled and real < batch_size:
+            batch = [np.concatenate([b, np.repeat(b[-1:], batch_size - real, axis=0)]) for b in batch]
+        outs.append(np.asarray(forward(*(tf.constant(b) for b in batch)))[:real])
     return np.concatenate(outs) if outs else np.zeros((0,))

@@ -3,10 +3,15 @@
 A Streamlit server runs every visitor's page scripts in one process. Training there (on a
 thread) competes with the page scripts for the GIL, and Streamlit clears Keras' session and
 runs the garbage collector after every script run - which slowed a run in the app to 2-4.6x
-its own script. So runs execute in a few long-lived worker processes (spawn context, TensorFlow
-imported and warmed once per worker), and the server keeps only a mirror of each run's progress.
+its own script. So runs execute in a few long-lived worker processes (TensorFlow imported and
+warmed once per worker), and the server keeps only a mirror of each run's progress.
 
-The protocol, over one duplex pipe per worker (everything pickled):
+A worker is a fresh interpreter (`python -m core.engine.worker_process`), not a multiprocessing
+child: under `streamlit run`, multiprocessing's spawn would re-import the app script as the
+child's main module. It talks over one end of a socket pair inherited at start
+(multiprocessing.connection framing), private to the two processes.
+
+The protocol, over one connection per worker (everything pickled):
 
     server -> worker   ("run", run_id, spec)     spec: a picklable WorkSpec (core.engine.training_job)
                        ("stop", run_id, reason)  the trainer stops before its next batch
@@ -29,15 +34,19 @@ from __future__ import annotations
 import contextlib
 import importlib
 import logging
-import multiprocessing
 import os
 import pickle
 import queue
+import socket
+import subprocess
+import sys
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
 from core.engine.history import BatchRecord, Callback, EpochRecord, StopSignal, TrainingPlan
@@ -235,16 +244,50 @@ class _Assignment:
     started: float
 
 
-class Worker:
-    """One worker process and the server thread that reads its pipe."""
+ROOT = Path(__file__).resolve().parent.parent.parent
 
-    def __init__(self, ctx, threads: int, on_idle: Callable[[Worker], None], warm: bool = True) -> None:
-        self._parent, child = ctx.Pipe(duplex=True)
-        self.process = ctx.Process(
-            target=worker_main, args=(child, threads, warm), name="rnn-playground-worker", daemon=True
-        )
-        self.process.start()
-        child.close()
+
+def connect_back(fd: int) -> Connection:
+    """In a worker process: its end of the socket pair the server started it with."""
+    return Connection(fd)
+
+
+class _Process:
+    """The worker's OS process, with the little of multiprocessing.Process's interface used here."""
+
+    def __init__(self, popen: subprocess.Popen) -> None:
+        self._popen = popen
+        self.pid = popen.pid
+
+    def is_alive(self) -> bool:
+        return self._popen.poll() is None
+
+    @property
+    def exitcode(self) -> int | None:
+        return self._popen.poll()
+
+    def join(self, timeout: float | None = None) -> None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._popen.wait(timeout)
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self._popen.kill()
+
+
+class Worker:
+    """One worker process and the server thread that reads its connection."""
+
+    def __init__(self, threads: int, on_idle: Callable[[Worker], None], warm: bool = True) -> None:
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
+        command = [sys.executable, "-m", "core.engine.worker_process", str(theirs.fileno()), str(threads)]
+        command.append("warm" if warm else "cold")
+        popen = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, pass_fds=(theirs.fileno(),))
+        theirs.close()
+        self.process = _Process(popen)
+        self._parent = Connection(ours.detach())
         self._on_idle = on_idle
         self._send_lock = threading.Lock()
         self.ready = threading.Event()
@@ -372,7 +415,6 @@ class WorkerPool:
         retire_rss_bytes: int = 0,
         warm: bool = True,
     ) -> None:
-        self._ctx = multiprocessing.get_context("spawn")
         self._threads, self._warm = threads, warm
         self._retire = retire_rss_bytes
         self._notify = on_idle
@@ -384,7 +426,7 @@ class WorkerPool:
             self.workers.append(self._spawn())
 
     def _spawn(self) -> Worker:
-        return Worker(self._ctx, self._threads, self._worker_idle, self._warm)
+        return Worker(self._threads, self._worker_idle, self._warm)
 
     def _worker_idle(self, worker: Worker) -> None:
         with self._lock:
