@@ -23,7 +23,7 @@ from core.cells.config import FRESH, QUICK, Analysis, ExplorerChoice, imdb_confi
 from core.engine import limits
 from core.engine.config import PATTERNS, validate_all
 from core.engine.run import TrainedRun
-from ui import architectures_data, controls, data_cache, links
+from ui import architectures_data, controls, data_cache, experiments, links
 from ui.charts import draw_chart
 from ui.registry import pages_training, panel_title
 from ui.training_panel import finished_runs, running_panels, training_panel
@@ -381,6 +381,7 @@ def word_embeddings() -> None:
 def main() -> None:
     st.title("Architectures & inside the cell")
     st.markdown(lab.PAGE_INTRO)
+    experiments.section(KEY)
     choice = sidebar()
     views = ["Architecture explorer", "Inside the cell", "Word embeddings"]
     explorer_tab, cell_tab, embedding_tab = st.tabs(views, key=f"{KEY}:view", on_change="rerun")  # in links

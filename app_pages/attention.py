@@ -17,7 +17,7 @@ from core.engine import limits
 from core.engine.cells import CELLS
 from core.engine.training_job import WorkSpec
 from core.sentiment.config import ImdbChoice, imdb_run_checks
-from ui import attention_data, controls, data_cache, links
+from ui import attention_data, controls, data_cache, experiments, links
 from ui.charts import draw_chart
 from ui.training_panel import history_table, trained_config, training_panel
 
@@ -372,6 +372,7 @@ def imdb_part() -> None:
 
 def main() -> None:
     st.title("Attention: where does the network look?")
+    experiments.section(KEY)
     part = st.radio("Part", [PART_TRANSLATION, PART_IMDB], horizontal=True, key=f"{KEY}:part")
     if part == PART_TRANSLATION:
         translation_part()

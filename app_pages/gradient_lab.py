@@ -17,7 +17,7 @@ from core.data.memory_tasks import SequenceTask
 from core.engine.config import TrainConfig
 from core.gradients import charts as gradient_charts
 from core.gradients import config as lab
-from ui import controls, data_cache, gradient_lab_data, links
+from ui import controls, data_cache, experiments, gradient_lab_data, links
 from ui.charts import draw_chart
 from ui.training_panel import running_panels, trained_config, training_panel
 
@@ -370,6 +370,7 @@ def single_tab(config: lab.LabConfig, task: SequenceTask, can_train: bool) -> No
 def main() -> None:
     st.title("Gradient lab: vanishing and exploding gradients")
     st.markdown(lab.INTRO)
+    experiments.section(KEY)
     config = sidebar()
     diagram(config.model.cell)
     try:

@@ -16,7 +16,7 @@ from core.engine import limits
 from core.engine.training_job import WorkSpec
 from core.sentiment import charts as sentiment_charts
 from core.sentiment.config import PRESETS, ImdbChoice, SentimentOutcome, SentimentRun, imdb_run_checks
-from ui import controls, data_cache, links
+from ui import controls, data_cache, experiments, links
 from ui.charts import draw_chart
 from ui.training_panel import history_table, trained_config, training_panel
 
@@ -191,6 +191,7 @@ def main() -> None:
         "just averages the word vectors and ignores their order: whatever the RNN gains on top is what "
         "reading in order buys (negation, 'but', the twist at the end)."
     )
+    experiments.section(KEY)
     run = sidebar()
     data = data_cache.imdb_full(run.local_path)
     data_cache.imdb_source_notice(data, KEY, f" reviews · {data.vocab.distinct_words:,} distinct words")

@@ -30,7 +30,7 @@ from core.shakespeare.config import (
     ShakespeareRun,
     TextSettings,
 )
-from ui import controls, data_cache, links, shakespeare_data
+from ui import controls, data_cache, experiments, links, shakespeare_data
 from ui.charts import draw_chart
 from ui.training_panel import current_job, training_panel
 
@@ -350,6 +350,7 @@ def next_char_view(outcome: CharOutcome, prompt: str, temperature: float) -> Non
 
 def main() -> None:
     st.title("Shakespeare: a character-level RNN learns to write")
+    experiments.section(KEY)
     st.markdown(char_config.INTRO)
     choice, upload = sidebar()
     corpus = load_corpus(choice.data, upload)

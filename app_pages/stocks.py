@@ -24,7 +24,7 @@ from core.engine.training_job import WorkSpec
 from core.stocks import charts as forecast_charts
 from core.stocks import config as lab
 from core.stocks.config import PRESETS, RANGES, SOURCES, DataRequest, ForecastOutcome, ForecastRun, ForecastSpec
-from ui import controls, links, stocks_data
+from ui import controls, experiments, links, stocks_data
 from ui.charts import draw_chart
 from ui.training_panel import history_table, trained_config, training_panel
 
@@ -336,6 +336,7 @@ def show_prediction_charts(
 
 def main() -> None:
     st.title("Stock prices: forecasting, against honest baselines")
+    experiments.section(KEY)
     st.markdown(lab.INTRO)
     st.sidebar.header("Stock prices settings")
     request, clicked = data_controls()

@@ -1,0 +1,189 @@
+"""Guided experiments on a training page: the Streamlit glue (the experiments are data in core/<lab>/experiments.py).
+
+A page calls `experiments.section(KEY)` once, near its top. It lists the page's numbered
+experiments in an expander; an experiment's button applies its parameters the way opening its
+link on a fresh session does (every control of the page back to its default, then the link's
+values, through ui/links.py) and asks the visitor to press Train. When the chosen experiment's
+panel finishes a run that was started with the experiment's settings, the section says whether
+this run showed the claim ("This run showed it: ..." / "This run did not show it: ...") and draws
+the experiment's extra views.
+
+How a run is tied to its settings: the section runs before the page's widgets, so on the rerun
+that follows a press of Train the session state still holds the values the run was started
+with; the section notes them the first time it sees the panel's new job.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core.engine.experiments import Experiment, check, encode_value
+from core.engine.links import param_name
+from core.sentiment import charts as sentiment_charts
+from core.sentiment.experiments import SHORT_REVIEW
+from ui import data_cache, links
+from ui.charts import draw_chart
+from ui.training_panel import current_job
+
+# page KEY -> the module holding its EXPERIMENTS (TensorFlow-free)
+PAGES = {
+    "gradient-lab": "core.gradients.experiments",
+    "sentiment": "core.sentiment.experiments",
+    "attention": "core.attention.experiments",
+    "stocks": "core.stocks.experiments",
+    "shakespeare": "core.shakespeare.experiments",
+    "architectures": "core.cells.experiments",
+}
+INTRO = (
+    "Each experiment sets this page's controls in one click (every other control goes back to its default, "
+    "as when you open a link), says what to look for, and trains in under a minute. After the run, the page "
+    "checks the experiment's claim against what *this* run did."
+)
+
+
+def experiments_for(page_key: str) -> Sequence[Experiment]:
+    module = PAGES.get(page_key)
+    return importlib.import_module(module).EXPERIMENTS if module else ()
+
+
+def _chosen_key(page_key: str) -> str:
+    return f"experiments:{page_key}:chosen"
+
+
+def _started_key(page_key: str) -> str:
+    return f"experiments:{page_key}:started"  # panel -> (job, the link text of the controls it started with)
+
+
+def state_params(page_key: str) -> dict[str, str]:
+    """The page's controls as link text, read from the session state (before the widgets are drawn)."""
+    out = {}
+    for key, value in st.session_state.items():
+        name = param_name(page_key, str(key))
+        if name is not None and (text := encode_value(value)) is not None:
+            out[name] = text
+    return out
+
+
+def apply(page_key: str, number: int) -> None:
+    """Button callback: the experiment's link applied to the page, as on a fresh session."""
+    experiment = next(e for e in experiments_for(page_key) if e.number == number)
+    state = st.session_state
+    drawn = links._KNOWN.get(page_key, set())
+    for key in list(state.keys()):
+        if param_name(page_key, str(key)) in drawn:
+            del state[key]  # back to the control's default when it is drawn next
+    state[f"{links._PREFIX}:{page_key}:pending"] = experiment.link_params()
+    state[f"{links._PREFIX}:{page_key}:notes"] = []
+    state[f"{links._PREFIX}:{page_key}:first"] = True  # publish() reports a name the page does not have
+    state[_chosen_key(page_key)] = number
+
+
+def _note_started_runs(page_key: str, experiments: Sequence[Experiment]) -> None:
+    """Remember the settings each new job of the page's panels was started with."""
+    started: dict = st.session_state.setdefault(_started_key(page_key), {})
+    for panel in {e.panel or page_key for e in experiments}:
+        job = current_job(panel)
+        if job is not None and (panel not in started or started[panel][0] is not job):
+            started[panel] = (job, state_params(page_key))
+
+
+def section(page_key: str) -> None:
+    """The page's "Guided experiments" expander: one button per experiment, then the chosen one's check."""
+    experiments = experiments_for(page_key)
+    if not experiments:
+        return
+    _note_started_runs(page_key, experiments)
+    chosen = next((e for e in experiments if e.number == st.session_state.get(_chosen_key(page_key))), None)
+    with st.expander(f"Guided experiments ({len(experiments)})", expanded=chosen is not None):
+        st.caption(INTRO)
+        for e in experiments:
+            left, right = st.columns([5, 1])
+            left.markdown(f"**{e.number} · {e.title}** ({'; '.join(e.concepts)})")
+            left.caption(e.look_for)
+            right.button(
+                f"Set up {e.number}",
+                key=f"experiments-{page_key}-{e.number}",
+                on_click=apply,
+                args=(page_key, e.number),
+                width="stretch",
+                type="primary" if e is chosen else "secondary",
+            )
+        if chosen is not None:
+            st.divider()
+            _chosen_status(page_key, chosen)
+
+
+def _chosen_status(page_key: str, e: Experiment) -> None:
+    panel = e.panel or page_key
+    job = current_job(panel)
+    started = st.session_state.get(_started_key(page_key), {}).get(panel)
+    if job is None or started is None or started[0] is not job:
+        st.info(f"Experiment {e.number} is set up: press **{e.train_label}** below, then come back here.")
+        return
+    if job.running:
+        st.caption(f"Experiment {e.number}: training… the check appears here when the run ends.")
+        return
+    differs = e.differences(started[1])
+    if differs:
+        st.info(
+            f"The last run was not trained with experiment {e.number}'s settings (it differs in "
+            f"{', '.join(differs[:4])}). Press **Set up {e.number}**, then **{e.train_label}**."
+        )
+        return
+    if job.state != "done" or job.output is None:
+        st.warning(f"Experiment {e.number}'s run did not finish, so there is nothing to check.")
+        return
+    show_check(e, job.output)
+
+
+def show_check(e: Experiment, outcome: Any) -> None:
+    """The claim's verdict on a finished run, then the experiment's extra views."""
+    held, sentence = check(e, outcome)
+    if held:
+        st.success(f"**Experiment {e.number}. This run showed it:** {sentence}")
+    else:
+        st.warning(f"**Experiment {e.number}. This run did not show it:** {sentence}")
+    items = [item for view in e.views for item in view(outcome)]
+    items += [item for name in e.page_views for item in PAGE_VIEWS[name](outcome)]
+    for item, caption in items:
+        if isinstance(item, pd.DataFrame):
+            st.dataframe(item, hide_index=True)
+        else:
+            draw_chart(item)
+        st.caption(caption)
+
+
+# ----------------------------------------------------------------------------- views that need a page's data
+
+
+def tokenisation_walkthrough(outcome: Any) -> list[tuple[Any, str]]:
+    """One short review and one real test review on their way to the model, with the run's vocabulary and length."""
+    data, length = outcome.config.data, outcome.config.data.max_length
+    vocab = data_cache.imdb_capped(outcome.config.local_path, data.num_words).vocab
+    full = data_cache.imdb_full(outcome.config.local_path)  # every word its own id: the review's own words
+    real = full.vocab.decode(full.test_ids[0])
+    conventions = (
+        f"Keras conventions: ids are frequency ranks shifted by 3 (0 = padding, 1 = start of review, 2 = a word "
+        f"outside the {data.num_words:,}-word vocabulary, shown as <?>); every row has exactly {length} ids - "
+        "`pad_sequences` pads and truncates at the front, so a review's ending is always kept."
+    )
+    return [
+        (
+            sentiment_charts.tokenisation_steps(vocab, SHORT_REVIEW, length),
+            f"**A short review:** “{SHORT_REVIEW}” → its words → ids → the row the model reads, padded at the front "
+            f"with 0s (masked, so the model skips them). {conventions}",
+        ),
+        (
+            sentiment_charts.tokenisation_steps(vocab, real, length),
+            f"**The first test review** ({len(real.split()):,} words as the data set stores it) is truncated: only "
+            f"its last {length} words reach the model; everything before them is dropped.",
+        ),
+    ]
+
+
+PAGE_VIEWS = {"tokenisation": tokenisation_walkthrough}
