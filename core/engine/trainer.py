@@ -30,7 +30,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from core.engine.config import TrainConfig, target_reached
+from core.engine.config import HIGHER_IS_BETTER, TrainConfig, target_reached
 
 # Records and the callback interface live in core.engine.history (no TensorFlow there); they are
 # re-exported here so `from core.engine.trainer import Callback, StopSignal, ...` keeps working.
@@ -206,7 +206,7 @@ class EarlyStopping:
         cfg = self.config
         value = epoch_value(record, cfg.target_metric) if cfg.target_metric else math.nan
         if target_reached(cfg, value):
-            sign = "≥" if value >= cfg.target_value else "≤"  # type: ignore[operator]
+            sign = "≥" if cfg.target_metric.removeprefix("val_") in HIGHER_IS_BETTER else "≤"
             ended = "so training stopped there" if record.epoch < cfg.epochs else "at the last epoch"
             return (
                 f"Reached the target after epoch {record.epoch} of {cfg.epochs}: {_label(cfg.target_metric)} "

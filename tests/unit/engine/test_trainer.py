@@ -5,7 +5,7 @@ import pytest
 
 from core.engine.config import InputSpec, ModelConfig, OutputSpec, TrainConfig
 from core.engine.models import build_model
-from core.engine.trainer import Callback, StopSignal, Trainer, layer_groups
+from core.engine.trainer import Callback, EarlyStopping, EpochRecord, StopSignal, Trainer, layer_groups
 
 
 def sum_sign_task(n=512, length=12, seed=0):
@@ -153,3 +153,93 @@ def test_divergence_rolls_back_to_weights_with_a_finite_loss():
     # the model holds the weights from after step n-2, the last ones whose loss was finite
     for kept, expected in zip(model.get_weights(), log.after_step[n - 2], strict=True):
         np.testing.assert_array_equal(kept, expected)
+
+
+# ----------------------------------------------------------------------------- stopping early
+
+
+class ScriptedValidation(Trainer):
+    """A trainer whose validation loss (and accuracy) per epoch is scripted, to test the stopping rules."""
+
+    def __init__(self, model, config, val_losses, val_accuracies=None):
+        super().__init__(model, "binary_crossentropy", ["accuracy"], config)
+        self.val_losses = list(val_losses)
+        self.val_accuracies = list(val_accuracies or [0.5] * len(self.val_losses))
+        self.weights_at_epoch_end = {}
+
+    def evaluate(self, x, y, sample_weight=None, batch_size=None):
+        epoch = len(self.weights_at_epoch_end) + 1
+        self.weights_at_epoch_end[epoch] = [w.copy() for w in self.model.get_weights()]
+        return {"loss": self.val_losses[epoch - 1], "accuracy": self.val_accuracies[epoch - 1]}
+
+
+def test_early_stopping_restores_the_best_epoch_and_says_so():
+    x, y = sum_sign_task(64)
+    config = TrainConfig(epochs=8, batch_size=16, early_stopping_patience=2)
+    trainer = ScriptedValidation(small_model(), config, [0.6, 0.5, 0.55, 0.52, 0.4, 0.3, 0.2, 0.1])
+    result = trainer.fit(x, y, validation=(x, y))
+    assert result.status == "completed"
+    assert [e.epoch for e in result.epochs] == [1, 2, 3, 4]  # epochs 3 and 4 did not beat epoch 2
+    assert len(result.batches) == 4 * 4  # the history keeps the epochs after the best one
+    assert "Early stopping after epoch 4 of 8" in result.message
+    assert "weights of epoch 2" in result.message and "Trained 4 epoch(s)" in result.message
+    for kept, best in zip(trainer.model.get_weights(), trainer.weights_at_epoch_end[2], strict=True):
+        np.testing.assert_array_equal(kept, best)
+
+
+def test_early_stopping_without_restoring_keeps_the_last_weights():
+    x, y = sum_sign_task(64)
+    config = TrainConfig(epochs=8, batch_size=16, early_stopping_patience=1, restore_best=False)
+    trainer = ScriptedValidation(small_model(), config, [0.5, 0.6, 0.4])
+    result = trainer.fit(x, y, validation=(x, y))
+    assert len(result.epochs) == 2
+    assert "weights of epoch 2, the last one trained" in result.message
+    for kept, last in zip(trainer.model.get_weights(), trainer.weights_at_epoch_end[2], strict=True):
+        np.testing.assert_array_equal(kept, last)
+
+
+def test_early_stopping_watches_the_training_loss_without_validation():
+    model = small_model()
+    rule = EarlyStopping(TrainConfig(epochs=9, early_stopping_patience=2), model, has_validation=False)
+    losses = [0.6, 0.4, 0.45, 0.41, 0.3]
+    records = [EpochRecord(i, loss, {}, None, {}, float(i)) for i, loss in enumerate(losses, start=1)]
+    decisions = [rule.after_epoch(record) for record in records[:4]]
+    assert decisions[:3] == [None, None, None]
+    assert "training loss has not improved for 2 epoch(s) since epoch 2 (0.4)" in decisions[3]
+
+
+def test_target_stops_at_the_first_epoch_that_reaches_it():
+    x, y = sum_sign_task(64)
+    config = TrainConfig(epochs=6, batch_size=16, target_metric="val_accuracy", target_value=0.85)
+    trainer = ScriptedValidation(small_model(), config, [0.6] * 6, [0.7, 0.8, 0.86, 0.9, 0.95, 0.99])
+    result = trainer.fit(x, y, validation=(x, y))
+    assert len(result.epochs) == 3
+    assert "Reached the target after epoch 3 of 6: validation accuracy 0.86 ≥ 0.85" in result.message
+    for kept, last in zip(trainer.model.get_weights(), trainer.weights_at_epoch_end[3], strict=True):
+        np.testing.assert_array_equal(kept, last)  # no rollback: the weights that reached it
+
+
+def test_loss_targets_are_reached_from_above():
+    x, y = sum_sign_task(64)
+    config = TrainConfig(epochs=5, batch_size=16, target_metric="val_loss", target_value=0.5)
+    result = ScriptedValidation(small_model(), config, [0.9, 0.7, 0.5, 0.3, 0.2]).fit(x, y, validation=(x, y))
+    assert len(result.epochs) == 3 and "validation loss 0.5 ≤ 0.5" in result.message
+
+
+def test_without_stopping_rules_every_epoch_runs():
+    x, y = sum_sign_task(64)
+    config = TrainConfig(epochs=4, batch_size=16)
+    result = ScriptedValidation(small_model(), config, [0.1, 0.9, 0.9, 0.9]).fit(x, y, validation=(x, y))
+    assert len(result.epochs) == 4 and result.message.startswith("Trained 4 epoch(s)")
+
+
+def test_unknown_or_half_set_targets_are_clear_errors():
+    x, y = sum_sign_task(64)
+    config = TrainConfig(epochs=2, batch_size=16, target_metric="val_accuracy", target_value=0.9)
+    with pytest.raises(ValueError, match="not measured in this run"):
+        Trainer(small_model(), "binary_crossentropy", ["accuracy"], config).fit(x, y)  # no validation split
+    assert TrainConfig(target_metric="val_loss").problems() == [
+        "A training target needs both a metric and a value (or neither)."
+    ]
+    assert TrainConfig(early_stopping_patience=-1).problems()
+    assert TrainConfig().problems() == []
