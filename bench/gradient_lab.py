@@ -9,6 +9,12 @@ the baseline, the SimpleRNN stays on it (its gradient never reaches the first ma
 
     PYTHONPATH=. .venv/bin/python bench/gradient_lab.py [--seconds 120] [--length 100] [--preset NAME]
 
+`--as-app` instead runs a preset exactly as the page's "SimpleRNN vs LSTM vs GRU" tab does with
+the preset's own T, data size and epochs (gradients recorded every K steps), and prints each run's
+wall and CPU time, test MSE and how it ended: is the preset's T one a class can watch in a minute?
+
+    PYTHONPATH=. .venv/bin/python bench/gradient_lab.py --as-app [--preset NAME]
+
 Prints figures; asserts nothing. Timings depend on the machine and on whatever else is
 running on it.
 """
@@ -17,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import time
 from dataclasses import replace
 
@@ -25,10 +32,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 import tensorflow as tf
 
-from core.data.memory_tasks import ADDING_BASELINE_MSE, adding_task, trivial_score
+from core.data.memory_tasks import ADDING_BASELINE_MSE, adding_task, make_task, trivial_score
 from core.engine.trainer import Callback, StopSignal, Trainer
-from core.gradients.config import PRESETS, TRAIN_SIZE_CHOICES, LabConfig, reach_ratio
-from core.gradients.through_time import build_lab_model, gradient_through_time
+from core.gradients.config import PRESETS, TRAIN_SIZE_CHOICES, LabConfig, cell_runs, reach_ratio
+from core.gradients.through_time import build_lab_model, gradient_through_time, train_runs
 
 PRESET = "Vanishing: SimpleRNN on the adding problem"
 
@@ -93,11 +100,54 @@ def run_cell(cell: str, args, task, preset: LabConfig) -> dict:
     }
 
 
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def as_app(name: str) -> None:
+    """The preset's cell comparison at its own T, as the page's second tab trains it."""
+    preset = PRESETS[name]
+    source = preset.source
+    task = make_task(source.kind, source.length, source.train_size, 0)  # what ui.gradient_lab_data caches
+    runs = cell_runs(preset.model, preset.train, [source.length])
+    print(f"{name!r}, as the page's comparison tab trains it: {task.description}")
+    print(f"  {len(task.y_train):,} training sequences, {preset.model.units} units, {preset.train}")
+    print(f"  gradients recorded every {preset.every} steps on {preset.probe_size} probe sequences")
+    print(f"  trivial baseline {task.score.baseline_label}: {task.score.baseline:.3f}")
+    load_before = os.getloadavg()[0]
+    total_wall = total_cpu = 0.0
+    outcomes = []
+    for run in runs:  # one after another, as the page does; timed one by one
+        wall, cpu = time.perf_counter(), cpu_seconds()
+        (o,) = train_runs([run], lambda length: task, Callback(), StopSignal(), preset.every, preset.probe_size)
+        wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+        total_wall, total_cpu = total_wall + wall, total_cpu + cpu
+        outcomes.append(o)
+        r = o.result
+        print(
+            f"  {o.label:<9} test {task.score.name} {o.test_score:.4f}  {r.steps} steps, wall {wall:.1f} s "
+            f"(training {r.seconds:.1f} s), CPU {cpu:.1f} s, load {os.getloadavg()[0]:.2f}  [{r.status}] {r.message}",
+            flush=True,
+        )
+    print(
+        f"whole comparison: wall {total_wall:.1f} s, CPU {total_cpu:.1f} s, "
+        f"load {load_before:.2f} before / {os.getloadavg()[0]:.2f} after on {os.cpu_count()} CPUs"
+    )
+    gated = [o.test_score for o in outcomes if o.model_config.cell in ("LSTM", "GRU")]
+    if task.score.lower_is_better and gated:
+        print(f"Target: LSTM and GRU < 0.05 at T = {source.length} (got {', '.join(f'{v:.4f}' for v in gated)})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     adding = [name for name, p in PRESETS.items() if p.source.kind == "adding"]
     parser.add_argument("--preset", default=PRESET, choices=adding, help="model and training settings")
+    parser.add_argument("--as-app", action="store_true", help="the preset's own comparison, timed (no budget)")
     known, _ = parser.parse_known_args()
+    if known.as_app:
+        as_app(known.preset)
+        return
     preset = PRESETS[known.preset]
     parser.add_argument("--seconds", type=float, default=120.0, help="training budget per cell")
     parser.add_argument("--length", type=int, default=100, help="sequence length T")

@@ -15,12 +15,19 @@ character) of the validation text cut into 100-character windows, each read from
 Generation speed (characters per second, after a 40-character prompt) is measured for our NumPy
 step model on both networks and for a Keras step model (GRU with return_state in a tf.function,
 the tutorial's `OneStep` approach) on the reference.
+
+`--as-app` instead trains the preset exactly as the page does (its own epochs and stopping rules,
+live samples, the final validation pass and the surprise measurement) and prints the wall and CPU
+time, the load, the validation loss and what ended training:
+
+    PYTHONPATH=. .venv/bin/python bench/shakespeare.py --as-app [--preset NAME]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -164,6 +171,39 @@ def train_reference(data: char_rnn.EncodedText, seconds: float, prompt: str) -> 
     }
 
 
+# ----------------------------------------------------------------------------- the preset as the app runs it
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def as_app(data: char_rnn.EncodedText, name: str, prompt: str) -> None:
+    run = PRESETS[name]
+    m, t = run.model, run.train
+    print(f"{name!r} as the page trains it: {m.cell} {m.units}x{m.layers}, {run.text.sequence_length}-char windows")
+    print(f"  {t}")
+    load = os.getloadavg()[0]
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    output = char_training.train_char_rnn(data, run, prompt=prompt)
+    wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+    result = output.result
+    for row in result.epochs:
+        print(f"  epoch {row.epoch}: loss {row.loss:.3f}, validation loss {row.val_loss:.3f} at {row.elapsed:.1f} s")
+    model = output.model
+    if run.text.stateful:
+        model = char_training.build_char_model(run.model, data.vocab.size, run.text.embedding_dim, seed=None)
+        model.set_weights(output.model.get_weights())
+    print(f"  [{result.status}] {result.message}")
+    print(f"  training {result.seconds:.1f} s ({result.steps} steps); whole run (with samples, validation, surprise):")
+    print(f"  wall {wall:.1f} s, CPU {cpu:.1f} s, load {load:.2f} before / {os.getloadavg()[0]:.2f} after")
+    print(f"  validation loss, own windows:      {output.val_loss:.3f} nats/char ({output.val_bits:.3f} bits)")
+    print(f"  validation loss, 100-char windows: {window_loss(model, data.validation):.3f} nats/char")
+    print("  target: validation loss <= 1.9 nats/char within 60 s")
+    print(f"  last live sample: {output.samples[-1].text[:160]!r}" if output.samples else "")
+
+
 # ----------------------------------------------------------------------------- main
 
 
@@ -172,6 +212,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--preset", default=DEFAULT_PRESET, choices=list(PRESETS))
     parser.add_argument("--skip-reference", action="store_true")
+    parser.add_argument("--as-app", action="store_true", help="train the preset as the page does and time it")
     args = parser.parse_args()
 
     corpus = load_local(SHARED) if SHARED.exists() else load_shakespeare()
@@ -179,6 +220,9 @@ def main() -> None:
     prompt = corpus.text[:40]
     run = PRESETS[args.preset]
     print(f"data: {corpus.source.describe()} · {data.characters:,} chars · vocabulary {data.vocab.size}")
+    if args.as_app:
+        as_app(data, args.preset, prompt)
+        return
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs · budget {args.seconds:g} s\n")
 
     ours = train_ours(data, run, args.seconds, prompt)

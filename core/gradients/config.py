@@ -154,12 +154,16 @@ CLIP_RANGE = (0.1, 10.0)  # the sidebar's threshold; the clipping tab stops at 5
 CLIPPING_TAB_RANGE = (0.1, 5.0)
 
 _STEADY = TrainConfig(epochs=3, batch_size=32, learning_rate=1e-2, clip_norm=1.0)
+# Two epochs at T = 50 take LSTM and GRU far below 0.05 test MSE (a third epoch taught nothing
+# the lesson needs) while the SimpleRNN stays on the baseline; the three-cell comparison of the
+# default preset then fits in well under a minute on 2 cores.
+_ADDING = replace(_STEADY, epochs=2)
 PRESETS: dict[str, LabConfig] = {
     "Vanishing: SimpleRNN on the adding problem": LabConfig(
-        SourceChoice("adding", 50, 10_000), LabModel("SimpleRNN", 32, "tanh", 1.0), _STEADY
+        SourceChoice("adding", 50, 10_000), LabModel("SimpleRNN", 32, "tanh", 1.0), _ADDING
     ),
     "The cure: GRU on the same task": LabConfig(
-        SourceChoice("adding", 50, 10_000), LabModel("GRU", 32, "tanh", 1.0), _STEADY
+        SourceChoice("adding", 50, 10_000), LabModel("GRU", 32, "tanh", 1.0), _ADDING
     ),
     "Exploding: SimpleRNN with ρ = 2, plain SGD, no clipping": LabConfig(
         SourceChoice("adding", 50, 2_000),

