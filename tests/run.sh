@@ -16,4 +16,6 @@ fi
 
 export TF_CPP_MIN_LOG_LEVEL=2
 .venv/bin/python -m ruff check .
+# Every Python version we support must resolve to wheels (Community Cloud lets deployers pick one).
+.venv/bin/python tools/check_wheels.py
 .venv/bin/python -m pytest -q "$@"

@@ -73,7 +73,7 @@ class RunSettings:
     RNN_PLAYGROUND_FINISHED_RUNS  finished runs kept for sharing (default 16)
     RNN_PLAYGROUND_FINISHED_MB    memory those may take (default 300)
     RNN_PLAYGROUND_TF_THREADS     TensorFlow threads per worker (default: the cores)
-    RNN_PLAYGROUND_RETIRE_MB      a worker bigger than this after a run is replaced (default 1200)
+    RNN_PLAYGROUND_RETIRE_MB      a worker bigger than this after a run is replaced (default 1000)
     RNN_PLAYGROUND_SPEC_DUMP      a folder: every new run's WorkSpec is also pickled there (for
                                   bench/in_app.py, which replays the very same run in a script; off by default)
     """
@@ -84,7 +84,7 @@ class RunSettings:
     finished_runs: int = 16
     finished_bytes: int = 300 * MB
     tf_threads: int = 2
-    retire_rss: int = 1200 * MB
+    retire_rss: int = 1000 * MB
     abandon_after: float = 180.0  # a training run nobody has polled for this long is stopped
     queue_abandon_after: float = 60.0  # a queued watcher unseen this long leaves the queue
     disconnect_grace: float = 10.0  # a closed tab leaves after this (reconnects are allowed)
@@ -108,7 +108,7 @@ class RunSettings:
             finished_runs=max(0, _env_int("RNN_PLAYGROUND_FINISHED_RUNS", 16, env)),
             finished_bytes=max(0, _env_int("RNN_PLAYGROUND_FINISHED_MB", 300, env)) * MB,
             tf_threads=max(0, threads),
-            retire_rss=max(0, _env_int("RNN_PLAYGROUND_RETIRE_MB", 1200, env)) * MB,
+            retire_rss=max(0, _env_int("RNN_PLAYGROUND_RETIRE_MB", 1000, env)) * MB,
             spec_dump=env.get("RNN_PLAYGROUND_SPEC_DUMP", "").strip(),
         )
 
@@ -396,7 +396,7 @@ class RunManager:
             raise BusyElsewhere(other)
 
     def _check_fits_ever(self, estimate: int, config: Any) -> None:
-        floor = rss_bytes() + (self.pool.rss() if self.pool else 0)
+        floor = rss_bytes() + (self.pool.baseline_rss() if self.pool else 0)
         if floor + estimate > self.settings.memory_budget:
             raise AdmissionError(
                 f"This run needs about {estimate / MB:,.0f} MB, more than this server can give one run "

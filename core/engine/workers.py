@@ -293,6 +293,7 @@ class Worker:
         self.ready = threading.Event()
         self.current: _Assignment | None = None
         self.runs_done = 0
+        self.baseline_rss = 0
         self.closed = False
         self._reader = threading.Thread(target=self._read, name="rnn-playground-worker-reader", daemon=True)
         self._reader.start()
@@ -343,6 +344,7 @@ class Worker:
     def _dispatch(self, message: tuple) -> None:
         kind = message[0]
         if kind == "ready":
+            self.baseline_rss = self.rss()  # warmed up, before any run: what the worker always costs
             self.ready.set()
             self._on_idle(self)
             return
@@ -456,6 +458,10 @@ class WorkerPool:
 
     def rss(self) -> int:
         return sum(worker.rss() for worker in self.workers)
+
+    def baseline_rss(self) -> int:
+        """What the workers cost warmed up and idle (their current size until they report ready)."""
+        return sum(worker.baseline_rss or worker.rss() for worker in self.workers)
 
     def pids(self) -> list[int]:
         return [w.pid for w in self.workers if w.pid is not None]
