@@ -432,3 +432,18 @@ def test_stock_windows_on_real_prices(shared_data):
     assert task.source.kind == "local" and len(task.y_train) > 1_000
     assert 0.8 < float(task.y_train.std()) < 1.2  # standardised on the training period
     assert 0.05 < task.score.baseline < 3  # later (test) periods can be calmer or wilder
+
+
+@pytest.mark.slow
+def test_default_preset_comparison_solves_the_adding_problem_with_gated_cells():
+    """Issue 12's bar for the default preset's comparison tab, trained as the page trains it (the
+    three cells one after another, ~30 s of CPU): LSTM and GRU < 0.05 test MSE at the preset's T,
+    while the SimpleRNN stays near the 1/6 baseline - the lesson the preset exists for."""
+    preset = PRESETS["Vanishing: SimpleRNN on the adding problem"]
+    source = preset.source
+    task = memory_tasks.make_task(source.kind, source.length, source.train_size, 0)
+    runs = cell_runs(preset.model, preset.train, [source.length])
+    outcomes = train_runs(runs, lambda length: task, Callback(), StopSignal(), preset.every, preset.probe_size)
+    scores = {o.model_config.cell: o.test_score for o in outcomes}
+    assert scores["LSTM"] < 0.05 and scores["GRU"] < 0.05, scores
+    assert scores["SimpleRNN"] > 0.7 * ADDING_BASELINE_MSE, scores
