@@ -84,9 +84,13 @@ def run_one(page: str, e: Experiment, fresh_seed: bool = False) -> dict:
     button(at, f"{panel}:train").click()
     at.run()
     deadline = wall0 + TIMEOUT
-    text, ended_seen = "", False
+    text, ended_seen, retries = "", False, 3
     while time.perf_counter() < deadline:
         if at.exception:
+            if retries:  # CPython 3.11 can fail to compile a page while a training thread runs ("AST constructor
+                retries -= 1  # recursion depth mismatch"): redraw; a real error comes back every time
+                at.run()
+                continue
             return {"error": "; ".join(x.value[:200] for x in at.exception)}
         text = verdict_text(at, e.number)
         state = panel_state(at, panel)

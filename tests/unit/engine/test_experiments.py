@@ -130,12 +130,30 @@ def test_gradient_experiments_name_real_presets():
         e.link_params()
 
 
-@pytest.mark.parametrize("module", [gradient_experiments])
-def test_numbers_run_from_one(module):
+LAB_MODULES = ["gradients", "sentiment", "attention", "stocks", "shakespeare", "cells"]
+
+
+@pytest.mark.parametrize("lab", LAB_MODULES)
+def test_each_page_has_two_to_five_numbered_experiments_that_go_into_a_link(lab):
+    import importlib
+
+    module = importlib.import_module(f"core.{lab}.experiments")
     assert [e.number for e in module.EXPERIMENTS] == list(range(1, len(module.EXPERIMENTS) + 1))
     assert 2 <= len(module.EXPERIMENTS) <= 5
     for e in module.EXPERIMENTS:
-        assert set(e.concepts) <= set(CONCEPTS)
+        assert set(e.concepts) <= set(CONCEPTS) and e.concepts
+        assert e.look_for.count(". ") + e.look_for.endswith(".") >= 2  # says what to look for, in two sentences
+        e.link_params()
+
+
+def test_every_concept_of_the_course_has_an_experiment_and_every_training_page_has_some():
+    from ui.experiments import PAGES, experiments_for
+    from ui.registry import PAGES as REGISTERED
+
+    table = by_concept({page: experiments_for(page) for page in PAGES})
+    assert all(table[c] for c in CONCEPTS), [c for c in CONCEPTS if not table[c]]
+    training_pages = {p.path.removeprefix("app_pages/").removesuffix(".py").replace("_", "-") for p in REGISTERED}
+    assert training_pages - {"home"} <= set(PAGES)
 
 
 # ----------------------------------------------------------------------------- Sentiment
@@ -207,3 +225,131 @@ def test_tokenisation_steps_pad_and_truncate_at_the_front():
     assert short["note"].tolist()[-1] == "out of vocabulary"
     cut = charts.tokenisation_steps(vocab, "The film was great", 3)  # the ending is kept
     assert cut["token"].tolist() == ["film", "was", "great"] and cut["id"].tolist() == [5, 2, 2]
+
+
+# ----------------------------------------------------------------------------- Attention
+
+
+def translation(with_attention: float, without: float | None, before=None, after=None, source="one two three") -> NS:
+    def snapshot(weights):
+        return NS(translation=NS(source=source, weights=np.asarray(weights)))
+
+    uniform = np.full((4, len(source)), 1 / len(source))
+    staircase = np.zeros((4, len(source)))
+    for k, (start, end) in enumerate([(0, 3), (4, 7), (8, 13)]):
+        staircase[k, start:end] = 1 / (end - start)
+    return NS(
+        evaluation=NS(exact_match=with_attention),
+        twin=None if without is None else NS(evaluation=NS(exact_match=without)),
+        snapshots=[snapshot(uniform if before is None else before), snapshot(staircase if after is None else after)],
+    )
+
+
+def test_bottleneck_claim():
+    from core.attention import experiments as attention_experiments
+
+    claim = attention_experiments.bottleneck_claim
+    held, sentence = claim(translation(0.999, 0.595))
+    assert held and "99.9% with attention, 59.5% without" in sentence and "+40.4 points" in sentence
+    assert not claim(translation(1.0, 0.9))[0]
+    assert not claim(translation(1.0, None))[0]
+
+
+def test_alignment_claim():
+    from core.attention import experiments as attention_experiments
+
+    claim = attention_experiments.alignment_claim
+    held, sentence = claim(translation(1.0, None))
+    assert held and "100% of its attention" in sentence
+    uniform = np.full((4, 13), 1 / 13)
+    assert not claim(translation(1.0, None, after=uniform))[0]
+    assert attention_experiments.own_word_share(uniform, "one two three") == pytest.approx((3 + 3 + 5) / 3 / 13)
+
+
+# ----------------------------------------------------------------------------- Stocks
+
+
+def forecast(model_rmse: float, persistence_rmse: float, horizon_rmse=(1.0, 2.0)) -> NS:
+    import pandas as pd
+
+    from core.stocks.config import PERSISTENCE
+
+    rows = [{"days ahead": k + 1, "forecaster": "GRU", "RMSE": v} for k, v in enumerate(horizon_rmse)]
+    rows += [{"days ahead": k + 1, "forecaster": PERSISTENCE, "RMSE": v} for k, v in enumerate(horizon_rmse)]
+    return NS(
+        evaluation=NS(
+            model_name="GRU",
+            model_row={"RMSE": model_rmse},
+            persistence_row={"RMSE": persistence_rmse},
+            horizons=pd.DataFrame(rows),
+        )
+    )
+
+
+def test_stocks_claims():
+    from core.stocks import experiments as stock_experiments
+
+    held, sentence = stock_experiments.persistence_claim(forecast(5.1, 5.0))
+    assert held and "skill -2.0%" in sentence
+    assert not stock_experiments.persistence_claim(forecast(4.0, 5.0))[0]
+    held, sentence = stock_experiments.horizon_claim(forecast(1, 1, (1.0, 1.4, 2.2)))
+    assert held and "2.2×" in sentence
+    assert not stock_experiments.horizon_claim(forecast(1, 1, (1.0, 1.1, 1.2)))[0]
+
+
+# ----------------------------------------------------------------------------- Shakespeare
+
+
+def chars(val_bits: float, unigram_bits: float = 4.5, stateful: bool = True) -> NS:
+    return NS(val_bits=val_bits, unigram_bits=unigram_bits, val_accuracy=0.4, config=NS(text=NS(stateful=stateful)))
+
+
+def test_shakespeare_claims():
+    from core.shakespeare import experiments as text_experiments
+
+    held, sentence = text_experiments.many_to_many_claim(chars(3.2))
+    assert held and "3.20 bits per character against 4.50" in sentence
+    assert not text_experiments.many_to_many_claim(chars(4.3))[0]
+    assert text_experiments.stateful_claim(chars(3.2))[0]
+    assert not text_experiments.stateful_claim(chars(3.2, stateful=False))[0]
+    assert not text_experiments.stateful_claim(chars(math.nan))[0]
+
+
+# ----------------------------------------------------------------------------- Architectures
+
+
+class Layer:
+    def __init__(self, kind: str, weights: int) -> None:
+        self.kind, self.weights = kind, weights
+
+    def count_params(self) -> int:
+        return self.weights
+
+
+def quick(cell: str, weights: int, kind: str | None = None, accuracy=0.7, vocab=2_000, emb=16, units=16) -> NS:
+    recurrent = type(kind or cell, (Layer,), {})(cell, weights)
+    embedding = type("Embedding", (Layer,), {})("Embedding", vocab * emb)
+    dense = type("Dense", (Layer,), {})("Dense", 17)
+    return NS(
+        model=NS(layers=[embedding, recurrent, dense]),
+        config=NS(model=NS(cell=cell, units=units), data=NS(embedding_dim=emb)),
+        vocab_size=vocab,
+        test_accuracy=accuracy,
+    )
+
+
+def test_architecture_claims():
+    from core.cells import experiments as cell_experiments
+    from core.cells.parameters import rnn_cell_params
+
+    lstm = rnn_cell_params("LSTM", 16, 16)
+    held, sentence = cell_experiments.gates_claim(quick("LSTM", lstm))
+    assert held and f"{lstm:,} weights = 4 × (16·(16 + 16) + 16)" in sentence
+    assert not cell_experiments.gates_claim(quick("GRU", rnn_cell_params("GRU", 16, 16)))[0]
+    assert not cell_experiments.gates_claim(quick("LSTM", lstm, accuracy=0.5))[0]
+    gru = rnn_cell_params("GRU", 16, 16)
+    assert cell_experiments.embeddings_claim(quick("GRU", gru))[0]
+    assert not cell_experiments.embeddings_claim(quick("GRU", gru, vocab=10, emb=8))[0]
+    held, sentence = cell_experiments.bidirectional_claim(quick("GRU", 2 * gru, kind="Bidirectional"))
+    assert held and "exactly half" in sentence
+    assert not cell_experiments.bidirectional_claim(quick("GRU", gru))[0]
