@@ -9,6 +9,8 @@ core/gradients/config.py; the training runs load (with TensorFlow) on the first 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -102,9 +104,8 @@ def train_controls(key: str, defaults: TrainConfig) -> TrainConfig:
             st, f"{key}:clip", defaults.clip_norm or 1.0, "Clip threshold (global norm)", *lab.CLIP_RANGE
         )
     seed = st.number_input("Seed", 0, 9_999, defaults.seed, key=f"{key}:seed", help="Same seed = same data order.")
-    return TrainConfig(
-        epochs=epochs, batch_size=batch_size, learning_rate=lr, optimizer=optimizer, clip_norm=clip_norm, seed=int(seed)
-    )
+    chosen = {"epochs": epochs, "batch_size": batch_size, "learning_rate": lr, "optimizer": optimizer}
+    return replace(defaults, **chosen, clip_norm=clip_norm, seed=int(seed))  # keeps a preset's early stopping
 
 
 # ----------------------------------------------------------------------------- data
