@@ -14,8 +14,9 @@ and the data arrays. The run's identity is a hash of exactly that, so
 * **memory is budgeted**: a run whose estimated footprint can never fit in the budget is refused
   with a message saying what to shrink; one that does not fit now waits at the head of the queue;
 * **nobody is left behind**: watchers are seen each time their page polls the run; a session that
-  closed its tab (or stopped polling) is dropped from the queue, and a training run nobody
-  watches any more is stopped - keeping what it learned - to free the CPU.
+  closed its tab (the server reports the disconnect) or, where that can't be known, stopped
+  polling for a minute is dropped from the queue - a connected visitor on another page keeps its
+  place - and a training run nobody watches any more is stopped, keeping what it learned.
 
 Stopping is per watcher: the last watcher's Stop stops the run; anyone else's only detaches them.
 
@@ -582,7 +583,9 @@ class RunManager:
                 for session, seen in list(run.watchers.items()):
                     alive = self._is_alive(session)
                     gone = alive is False and now - seen > self.settings.disconnect_grace
-                    if gone or now - seen > limit:
+                    # a connected visitor looking at another page keeps its place in the queue
+                    stale = now - seen > limit and not (run.queued and alive is True)
+                    if gone or stale:
                         del run.watchers[session]
                 if run.watchers:
                     continue

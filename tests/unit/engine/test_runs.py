@@ -234,3 +234,16 @@ def test_settings_come_from_the_environment_with_safe_defaults():
     assert s.workers == 0 and s.max_running == 4
     s = RunSettings.from_env({"RNN_PLAYGROUND_WORKERS": "1", "RNN_PLAYGROUND_MAX_RUNS": "4"})
     assert s.max_running == 1  # never more runs at once than workers
+
+
+def test_a_connected_visitor_on_another_page_keeps_its_place_in_the_queue():
+    alive = {"s1": True, "s2": True}
+    m = RunManager(RunSettings(workers=0, max_running=1, memory_budget=64_000 * MB), is_alive=alive.get)
+    running = m.submit("s1", "page", "Page", WorkSpec(fx.until_stopped), None)
+    queued = m.submit("s2", "page", "Page", WorkSpec(fx.until_stopped, (), {"seed": 2}), None)
+    wait_for(lambda: running.state == "running")
+    m.touch(running, "s1")
+    m.sweep(time.monotonic() + m.settings.queue_abandon_after + 5)  # s2 hasn't polled, but is connected
+    assert queued.state == "queued"
+    m.stop(queued, "s2")
+    m.stop(running, "s1")
