@@ -95,6 +95,7 @@ EXPERIMENTS = (
         "output gates open and close per unit. Look for forget gates near 1 (keep the memory) and the cell state "
         "jumping at words like 'great' or 'awful'.",
         gates_claim,
+        shown=("view",),
         train_label="Train quickly",
     ),
     Experiment(
@@ -105,6 +106,7 @@ EXPERIMENTS = (
         "Quick-train a GRU on IMDb, then open the word map: every word is a learned vector, projected to 2-D. "
         "Look for praise and criticism drifting to opposite sides, and the neighbours of 'great'.",
         embeddings_claim,
+        shown=("view",),
         train_label="Train quickly",
     ),
     Experiment(
@@ -116,6 +118,7 @@ EXPERIMENTS = (
         "(the second reads the first one's outputs). The quick-trained model (one bidirectional layer) is checked "
         "for exactly twice the weights of one direction.",
         bidirectional_claim,
+        shown=("view",),
         train_label="Train quickly",
     ),
 )

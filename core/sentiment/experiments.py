@@ -111,8 +111,8 @@ EXPERIMENTS = (
         1,
         "Accuracy is not the whole story: precision, recall, F1 and the ROC curve",
         ("precision, recall, F1 and ROC",),
-        {"preset": DEFAULT_PRESET, **controls(DEFAULT, train=10_000, test=5_000)},
-        "Train the default GRU on 10,000 reviews; the check then scores the test reviews four ways. Look at "
+        {"preset": DEFAULT_PRESET, **controls(DEFAULT, train=5_000, test=2_000)},
+        "Train the default GRU on 5,000 reviews; the check then scores the test reviews four ways. Look at "
         "the ROC curve: it shows every threshold at once, and its area says how well the model ranks reviews.",
         metrics_claim,
         views=(metrics_views,),
