@@ -505,7 +505,8 @@ def process_kind(pid: int, root: int) -> str:
         return "other"
     if "resource_tracker" in cmdline:
         return "other"
-    return "worker" if "multiprocessing" in cmdline or "spawn_main" in cmdline else "other"
+    worker = ("core.engine.worker_process", "spawn_main", "multiprocessing")
+    return "worker" if any(mark in cmdline for mark in worker) else "other"
 
 
 def loadavg() -> tuple[float, float, float]:
@@ -541,7 +542,7 @@ class MemorySampler(threading.Thread):
             rss = _rss_mb(pid)
             if rss is None:
                 continue
-            kind = self.cpu[pid][0] if pid in self.cpu else process_kind(pid, self.root)
+            kind = process_kind(pid, self.root)  # read each time: a child just forked still shows its parent's command
             workers += kind == "worker"
             by_kind[kind] = by_kind.get(kind, 0.0) + rss
             self.peak_process[kind] = max(self.peak_process.get(kind, 0.0), rss)
@@ -975,7 +976,7 @@ def format_phase(title: str, phase: dict, sort_by: str) -> list[str]:
     warm = phase.get("warmup")
     if warm:
         lines.append(
-            f"  warm-up (Tiny preset, separate session, cold worker pool): first loss {_fmt(warm['first_loss_s'])} s, "
+            f"  warm-up (Tiny preset, separate session, first run on this server): first loss {_fmt(warm['first_loss_s'])} s, "
             f"finish {_fmt(warm['finish_s'])} s, {warm['record']['final_kind'] or 'no final status'}"
         )
     lines.append(_stats_line("page open (connect -> Train drawn) s", _values(sessions, "page_open_s")))
