@@ -100,6 +100,8 @@ def run_one(page: str, e: Experiment, fresh_seed: bool = False) -> dict:
         time.sleep(1.0)
         at.run()
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    if at.exception:  # the check's own views failed to draw
+        return {"error": "after the check: " + "; ".join(x.value[:200] for x in at.exception)}
     state = panel_state(at, panel)
     if state is None:
         return {"error": "the run did not start: " + " | ".join(x.value[:200] for x in at.error)}

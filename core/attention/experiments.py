@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.attention.config import BOTTLENECK_PRESET, DEFAULT_PRESET, TranslationOutcome
+from core.attention.config import BOTTLENECK_PRESET, DEFAULT_PRESET, TRANSLATION_PRESETS, TranslationOutcome
 from core.data.dates import digit_word_spans
-from core.engine.experiments import Experiment
+from core.engine.experiments import Experiment, controls
 
+B, D = list(TRANSLATION_PRESETS).index(BOTTLENECK_PRESET), list(TRANSLATION_PRESETS).index(DEFAULT_PRESET)
 PART_TRANSLATION = "Translation (encoder-decoder)"  # the page's "Part" choice (app_pages/attention.py)
 MIN_GAIN = 0.20  # attention beats the context vector alone by 20 points of held-out exact match
 MIN_OWN_WORD = 0.5  # each output digit puts at least half its attention on its own spoken word
@@ -63,7 +64,11 @@ EXPERIMENTS = (
         1,
         "The bottleneck: attention vs one context vector",
         ("seq2seq and attention",),
-        {"part": PART_TRANSLATION, "preset": BOTTLENECK_PRESET},
+        {
+            "part": PART_TRANSLATION,
+            "preset": BOTTLENECK_PRESET,
+            **controls(B, epochs=1, train=8_000, test=1_000, twin=True),
+        },
         "The same encoder-decoder is trained twice on digits read aloud (“five two nine” -> 529): with "
         "attention, and as a twin that must squeeze the whole input into the encoder's final state. Look at the "
         "held-out exact match by input length: without attention it collapses on the longest inputs.",
@@ -73,7 +78,7 @@ EXPERIMENTS = (
         2,
         "Where does the decoder look? The attention heatmap",
         ("seq2seq and attention",),
-        {"part": PART_TRANSLATION, "preset": DEFAULT_PRESET},
+        {"part": PART_TRANSLATION, "preset": DEFAULT_PRESET, **controls(D, epochs=1, test=1_000)},
         "Scrub the heatmap from epoch 0 to the last: each row is one output digit, each column one input "
         "character. Look for the blur of the untrained model turning into a staircase - digit k looking at word k.",
         alignment_claim,

@@ -94,3 +94,21 @@ def test_a_finished_run_shows_the_claim_check(without_local_data):
     at.run()
     assert "was not trained with experiment" in texts(at)
     assert not [s for s in at.success if s.value.startswith(f"**Experiment {e.number}.")]
+
+
+def test_the_tokenisation_experiment_walks_a_review_to_its_padded_row(without_local_data):
+    """Sentiment experiment 3 (20 tokens, the Tiny model): after its run the check is followed by the
+    walkthrough - words, ids and the padded, front-truncated row of 20 the model reads."""
+    page = "sentiment"
+    e = next(e for e in experiments_for(page) if "tokenisation, padding and truncation" in e.concepts)
+    at = set_up(open_page(page), page, e.number)
+    at.button(key=f"{page}:train").click().run()
+    run_until(at, training_finished(page), timeout=300, every=2)
+    at.run()
+    assert_no_exception(at)
+    checks = [x.value for x in [*at.success, *at.warning] if x.value.startswith(f"**Experiment {e.number}. This run")]
+    assert checks and "last 20 tokens" in checks[0]
+    short, real = [d.value for d in at.dataframe if "token" in d.value.columns][:2]
+    assert len(short) == len(real) == 20
+    assert short["token"].iloc[0] == "<pad>" and short["id"].iloc[0] == 0 and "<start>" in short["token"].tolist()
+    assert real["token"].iloc[-1] != "<pad>" and real["id"].iloc[-1] != 0  # padding only ever at the front

@@ -184,7 +184,8 @@ def test_metrics_claim_and_charts():
     assert charts.roc_auc(np.array([0, 1]), np.array([0.5, 0.5])) == 0.5  # a tie counts half
     frame = charts.roc_frame(np.array(labels), good.test_probabilities)
     assert frame.iloc[0].tolist()[:2] == [0.0, 0.0] and frame.iloc[-1].tolist()[:2] == [1.0, 1.0]
-    assert len(sentiment_experiments.metrics_views(good)) == 2
+    views = sentiment_experiments.metrics_views(good)
+    assert len(views) == 2 and views[0][0].to_dict()["layer"]  # a valid Altair spec: curve, diagonal, dot
 
 
 def test_overfitting_claim_and_best_epoch():
@@ -201,7 +202,8 @@ def test_overfitting_claim_and_best_epoch():
     barely_up = sentiment([0.2, 0.8], [0, 1], val_losses=[0.6, 0.45, 0.47], losses=[0.65, 0.4, 0.3])
     assert not claim(barely_up)[0]
     assert not claim(sentiment([0.2, 0.8], [0, 1], val_losses=[0.6]))[0]
-    assert sentiment_experiments.overfitting_views(turned_up)
+    (chart, caption), *_ = sentiment_experiments.overfitting_views(turned_up)
+    assert "best epoch 2" in str(chart.to_dict()) and "What to look for" in caption
 
 
 def test_truncation_claim():
