@@ -24,7 +24,7 @@ def test_shakespeare_page_trains_and_writes(app_url, page):
     wait_for_app_idle(page)
 
     page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text("Live samples").wait_for(timeout=120_000)
+    page.get_by_text("Live samples", exact=True).wait_for(timeout=120_000)
     page.locator('[data-testid="stAlertContentSuccess"]').wait_for(timeout=300_000)
     wait_for_app_idle(page)
     assert_no_exception_box(page)
