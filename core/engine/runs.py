@@ -358,15 +358,15 @@ class RunManager:
         """
         key, payload = run_identity(page, spec)
         with self._lock:
+            finished = self._finished.get(key)
+            if finished is not None:  # costs nothing, so even a session busy elsewhere may have it
+                self._finished.move_to_end(key)
+                return finished
             self._forget_session_elsewhere(session, key)
             existing = self._by_key.get(key)
             if existing is not None:
                 existing.watchers[session] = time.monotonic()
                 return existing
-            finished = self._finished.get(key)
-            if finished is not None:
-                self._finished.move_to_end(key)
-                return finished
             estimate = estimate_run_bytes(config, payload)
             self._check_fits_ever(estimate, config)
             run = SharedRun(key, page, title, spec, config, estimate)
