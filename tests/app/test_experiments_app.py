@@ -96,12 +96,13 @@ def test_a_finished_run_shows_the_claim_check(without_local_data):
     assert not [s for s in at.success if s.value.startswith(f"**Experiment {e.number}.")]
 
 
-def test_the_tokenisation_experiment_walks_a_review_to_its_padded_row(without_local_data):
+def test_the_tokenisation_experiment_walks_a_review_to_its_padded_row(with_shared_data):
     """Sentiment experiment 3 (20 tokens, the Tiny model): after its run the check is followed by the
     walkthrough - words, ids and the padded, front-truncated row of 20 the model reads."""
     page = "sentiment"
     e = next(e for e in experiments_for(page) if "tokenisation, padding and truncation" in e.concepts)
     at = set_up(open_page(page), page, e.number)
+    run_until(at, lambda at: not at.button(key=f"{page}:train").disabled, timeout=300)  # the reviews load first
     at.button(key=f"{page}:train").click().run()
     run_until(at, training_finished(page), timeout=300, every=2)
     at.run()
