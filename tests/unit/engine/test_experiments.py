@@ -293,7 +293,8 @@ def test_stocks_claims():
 
     held, sentence = stock_experiments.persistence_claim(forecast(5.1, 5.0))
     assert held and "skill -2.0%" in sentence
-    assert not stock_experiments.persistence_claim(forecast(4.0, 5.0))[0]
+    assert not stock_experiments.persistence_claim(forecast(4.0, 5.0))[0]  # far better: suspicious
+    assert not stock_experiments.persistence_claim(forecast(16.0, 1.2))[0]  # far worse: the model failed
     held, sentence = stock_experiments.horizon_claim(forecast(1, 1, (1.0, 1.4, 2.2)))
     assert held and "2.2×" in sentence
     assert not stock_experiments.horizon_claim(forecast(1, 1, (1.0, 1.1, 1.2)))[0]
