@@ -140,7 +140,7 @@ class SessionRecord:
     first_loss_at: float | None = None
     final_at: float | None = None
     settled_at: float | None = None  # the full run that drew the final alert finished
-    final_kind: str = ""  # success | warning | error
+    final_kind: str = ""  # success | warning | error | cancelled (the run left the queue)
     final_text: str = ""
     first_loss_text: str = ""  # the progress text that first showed a loss (its "elapsed" is the run's own clock)
     shown_training_seconds: float | None = None  # the page's "Training time" metric
@@ -148,6 +148,7 @@ class SessionRecord:
     phases: list[str] = field(default_factory=list)
     exceptions: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # info messages shown after the click
     messages: int = 0
     bytes_received: int = 0
     full_runs: int = 0
@@ -319,8 +320,15 @@ class PageSession:
         if record.click_at is None:
             self._alerts_before_click.add(body)
             return
+        if body in self._alerts_before_click:
+            return
         final = _FINAL_FORMATS.get(form)
-        if final is None or body in self._alerts_before_click:
+        if form == Alert.INFO:
+            if body[:300] not in record.notes:
+                record.notes.append(body[:300])
+            if "left the queue" in body:  # the manager dropped the run: its watchers went unseen too long
+                final = "cancelled"
+        if final is None:
             return
         if final == "error" and body[:300] not in record.errors:
             record.errors.append(body[:300])
@@ -976,7 +984,7 @@ def format_phase(title: str, phase: dict, sort_by: str) -> list[str]:
     warm = phase.get("warmup")
     if warm:
         lines.append(
-            f"  warm-up (Tiny preset, separate session, first run on this server): first loss {_fmt(warm['first_loss_s'])} s, "
+            f"  warm-up (Tiny preset, separate session, first run here): first loss {_fmt(warm['first_loss_s'])} s, "
             f"finish {_fmt(warm['finish_s'])} s, {warm['record']['final_kind'] or 'no final status'}"
         )
     lines.append(_stats_line("page open (connect -> Train drawn) s", _values(sessions, "page_open_s")))

@@ -210,3 +210,11 @@ def test_targets_compare_the_class_with_the_lone_run():
     slow = {"lone": lone, "class": _phase([(0.0, 7.0, 70.0), (9.0, 10.0, 71.0)], 2600)}
     verdicts = [t["pass"] for t in targets_a(slow)]
     assert verdicts[:3] == [False, False, False]
+
+
+def test_a_run_that_left_the_queue_ends_the_session():
+    session = _opened(Clock())
+    session.click()
+    session.handle(_progress(QUEUED))
+    session.handle(_alert(Alert.INFO, "This run left the queue before it started, because its page stopped checking."))
+    assert session.done and session.record.final_kind == "cancelled"
