@@ -29,6 +29,9 @@ import logging
 import os
 import re
 import tempfile
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +44,6 @@ from core.engine.config import config_diff
 from core.engine.run import TrainedRun
 from core.engine.runs import AdmissionError, BusyElsewhere, SharedRun
 from core.engine.training_job import ProgressSnapshot, WorkSpec, result_of
-from ui.charts import draw_chart
 from ui.compare import compare_section, record_run
 from ui.registry import panel_title
 from ui.runs import run_manager, session_id
@@ -51,6 +53,7 @@ _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.\-]+){2,}[\\/]?")
 _LOGGED_KEY = "panel-logged-failures"
 
 REFRESH_SECONDS = 1.0
+VIEW_MAX_AGE = 0.9  # a shared run's charts are rebuilt at most this often, whoever asks
 CHART_HEIGHT = 330  # the charts' own 260 px plot plus title and axis labels
 
 CURVES_HELP = (
@@ -141,22 +144,61 @@ def _progress_text(snap: ProgressSnapshot) -> str:
     )
 
 
-def render_live_charts(
-    snap: ProgressSnapshot, metric: str | None, metric_label: str | None, clip_norm: float | None, key: str
-) -> None:
-    """Loss, metric and gradient-norm charts from one progress snapshot."""
+@dataclass(frozen=True)
+class LiveView:
+    """One moment of a run, ready to draw: the snapshot and its three chart specs (shared by all watchers)."""
+
+    snap: ProgressSnapshot
+    loss: dict
+    metric: dict | None
+    gradients: dict
+    made: float  # time.monotonic() when it was built
+
+
+_views: OrderedDict[tuple, LiveView] = OrderedDict()
+_views_lock = threading.Lock()
+MAX_VIEWS = 64
+
+
+def live_view(job: SharedRun, metric: str | None, metric_label: str | None, clip_norm: float | None) -> LiveView:
+    """The run's current view, built at most every VIEW_MAX_AGE seconds per run and chart choice.
+
+    Thirty students watching one shared run poll it every second each; building the snapshot
+    frames and the Altair specs once and handing every session the same specs keeps the server's
+    CPU for the pages (and the worker's training) instead of thirty identical redraws.
+    """
+    key = (job.key, metric, metric_label, clip_norm)
+    now = time.monotonic()
+    with _views_lock:
+        view = _views.get(key)
+        if view is not None and (now - view.made < VIEW_MAX_AGE or not job.running):
+            return view
+    snap = job.progress.snapshot()
+    curves = charts.training_curves
+    view = LiveView(
+        snap,
+        curves(snap.batches, snap.epochs, "loss", "loss").to_dict(validate=False),
+        curves(snap.batches, snap.epochs, metric, metric_label or metric).to_dict(validate=False) if metric else None,
+        charts.gradient_norm_chart(snap.batches, clip_norm).to_dict(validate=False),
+        now if job.running else float("inf"),
+    )
+    with _views_lock:
+        _views[key] = view
+        _views.move_to_end(key)
+        while len(_views) > MAX_VIEWS:
+            _views.popitem(last=False)
+    return view
+
+
+def render_live_charts(view: LiveView) -> None:
+    """Loss, metric and gradient-norm charts of one view (specs built once, validated by Altair)."""
+    height = CHART_HEIGHT
     left, right = st.columns(2)
-    with left:
-        draw_chart(charts.training_curves(snap.batches, snap.epochs, "loss", "loss"), height=CHART_HEIGHT, live=True)
-    with right:
-        if metric:
-            draw_chart(
-                charts.training_curves(snap.batches, snap.epochs, metric, metric_label or metric),
-                height=CHART_HEIGHT,
-                live=True,
-            )
+    left.vega_lite_chart(spec=view.loss, width="stretch", height=height)
+    if view.metric is not None:
+        right.vega_lite_chart(spec=view.metric, width="stretch", height=height)
     st.caption(CURVES_HELP)
-    draw_chart(charts.gradient_norm_chart(snap.batches, clip_norm), height=CHART_HEIGHT, live=True)
+    st.vega_lite_chart(spec=view.gradients, width="stretch", height=height)
     st.caption(GRADIENTS_HELP)
 
 
@@ -390,13 +432,15 @@ def training_panel(
     @st.fragment(run_every=run_every)
     def live() -> None:
         run_manager().touch(job, sid)
-        snap = job.progress.snapshot()
         if job.queued and (waiting := _queue_text(job)):
-            st.progress(0.0, text=waiting)
-        elif job.running:
-            st.progress(snap.fraction, text=_progress_text(snap))
+            st.progress(0.0, text=waiting)  # nothing to draw yet: the queue costs the server almost nothing
+            _sharing_note(job, state.from_cache)
+            return
+        view = live_view(job, metric, metric_label, clip_norm)
+        if job.running:
+            st.progress(view.snap.fraction, text=_progress_text(view.snap))
         _sharing_note(job, state.from_cache)
-        render_live_charts(snap, metric, metric_label, clip_norm, key)
+        render_live_charts(view)
         if live_extra is not None:
             live_extra(job)
         if job.running is False and run_every is not None:
