@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import atexit
 import logging
+import sys
 import threading
 
 import streamlit as st
 from streamlit.runtime import Runtime
-from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.scriptrunner import get_script_run_ctx, script_runner
 
 from core.engine.runs import RunManager, RunSettings, new_session_id
 
@@ -37,6 +38,30 @@ def _session_alive(session: str) -> bool | None:
         return Runtime.instance().is_active_session(streamlit_id)
     except Exception:  # a runtime shutting down
         return None
+
+
+def _close_matplotlib_only() -> None:
+    if "matplotlib.pyplot" in sys.modules:
+        try:
+            sys.modules["matplotlib.pyplot"].close("all")
+        except Exception:  # as Streamlit's own clean-up: never break a page for it
+            logger.debug("Could not close matplotlib figures", exc_info=True)
+
+
+def keep_keras_session() -> None:
+    """Stop Streamlit clearing Keras' session after every script run of every session.
+
+    Streamlit does that (`_clean_problem_modules`: `keras.backend.clear_session()`, which also runs
+    the garbage collector) for apps that train inside the script. Here training runs in worker
+    processes; the server holds Keras only to use finished models, so the clean-up protects
+    nothing and, with thirty sessions redrawing live charts once a second, it saturated the
+    server's CPU (the classroom bench measured it). Matplotlib's part of the clean-up is kept.
+    """
+    if hasattr(script_runner, "_clean_problem_modules"):
+        script_runner._clean_problem_modules = _close_matplotlib_only
+
+
+keep_keras_session()
 
 
 @st.cache_resource(show_spinner=False)

@@ -247,3 +247,21 @@ def test_a_connected_visitor_on_another_page_keeps_its_place_in_the_queue():
     assert queued.state == "queued"
     m.stop(queued, "s2")
     m.stop(running, "s1")
+
+
+def test_the_server_does_not_clear_keras_after_every_script_run():
+    """Training is in workers: Streamlit's per-rerun keras.backend.clear_session() (and its garbage
+    collection) would only burn the server's CPU, once per session per second."""
+    import keras
+    from streamlit.runtime.scriptrunner import script_runner
+
+    import ui.runs  # noqa: F401 - installs the replacement on import (app.py imports it)
+
+    cleared = []
+    original = keras.backend.clear_session
+    keras.backend.clear_session = lambda *a, **k: cleared.append(1)
+    try:
+        script_runner._clean_problem_modules()
+    finally:
+        keras.backend.clear_session = original
+    assert cleared == []
