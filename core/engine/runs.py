@@ -68,19 +68,19 @@ def _env_int(name: str, default: int, environ: dict[str, str]) -> int:
 class RunSettings:
     """A deployer's settings (environment variables), never a visitor's.
 
-    RNN_PLAYGROUND_WORKERS        worker processes; 0 trains on threads in the server (default: the cores, at most 2)
+    RNN_PLAYGROUND_WORKERS        worker processes; 0 trains on threads in the server (default: cores / 2, 1 to 4)
     RNN_PLAYGROUND_MAX_RUNS       runs training at once (default: the workers, or 1)
     RNN_PLAYGROUND_MEMORY_MB      memory budget for the server and its workers together (default 2500)
     RNN_PLAYGROUND_FINISHED_RUNS  finished runs kept for sharing (default 16)
     RNN_PLAYGROUND_FINISHED_MB    memory those may take (default 300)
-    RNN_PLAYGROUND_TF_THREADS     TensorFlow threads per worker (default: the cores)
+    RNN_PLAYGROUND_TF_THREADS     TensorFlow threads per worker (default: cores / workers)
     RNN_PLAYGROUND_RETIRE_MB      a worker bigger than this after a run is replaced (default 1000)
     RNN_PLAYGROUND_SPEC_DUMP      a folder: every new run's WorkSpec is also pickled there (for
                                   bench/in_app.py, which replays the very same run in a script; off by default)
     """
 
-    workers: int = 2
-    max_running: int = 2
+    workers: int = 1
+    max_running: int = 1
     memory_budget: int = 2500 * MB
     finished_runs: int = 16
     finished_bytes: int = 300 * MB
@@ -95,13 +95,14 @@ class RunSettings:
     def from_env(cls, environ: dict[str, str] | None = None) -> RunSettings:
         env = dict(os.environ if environ is None else environ)
         cores = max(1, os.cpu_count() or 1)
-        workers = max(0, min(8, _env_int("RNN_PLAYGROUND_WORKERS", min(2, cores), env)))
+        # One worker per two cores: a small RNN's training is CPU-bound, so two runs on two cores
+        # finish no sooner than one after the other, and every worker costs ~0.5-0.9 GB of memory.
+        workers = max(0, min(8, _env_int("RNN_PLAYGROUND_WORKERS", max(1, min(4, cores // 2)), env)))
         max_running = max(1, _env_int("RNN_PLAYGROUND_MAX_RUNS", max(1, workers), env))
         if workers:
             max_running = min(max_running, workers)
-        # Each worker may use every core: a lone run then trains exactly as fast as its script,
-        # and two at once share the cores through the OS scheduler.
-        threads = _env_int("RNN_PLAYGROUND_TF_THREADS", cores, env)
+        # A lone run gets the cores of its share, so on a 2-core host it trains as fast as its script.
+        threads = _env_int("RNN_PLAYGROUND_TF_THREADS", max(1, cores // max(1, workers)), env)
         return cls(
             workers=workers,
             max_running=max_running,
