@@ -52,8 +52,9 @@ logger = logging.getLogger(__name__)
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.\-]+){2,}[\\/]?")
 _LOGGED_KEY = "panel-logged-failures"
 
-REFRESH_SECONDS = 1.0
-VIEW_MAX_AGE = 0.9  # a shared run's charts are rebuilt at most this often, whoever asks
+REFRESH_SECONDS = 2.0  # live redraws: each costs the server and the browser CPU the run needs
+LIVE_POINTS = 300  # batch points per live chart (the full history is drawn once the run ends)
+VIEW_MAX_AGE = 1.8  # a shared run's charts are rebuilt at most this often, whoever asks
 CHART_HEIGHT = 330  # the charts' own 260 px plot plus title and axis labels
 
 CURVES_HELP = (
@@ -171,9 +172,9 @@ def live_view(job: SharedRun, metric: str | None, metric_label: str | None, clip
     now = time.monotonic()
     with _views_lock:
         view = _views.get(key)
-        if view is not None and (now - view.made < VIEW_MAX_AGE or not job.running):
-            return view
-    snap = job.progress.snapshot()
+        if view is not None and (view.made == float("inf") or (job.running and now - view.made < VIEW_MAX_AGE)):
+            return view  # a finished run's full view, or a live one young enough
+    snap = job.progress.snapshot(max_points=LIVE_POINTS if job.running else 600)
     curves = charts.training_curves
     view = LiveView(
         snap,
