@@ -21,18 +21,21 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from page_open import server  # bench/page_open.py: the same server start-up (run as a script, bench/ is on the path)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# The tokenised-data cache the app would use on this machine (core/data/disk_cache.py's default).
+_CACHE_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+CACHE = Path(os.environ.get("RNN_PLAYGROUND_CACHE") or _CACHE_HOME / "rnn-playground")
 TRAINED_IN = re.compile(r"in ([0-9.]+) s\.")
 LOSS_IN_PROGRESS = re.compile(r"loss [0-9.]+")
 
@@ -53,31 +56,6 @@ class AppTiming:
     click_to_result_s: float
     first_loss_s: float | None  # click -> the first progress text with a loss
     status: str
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(port: int, dump: Path, log: Path) -> subprocess.Popen:
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", RNN_PLAYGROUND_SPEC_DUMP=str(dump))
-    if DATA.is_dir():
-        env["RNN_PLAYGROUND_DATA"] = str(DATA)
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.terminate()
-    raise SystemExit(f"the server did not start; see {log}")
 
 
 def children_cpu(pid: int) -> tuple[int, float]:
@@ -183,25 +161,20 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     dump = Path(tempfile.mkdtemp(prefix="rnn-playground-specs-"))
-    port = free_port()
-    server = start_server(port, dump, ROOT / "bench" / "in_app-server.log")
+    log = ROOT / "bench" / "in_app-server.log"
     rows = []
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-            warm = wait_for_warm_workers(browser, f"http://127.0.0.1:{port}", server.pid)
-            print(f"workers warm after {warm:.1f} s", flush=True)
-            for page_path in [s.strip() for s in args.pages.split(",") if s.strip()]:
-                key = PAGES[page_path]
-                before = set(dump.glob("*.pkl"))
-                app = time_in_app(browser, f"http://127.0.0.1:{port}", page_path, key, args.timeout)
-                spec_file = newest(dump, key, before)
-                rows.append({"app": asdict(app), "spec": str(spec_file) if spec_file else None})
-                print(f"{page_path}: {app.reported_s} s reported, {app.click_to_result_s:.1f} s to result", flush=True)
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with server(DATA, CACHE, log, RNN_PLAYGROUND_SPEC_DUMP=str(dump)) as (url, pid), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        warm = wait_for_warm_workers(browser, url, pid)
+        print(f"workers warm after {warm:.1f} s", flush=True)
+        for page_path in [s.strip() for s in args.pages.split(",") if s.strip()]:
+            key = PAGES[page_path]
+            before = set(dump.glob("*.pkl"))
+            app = time_in_app(browser, url, page_path, key, args.timeout)
+            spec_file = newest(dump, key, before)
+            rows.append({"app": asdict(app), "spec": str(spec_file) if spec_file else None})
+            print(f"{page_path}: {app.reported_s} s reported, {app.click_to_result_s:.1f} s to result", flush=True)
+        browser.close()
     for row in rows:  # the scripts run after the server is gone: the same quiet machine for both
         row["script"] = replay(Path(row["spec"])) if row["spec"] else {"error": "no spec was dumped"}
     report(rows)

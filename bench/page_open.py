@@ -93,7 +93,7 @@ def process_cpu(pid: int) -> float:
 
 
 @contextmanager
-def server(data: Path, cache: Path, log: Path):
+def server(data: Path, cache: Path, log: Path, **extra_env: str):
     """`streamlit run app.py` on a free port; yields (url, pid) once /_stcore/health answers."""
     port = free_port()
     env = dict(
@@ -102,6 +102,7 @@ def server(data: Path, cache: Path, log: Path):
         RNN_PLAYGROUND_DATA=str(data),
         RNN_PLAYGROUND_CACHE=str(cache),
         PYTHONPATH=str(ROOT),
+        **extra_env,
     )
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]

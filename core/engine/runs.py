@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from core.engine.history import StopSignal, TrainingResult
-from core.engine.training_job import LiveProgress, ProgressSnapshot, WorkSpec
+from core.engine.training_job import LiveProgress, WorkSpec
 from core.engine.workers import RunSink, WorkerPool, rss_bytes
 
 logger = logging.getLogger(__name__)
@@ -260,9 +260,6 @@ class SharedRun:
 
     def wait(self, timeout: float | None = None) -> bool:
         return self._done.wait(timeout)
-
-    def snapshot(self) -> ProgressSnapshot:
-        return self.progress.snapshot()
 
     @property
     def result(self) -> TrainingResult | None:

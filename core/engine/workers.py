@@ -241,7 +241,6 @@ class RunSink:
 class _Assignment:
     run_id: str
     sink: RunSink
-    started: float
 
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -292,7 +291,6 @@ class Worker:
         self._send_lock = threading.Lock()
         self.ready = threading.Event()
         self.current: _Assignment | None = None
-        self.runs_done = 0
         self.baseline_rss = 0
         self.closed = False
         self._reader = threading.Thread(target=self._read, name="rnn-playground-worker-reader", daemon=True)
@@ -314,7 +312,7 @@ class Worker:
             self._parent.send(message)
 
     def assign(self, run_id: str, spec: Any, sink: RunSink) -> None:
-        self.current = _Assignment(run_id, sink, time.monotonic())
+        self.current = _Assignment(run_id, sink)
         try:
             self.send(("run", run_id, spec))
         except Exception as err:  # the spec would not pickle, or the pipe is gone
@@ -361,11 +359,11 @@ class Worker:
             except Exception as err:
                 self._fail_current(f"The result could not be read: {type(err).__name__}: {err}", traceback.format_exc())
                 return
-            self.current, self.runs_done = None, self.runs_done + 1
+            self.current = None
             current.sink.finished(output, len(message[2]))
             self._on_idle(self)
         elif kind == "failed":
-            self.current, self.runs_done = None, self.runs_done + 1
+            self.current = None
             current.sink.failed(message[2], message[3])
             self._on_idle(self)
 
