@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import sys
 import threading
 
@@ -64,10 +65,23 @@ def keep_keras_session() -> None:
 keep_keras_session()
 
 
+def _settings_environment() -> dict[str, str]:
+    """The environment, plus the scheduler address from Streamlit's secrets where a deployer put it there."""
+    environ = dict(os.environ)
+    if not environ.get("RNN_PLAYGROUND_SCHEDULER", "").strip():
+        try:
+            address = st.secrets.get("RNN_PLAYGROUND_SCHEDULER", "")
+        except Exception:  # no secrets file: the usual case
+            address = ""
+        if address:
+            environ["RNN_PLAYGROUND_SCHEDULER"] = str(address)
+    return environ
+
+
 @st.cache_resource(show_spinner=False)
 def run_manager() -> RunManager:
-    """The server's one run manager (and its worker pool), started on first use."""
-    settings = RunSettings.from_env()
+    """The server's one run manager (and its worker pool or cluster client), started on first use."""
+    settings = RunSettings.from_env(_settings_environment())
     logger.info(
         "Run manager: %d worker process(es), %d run(s) at once, %d MB budget, %d TF thread(s) per worker",
         settings.workers,
@@ -76,6 +90,8 @@ def run_manager() -> RunManager:
         settings.tf_threads,
     )
     manager = RunManager(settings, is_alive=_session_alive)
+    if manager.cluster is not None:
+        logger.info("Training on the Dask cluster at %s (%d run(s) at once)", settings.scheduler, manager.max_running)
     atexit.register(manager.close)
     _current[:] = [manager]
     return manager

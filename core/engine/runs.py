@@ -37,11 +37,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from core.engine.history import StopSignal, TrainingResult
 from core.engine.training_job import LiveProgress, WorkSpec
 from core.engine.workers import RunSink, WorkerPool, rss_bytes
+
+if TYPE_CHECKING:
+    from core.engine.cluster import ClusterBackend
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +78,8 @@ class RunSettings:
     RNN_PLAYGROUND_FINISHED_MB    memory those may take (default 300)
     RNN_PLAYGROUND_TF_THREADS     TensorFlow threads per worker (default: cores / workers)
     RNN_PLAYGROUND_RETIRE_MB      a worker bigger than this after a run is replaced (default 1000)
+    RNN_PLAYGROUND_SCHEDULER      a Dask scheduler's address (tcp://host:8786): runs train on that cluster,
+                                  shared by every app replica, instead of in local workers (default: off)
     RNN_PLAYGROUND_SPEC_DUMP      a folder: every new run's WorkSpec is also pickled there (for
                                   bench/in_app.py, which replays the very same run in a script; off by default)
     """
@@ -90,6 +95,8 @@ class RunSettings:
     queue_abandon_after: float = 60.0  # a queued watcher unseen this long leaves the queue
     disconnect_grace: float = 10.0  # a closed tab leaves after this (reconnects are allowed)
     spec_dump: str = ""
+    scheduler: str = ""  # a Dask scheduler's address: train there (core.engine.cluster)
+    max_running_explicit: bool = False  # RNN_PLAYGROUND_MAX_RUNS was given (else a cluster's size decides)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> RunSettings:
@@ -112,6 +119,8 @@ class RunSettings:
             tf_threads=max(0, threads),
             retire_rss=max(0, _env_int("RNN_PLAYGROUND_RETIRE_MB", 1000, env)) * MB,
             spec_dump=env.get("RNN_PLAYGROUND_SPEC_DUMP", "").strip(),
+            scheduler=env.get("RNN_PLAYGROUND_SCHEDULER", "").strip(),
+            max_running_explicit=bool(env.get("RNN_PLAYGROUND_MAX_RUNS", "").strip()),
         )
 
 
@@ -336,7 +345,11 @@ class RunManager:
         self.started_runs = 0  # how many runs actually trained (sharing keeps this low)
         self.peak_queue = 0
         self.pool = pool
-        if self.pool is None and self.settings.workers > 0:
+        self.cluster: ClusterBackend | None = None
+        self.max_running = self.settings.max_running
+        if self.pool is None and self.settings.scheduler:
+            self._connect_cluster()
+        if self.pool is None and self.cluster is None and self.settings.workers > 0:
             self.pool = WorkerPool(
                 self.settings.workers,
                 self._dispatch,
@@ -345,6 +358,22 @@ class RunManager:
             )
         self._sweeper = threading.Thread(target=self._sweep_forever, name="rnn-playground-runs", daemon=True)
         self._sweeper.start()
+
+    def _connect_cluster(self) -> None:
+        """Train on the deployer's Dask cluster; if it can't be reached, fall back to local workers."""
+        from core.engine.cluster import ClusterBackend
+
+        try:
+            self.cluster = ClusterBackend(self.settings.scheduler, self._dispatch, threads=self.settings.tf_threads)
+        except Exception:
+            logger.exception(
+                "Could not reach the Dask scheduler at %s; training in local worker processes instead",
+                self.settings.scheduler,
+            )
+            return
+        if not self.settings.max_running_explicit:
+            self.max_running = self.cluster.capacity()
+        self._capacity_checked = time.monotonic()
 
     # --- asking for a run
 
@@ -395,7 +424,7 @@ class RunManager:
             raise BusyElsewhere(other)
 
     def _check_fits_ever(self, estimate: int, config: Any) -> None:
-        floor = rss_bytes() + (self.pool.baseline_rss() if self.pool else 0)
+        floor = 0 if self.cluster else rss_bytes() + (self.pool.baseline_rss() if self.pool else 0)
         if floor + estimate > self.settings.memory_budget:
             raise AdmissionError(
                 f"This run needs about {estimate / MB:,.0f} MB, more than this server can give one run "
@@ -430,16 +459,32 @@ class RunManager:
             if run.queued:
                 self._cancel(run, "Everyone left the queue")
                 return "left-queue"
+        if self.cluster is not None and self.cluster.others_watching(run.key):
+            self._detach_remote(run, "You left this run; it goes on for visitors on another server.")
+            return "detached"
         self._stop_running(run, "Stopped by the user")
         return "stopped"
 
     def _stop_running(self, run: SharedRun, reason: str) -> None:
         run.stop_signal.request(reason)
+        if self.cluster is not None:
+            self.cluster.stop(run.key, reason)
         if self.pool is not None:
             for worker in self.pool.workers:
                 current = worker.current
                 if current is not None and current.run_id == run.key:
                     worker.stop(run.key, reason)
+
+    def _detach_remote(self, run: SharedRun, reason: str) -> None:
+        """Nobody here watches a cluster run another replica still watches: let go of it, don't stop it."""
+        with self._lock:
+            if run in self._running:
+                self._running.remove(run)
+            self._by_key.pop(run.key, None)
+            run.error = reason
+            run._on_end = lambda r: None
+            run._end("cancelled", "Left the run")
+        self.cluster.detach(run.key)
 
     def _cancel(self, run: SharedRun, reason: str) -> None:
         if run in self._queue:
@@ -456,7 +501,7 @@ class RunManager:
             if run not in self._queue:
                 return None
             slots = [self._remaining(r) for r in self._running]
-            slots += [0.0] * max(0, self.settings.max_running - len(slots))
+            slots += [0.0] * max(0, self.max_running - len(slots))
             slots.sort()
             for position, queued in enumerate(self._queue, start=1):
                 start = slots[0]
@@ -480,7 +525,7 @@ class RunManager:
         """Start queued runs while a slot, a worker and the memory allow (in arrival order)."""
         while True:
             with self._lock:
-                if self._closed or not self._queue or len(self._running) >= self.settings.max_running:
+                if self._closed or not self._queue or len(self._running) >= self.max_running:
                     return
                 head = self._queue[0]
                 if not self._fits_now(head):
@@ -498,6 +543,9 @@ class RunManager:
                 head.progress.set_phase("Starting")
                 spec = head.spec
                 self.started_runs += 1
+                if self.cluster is not None:
+                    self.cluster.assign(head.key, spec, _Sink(head))
+                    continue
                 if worker is not None:
                     head.worker_pid, head.rss_at_start = worker.pid, worker.rss()
                     worker.assign(head.key, spec, _Sink(head))
@@ -506,6 +554,8 @@ class RunManager:
             threading.Thread(target=self._run_inline, args=(head, spec), daemon=True).start()
 
     def _fits_now(self, run: SharedRun) -> bool:
+        if self.cluster is not None:
+            return True  # training memory is the cluster workers' (each has its own memory limit)
         in_use = rss_bytes() + (self.pool.rss() if self.pool else 0)
         committed = 0
         for other in self._running:
@@ -534,6 +584,8 @@ class RunManager:
                     run.size = run.estimate
                 self._finished[run.key] = run
                 self._trim_finished()
+            elif self.cluster is not None:
+                self.cluster.release(run.key)
             run.watchers.clear()
         threading.Thread(target=self._dispatch, daemon=True).start()
 
@@ -544,6 +596,8 @@ class RunManager:
         ):
             _, oldest = self._finished.popitem(last=False)
             total -= oldest.size
+            if self.cluster is not None:
+                self.cluster.release(oldest.key)
 
     def stop_all(self, reason: str = "Stopped by the server") -> None:
         """Empty the queue and stop every training run (tests between cases; a deployer's reset)."""
@@ -559,6 +613,9 @@ class RunManager:
     def forget_finished(self) -> None:
         """Drop every finished run from the shared cache (tests; a deployer's reset)."""
         with self._lock:
+            if self.cluster is not None:
+                for key in self._finished:
+                    self.cluster.release(key)
             self._finished.clear()
 
     # --- supervision
@@ -592,8 +649,19 @@ class RunManager:
                 elif not run.stop_signal.requested:
                     to_stop.append(run)
         for run in to_stop:
+            if self.cluster is not None and self.cluster.others_watching(run.key):
+                self._detach_remote(run, "Nobody here watched it; it goes on for visitors on another server.")
+                continue
             self._stop_running(run, f"Stopped because nobody watched for {self.settings.abandon_after:.0f} s")
+        self._refresh_capacity(now)
         self._dispatch()
+
+    def _refresh_capacity(self, now: float) -> None:
+        """A cluster may grow or shrink: follow its size (every 10 s) unless the deployer fixed it."""
+        if self.cluster is None or self.settings.max_running_explicit or now - self._capacity_checked < 10:
+            return
+        self._capacity_checked = now
+        self.max_running = self.cluster.capacity()
 
     def status(self) -> dict[str, Any]:
         """Counts and memory, for a deployer's log and the classroom bench."""
@@ -607,6 +675,8 @@ class RunManager:
                 "server_rss_mb": rss_bytes() / MB,
                 "workers_rss_mb": (self.pool.rss() / MB) if self.pool else 0.0,
                 "worker_pids": self.pool.pids() if self.pool else [],
+                "backend": f"dask {self.cluster.address}" if self.cluster else ("local" if self.pool else "threads"),
+                "max_running": self.max_running,
             }
 
     def close(self) -> None:
@@ -617,6 +687,8 @@ class RunManager:
             self._stop_running(run, "The server is shutting down")
         if self.pool is not None:
             self.pool.close()
+        if self.cluster is not None:
+            self.cluster.close()
 
 
 def new_session_id() -> str:

@@ -1,0 +1,469 @@
+"""The same runs on a Dask cluster: several app replicas share one pool of training workers.
+
+The embedded default (core.engine.workers) needs no other service and is what Community Cloud
+runs. A course with several app replicas sets `RNN_PLAYGROUND_SCHEDULER` to a Dask scheduler's
+address (`tcp://scheduler:8786`); every replica's run manager then hands its runs to that
+cluster instead of to local worker processes. Everything above the backend - identity, sharing,
+the queue, Stop per watcher, the panel - is unchanged.
+
+Why Dask (distributed) rather than Ray: it is pure Python (one pip package, no daemons besides
+one scheduler and its workers), a `LocalCluster` starts in a second inside a test, and its task
+keys give exactly the sharing we need - a task submitted under a key the scheduler already holds
+is not run again, whichever client submitted it.
+
+How a run travels (one Dask task per run, key = the run's identity from core.engine.runs):
+
+    replica  -- client.submit(run_on_cluster, key, spec, key=identity) -->  scheduler --> a worker
+    worker   -- Variable("rnn-progress:<key>") <- its progress log, republished every 0.25 s
+    replica  -- polls that Variable, mirrors new records into the run's LiveProgress
+    replica  -- Event("rnn-stop:<key>").set()   (Stop by the last watcher anywhere)
+    worker   -- returns ("done", pickled output, custom-layer modules) or ("failed", message, detail)
+
+* **Shared across replicas.** Two replicas asking for the same run submit the same key, so the
+  scheduler runs it once and both get its progress (the Variable holds the whole log, so a late
+  joiner catches up) and its result. A finished run stays in the cluster while any replica keeps
+  it in its cache of finished runs.
+* **Stop.** A replica whose last watcher presses Stop asks the scheduler which clients still want
+  the task: if another replica does, it only lets go of its own future (its watchers detach);
+  otherwise it sets the stop Event and the trainer stops before its next batch, returning what it
+  learned.
+* **A killed worker** fails the run with a clear message (deploy the scheduler with
+  `DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0`, as compose.yaml does, or Dask silently
+  starts it again elsewhere); every replica lets go of a failed or stopped task at once, so
+  pressing Train again computes it afresh.
+
+No Streamlit here; TensorFlow is imported only inside the cluster's workers. The run manager
+imports this module only when a scheduler is configured.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from distributed import WorkerPlugin
+
+from core.engine.history import StopSignal
+from core.engine.workers import RemoteProgress, RunSink
+
+logger = logging.getLogger(__name__)
+
+PUBLISH_SECONDS = 0.25  # how often a worker republishes a run's progress log
+POLL_SECONDS = 0.25  # how often a replica reads it
+CONNECT_SECONDS = 10.0
+
+
+def progress_name(key: str) -> str:
+    return f"rnn-progress:{key}"
+
+
+def stop_name(key: str) -> str:
+    return f"rnn-stop:{key}"
+
+
+# ----------------------------------------------------------------------------- inside a Dask worker
+
+_tf_lock = threading.Lock()
+_tf_ready = False
+
+
+def prepare_tensorflow(threads: int = 0) -> None:
+    """Configure TensorFlow's threads and warm it up, once per worker process (before its first run)."""
+    global _tf_ready
+    with _tf_lock:
+        if _tf_ready:
+            return
+        from core.engine.workers import _configure_tensorflow, _warm_up
+
+        _configure_tensorflow(threads)
+        _warm_up()
+        _tf_ready = True
+
+
+class ProgressLog:
+    """What a run has reported so far, as one picklable value a replica can mirror.
+
+    `events` is append-only (phase, plan, batches, epoch records, in order); extras are kept
+    latest-only with a version, because work functions re-send objects they update in place.
+    """
+
+    def __init__(self, attempt: str) -> None:
+        self.attempt = attempt
+        self.events: list[tuple[str, Any]] = []
+        self.extras: dict[str, Any] = {}
+        self.extras_version = 0
+        self.version = 0
+        self._lock = threading.Lock()
+
+    def send(self, message: tuple) -> None:
+        """RemoteProgress's `send`: ("progress", run_id, kind, payload)."""
+        _, _, kind, payload = message
+        with self._lock:
+            if kind == "extras":
+                self.extras = payload
+                self.extras_version += 1
+            else:
+                self.events.append((kind, payload))
+            self.version += 1
+
+    def dumps(self) -> bytes:
+        with self._lock:
+            state = (self.attempt, list(self.events), self.extras_version, dict(self.extras))
+        return pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class _Publisher:
+    """A worker-side thread: republishes the log when it changed, and turns the stop Event into a StopSignal."""
+
+    def __init__(self, key: str, log: ProgressLog, stop: StopSignal) -> None:
+        from distributed import Event, Variable
+
+        self._variable = Variable(progress_name(key))
+        self._stop_event = Event(stop_name(key))
+        self._log, self._stop = log, stop
+        self._published = -1
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="rnn-playground-publisher", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        while not self._done.wait(PUBLISH_SECONDS):
+            try:
+                self.publish()
+                if not self._stop.requested and self._stop_event.is_set():
+                    self._stop.request("Stopped by the user")
+            except Exception:  # the scheduler is briefly unreachable: try again next tick
+                logger.debug("Could not publish progress", exc_info=True)
+
+    def publish(self) -> None:
+        version = self._log.version
+        if version != self._published:
+            self._variable.set(self._log.dumps())
+            self._published = version
+
+    def close(self) -> None:
+        self._done.set()
+        self._thread.join(timeout=5)
+        with contextlib.suppress(Exception):
+            self.publish()
+
+
+def run_on_cluster(key: str, spec: Any, threads: int = 0) -> tuple:
+    """The Dask task: run a WorkSpec on this worker, publishing progress as it goes.
+
+    Returns ("done", pickled output, custom-layer modules) or ("failed", message, traceback):
+    a failure of the work is a message for the visitor, not a task error.
+    """
+    prepare_tensorflow(threads)
+    stop = StopSignal()
+    log = ProgressLog(uuid.uuid4().hex)
+    publisher = _Publisher(key, log, stop)
+    progress = RemoteProgress(log.send, key)
+    progress.set_phase("Starting on a cluster worker")
+    try:
+        output = spec(progress, stop)
+        progress.flush()
+        blob = pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
+        from core.engine.workers import _custom_object_modules
+
+        return ("done", blob, _custom_object_modules())
+    except Exception as err:  # every failure becomes a message; the worker lives on
+        progress.flush()
+        return ("failed", f"{type(err).__name__}: {err}", traceback.format_exc())
+    finally:
+        publisher.close()
+        with contextlib.suppress(Exception):
+            import gc
+
+            import keras
+
+            keras.backend.clear_session()
+            gc.collect()
+
+
+class WarmUp(WorkerPlugin):
+    """A Dask worker plugin: every worker (and every one that joins later) prepares TensorFlow in the
+    background as soon as it starts, so the first run does not pay TensorFlow's start-up."""
+
+    name = "rnn-playground-warm-up"
+
+    def __init__(self, threads: int = 0) -> None:
+        self.threads = threads
+
+    def setup(self, worker) -> None:
+        threading.Thread(target=prepare_tensorflow, args=(self.threads,), daemon=True).start()
+
+
+# ----------------------------------------------------------------------------- in an app replica
+
+
+@dataclass
+class _RemoteRun:
+    key: str
+    sink: RunSink
+    future: Any
+    applied: int = 0  # events mirrored so far
+    extras_version: int = 0
+    attempt: str = ""
+    seen_progress: bool = False
+    finished: bool = False
+    started: float = field(default_factory=time.monotonic)
+
+
+class ClusterBackend:
+    """Hands runs to a Dask cluster and mirrors their progress; the RunManager's other backend.
+
+    `on_idle` is called when a run ends, so the manager can start the next queued one.
+    """
+
+    remote = True
+
+    def __init__(self, address: str, on_idle: Callable[[], None], threads: int = 0) -> None:
+        from distributed import Client
+
+        self.address = address
+        self.client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
+        self._threads = threads
+        self._on_idle = on_idle
+        self._lock = threading.RLock()
+        self._active: dict[str, _RemoteRun] = {}
+        self._kept: dict[str, Any] = {}  # finished runs' futures, kept while the manager caches them
+        self._closed = False
+        try:
+            self.client.register_plugin(WarmUp(threads), name=WarmUp.name)
+        except Exception:
+            logger.warning("Could not register the warm-up plugin on the cluster", exc_info=True)
+        self._poller = threading.Thread(target=self._poll_forever, name="rnn-playground-cluster", daemon=True)
+        self._poller.start()
+
+    # --- capacity
+
+    def capacity(self) -> int:
+        """Runs the cluster can train at once (its worker threads); at least 1."""
+        try:
+            return max(1, sum(self.client.nthreads().values()))
+        except Exception:
+            return 1
+
+    # --- starting, stopping, letting go
+
+    def assign(self, key: str, spec: Any, sink: RunSink) -> None:
+        from distributed import Event
+
+        try:
+            if not self.wanted_by(key):  # a fresh computation: no stale Stop may reach it
+                Event(stop_name(key), client=self.client).clear()
+            future = self.client.submit(run_on_cluster, key, spec, self._threads, key=key, pure=False, retries=0)
+        except Exception as err:
+            sink.failed(
+                "The training cluster could not take the run (it may be restarting) - press Train to retry.",
+                f"{type(err).__name__}: {err}\n{traceback.format_exc()}",
+            )
+            self._on_idle()
+            return
+        remote = _RemoteRun(key, sink, future)
+        with self._lock:
+            self._active[key] = remote
+        sink.progress("phase", "Waiting for a cluster worker")
+        future.add_done_callback(lambda fut, r=remote: self._done(r))
+
+    def wanted_by(self, key: str) -> list[str]:
+        """Ids of the clients (app replicas) holding the task, as the scheduler sees them."""
+
+        def who_wants(dask_scheduler, key: str) -> list[str]:  # runs on the scheduler (pickled by value)
+            task = dask_scheduler.tasks.get(key)
+            return [] if task is None else sorted(client.client_key for client in task.who_wants)
+
+        return list(self.client.run_on_scheduler(who_wants, key=key))
+
+    def others_watching(self, key: str) -> bool:
+        """Whether another replica still wants this run (then our Stop only detaches us)."""
+        try:
+            return any(client != self.client.id for client in self.wanted_by(key))
+        except Exception:
+            return False
+
+    def stop(self, key: str, reason: str) -> None:
+        """Ask the run's trainer to stop before its next batch (whoever submitted it)."""
+        from distributed import Event
+
+        try:
+            Event(stop_name(key), client=self.client).set()
+        except Exception:
+            logger.exception("Could not send Stop for %s to the cluster", key)
+
+    def detach(self, key: str) -> None:
+        """Let go of a run others still watch: it goes on for them; we stop mirroring it."""
+        with self._lock:
+            remote = self._active.pop(key, None)
+        if remote is not None:
+            remote.finished = True
+            remote.future.release()
+        self._on_idle()
+
+    def release(self, key: str) -> None:
+        """The manager no longer keeps this finished run: the cluster may forget it (when nobody else holds it)."""
+        with self._lock:
+            future = self._kept.pop(key, None)
+        if future is not None:
+            future.release()
+
+    # --- progress and results
+
+    def _poll_forever(self) -> None:
+        while not self._closed:
+            time.sleep(POLL_SECONDS)
+            with self._lock:
+                active = [r for r in self._active.values() if not r.finished]
+            for remote in active:
+                try:
+                    self._poll(remote)
+                except Exception:
+                    logger.debug("Could not read progress of %s", remote.key, exc_info=True)
+
+    def _poll(self, remote: _RemoteRun) -> None:
+        from distributed import Variable
+
+        try:
+            blob = Variable(progress_name(remote.key), client=self.client).get(timeout=0.1)
+        except TimeoutError:
+            return  # not started yet
+        if not isinstance(blob, bytes):
+            return
+        attempt, events, extras_version, extras = pickle.loads(blob)
+        with self._lock:
+            if remote.finished:
+                return
+            if attempt != remote.attempt:
+                if remote.attempt:  # the task started again elsewhere: its log starts again
+                    remote.sink.progress("phase", "Started again on another cluster worker")
+                remote.attempt, remote.applied, remote.extras_version = attempt, 0, 0
+            new, remote.applied = events[remote.applied :], len(events)
+            fresh_extras = extras_version != remote.extras_version
+            remote.extras_version = extras_version
+        for kind, payload in new:
+            remote.sink.progress(kind, payload)
+        if fresh_extras and extras:
+            remote.sink.progress("extras", extras)
+
+    def _done(self, remote: _RemoteRun) -> None:
+        """A Dask callback thread: the task finished, failed, or was cancelled."""
+        with self._lock:
+            if remote.finished or self._active.get(remote.key) is not remote:
+                return
+        future = remote.future
+        outcome: tuple | None = None
+        message, detail = "", ""
+        try:
+            if future.status == "finished":
+                outcome = future.result()
+            elif future.status == "error":
+                err = future.exception()
+                message, detail = _failure_words(err), f"{type(err).__name__}: {err}"
+            else:
+                message, detail = "The run was cancelled on the training cluster - press Train to retry.", future.status
+        except Exception as err:
+            message, detail = _failure_words(err), traceback.format_exc()
+        with contextlib.suppress(Exception):
+            self._poll(remote)  # the last records before the result
+        with self._lock:
+            remote.finished = True
+            self._active.pop(remote.key, None)
+        if outcome is not None and outcome[0] == "done":
+            self._deliver(remote, outcome[1], outcome[2])
+        else:
+            if outcome is not None:
+                message, detail = outcome[1], outcome[2]
+            future.release()  # a failure is never shared: pressing Train computes it afresh
+            remote.sink.failed(message, detail)
+        self._cleanup(remote.key)
+        self._on_idle()
+
+    def _deliver(self, remote: _RemoteRun, blob: bytes, modules: list[str]) -> None:
+        import importlib
+
+        try:
+            for module in modules:
+                importlib.import_module(module)  # registers the custom layers the model uses
+            output = pickle.loads(blob)
+        except Exception as err:
+            remote.future.release()
+            remote.sink.failed(f"The result could not be read: {type(err).__name__}: {err}", traceback.format_exc())
+            return
+        result = getattr(output, "result", None)
+        if result is not None and getattr(result, "status", "") == "stopped":
+            remote.future.release()  # a stopped run is not what the same request would give
+        else:
+            with self._lock:
+                self._kept[remote.key] = remote.future
+        remote.sink.finished(output, len(blob))
+
+    def _cleanup(self, key: str) -> None:
+        """Drop the run's progress Variable once nobody else is computing it."""
+        from distributed import Variable
+
+        with contextlib.suppress(Exception):
+            if not any(client != self.client.id for client in self.wanted_by(key)):
+                Variable(progress_name(key), client=self.client).delete()
+
+    # --- the manager's pool-like face
+
+    def active_keys(self) -> list[str]:
+        with self._lock:
+            return list(self._active)
+
+    def rss(self) -> int:
+        return 0  # training memory lives on the cluster's workers
+
+    def baseline_rss(self) -> int:
+        return 0
+
+    def pids(self) -> list[int]:
+        return []
+
+    def workers(self) -> int:
+        try:
+            return len(self.client.scheduler_info(n_workers=-1).get("workers", {}))
+        except Exception:
+            return 0
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            futures = [r.future for r in self._active.values()] + list(self._kept.values())
+            self._active.clear()
+            self._kept.clear()
+        for future in futures:
+            with contextlib.suppress(Exception):
+                future.release()
+        with contextlib.suppress(Exception):
+            self.client.close(timeout=5)
+
+
+def _failure_words(err: BaseException) -> str:
+    name = type(err).__name__
+    if name == "KilledWorker":
+        return (
+            "The training worker stopped unexpectedly (it ran out of memory or crashed). "
+            "Nothing else was affected - press Train to retry, or make the model or data smaller."
+        )
+    if name in ("CancelledError", "FutureCancelledError"):
+        return "The run was cancelled on the training cluster - press Train to retry."
+    if "Comm" in name or isinstance(err, OSError | TimeoutError):
+        return "The training cluster could not be reached - press Train to retry in a moment."
+    return f"The run failed on the training cluster ({name}) - press Train to retry."
+
+
+def scheduler_address(environ: dict[str, str] | None = None) -> str:
+    """The deployer's Dask scheduler address (RNN_PLAYGROUND_SCHEDULER), or '' for the local pool."""
+    env = os.environ if environ is None else environ
+    return env.get("RNN_PLAYGROUND_SCHEDULER", "").strip()
