@@ -19,10 +19,17 @@ separate session, so that the worker pool has started, as on a server in use):
     was shown, each session's wait (click -> training started), errors.
 
 Throughout, the RSS of the server and every process under it is sampled every 0.5 s (from /proc).
+
+`--backend dask` runs the same scenarios with training on a Dask cluster instead of the local
+worker pool: each fresh server gets a fresh `dask scheduler` and `dask worker --nworkers 2
+--nthreads 1` on 127.0.0.1 (as compose.yaml deploys them), the server is pointed at it with
+RNN_PLAYGROUND_SCHEDULER, and the cluster's processes are sampled too (kinds "scheduler" and
+"cluster-worker"), so the totals compare with the local pool's.
 Prints a report per scenario with the issue's targets marked PASS/FAIL; `--json PATH` keeps the raw
 numbers. Bounded: 127.0.0.1 only, a global timeout, every socket closed and the server stopped.
 
-    PYTHONPATH=. .venv/bin/python bench/classroom.py [--sessions 30] [--scenario a|b|both] [--json out.json]
+    PYTHONPATH=. .venv/bin/python bench/classroom.py [--sessions 30] [--scenario a|b|both] [--backend local|dask]
+        [--json out.json]
 """
 
 from __future__ import annotations
@@ -523,12 +530,26 @@ def loadavg() -> tuple[float, float, float]:
     return float(one), float(five), float(fifteen)
 
 
-class MemorySampler(threading.Thread):
-    """RSS of the server and all processes under it every SAMPLE_S; CPU seconds per process."""
+def cluster_kind(pid: int, root: int) -> str:
+    """A Dask cluster's process: its scheduler, or a worker (the `dask worker` nanny and its worker children)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "other"
+    return "scheduler" if "scheduler" in cmdline else "cluster-worker"
 
-    def __init__(self, root: int, clock: Callable[[], float]) -> None:
+
+class MemorySampler(threading.Thread):
+    """RSS of the server and all processes under it every SAMPLE_S; CPU seconds per process.
+
+    `cluster_roots` are further process trees to count (a Dask scheduler and its workers).
+    """
+
+    def __init__(self, root: int, clock: Callable[[], float], cluster_roots: Iterable[int] = ()) -> None:
         super().__init__(name="classroom-rss", daemon=True)
         self.root, self.clock = root, clock
+        self.cluster_roots = list(cluster_roots)
         self._stop_event = threading.Event()
         self.timeline: list[tuple[float, float, float, float]] = []  # t, total, server, workers (MB)
         self.peak_total = (0.0, 0.0)  # (MB, t)
@@ -546,12 +567,15 @@ class MemorySampler(threading.Thread):
     def sample(self) -> None:
         by_kind: dict[str, float] = {}
         workers = 0
-        for pid in process_tree(self.root):
+        trees = [(pid, process_kind) for pid in process_tree(self.root)]
+        for root in self.cluster_roots:
+            trees += [(pid, cluster_kind) for pid in process_tree(root)]
+        for pid, kind_of in trees:
             rss = _rss_mb(pid)
             if rss is None:
                 continue
-            kind = process_kind(pid, self.root)  # read each time: a child just forked still shows its parent's command
-            workers += kind == "worker"
+            kind = kind_of(pid, self.root)  # read each time: a child just forked still shows its parent's command
+            workers += kind in ("worker", "cluster-worker")
             by_kind[kind] = by_kind.get(kind, 0.0) + rss
             self.peak_process[kind] = max(self.peak_process.get(kind, 0.0), rss)
             cpu = _cpu_seconds(pid)
@@ -560,9 +584,8 @@ class MemorySampler(threading.Thread):
         if not by_kind:
             return
         now, total = self.clock(), sum(by_kind.values())
-        self.timeline.append(
-            (round(now, 2), round(total, 1), round(by_kind.get("server", 0.0), 1), round(by_kind.get("worker", 0.0), 1))
-        )
+        training = by_kind.get("worker", 0.0) + by_kind.get("cluster-worker", 0.0)
+        self.timeline.append((round(now, 2), round(total, 1), round(by_kind.get("server", 0.0), 1), round(training, 1)))
         if total > self.peak_total[0]:
             self.peak_total = (total, now)
         for kind, mb in by_kind.items():
@@ -591,11 +614,62 @@ class MemorySampler(threading.Thread):
         }
 
 
-class Server:
-    """`streamlit run app.py` on 127.0.0.1, its RSS sampled from start to stop."""
+class DaskCluster:
+    """`dask scheduler` and `dask worker --nworkers N --nthreads 1` on 127.0.0.1, as compose.yaml runs them."""
 
-    def __init__(self, port: int, data: Path, clock: Callable[[], float], log_dir: Path) -> None:
+    def __init__(self, log_dir: Path, workers: int = 2) -> None:
+        self.port = _free_port()
+        self.address = f"tcp://127.0.0.1:{self.port}"
+        self.workers = workers
+        self.log_path = log_dir / f"dask-{self.port}.log"
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, timeout: float = 180.0) -> None:
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(ROOT))
+        env["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"] = "0"  # as compose.yaml: a killed worker is an error
+        dask = str(Path(sys.executable).parent / "dask")
+        commands = [
+            [dask, "scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard"],
+            [dask, "worker", self.address, "--nworkers", str(self.workers), "--nthreads", "1", "--no-dashboard"],
+        ]
+        commands[1] += ["--memory-limit", "0", "--host", "127.0.0.1"]
+        with open(self.log_path, "w") as log:
+            for command in commands:
+                self.procs.append(
+                    subprocess.Popen(
+                        command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                    )
+                )
+                time.sleep(1.0)
+        from distributed import Client
+
+        with Client(self.address, timeout=timeout) as client:
+            client.wait_for_workers(self.workers, timeout=timeout)
+
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.procs]
+
+    def stop(self) -> None:
+        for proc in reversed(self.procs):
+            tree = process_tree(proc.pid) if proc.poll() is None else []
+            with contextlib.suppress(OSError):
+                proc.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=20)
+            for pid in tree:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+class Server:
+    """`streamlit run app.py` on 127.0.0.1, its RSS sampled from start to stop (with its Dask cluster, if any)."""
+
+    def __init__(
+        self, port: int, data: Path, clock: Callable[[], float], log_dir: Path, backend: str = "local"
+    ) -> None:
         self.port, self.data, self.clock = port, data, clock
+        self.backend = backend
+        self.cluster: DaskCluster | None = DaskCluster(log_dir) if backend == "dask" else None
         self.log_path = log_dir / f"streamlit-{port}-{int(time.time() * 1000) % 10**8}.log"
         self.proc: subprocess.Popen | None = None
         self.sampler: MemorySampler | None = None
@@ -606,6 +680,9 @@ class Server:
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(ROOT))
         if self.data.is_dir():
             env["RNN_PLAYGROUND_DATA"] = str(self.data)
+        if self.cluster is not None:
+            self.cluster.start()
+            env["RNN_PLAYGROUND_SCHEDULER"] = self.cluster.address
         cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port)]
         cmd += ["--server.address", "127.0.0.1", "--server.headless", "true"]
         with open(self.log_path, "w") as log:
@@ -613,7 +690,7 @@ class Server:
                 cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         self.started_at = self.clock()
-        self.sampler = MemorySampler(self.proc.pid, self.clock)
+        self.sampler = MemorySampler(self.proc.pid, self.clock, self.cluster.pids() if self.cluster else ())
         self.sampler.start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -655,6 +732,8 @@ class Server:
         for pid in tree[1:]:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)  # only this server's own children, by id
+        if self.cluster is not None:
+            self.cluster.stop()
         result["server_ready_s"] = round(self.ready_s, 1)
         result["log"] = str(self.log_path)
         errors = [line for line in self.log_tail(400).splitlines() if "Traceback" in line or " ERROR " in line]
@@ -684,6 +763,7 @@ class Bench:
     log_dir: Path
     clock: Callable[[], float]
     progress: Callable[[str], None]
+    backend: str = "local"
 
     def remaining(self, reserve: float = 20.0) -> float:
         left = self.deadline - self.clock() - reserve
@@ -692,7 +772,7 @@ class Bench:
         return left
 
     def server(self) -> Server:
-        return Server(self.port or _free_port(), self.data, self.clock, self.log_dir)
+        return Server(self.port or _free_port(), self.data, self.clock, self.log_dir, self.backend)
 
 
 async def _close_all(clients: Iterable[Client]) -> None:
@@ -1024,7 +1104,9 @@ def format_phase(title: str, phase: dict, sort_by: str) -> list[str]:
 
 
 def format_report(results: dict) -> str:
-    lines = ["", "=" * 100, f"Classroom bench: {results['sessions']} sessions on one server", "=" * 100]
+    backend = results.get("backend", "local")
+    where = "one server" if backend == "local" else "one server training on a local Dask cluster of 2 workers"
+    lines = ["", "=" * 100, f"Classroom bench: {results['sessions']} sessions on {where}", "=" * 100]
     lines.append(
         f"load average at start {' '.join(f'{x:.2f}' for x in results['loadavg_start'])}; "
         f"settings from the environment: {results['settings'] or 'defaults'}"
@@ -1077,10 +1159,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         log_dir,
         clock,
         progress,
+        args.backend,
     )
     settings = {k: v for k, v in os.environ.items() if k.startswith("RNN_PLAYGROUND_") and k != "RNN_PLAYGROUND_DATA"}
     results: dict[str, Any] = {
         "sessions": args.sessions,
+        "backend": args.backend,
         "settings": settings,
         "loadavg_start": loadavg(),
         "warmup": bench.warmup,
@@ -1114,6 +1198,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="seed of the click times")
     parser.add_argument("--timeout", type=float, default=None, help="global limit in s (default 900 per scenario)")
     parser.add_argument("--json", default=None, help="write the raw numbers here")
+    parser.add_argument(
+        "--backend",
+        choices=("local", "dask"),
+        default="local",
+        help="where runs train: the app's own worker pool, or a local Dask cluster of 2 workers",
+    )
     args = parser.parse_args(argv)
     if args.sessions < 1:
         parser.error("--sessions must be at least 1")
