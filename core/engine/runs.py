@@ -346,7 +346,7 @@ class RunManager:
         self.peak_queue = 0
         self.pool = pool
         self.cluster: ClusterBackend | None = None
-        self.max_running = self.settings.max_running
+        self._cluster_capacity = 0
         if self.pool is None and self.settings.scheduler:
             self._connect_cluster()
         if self.pool is None and self.cluster is None and self.settings.workers > 0:
@@ -371,9 +371,15 @@ class RunManager:
                 self.settings.scheduler,
             )
             return
-        if not self.settings.max_running_explicit:
-            self.max_running = self.cluster.capacity()
+        self._cluster_capacity = self.cluster.capacity()
         self._capacity_checked = time.monotonic()
+
+    @property
+    def max_running(self) -> int:
+        """Runs training at once: the setting, or on a cluster (unless the deployer fixed it) the cluster's size."""
+        if self.cluster is not None and not self.settings.max_running_explicit:
+            return max(1, self._cluster_capacity)
+        return self.settings.max_running
 
     # --- asking for a run
 
@@ -543,14 +549,16 @@ class RunManager:
                 head.progress.set_phase("Starting")
                 spec = head.spec
                 self.started_runs += 1
-                if self.cluster is not None:
-                    self.cluster.assign(head.key, spec, _Sink(head))
-                    continue
                 if worker is not None:
                     head.worker_pid, head.rss_at_start = worker.pid, worker.rss()
                     worker.assign(head.key, spec, _Sink(head))
                     continue
                 head.rss_at_start = rss_bytes()
+            if self.cluster is not None:  # network calls: outside the lock
+                self.cluster.assign(head.key, spec, _Sink(head))
+                if head.stop_signal.requested:  # stopped while it was being handed over
+                    self.cluster.stop(head.key, head.stop_signal.reason)
+                continue
             threading.Thread(target=self._run_inline, args=(head, spec), daemon=True).start()
 
     def _fits_now(self, run: SharedRun) -> bool:
@@ -661,7 +669,7 @@ class RunManager:
         if self.cluster is None or self.settings.max_running_explicit or now - self._capacity_checked < 10:
             return
         self._capacity_checked = now
-        self.max_running = self.cluster.capacity()
+        self._cluster_capacity = self.cluster.capacity()
 
     def status(self) -> dict[str, Any]:
         """Counts and memory, for a deployer's log and the classroom bench."""

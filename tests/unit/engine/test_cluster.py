@@ -230,3 +230,9 @@ def test_the_progress_log_keeps_records_in_order_and_extras_latest_only():
     attempt, events, extras_version, extras = pickle.loads(log.dumps())
     assert attempt == "attempt-1" and events == [("phase", "Training")]
     assert extras_version == 2 and extras == {"pid": 2}  # extras are latest-only
+
+
+def test_a_replica_trains_as_many_runs_at_once_as_the_cluster_has_worker_threads(replicas):
+    status = replicas[0].status()
+    assert replicas[0].max_running == 2 and status["max_running"] == 2  # 2 workers x 1 thread
+    assert status["backend"].startswith("dask tcp://") and status["workers_rss_mb"] == 0
