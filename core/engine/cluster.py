@@ -76,7 +76,14 @@ _tf_lock = threading.Lock()
 _tf_ready = False
 
 
-def prepare_tensorflow(threads: int = 0) -> None:
+def worker_threads() -> int:
+    """TensorFlow threads in a cluster worker: RNN_PLAYGROUND_TF_THREADS in the worker's environment, else
+    TensorFlow's default (all the cores the worker sees: a worker runs one task at a time, `--nthreads 1`)."""
+    raw = os.environ.get("RNN_PLAYGROUND_TF_THREADS", "").strip()
+    return int(raw) if raw.isdigit() else 0
+
+
+def prepare_tensorflow() -> None:
     """Configure TensorFlow's threads and warm it up, once per worker process (before its first run)."""
     global _tf_ready
     with _tf_lock:
@@ -84,7 +91,7 @@ def prepare_tensorflow(threads: int = 0) -> None:
             return
         from core.engine.workers import _configure_tensorflow, _warm_up
 
-        _configure_tensorflow(threads)
+        _configure_tensorflow(worker_threads())
         _warm_up()
         _tf_ready = True
 
@@ -157,13 +164,13 @@ class _Publisher:
             self.publish()
 
 
-def run_on_cluster(key: str, spec: Any, threads: int = 0) -> tuple:
+def run_on_cluster(key: str, spec: Any) -> tuple:
     """The Dask task: run a WorkSpec on this worker, publishing progress as it goes.
 
     Returns ("done", pickled output, custom-layer modules) or ("failed", message, traceback):
     a failure of the work is a message for the visitor, not a task error.
     """
-    prepare_tensorflow(threads)
+    prepare_tensorflow()
     stop = StopSignal()
     log = ProgressLog(uuid.uuid4().hex)
     publisher = _Publisher(key, log, stop)
@@ -196,11 +203,8 @@ class WarmUp(WorkerPlugin):
 
     name = "rnn-playground-warm-up"
 
-    def __init__(self, threads: int = 0) -> None:
-        self.threads = threads
-
     def setup(self, worker) -> None:
-        threading.Thread(target=prepare_tensorflow, args=(self.threads,), daemon=True).start()
+        threading.Thread(target=prepare_tensorflow, daemon=True).start()
 
 
 # ----------------------------------------------------------------------------- in an app replica
@@ -227,19 +231,18 @@ class ClusterBackend:
 
     remote = True
 
-    def __init__(self, address: str, on_idle: Callable[[], None], threads: int = 0) -> None:
+    def __init__(self, address: str, on_idle: Callable[[], None]) -> None:
         from distributed import Client
 
         self.address = address
         self.client = Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
-        self._threads = threads
         self._on_idle = on_idle
         self._lock = threading.RLock()
         self._active: dict[str, _RemoteRun] = {}
         self._kept: dict[str, Any] = {}  # finished runs' futures, kept while the manager caches them
         self._closed = False
         try:
-            self.client.register_plugin(WarmUp(threads), name=WarmUp.name)
+            self.client.register_plugin(WarmUp(), name=WarmUp.name)
         except Exception:
             logger.warning("Could not register the warm-up plugin on the cluster", exc_info=True)
         self._poller = threading.Thread(target=self._poll_forever, name="rnn-playground-cluster", daemon=True)
@@ -262,7 +265,7 @@ class ClusterBackend:
         try:
             if not self.wanted_by(key):  # a fresh computation: no stale Stop may reach it
                 Event(stop_name(key), client=self.client).clear()
-            future = self.client.submit(run_on_cluster, key, spec, self._threads, key=key, pure=False, retries=0)
+            future = self.client.submit(run_on_cluster, key, spec, key=key, pure=False, retries=0)
         except Exception as err:
             sink.failed(
                 "The training cluster could not take the run (it may be restarting) - press Train to retry.",

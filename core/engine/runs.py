@@ -364,7 +364,7 @@ class RunManager:
         from core.engine.cluster import ClusterBackend
 
         try:
-            self.cluster = ClusterBackend(self.settings.scheduler, self._dispatch, threads=self.settings.tf_threads)
+            self.cluster = ClusterBackend(self.settings.scheduler, self._dispatch)
         except Exception:
             logger.exception(
                 "Could not reach the Dask scheduler at %s; training in local worker processes instead",

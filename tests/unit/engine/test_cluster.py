@@ -30,16 +30,23 @@ dask = pytest.importorskip("dask")
 @pytest.fixture(scope="module")
 def cluster():
     # As compose.yaml deploys it: a worker that dies fails its task instead of re-running it elsewhere.
+    # One TensorFlow thread per worker (read by each worker from its environment), as the test box has 2 cores.
+    saved = os.environ.get("RNN_PLAYGROUND_TF_THREADS")
+    os.environ["RNN_PLAYGROUND_TF_THREADS"] = "1"
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         local = distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
         )
         yield local
         local.close()
+    if saved is None:
+        os.environ.pop("RNN_PLAYGROUND_TF_THREADS", None)
+    else:
+        os.environ["RNN_PLAYGROUND_TF_THREADS"] = saved
 
 
 def replica(cluster) -> RunManager:
-    settings = RunSettings(workers=0, memory_budget=64_000 * MB, tf_threads=1, scheduler=cluster.scheduler_address)
+    settings = RunSettings(workers=0, memory_budget=64_000 * MB, scheduler=cluster.scheduler_address)
     manager = RunManager(settings)
     assert manager.cluster is not None and manager.pool is None
     return manager
