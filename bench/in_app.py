@@ -157,10 +157,12 @@ def main() -> None:
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated url paths")
     parser.add_argument("--timeout", type=float, default=300.0, help="per page, seconds")
     parser.add_argument("--json", default="", help="write the figures here too")
+    parser.add_argument("--keep-specs", default="", help="keep the dumped run requests in this folder")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    dump = Path(tempfile.mkdtemp(prefix="rnn-playground-specs-"))
+    dump = Path(args.keep_specs) if args.keep_specs else Path(tempfile.mkdtemp(prefix="rnn-playground-specs-"))
+    dump.mkdir(parents=True, exist_ok=True)
     log = ROOT / "bench" / "in_app-server.log"
     rows = []
     with server(DATA, CACHE, log, RNN_PLAYGROUND_SPEC_DUMP=str(dump)) as (url, pid), sync_playwright() as p:
@@ -180,9 +182,10 @@ def main() -> None:
     report(rows)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))
-    for spec in dump.glob("*.pkl"):
-        spec.unlink()
-    dump.rmdir()
+    if not args.keep_specs:
+        for spec in dump.glob("*.pkl"):
+            spec.unlink()
+        dump.rmdir()
 
 
 def report(rows: list[dict]) -> None:

@@ -38,6 +38,7 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.engine import charts
 from core.engine.config import config_diff
@@ -53,6 +54,7 @@ _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.\-]+){2,}[\\/]?")
 _LOGGED_KEY = "panel-logged-failures"
 
 REFRESH_SECONDS = 2.0  # live redraws: each costs the server and the browser CPU the run needs
+FIRST_POINT_SECONDS = 0.3  # until the first loss arrives the panel polls this often (it draws no charts then)
 WATCHERS_PER_STEP = 8  # every 8 more watchers of one run add REFRESH_SECONDS to each one's redraw interval
 LIVE_POINTS = 300  # batch points per live chart (the full history is drawn once the run ends)
 VIEW_MAX_AGE = 1.8  # a shared run's charts are rebuilt at most this often, whoever asks
@@ -373,6 +375,38 @@ def _sharing_note(job: SharedRun, from_cache: bool) -> None:
         )
 
 
+def _awaiting_first_point(job: SharedRun) -> bool:
+    """Training has started but no batch has finished yet (there is nothing to chart)."""
+    return job.running and not job.queued and job.progress.batch_count == 0
+
+
+def _refresh_interval(job: SharedRun) -> float | None:
+    """Seconds between the live fragment's redraws; None once the run has ended.
+
+    Until the first loss exists the panel polls every FIRST_POINT_SECONDS, drawing only the
+    progress text (cheap for the server and the browser), and redraws the page the moment the
+    point arrives - unless a crowd watches, where a burst of full redraws would cost the run.
+    Many watchers of one shared run each redraw it: each one slows down as the crowd grows, so
+    the server's redraws don't take the CPU the run trains on (2 s alone, 4 s from 9 watchers, ...).
+    """
+    if not job.running:
+        return None
+    crowd = 1 + (len(job.watchers) - 1) // WATCHERS_PER_STEP if job.watchers else 1
+    if crowd == 1 and _awaiting_first_point(job):
+        return FIRST_POINT_SECONDS
+    return REFRESH_SECONDS * crowd
+
+
+def _is_fast(interval: float | None) -> bool:
+    return interval == FIRST_POINT_SECONDS
+
+
+def in_fragment_rerun() -> bool:
+    """True while Streamlit reruns only a fragment (not the whole page script)."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
 def training_panel(
     key: str,
     start: Callable[[], WorkSpec],
@@ -427,10 +461,8 @@ def training_panel(
             )
 
     job = state.job
-    # Many watchers of one shared run each redraw it: slow each one down as the crowd grows, so the
-    # server's redraws don't take the CPU the run trains on (2 s alone, 4 s from 9 watchers, ...).
-    crowd = 1 + (len(job.watchers) - 1) // WATCHERS_PER_STEP if job.watchers else 1
-    run_every = REFRESH_SECONDS * crowd if job.running else None
+    run_every = _refresh_interval(job)
+    fast = _is_fast(run_every)
 
     sid = session_id()
 
@@ -440,6 +472,15 @@ def training_panel(
         if job.queued and (waiting := _queue_text(job)):
             st.progress(0.0, text=waiting)  # nothing to draw yet: the queue costs the server almost nothing
             _sharing_note(job, state.from_cache)
+            return
+        switch = run_every is not None and in_fragment_rerun() and _is_fast(_refresh_interval(job)) != fast
+        if fast:
+            snap = job.progress.snapshot(max_points=1)
+            st.progress(snap.fraction, text=_progress_text(snap))  # the first loss shows before the page redraws
+            _sharing_note(job, state.from_cache)
+        if switch:
+            st.rerun()  # the first loss arrived, the run ended or it just left the queue: redraw at the other pace
+        if fast:
             return
         view = live_view(job, metric, metric_label, clip_norm)
         if job.running:

@@ -15,6 +15,7 @@ The protocol, over one connection per worker (everything pickled):
 
     server -> worker   ("run", run_id, spec)     spec: a picklable WorkSpec (core.engine.training_job)
                        ("stop", run_id, reason)  the trainer stops before its next batch
+                       ("wake",)                 a run is waiting: stop waiting for a quiet server, warm up now
                        ("exit",)
     worker -> server   ("ready", pid)
                        ("progress", run_id, kind, payload)   kind: phase | plan | batches | epoch | extras
@@ -187,7 +188,7 @@ def worker_main(conn, threads: int, warm: bool = True) -> None:
             elif message[0] == "run":
                 stops[message[1]] = StopSignal()
                 inbox.put(message)
-            else:
+            elif message[0] != "wake":  # a nudge that arrived once the worker was already warm
                 inbox.put(message)
 
     threading.Thread(target=listen, name="rnn-playground-worker-inbox", daemon=True).start()
@@ -293,6 +294,7 @@ class Worker:
         self.current: _Assignment | None = None
         self.baseline_rss = 0
         self.closed = False
+        self._woken = False
         self._reader = threading.Thread(target=self._read, name="rnn-playground-worker-reader", daemon=True)
         self._reader.start()
 
@@ -322,6 +324,14 @@ class Worker:
                 self._died()
             else:
                 self._on_idle(self)
+
+    def wake(self) -> None:
+        """A run is waiting: a worker still waiting for the server to go quiet warms up at once."""
+        if self._woken or self.ready.is_set() or self.closed:
+            return
+        self._woken = True
+        with contextlib.suppress(OSError, EOFError, BrokenPipeError):
+            self.send(("wake",))
 
     def stop(self, run_id: str, reason: str) -> None:
         with contextlib.suppress(OSError, EOFError, BrokenPipeError):
@@ -444,13 +454,18 @@ class WorkerPool:
         self._notify()
 
     def idle_worker(self) -> Worker | None:
+        """A warm worker with nothing to do; None (after nudging those still waiting to warm up) if none."""
         with self._lock:
             for worker in self.workers:
                 if worker.ready.is_set() and not worker.busy and not worker.closed:
                     return worker
+            for worker in self.workers:
+                worker.wake()  # someone asked for a worker: don't wait for the server to go quiet
         return None
 
     def wait_ready(self, timeout: float = 120) -> bool:
+        for worker in list(self.workers):
+            worker.wake()
         deadline = time.monotonic() + timeout
         return all(worker.ready.wait(max(0.0, deadline - time.monotonic())) for worker in list(self.workers))
 

@@ -21,3 +21,27 @@ def test_eta_formatting():
     assert _format_seconds(None) == "…"
     assert _format_seconds(42.4) == "42 s"
     assert _format_seconds(125) == "2:05"
+
+
+def _shared_run(state: str, batches: int = 0, watchers: int = 1):
+    from core.engine.history import BatchRecord
+    from core.engine.runs import SharedRun
+    from core.engine.training_job import WorkSpec
+
+    run = SharedRun("k", "page", "Page", WorkSpec(print), None, 0)
+    run.state = state
+    run.watchers = {f"s{i}": 0.0 for i in range(watchers)}
+    for step in range(1, batches + 1):
+        run.progress.on_batch_end(BatchRecord(step, 1, step, 1.0, {}, 1.0, 1.0, {}, 0.1))
+    return run
+
+
+def test_the_panel_polls_quickly_until_the_first_loss_then_at_the_usual_pace():
+    from ui.training_panel import FIRST_POINT_SECONDS, REFRESH_SECONDS, _refresh_interval
+
+    assert _refresh_interval(_shared_run("running")) == FIRST_POINT_SECONDS  # nothing to chart yet
+    assert _refresh_interval(_shared_run("running", batches=1)) == REFRESH_SECONDS
+    assert _refresh_interval(_shared_run("queued")) == REFRESH_SECONDS  # the queue's place changes slowly
+    assert _refresh_interval(_shared_run("running", watchers=9)) == 2 * REFRESH_SECONDS  # a crowd: no burst
+    assert _refresh_interval(_shared_run("done", batches=3)) is None
+    assert FIRST_POINT_SECONDS < REFRESH_SECONDS

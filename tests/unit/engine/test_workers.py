@@ -71,3 +71,31 @@ def test_an_error_in_the_work_is_a_message_and_the_worker_lives_on(pooled):
     assert run.wait(60) and run.state == "failed" and "bad input" in run.error
     assert "Traceback" in run.error_detail  # for the log
     assert pooled.pool.workers[0].pid == pid
+
+
+def test_a_fresh_worker_waits_for_a_quiet_server_unless_a_run_is_waiting():
+    import socket
+    import subprocess
+    import sys
+    from multiprocessing.connection import Connection
+
+    from core.engine.worker_process import await_quiet_server
+
+    ours, theirs = socket.socketpair()
+    server, worker = Connection(ours.detach()), Connection(theirs.detach())
+    idle = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)  # both have started
+        assert await_quiet_server(worker, busy.pid, most=1.0) == "timeout"  # a busy server: wait, but not forever
+        assert await_quiet_server(worker, idle.pid, most=10.0) == "quiet"
+        server.send(("wake",))
+        start = time.monotonic()
+        assert await_quiet_server(worker, busy.pid, most=10.0) == "message"  # a run is waiting: warm up now
+        assert time.monotonic() - start < 1.0
+    finally:
+        for process in (idle, busy):
+            process.kill()
+            process.wait()
+        server.close()
+        worker.close()
