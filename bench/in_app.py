@@ -28,7 +28,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from page_open import server  # bench/page_open.py: the same server start-up (run as a script, bench/ is on the path)
+# bench/page_open.py: the same server start-up (run as a script, bench/ is on the path)
+from page_open import process_cpu, server
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
@@ -56,6 +57,9 @@ class AppTiming:
     click_to_result_s: float
     first_loss_s: float | None  # click -> the first progress text with a loss
     status: str
+    server_cpu_s: float = 0.0  # CPU seconds, click -> result: the Streamlit process itself
+    workers_cpu_s: float = 0.0  # ... its worker processes (the training)
+    other_cpu_s: float = 0.0  # ... everything else on the machine (the browser, other users)
 
 
 def children_cpu(pid: int) -> tuple[int, float]:
@@ -71,6 +75,18 @@ def children_cpu(pid: int) -> tuple[int, float]:
     return count, ticks / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine has been busy (all cores), from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_sample(pid: int) -> tuple[float, float, float]:
+    """(server, its workers, the machine) CPU seconds so far."""
+    return process_cpu(pid), children_cpu(pid)[1], machine_busy_seconds()
+
+
 def wait_for_warm_workers(browser, url: str, pid: int, timeout: float = 180) -> float:
     """Open the Home page (which starts the run manager) and wait until its workers have warmed up:
     a warm server, as a class meets it. Returns the seconds it took."""
@@ -80,7 +96,7 @@ def wait_for_warm_workers(browser, url: str, pid: int, timeout: float = 180) -> 
     last, still_since = -1.0, None
     while time.perf_counter() - start < timeout:
         count, cpu = children_cpu(pid)
-        if count and cpu - last < 0.05:
+        if count and cpu > 2.0 and cpu - last < 0.05:  # TensorFlow imported (a fresh worker may wait first)
             still_since = still_since or time.perf_counter()
             if time.perf_counter() - still_since > 3:
                 break
@@ -92,7 +108,7 @@ def wait_for_warm_workers(browser, url: str, pid: int, timeout: float = 180) -> 
     return time.perf_counter() - start
 
 
-def time_in_app(browser, url: str, page_path: str, key: str, timeout: float) -> AppTiming:
+def time_in_app(browser, url: str, page_path: str, key: str, timeout: float, pid: int) -> AppTiming:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     try:
@@ -101,6 +117,7 @@ def time_in_app(browser, url: str, page_path: str, key: str, timeout: float) -> 
         button.wait_for(state="visible", timeout=120_000)
         page.wait_for_function("el => !el.disabled", arg=button.element_handle(), timeout=120_000)
         time.sleep(2)  # let the page settle (data loads, charts) before the click
+        cpu0 = cpu_sample(pid)
         click = time.perf_counter()
         button.click()
         first_loss = None
@@ -118,8 +135,16 @@ def time_in_app(browser, url: str, page_path: str, key: str, timeout: float) -> 
             if final:
                 done = time.perf_counter() - click
                 found = TRAINED_IN.search(final[0])
+                server, workers, machine = (b - a for a, b in zip(cpu0, cpu_sample(pid), strict=True))
                 return AppTiming(
-                    page_path, float(found.group(1)) if found else None, done, first_loss, final[0][:160]
+                    page_path,
+                    float(found.group(1)) if found else None,
+                    done,
+                    first_loss,
+                    final[0][:160],
+                    server,
+                    workers,
+                    machine - server - workers,
                 )
             time.sleep(0.25)
         return AppTiming(page_path, None, timeout, first_loss, "timed out")
@@ -172,7 +197,7 @@ def main() -> None:
         for page_path in [s.strip() for s in args.pages.split(",") if s.strip()]:
             key = PAGES[page_path]
             before = set(dump.glob("*.pkl"))
-            app = time_in_app(browser, url, page_path, key, args.timeout)
+            app = time_in_app(browser, url, page_path, key, args.timeout, pid)
             spec_file = newest(dump, key, before)
             rows.append({"app": asdict(app), "spec": str(spec_file) if spec_file else None})
             print(f"{page_path}: {app.reported_s} s reported, {app.click_to_result_s:.1f} s to result", flush=True)
@@ -191,7 +216,7 @@ def main() -> None:
 def report(rows: list[dict]) -> None:
     print(f"\nload average: {Path('/proc/loadavg').read_text().split()[:3]}")
     header = f"{'page':<14}{'app (reported)':>16}{'script':>10}{'ratio':>8}{'click->result':>15}"
-    header += f"{'first loss':>12}  status"
+    header += f"{'first loss':>12}{'CPU: server/workers/other':>27}  status"
     print(header)
     print("-" * len(header))
     for row in rows:
@@ -203,7 +228,9 @@ def report(rows: list[dict]) -> None:
         reported_text = f"{reported:.1f} s" if reported else "-"
         print(
             f"{app['page']:<14}{reported_text:>16}{own_text:>10}{ratio:>8}"
-            f"{app['click_to_result_s']:>13.1f} s{first:>12}  {app['status'][:60]}"
+            f"{app['click_to_result_s']:>13.1f} s{first:>12}"
+            f"{app['server_cpu_s']:>11.1f} /{app['workers_cpu_s']:>5.1f} /{app['other_cpu_s']:>5.1f} s"
+            f"  {app['status'][:50]}"
         )
         if "error" in script:
             print(f"    script error: {script['error']}")
