@@ -54,6 +54,13 @@ from core.engine.history import BatchRecord, Callback, EpochRecord, StopSignal, 
 
 logger = logging.getLogger(__name__)
 
+WARM_MODULES = (  # the labs' training code, imported while a worker warms up rather than in a first run
+    "core.sentiment.training",
+    "core.stocks.training",
+    "core.shakespeare.training",
+    "core.attention.seq2seq",
+    "core.gradients.through_time",
+)
 BATCH_FLUSH_SECONDS = 0.1  # batch records are sent in small bundles, at most this old
 EXTRAS_FLUSH_SECONDS = 1.0  # live extras (samples, recorders) are re-sent at most this often
 
@@ -137,19 +144,40 @@ def _configure_tensorflow(threads: int) -> None:
 
 
 def _warm_up() -> None:
-    """Train a tiny recurrent model for a step, so the first real run skips one-off start-up costs."""
+    """Train tiny recurrent models for a step each, so a worker's first real runs skip one-off costs.
+
+    Each cell kind (the labs use all three), token ids through an Embedding (Sentiment) and float
+    sequences (Stocks, the Gradient lab), classification and regression, with a validation pass and
+    an eager prediction:
+    the first run of a kind in a process otherwise pays for TensorFlow and Keras code paths it
+    meets for the first time (about 0.3-1 s of CPU before its first batch). Imports the labs'
+    training modules too. Nothing here affects a later run's numbers: every run seeds itself.
+    """
+    import importlib
+
     import numpy as np
 
     from core.engine.config import InputSpec, ModelConfig, OutputSpec, TrainConfig
     from core.engine.models import build_model
-    from core.engine.trainer import Trainer
+    from core.engine.trainer import Trainer, predict
 
-    x = np.ones((8, 4), "int32")
+    tokens, floats = np.ones((8, 4), "int32"), np.ones((8, 4, 1), "float32")
     y = np.ones((8,), "float32")
-    model = build_model(
-        ModelConfig(units=4), InputSpec(length=4, vocab_size=10, embedding_dim=4, mask_zero=True), OutputSpec()
-    )
-    Trainer(model, "binary_crossentropy", ["accuracy"], TrainConfig(epochs=1, batch_size=8)).fit(x, y)
+    config = TrainConfig(epochs=1, batch_size=8)
+    token_input = InputSpec(length=4, vocab_size=10, embedding_dim=4, mask_zero=True)
+    float_input = InputSpec(length=4, features=1)
+    for cell, x, spec, loss, metric, output in (
+        ("GRU", tokens, token_input, "binary_crossentropy", "accuracy", OutputSpec()),
+        ("LSTM", floats, float_input, "mse", "mae", OutputSpec(activation="linear")),
+        ("SimpleRNN", floats, float_input, "mse", "mae", OutputSpec(activation="linear")),
+    ):
+        model = build_model(ModelConfig(cell=cell, units=4), spec, output)
+        Trainer(model, loss, [metric], config).fit(x, y, validation=(x, y))
+        predict(model, x)  # the eager forward pass the labs score small test splits with
+    for module in WARM_MODULES:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
+    _clear_after_run()  # the first run starts as every later one does (and as in a script): a fresh Keras state
 
 
 def _clear_after_run() -> None:
