@@ -59,7 +59,8 @@ class AppTiming:
     status: str
     server_cpu_s: float = 0.0  # CPU seconds, click -> result: the Streamlit process itself
     workers_cpu_s: float = 0.0  # ... its worker processes (the training)
-    other_cpu_s: float = 0.0  # ... everything else on the machine (the browser, other users)
+    browser_cpu_s: float = 0.0  # ... the headless browser (every Chromium process this bench started)
+    other_cpu_s: float = 0.0  # ... everything else on the machine (other users)
 
 
 def children_cpu(pid: int) -> tuple[int, float]:
@@ -82,9 +83,32 @@ def machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_sample(pid: int) -> tuple[float, float, float]:
-    """(server, its workers, the machine) CPU seconds so far."""
-    return process_cpu(pid), children_cpu(pid)[1], machine_busy_seconds()
+def _stat(pid: str) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds) of a process, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def browser_cpu(server_pid: int) -> float:
+    """CPU seconds of this bench's other descendants (Playwright's driver and Chromium): not the server's tree."""
+    stats = {int(p.name): s for p in Path("/proc").iterdir() if p.name.isdigit() and (s := _stat(p.name))}
+    total, me = 0.0, os.getpid()
+    for pid, (_, cpu) in stats.items():
+        chain, ancestor = set(), pid
+        while ancestor in stats and ancestor not in chain and ancestor not in (me, server_pid, 1):
+            chain.add(ancestor)
+            ancestor = stats[ancestor][0]
+        if ancestor == me and server_pid not in chain and pid != me:
+            total += cpu
+    return total
+
+
+def cpu_sample(pid: int) -> tuple[float, float, float, float]:
+    """(server, its workers, the browser, the machine) CPU seconds so far."""
+    return process_cpu(pid), children_cpu(pid)[1], browser_cpu(pid), machine_busy_seconds()
 
 
 def wait_for_warm_workers(browser, url: str, pid: int, timeout: float = 180) -> float:
@@ -135,7 +159,7 @@ def time_in_app(browser, url: str, page_path: str, key: str, timeout: float, pid
             if final:
                 done = time.perf_counter() - click
                 found = TRAINED_IN.search(final[0])
-                server, workers, machine = (b - a for a, b in zip(cpu0, cpu_sample(pid), strict=True))
+                server, workers, browser, machine = (b - a for a, b in zip(cpu0, cpu_sample(pid), strict=True))
                 return AppTiming(
                     page_path,
                     float(found.group(1)) if found else None,
@@ -144,7 +168,8 @@ def time_in_app(browser, url: str, page_path: str, key: str, timeout: float, pid
                     final[0][:160],
                     server,
                     workers,
-                    machine - server - workers,
+                    browser,
+                    machine - server - workers - browser,
                 )
             time.sleep(0.25)
         return AppTiming(page_path, None, timeout, first_loss, "timed out")
@@ -216,7 +241,7 @@ def main() -> None:
 def report(rows: list[dict]) -> None:
     print(f"\nload average: {Path('/proc/loadavg').read_text().split()[:3]}")
     header = f"{'page':<14}{'app (reported)':>16}{'script':>10}{'ratio':>8}{'click->result':>15}"
-    header += f"{'first loss':>12}{'CPU: server/workers/other':>27}  status"
+    header += f"{'first loss':>12}{'CPU: server/workers/browser/other':>35}  status"
     print(header)
     print("-" * len(header))
     for row in rows:
@@ -229,7 +254,8 @@ def report(rows: list[dict]) -> None:
         print(
             f"{app['page']:<14}{reported_text:>16}{own_text:>10}{ratio:>8}"
             f"{app['click_to_result_s']:>13.1f} s{first:>12}"
-            f"{app['server_cpu_s']:>11.1f} /{app['workers_cpu_s']:>5.1f} /{app['other_cpu_s']:>5.1f} s"
+            f"{app['server_cpu_s']:>13.1f} /{app['workers_cpu_s']:>5.1f} /{app['browser_cpu_s']:>5.1f}"
+            f" /{app['other_cpu_s']:>5.1f} s"
             f"  {app['status'][:50]}"
         )
         if "error" in script:
