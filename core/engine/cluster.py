@@ -132,10 +132,11 @@ class _Publisher:
     """A worker-side thread: republishes the log when it changed, and turns the stop Event into a StopSignal."""
 
     def __init__(self, key: str, log: ProgressLog, stop: StopSignal) -> None:
-        from distributed import Event, Variable
+        from distributed import Event, Variable, get_client
 
-        self._variable = Variable(progress_name(key))
-        self._stop_event = Event(stop_name(key))
+        client = get_client()  # the worker's client, named explicitly: this object is used from another thread
+        self._variable = Variable(progress_name(key), client=client)
+        self._stop_event = Event(stop_name(key), client=client)
         self._log, self._stop = log, stop
         self._published = -1
         self._done = threading.Event()
@@ -260,11 +261,12 @@ class ClusterBackend:
     # --- starting, stopping, letting go
 
     def assign(self, key: str, spec: Any, sink: RunSink) -> None:
-        from distributed import Event
+        from distributed import Event, Variable
 
         try:
-            if not self.wanted_by(key):  # a fresh computation: no stale Stop may reach it
+            if not self.wanted_by(key):  # a fresh computation: no stale Stop or progress may reach it
                 Event(stop_name(key), client=self.client).clear()
+                Variable(progress_name(key), client=self.client).set(b"")  # polls read "not started", never time out
             future = self.client.submit(run_on_cluster, key, spec, key=key, pure=False, retries=0)
         except Exception as err:
             sink.failed(
@@ -337,11 +339,11 @@ class ClusterBackend:
         from distributed import Variable
 
         try:
-            blob = Variable(progress_name(remote.key), client=self.client).get(timeout=0.1)
+            blob = Variable(progress_name(remote.key), client=self.client).get(timeout=1.0)
         except TimeoutError:
+            return  # deleted: the run has ended
+        if not isinstance(blob, bytes) or not blob:
             return  # not started yet
-        if not isinstance(blob, bytes):
-            return
         attempt, events, extras_version, extras = pickle.loads(blob)
         with self._lock:
             if remote.finished:
