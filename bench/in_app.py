@@ -39,6 +39,12 @@ _CACHE_HOME = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
 CACHE = Path(os.environ.get("RNN_PLAYGROUND_CACHE") or _CACHE_HOME / "rnn-playground")
 TRAINED_IN = re.compile(r"in ([0-9.]+) s\.")
 LOSS_IN_PROGRESS = re.compile(r"loss [0-9.]+")
+# true once a progress text shows a loss (or the run has ended): 1 = a loss, 2 = ended first
+FIRST_LOSS_JS = """() => {
+  const bars = [...document.querySelectorAll('[data-testid="stProgress"]')];
+  if (bars.some((e) => /loss [0-9.]+/.test(e.innerText))) return 1;
+  return document.querySelector('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentError"]') ? 2 : 0;
+}"""
 
 # page url path -> the training panel's key (its Train button is `st-key-<key with ':' -> '-'>`)
 PAGES: dict[str, str] = {
@@ -146,6 +152,11 @@ def time_in_app(browser, url: str, page_path: str, key: str, timeout: float, pid
         button.click()
         first_loss = None
         deadline = click + timeout
+        try:  # polled in the page every 50 ms, so the figure isn't rounded up to this loop's pace
+            seen = page.wait_for_function(FIRST_LOSS_JS, polling=50, timeout=timeout * 1000).json_value()
+            first_loss = time.perf_counter() - click if seen == 1 else None
+        except Exception:  # the run ended without a loss in the progress text (or it failed): the loop tells
+            pass
         while time.perf_counter() < deadline:
             bars = page.locator('[data-testid="stProgress"]')
             if first_loss is None and bars.count() and LOSS_IN_PROGRESS.search(bars.first.inner_text() or ""):
