@@ -27,9 +27,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # Dependencies first, so code edits reuse this layer. On Linux x86_64 requirements.txt picks tensorflow-cpu.
-# distributed is the cluster backend (Dask); the same package provides the `dask scheduler` / `dask worker` commands.
+# requirements.txt includes distributed, the cluster backend (Dask), whose package also provides the
+# `dask scheduler` / `dask worker` commands.
 COPY requirements.txt ./
-RUN pip install -r requirements.txt "distributed>=2025.1"
+RUN pip install -r requirements.txt
 
 # Only what the server and the workers import: no tests, benches, tools or data.
 COPY app.py ./
