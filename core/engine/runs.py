@@ -465,10 +465,16 @@ class RunManager:
             if run.queued:
                 self._cancel(run, "Everyone left the queue")
                 return "left-queue"
+        return self._stop_or_leave(
+            run, "Stopped by the user", "You left this run; it goes on for visitors on another server."
+        )
+
+    def _stop_or_leave(self, run: SharedRun, reason: str, leaving: str) -> Literal["stopped", "detached"]:
+        """Stop a training run - unless, on a cluster, another replica still watches it: then only let go."""
         if self.cluster is not None and self.cluster.others_watching(run.key):
-            self._detach_remote(run, "You left this run; it goes on for visitors on another server.")
+            self._detach_remote(run, leaving)
             return "detached"
-        self._stop_running(run, "Stopped by the user")
+        self._stop_running(run, reason)
         return "stopped"
 
     def _stop_running(self, run: SharedRun, reason: str) -> None:
@@ -614,7 +620,7 @@ class RunManager:
                 self._cancel(run, reason)
             running = list(self._running)
         for run in running:
-            self._stop_running(run, reason)
+            self._stop_or_leave(run, reason, f"{reason}; it goes on for visitors on another server.")
         for run in running:
             run.wait(30)
 
@@ -657,10 +663,11 @@ class RunManager:
                 elif not run.stop_signal.requested:
                     to_stop.append(run)
         for run in to_stop:
-            if self.cluster is not None and self.cluster.others_watching(run.key):
-                self._detach_remote(run, "Nobody here watched it; it goes on for visitors on another server.")
-                continue
-            self._stop_running(run, f"Stopped because nobody watched for {self.settings.abandon_after:.0f} s")
+            self._stop_or_leave(
+                run,
+                f"Stopped because nobody watched for {self.settings.abandon_after:.0f} s",
+                "Nobody here watched it; it goes on for visitors on another server.",
+            )
         self._refresh_capacity(now)
         self._dispatch()
 
@@ -691,8 +698,8 @@ class RunManager:
         with self._lock:
             self._closed = True
             runs = list(self._running)
-        for run in runs:
-            self._stop_running(run, "The server is shutting down")
+        for run in runs:  # a run another replica still watches goes on for them
+            self._stop_or_leave(run, "The server is shutting down", "This server shut down.")
         if self.pool is not None:
             self.pool.close()
         if self.cluster is not None:

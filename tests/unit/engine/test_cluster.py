@@ -191,6 +191,21 @@ def test_stop_by_one_replica_detaches_while_another_watches(replicas):
     assert there.output.result.status == "stopped"
 
 
+def test_a_replica_shutting_down_leaves_runs_another_replica_watches(replicas, cluster):
+    spec = WorkSpec(fx.until_stopped, (), {"seed": 31, "limit": 60.0})
+    leaving = replica(cluster)
+    gone = leaving.submit("a", "page", "Page", spec, None)
+    wait_for(lambda: gone.progress.batch_count >= 2)
+    there = replicas[1].submit("b", "page", "Page", spec, None)
+    wait_for(lambda: there.progress.batch_count >= 2)
+    leaving.close()  # e.g. a replica scaled down
+    count = there.progress.batch_count
+    wait_for(lambda: there.progress.batch_count > count + 2, 30)
+    assert there.running  # not stopped for the visitors of the other replica
+    assert replicas[1].stop(there, "b") == "stopped"
+    wait_for(lambda: not there.running, 60)
+
+
 def test_a_killed_worker_is_a_clear_error_and_the_run_can_be_retried(replicas, cluster, tmp_path):
     spec = WorkSpec(crash_once, (str(tmp_path / "crashed"),))
     manager = replicas[0]
@@ -242,6 +257,7 @@ def test_the_progress_log_keeps_records_in_order_and_extras_latest_only():
 
 
 def test_a_replica_trains_as_many_runs_at_once_as_the_cluster_has_worker_threads(replicas):
+    wait_for(lambda: replicas[0].max_running == 2, 30)  # 2 workers x 1 thread (followed every 10 s after a restart)
     status = replicas[0].status()
-    assert replicas[0].max_running == 2 and status["max_running"] == 2  # 2 workers x 1 thread
+    assert status["max_running"] == 2
     assert status["backend"].startswith("dask tcp://") and status["workers_rss_mb"] == 0
