@@ -6,8 +6,9 @@ it until told to exit (or until the server goes away).
 
 TensorFlow's import and warm-up cost a few seconds of CPU. The pool starts with the first page
 a visitor opens, so a fresh worker first waits - at most QUIET_WAIT_MAX seconds - for the server
-to finish drawing that page (its CPU use falls quiet), instead of taking a core from it. A message
-from the server (a run waiting for it, or a nudge) ends the wait at once.
+to finish drawing that page and the machine to go quiet (a browser on the same host still drawing
+it counts too), instead of taking a core from them. A message from the server (a run waiting for
+it, or a nudge) ends the wait at once.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from multiprocessing.connection import Connection
 QUIET_WAIT_MAX = 8.0  # seconds a fresh worker waits for the server to go quiet before it warms up
 QUIET_WINDOW = 0.25  # seconds per CPU sample of the server
 QUIET_CPU_SHARE = 0.2  # below this share of one core the server counts as quiet
+QUIET_MACHINE_SHARE = 0.25  # ... and the whole machine below this share of all its cores
 QUIET_WINDOWS = 2  # ... for this many samples in a row
 
 
@@ -33,18 +35,36 @@ def process_cpu_seconds(pid: int) -> float | None:
         return None
 
 
-def await_quiet_server(conn: Connection, server_pid: int, most: float = QUIET_WAIT_MAX) -> str:
-    """Wait until the server is quiet, a message arrives or `most` seconds pass; says which."""
+def machine_busy() -> tuple[float, int] | None:
+    """(CPU seconds the machine has been busy, all cores together; its number of cores), from /proc/stat."""
+    try:
+        with open("/proc/stat") as f:
+            lines = f.read().splitlines()
+        fields = [int(v) for v in lines[0].split()[1:8]]
+    except (OSError, ValueError, IndexError):
+        return None
+    cores = sum(1 for line in lines if line.startswith("cpu") and line[3:4].isdigit())
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK"), max(1, cores)
+
+
+def await_quiet_server(
+    conn: Connection, server_pid: int, most: float = QUIET_WAIT_MAX, machine_share: float | None = QUIET_MACHINE_SHARE
+) -> str:
+    """Wait until the server (and, unless `machine_share` is None, the machine) is quiet, a message
+    arrives or `most` seconds pass; says which."""
     deadline = time.monotonic() + most
-    last, quiet = process_cpu_seconds(server_pid), 0
+    last, machine, quiet = process_cpu_seconds(server_pid), machine_busy(), 0
     while time.monotonic() < deadline:
         if conn.poll(QUIET_WINDOW):
             return "message"
-        now = process_cpu_seconds(server_pid)
+        now, machine_now = process_cpu_seconds(server_pid), machine_busy()
         if now is None or last is None:
             return "unknown"
-        quiet = quiet + 1 if now - last < QUIET_CPU_SHARE * QUIET_WINDOW else 0
-        last = now
+        calm = now - last < QUIET_CPU_SHARE * QUIET_WINDOW
+        if machine_share is not None and machine is not None and machine_now is not None:
+            calm = calm and machine_now[0] - machine[0] < machine_share * machine_now[1] * QUIET_WINDOW
+        quiet = quiet + 1 if calm else 0
+        last, machine = now, machine_now
         if quiet >= QUIET_WINDOWS:
             return "quiet"
     return "timeout"
