@@ -47,7 +47,7 @@ from core.engine.runs import AdmissionError, BusyElsewhere, SharedRun
 from core.engine.training_job import ProgressSnapshot, WorkSpec, result_of
 from ui.compare import compare_section, record_run
 from ui.registry import panel_title
-from ui.runs import run_manager, session_id
+from ui.runs import preload_keras, run_manager, session_id
 
 logger = logging.getLogger(__name__)
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.\-]+){2,}[\\/]?")
@@ -297,6 +297,7 @@ def _start_job(key: str, start: Callable[[], WorkSpec], config: Any, clip_norm: 
     try:
         spec = start()
         run = run_manager().submit(session_id(), key, panel_title(key), spec, config)
+        preload_keras()
     except BusyElsewhere as busy:
         st.session_state[f"panel-busy:{key}"] = busy.other
         return
@@ -319,11 +320,13 @@ def _stop_job(key: str) -> None:
     if outcome in ("detached", "left-queue"):
         del st.session_state[_state_key(key)]
         others = len(state.job.watchers)
-        st.session_state[f"panel-note:{key}"] = (
-            "You left the queue."
-            if outcome == "left-queue" and not others
-            else f"You left this shared run; it carries on for the {others} other session(s) watching it."
-        )
+        if outcome == "left-queue" and not others:
+            note = "You left the queue."
+        elif not others:  # on a cluster: only visitors of another app server still watch it
+            note = "You left this shared run; it carries on for visitors on another server."
+        else:
+            note = f"You left this shared run; it carries on for the {others} other session(s) watching it."
+        st.session_state[f"panel-note:{key}"] = note
 
 
 def _stop_other_and_start(
