@@ -14,11 +14,11 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from core import gradients
 from core.data.memory_tasks import SequenceTask
 from core.engine.config import TrainConfig
 from core.gradients import charts as gradient_charts
 from core.gradients import config as lab
+from core.gradients import jobs as gradient_jobs
 from ui import controls, data_cache, experiments, gradient_lab_data, links
 from ui.charts import draw_chart
 from ui.training_panel import running_panels, trained_config, training_panel
@@ -226,7 +226,7 @@ def runs_panel(key: str, config: lab.ComparisonConfig, runs, lengths: list[int],
     task = load_task(config.lab.source)
     return training_panel(
         key,
-        start=lambda: gradients.lab.make_runs_work(config, runs, {t: load_task(config.lab.source, t) for t in lengths}),
+        start=lambda: gradient_jobs.make_runs_work(config, runs, {t: load_task(config.lab.source, t) for t in lengths}),
         config=config,
         metric=task.metric,
         metric_label=task.metric_label,
@@ -354,7 +354,7 @@ def single_tab(config: lab.LabConfig, task: SequenceTask, can_train: bool) -> No
         st.caption(BUSY_NOTE)
     job = training_panel(
         KEY,
-        start=lambda: gradients.lab.make_single_work(config, task),
+        start=lambda: gradient_jobs.make_single_work(config, task),
         config=config,
         metric=task.metric,
         metric_label=task.metric_label,

@@ -1,85 +1,55 @@
-"""The Gradient lab's work functions: what the Train buttons run in a worker process.
+"""What a Gradient lab run records, readable without TensorFlow.
 
-Each `make_*_work` returns a WorkSpec for ui.training_panel naming a module-level work function
-here and its (picklable) arguments; the work trains
-(core.gradients.through_time), puts the live gradient recorders where the page can read
-them while training, and returns one typed outcome (core.gradients.config).
+A `GradientTimeRecorder` (core.gradients.through_time) lives in the worker process that trains;
+it crosses to the server pickled as a `RecordedGradients`: its snapshots as numpy arrays, and
+nothing that needs TensorFlow to load. So a page drawing the live gradient heatmap of a run
+never makes the server import TensorFlow.
+
+The work functions the page's Train buttons run are in core.gradients.jobs (re-exported here).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from core.data.memory_tasks import SequenceTask
-from core.engine.trainer import StopSignal
-from core.engine.training_job import LiveProgress, WorkSpec
-from core.gradients.config import (
-    LIVE_CURRENT,
-    LIVE_LABEL,
-    LIVE_RECORDER,
-    LIVE_RECORDERS,
-    ComparisonConfig,
-    ComparisonOutcome,
-    LabConfig,
-    LabRun,
-    SingleOutcome,
-)
-from core.gradients.through_time import GradientTimeRecorder, combined_result, train_and_probe, train_runs
+import numpy as np
+import pandas as pd
+
+from core.gradients.charts import snapshots_frame
+from core.gradients.jobs import make_runs_work, make_single_work, runs_work, single_work
+
+__all__ = ["RecordedGradients", "Snapshot", "make_runs_work", "make_single_work", "runs_work", "single_work"]
 
 
-def single_work(progress: LiveProgress, stop: StopSignal, config: LabConfig, task: SequenceTask) -> SingleOutcome:
-    """Experiment 1: train one model on `task`, recording its gradients through time."""
-    progress.set_phase("Building the model and the probe batch")
-    progress.put_extra(LIVE_LABEL, config.model.cell)
-    run = train_and_probe(
-        task,
-        config.model,
-        config.train,
-        callbacks=[progress],
-        stop=stop,
-        every=config.every,
-        probe_size=config.probe_size,
-        label=config.model.cell,
-        on_ready=lambda recorder: progress.put_extra(LIVE_RECORDER, recorder),
-    )
-    return SingleOutcome(run.result, run.model, config, run, task.score)
+@dataclass(frozen=True)
+class Snapshot:
+    training_step: int
+    norms: np.ndarray  # (T,)
 
 
-def runs_work(
-    progress: LiveProgress,
-    stop: StopSignal,
-    config: ComparisonConfig,
-    runs: Sequence[LabRun],
-    tasks: Mapping[int, SequenceTask],
-) -> ComparisonOutcome:
-    """Experiments 2 and 3: train `runs` one after another; `tasks` holds the data by T."""
-    recorders: dict[str, GradientTimeRecorder] = {}
+@dataclass(frozen=True)
+class RecordedGradients:
+    """A recorder's snapshots so far: the same read-only API as GradientTimeRecorder, as plain data."""
 
-    def on_run(run: LabRun, recorder: GradientTimeRecorder) -> None:
-        recorders[run.label] = recorder
-        progress.put_extra(LIVE_RECORDERS, dict(recorders))
-        progress.put_extra(LIVE_CURRENT, run.label)
+    every: int
+    seconds: float  # time spent probing, to report the overhead
+    recorded: tuple[Snapshot, ...] = ()
 
-    outcomes = train_runs(
-        runs,
-        tasks.__getitem__,
-        progress,
-        stop,
-        every=config.lab.every,
-        probe_size=config.lab.probe_size,
-        on_run=on_run,
-        set_phase=progress.set_phase,
-    )
-    combined = combined_result(outcomes, stopped=stop.requested)
-    last_model = outcomes[-1].model if outcomes else None
-    return ComparisonOutcome(combined, last_model, config, outcomes, tasks[runs[0].length].score)
+    @property
+    def snapshots(self) -> list[Snapshot]:
+        return list(self.recorded)
 
+    def initial(self) -> Snapshot | None:
+        return self.recorded[0] if self.recorded else None
 
-def make_single_work(config: LabConfig, task: SequenceTask) -> WorkSpec:
-    """Experiment 1's run request (a worker process calls `single_work`)."""
-    return WorkSpec(single_work, (config, task))
+    def latest(self) -> Snapshot | None:
+        return self.recorded[-1] if self.recorded else None
 
+    def frame(self) -> pd.DataFrame:
+        """Long table: training_step, time_step (1-based), norm."""
+        return snapshots_frame(self.recorded)
 
-def make_runs_work(config: ComparisonConfig, runs: Sequence[LabRun], tasks: Mapping[int, SequenceTask]) -> WorkSpec:
-    """Experiments 2 and 3's run request (a worker process calls `runs_work`)."""
-    return WorkSpec(runs_work, (config, tuple(runs), dict(tasks)))
+    @classmethod
+    def of(cls, every: int, seconds: float, snapshots: Sequence[Snapshot]) -> RecordedGradients:
+        return cls(every, seconds, tuple(snapshots))

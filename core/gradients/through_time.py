@@ -40,6 +40,7 @@ from core.engine.trainer import (
 )
 from core.gradients.charts import snapshots_frame
 from core.gradients.config import LabModel, LabRun
+from core.gradients.lab import RecordedGradients, Snapshot
 
 LossLike = str | Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
 
@@ -140,12 +141,6 @@ def gradient_through_time(model: keras.Model, x: np.ndarray, y: np.ndarray, loss
 # ----------------------------------------------------------------------------- recording
 
 
-@dataclass(frozen=True)
-class Snapshot:
-    training_step: int
-    norms: np.ndarray  # (T,)
-
-
 class GradientTimeRecorder(Callback):
     """Trainer callback: gradient-through-time of a probe batch every `every` steps.
 
@@ -188,14 +183,11 @@ class GradientTimeRecorder(Callback):
         with self._lock:
             return list(self._snapshots)
 
-    def __getstate__(self) -> dict:
-        """Pickled (to leave a worker process) as its recorded snapshots only: no probe, no lock."""
+    def __reduce__(self) -> tuple:
+        """Pickled (to leave a worker process) as its recorded snapshots only (core.gradients.lab's
+        RecordedGradients: no probe, no lock, and nothing that makes the server import TensorFlow)."""
         with self._lock:
-            return {"every": self.every, "seconds": self.seconds, "_snapshots": list(self._snapshots), "probe": None}
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
+            return RecordedGradients.of, (self.every, self.seconds, list(self._snapshots))
 
     def initial(self) -> Snapshot | None:
         snaps = self.snapshots

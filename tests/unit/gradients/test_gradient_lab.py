@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import pickle
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -18,7 +22,7 @@ from core.engine.config import ConfigError, InputSpec, OutputSpec, TrainConfig
 from core.engine.trainer import BatchRecord, Callback, StopSignal, Trainer, TrainingPlan
 from core.engine.training_job import LiveProgress
 from core.gradients import charts as gradient_charts
-from core.gradients import lab as gradients_lab
+from core.gradients import jobs as gradient_jobs
 from core.gradients.charts import bptt_dot, init_vs_now, outcomes_frame
 from core.gradients.config import (
     JACOBIANS,
@@ -108,6 +112,45 @@ def test_recorder_snapshots_at_init_every_k_steps_and_at_the_end():
     assert set(lines["moment"]) == {"at initialisation", "after 7 steps"}
     with pytest.raises(ValueError):
         GradientTimeRecorder(model, task.x_test[:8], task.y_test[:8], task.loss, every=0)
+
+
+def _in_fresh_python(code: str, stdin: bytes = b"") -> str:
+    """Run `code` in a new interpreter (this one has TensorFlow loaded already); its stdout."""
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run([sys.executable, "-c", code], input=stdin, capture_output=True, cwd=root, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout.decode()
+
+
+def test_building_a_run_request_does_not_import_tensorflow():
+    """The page's Train click builds a WorkSpec in the server: that must not load TensorFlow there."""
+    code = (
+        "import sys; import core.gradients.jobs, core.gradients.lab; "
+        "from core.gradients.jobs import make_single_work; "
+        "print('tensorflow' in sys.modules, 'keras' in sys.modules)"
+    )
+    assert _in_fresh_python(code).split() == ["False", "False"]
+
+
+def test_a_recorder_leaves_its_worker_as_plain_data_without_tensorflow():
+    """The live recorder, pickled to the server, unpickles there without importing TensorFlow."""
+    task = memory_tasks.adding_task(10, train_size=200, test_size=40)
+    model = build_lab_model(LabModel("SimpleRNN", 4), task.spec, task.output)
+    recorder = GradientTimeRecorder(model, task.x_test[:8], task.y_test[:8], task.loss, every=3)
+    Trainer(model, "mse", ["mae"], TrainConfig(epochs=1, batch_size=32)).fit(
+        task.x_train, task.y_train, callbacks=[recorder]
+    )
+    copy = pickle.loads(pickle.dumps(recorder))
+    assert [s.training_step for s in copy.snapshots] == [0, 3, 6, 7] and copy.every == 3
+    assert copy.seconds == recorder.seconds and copy.latest().training_step == 7
+    pd.testing.assert_frame_equal(copy.frame(), recorder.frame())
+    np.testing.assert_array_equal(copy.initial().norms, recorder.initial().norms)
+    assert init_vs_now(copy, "SimpleRNN").equals(init_vs_now(recorder, "SimpleRNN"))
+    code = (
+        "import pickle, sys; r = pickle.loads(sys.stdin.buffer.read()); "
+        "print(len(r.frame()), r.latest().training_step, 'tensorflow' in sys.modules)"
+    )
+    assert _in_fresh_python(code, pickle.dumps(recorder)).split() == ["40", "7", "False"]
 
 
 def test_token_models_measure_the_gradient_at_the_embedding_output():
@@ -274,7 +317,7 @@ def test_work_functions_return_typed_outcomes():
     preset = PRESETS["Tiny: a few seconds"]
     config = replace(preset, source=replace(preset.source, length=10), train=replace(preset.train, batch_size=32))
     progress = LiveProgress()
-    single = gradients_lab.make_single_work(config, task)(progress, StopSignal())
+    single = gradient_jobs.make_single_work(config, task)(progress, StopSignal())
     assert isinstance(single, SingleOutcome) and single.config is config and single.score == task.score
     assert single.result.steps == 2 and single.model is single.run.model and single.run.label == "SimpleRNN"
     assert progress.extra(LIVE_RECORDER) is single.run.recorder and progress.extra(LIVE_LABEL) == "SimpleRNN"
@@ -282,7 +325,7 @@ def test_work_functions_return_typed_outcomes():
     comparison = ComparisonConfig(config, (10,))
     runs = cell_runs(config.model, config.train, [10])
     progress = LiveProgress()
-    outcome = gradients_lab.make_runs_work(comparison, runs, {10: task})(progress, StopSignal())
+    outcome = gradient_jobs.make_runs_work(comparison, runs, {10: task})(progress, StopSignal())
     assert isinstance(outcome, ComparisonOutcome) and outcome.config is comparison
     assert [o.label for o in outcome.runs] == ["SimpleRNN", "LSTM", "GRU"] and outcome.longest == outcome.runs
     assert outcome.model is outcome.runs[-1].model and outcome.result.steps == 6
