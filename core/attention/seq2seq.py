@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import keras
 import numpy as np
@@ -39,7 +40,7 @@ from core.attention.config import (
 from core.data.dates import TranslationTask
 from core.engine.cells import PAD_ID, rnn_layer
 from core.engine.config import TrainConfig
-from core.engine.trainer import Callback, EpochRecord, Trainer, TrainingPlan
+from core.engine.trainer import BatchRecord, Callback, EpochRecord, Trainer, TrainingPlan, TrainingResult
 
 PAD, UNKNOWN = PAD_ID, 1  # source ids
 START, END = 1, 2  # target ids (0 is padding too)
@@ -73,8 +74,17 @@ class CharVocab:
         known = set(self.chars)
         return list(dict.fromkeys(c for c in self.normalise(text) if c not in known))
 
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        """char -> id, built once per vocabulary (encoding a data set calls `encode` per text)."""
+        return {c: i + self.offset for i, c in enumerate(self.chars)}
+
+    def __getstate__(self) -> dict:
+        """Pickled as its fields only; the lookup table is rebuilt on first use."""
+        return {k: v for k, v in self.__dict__.items() if k != "_index"}
+
     def encode(self, text: str) -> list[int]:
-        index = {c: i + self.offset for i, c in enumerate(self.chars)}
+        index = self._index
         return [index.get(c, UNKNOWN) for c in self.normalise(text)]
 
     def token(self, i: int) -> str:
@@ -572,6 +582,7 @@ class AttentionSnapshots(Callback):
         self.publish = publish
         self.probe = (list(probe_sources), list(probe_targets))
         self.snapshots: list[AttentionSnapshot] = []
+        self._initial: list[np.ndarray] | None = None  # the untrained weights, until epoch 0 is taken
 
     def take(self, epoch: int) -> None:
         translation = translate(self.models, [self.example])[0]
@@ -581,11 +592,35 @@ class AttentionSnapshots(Callback):
         self.snapshots.append(AttentionSnapshot(epoch, translation, accuracy))
         self.publish(list(self.snapshots))
 
+    def _take_untrained(self) -> None:
+        """Epoch 0 (the untrained model), taken once the first batch is reported, not before it.
+
+        Decoding and scoring the probe costs seconds (compiling the decoder included); taken before
+        training, it delayed the first loss point by as much. The weights are those kept at the start,
+        put back for the snapshot and then swapped out again, so epoch 0 is exactly what it was.
+        """
+        if self._initial is None:
+            return
+        initial, self._initial = self._initial, None
+        current = self.models.train.get_weights()
+        self.models.train.set_weights(initial)
+        try:
+            self.take(0)
+        finally:
+            self.models.train.set_weights(current)
+
     def on_train_begin(self, plan: TrainingPlan) -> None:
-        self.take(0)
+        self._initial = self.models.train.get_weights()
+
+    def on_batch_end(self, record: BatchRecord) -> None:
+        self._take_untrained()  # callbacks before this one (the progress) have seen the first batch
 
     def on_epoch_end(self, record: EpochRecord) -> None:
+        self._take_untrained()
         self.take(record.epoch)
+
+    def on_train_end(self, result: TrainingResult) -> None:
+        self._take_untrained()  # stopped before the first batch
 
 
 # ----------------------------------------------------------------------------- a whole run

@@ -354,6 +354,72 @@ def test_training_run_snapshots_every_epoch_and_trains_a_twin(small_task):
     assert list(out.evaluations()) == [run.model.label, out.twin.config.model.label]
 
 
+def _snapshot_fit(task, events: list, with_snapshots: bool):
+    """Train the tiny model one epoch; `events` logs batches and published snapshots in order."""
+    from core.engine.trainer import Callback
+
+    class Batches(Callback):
+        def on_batch_end(self, record) -> None:
+            events.append(("batch", record.step))
+
+    prepared = _tiny(task)
+    publish = lambda snapshots: events.append(("snapshot", snapshots[-1].epoch))  # noqa: E731
+    sources, targets = prepared.validation_sources[:20], prepared.validation_targets[:20]
+    snapshots = s2s.AttentionSnapshots(prepared.models, sources[0], publish, sources, targets)
+    expected = s2s.translate(prepared.models, [sources[0]])[0], s2s.evaluate(prepared.models, sources, targets)
+    config = TrainConfig(epochs=1, batch_size=64, learning_rate=1e-2)
+    callbacks = [Batches(), snapshots] if with_snapshots else [Batches()]
+    s2s.make_trainer(prepared.models, config, len(prepared.train)).fit(
+        prepared.train.x, prepared.train.decoder_target, sample_weight=prepared.train.weights, callbacks=callbacks
+    )
+    return prepared, snapshots, expected
+
+
+def test_the_untrained_snapshot_comes_after_the_first_loss_and_is_still_the_untrained_model(small_task):
+    events: list = []
+    prepared, snapshots, (translation, evaluation) = _snapshot_fit(small_task, events, with_snapshots=True)
+    assert events[0] == ("batch", 1) and events[1] == ("snapshot", 0)  # the first loss is not kept waiting
+    assert [s.epoch for s in snapshots.snapshots] == [0, 1]
+    first = snapshots.snapshots[0]
+    assert first.translation.prediction == translation.prediction
+    assert first.translation.output_tokens == translation.output_tokens
+    np.testing.assert_array_equal(first.translation.weights, translation.weights)
+    assert first.exact_match == evaluation.exact_match
+    # Swapping the untrained weights in and out for the snapshot leaves training exactly as without it.
+    alone, _, _ = _snapshot_fit(small_task, [], with_snapshots=False)
+    for trained, reference in zip(prepared.models.train.get_weights(), alone.models.train.get_weights(), strict=True):
+        np.testing.assert_allclose(trained, reference, rtol=1e-5, atol=1e-6)
+
+
+def test_a_run_stopped_before_its_first_batch_still_shows_the_untrained_model(small_task):
+    from core.engine.trainer import StopSignal
+
+    prepared = _tiny(small_task)
+    published: list = []
+    snapshots = s2s.AttentionSnapshots(prepared.models, prepared.validation_sources[0], published.append)
+    stop = StopSignal()
+    stop.request()
+    result = s2s.make_trainer(prepared.models, TrainConfig(epochs=1, batch_size=64), len(prepared.train)).fit(
+        prepared.train.x,
+        prepared.train.decoder_target,
+        sample_weight=prepared.train.weights,
+        callbacks=[snapshots],
+        stop=stop,
+    )
+    assert result.status == "stopped" and [s.epoch for s in published[-1]] == [0]
+
+
+def test_vocabulary_lookup_is_built_once_and_not_pickled():
+    import pickle
+
+    vocab = s2s.source_vocab(["abc", "cab!"])
+    assert vocab.chars == "!abc" and vocab.encode("Cab?") == [vocab.offset + i for i in (3, 1, 2)] + [s2s.UNKNOWN]
+    assert vocab._index is vocab._index  # one table per vocabulary, not one per text
+    copy = pickle.loads(pickle.dumps(vocab))
+    assert "_index" not in copy.__dict__ and copy == vocab and hash(copy) == hash(vocab)
+    assert copy.encode("Cab?") == vocab.encode("Cab?")
+
+
 def test_trained_model_saves_and_loads(tmp_path, small_task):
     import keras
 
