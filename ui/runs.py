@@ -10,7 +10,6 @@ seconds instead of waiting for its page to stop polling.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import logging
 import os
 import sys
@@ -96,31 +95,6 @@ def run_manager() -> RunManager:
     atexit.register(manager.close)
     _current[:] = [manager]
     return manager
-
-
-_preload_started = threading.Event()
-
-
-def _import_keras_quietly() -> None:
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # Linux: this thread only
-    try:
-        import keras  # noqa: F401
-    except Exception:  # the result's unpickling will say what is wrong
-        logger.debug("Could not preload Keras", exc_info=True)
-
-
-def preload_keras() -> None:
-    """Import Keras in the server while the first run trains, not after it.
-
-    The server needs Keras only to read a trained model back (4-5 s of CPU the first time). Started
-    when the first run is submitted, on a low-priority thread, it overlaps the training instead of
-    delaying the first result; the Home page and a server nobody trains on never import it.
-    """
-    if "keras" in sys.modules or _preload_started.is_set():
-        return
-    _preload_started.set()
-    threading.Thread(target=_import_keras_quietly, name="rnn-playground-keras-preload", daemon=True).start()
 
 
 def existing_manager() -> RunManager | None:

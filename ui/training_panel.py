@@ -47,7 +47,7 @@ from core.engine.runs import AdmissionError, BusyElsewhere, SharedRun
 from core.engine.training_job import ProgressSnapshot, WorkSpec, result_of
 from ui.compare import compare_section, record_run
 from ui.registry import panel_title
-from ui.runs import preload_keras, run_manager, session_id
+from ui.runs import run_manager, session_id
 
 logger = logging.getLogger(__name__)
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.\-]+){2,}[\\/]?")
@@ -297,7 +297,6 @@ def _start_job(key: str, start: Callable[[], WorkSpec], config: Any, clip_norm: 
     try:
         spec = start()
         run = run_manager().submit(session_id(), key, panel_title(key), spec, config)
-        preload_keras()
     except BusyElsewhere as busy:
         st.session_state[f"panel-busy:{key}"] = busy.other
         return
