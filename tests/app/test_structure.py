@@ -30,6 +30,7 @@ ALLOWED_CORE = {
     "core.data.local",
     *(f"core.{lab}.config" for lab in LABS),
     *(f"core.{lab}.charts" for lab in LABS),
+    *(f"core.{lab}.jobs" for lab in LABS),  # run requests: TensorFlow loads only inside the work (checked below)
 }
 HEAVY = ("tensorflow", "keras")
 
@@ -94,6 +95,17 @@ def test_opening_any_page_imports_no_tensorflow():
     ]
     report = "print(sorted(k for k in sys.modules if k.split('.')[0] in ('tensorflow', 'keras'))[:5])"
     code = "\n".join([*statements, "import sys", report])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_every_labs_jobs_module_imports_no_tensorflow():
+    """A page builds its run requests with core/<lab>/jobs.py: importing them all leaves TensorFlow unloaded."""
+    modules = sorted(f"core.{p.parent.name}.jobs" for p in (ROOT / "core").glob("*/jobs.py"))
+    assert "core.gradients.jobs" in modules and "core.sentiment.jobs" in modules
+    report = "print(sorted(k for k in sys.modules if k.split('.')[0] in ('tensorflow', 'keras'))[:5])"
+    code = "\n".join([*(f"import {m}" for m in modules), "import sys", report])
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
