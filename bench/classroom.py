@@ -63,6 +63,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.Slider_pb2 import Slider
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+from core.engine.worker_process import process_cpu_seconds
 from core.sentiment.config import DEFAULT_PRESET, PRESETS, TINY_PRESET
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -501,15 +502,6 @@ def _rss_mb(pid: int) -> float | None:
     return 0.0
 
 
-def _cpu_seconds(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
-
-
 def process_kind(pid: int, root: int) -> str:
     if pid == root:
         return "server"
@@ -578,7 +570,7 @@ class MemorySampler(threading.Thread):
             workers += kind in ("worker", "cluster-worker")
             by_kind[kind] = by_kind.get(kind, 0.0) + rss
             self.peak_process[kind] = max(self.peak_process.get(kind, 0.0), rss)
-            cpu = _cpu_seconds(pid)
+            cpu = process_cpu_seconds(pid)
             if cpu is not None:
                 self.cpu[pid] = (kind, cpu)
         if not by_kind:

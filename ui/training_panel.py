@@ -322,7 +322,7 @@ def _stop_job(key: str) -> None:
         if outcome == "left-queue" and not others:
             note = "You left the queue."
         elif not others:  # on a cluster: only visitors of another app server still watch it
-            note = "You left this shared run; it carries on for visitors on another server."
+            note = state.job.error  # the run manager's words (core/engine/runs.py, _detach_remote)
         else:
             note = f"You left this shared run; it carries on for the {others} other session(s) watching it."
         st.session_state[f"panel-note:{key}"] = note

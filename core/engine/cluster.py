@@ -47,7 +47,7 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from distributed import WorkerPlugin
@@ -219,9 +219,7 @@ class _RemoteRun:
     applied: int = 0  # events mirrored so far
     extras_version: int = 0
     attempt: str = ""
-    seen_progress: bool = False
     finished: bool = False
-    started: float = field(default_factory=time.monotonic)
 
 
 class ClusterBackend:
@@ -422,10 +420,6 @@ class ClusterBackend:
 
     # --- the manager's pool-like face
 
-    def active_keys(self) -> list[str]:
-        with self._lock:
-            return list(self._active)
-
     def rss(self) -> int:
         return 0  # training memory lives on the cluster's workers
 
@@ -434,12 +428,6 @@ class ClusterBackend:
 
     def pids(self) -> list[int]:
         return []
-
-    def workers(self) -> int:
-        try:
-            return len(self.client.scheduler_info(n_workers=-1).get("workers", {}))
-        except Exception:
-            return 0
 
     def close(self) -> None:
         self._closed = True

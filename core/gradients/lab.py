@@ -5,7 +5,7 @@ it crosses to the server pickled as a `RecordedGradients`: its snapshots as nump
 nothing that needs TensorFlow to load. So a page drawing the live gradient heatmap of a run
 never makes the server import TensorFlow.
 
-The work functions the page's Train buttons run are in core.gradients.jobs (re-exported here).
+The work functions the page's Train buttons run are in core.gradients.jobs.
 """
 
 from __future__ import annotations
@@ -17,9 +17,6 @@ import numpy as np
 import pandas as pd
 
 from core.gradients.charts import snapshots_frame
-from core.gradients.jobs import make_runs_work, make_single_work, runs_work, single_work
-
-__all__ = ["RecordedGradients", "Snapshot", "make_runs_work", "make_single_work", "runs_work", "single_work"]
 
 
 @dataclass(frozen=True)

@@ -132,13 +132,13 @@ def test_a_tiny_sentiment_run_streams_progress_and_its_model_scores_a_review(rep
 
 def test_a_tiny_gradient_lab_run_through_the_cluster(replicas):
     from core.data import memory_tasks
-    from core.gradients import lab as gradients_lab
+    from core.gradients import jobs as gradient_jobs
     from core.gradients.config import PRESETS
 
     task = memory_tasks.adding_task(10, train_size=64, test_size=16)
     preset = PRESETS["Tiny: a few seconds"]
     config = replace(preset, source=replace(preset.source, length=10), train=replace(preset.train, batch_size=32))
-    run = replicas[1].submit("s1", "gradients", "Gradient lab", gradients_lab.make_single_work(config, task), config)
+    run = replicas[1].submit("s1", "gradients", "Gradient lab", gradient_jobs.make_single_work(config, task), config)
     wait_for(lambda: not run.running)
     assert run.state == "done", run.error_detail
     assert run.output.result.status == "completed" and run.output.score == task.score

@@ -15,6 +15,7 @@ from core.engine.runs import (
     BusyElsewhere,
     RunManager,
     RunSettings,
+    SharedRun,
     estimate_run_bytes,
     run_identity,
 )
@@ -192,12 +193,18 @@ def test_an_abandoned_session_leaves_the_queue_and_an_unwatched_run_stops():
     assert "nobody watched" in running.output.result.message
 
 
-def test_a_closed_tab_leaves_the_queue_after_the_grace_period():
-    alive = {"s1": True, "s2": True}
+def one_training_one_queued(alive: dict[str, bool]) -> tuple[RunManager, SharedRun, SharedRun]:
+    """One slot: s1's run trains, s2's waits; `alive` is what the server says about each session."""
     m = RunManager(RunSettings(workers=0, max_running=1, memory_budget=64_000 * MB), is_alive=alive.get)
     running = m.submit("s1", "page", "Page", WorkSpec(fx.until_stopped), None)
     queued = m.submit("s2", "page", "Page", WorkSpec(fx.until_stopped, (), {"seed": 2}), None)
     wait_for(lambda: running.state == "running")
+    return m, running, queued
+
+
+def test_a_closed_tab_leaves_the_queue_after_the_grace_period():
+    alive = {"s1": True, "s2": True}
+    m, running, queued = one_training_one_queued(alive)
     alive["s2"] = False
     m.sweep(time.monotonic() + 2)  # within the grace period: a reconnect keeps the place
     assert queued.state == "queued"
@@ -238,10 +245,7 @@ def test_settings_come_from_the_environment_with_safe_defaults():
 
 def test_a_connected_visitor_on_another_page_keeps_its_place_in_the_queue():
     alive = {"s1": True, "s2": True}
-    m = RunManager(RunSettings(workers=0, max_running=1, memory_budget=64_000 * MB), is_alive=alive.get)
-    running = m.submit("s1", "page", "Page", WorkSpec(fx.until_stopped), None)
-    queued = m.submit("s2", "page", "Page", WorkSpec(fx.until_stopped, (), {"seed": 2}), None)
-    wait_for(lambda: running.state == "running")
+    m, running, queued = one_training_one_queued(alive)
     m.touch(running, "s1")
     m.sweep(time.monotonic() + m.settings.queue_abandon_after + 5)  # s2 hasn't polled, but is connected
     assert queued.state == "queued"
