@@ -25,6 +25,7 @@ from core.attention.config import PoolingConfig, PoolingOutcome, PoolingRun
 from core.data import imdb
 from core.engine.cells import rnn_layer
 from core.engine.config import InputSpec
+from core.engine.keras_state import set_random_seed
 from core.engine.trainer import Trainer
 from core.sentiment.config import input_spec, split_sizes
 
@@ -85,7 +86,7 @@ def build_pooling_classifier(config: PoolingConfig, spec: InputSpec, seed: int =
     problems = config.problems() + spec.problems()
     if problems:
         raise ValueError("; ".join(problems))
-    keras.utils.set_random_seed(seed)
+    set_random_seed(seed)
     ids = keras.Input((spec.length,), dtype="int32", name="tokens")
     x = layers.Embedding(spec.vocab_size, spec.embedding_dim, mask_zero=spec.mask_zero, name="embedding")(ids)
     rnn = rnn_layer(config.cell)(config.units, return_sequences=True, name="rnn_1")

@@ -38,8 +38,10 @@ from core.attention.config import (
     TwinOutcome,
 )
 from core.data.dates import TranslationTask
+from core.engine import reuse
 from core.engine.cells import PAD_ID, rnn_layer
 from core.engine.config import TrainConfig
+from core.engine.keras_state import set_random_seed
 from core.engine.trainer import BatchRecord, Callback, EpochRecord, Trainer, TrainingPlan, TrainingResult
 
 PAD, UNKNOWN = PAD_ID, 1  # source ids
@@ -280,6 +282,7 @@ def _rnn(config: Seq2SeqConfig, units: int, name: str, **kwargs) -> layers.Layer
     return rnn_layer(config.cell)(units, return_sequences=True, return_state=True, name=name, **kwargs)
 
 
+@reuse.reusable(trained=lambda models: models.train)
 def build_seq2seq(
     config: Seq2SeqConfig, source: CharVocab, target: CharVocab, source_len: int, target_len: int, seed: int = 0
 ) -> Seq2SeqModels:
@@ -287,7 +290,7 @@ def build_seq2seq(
     problems = config.problems()
     if problems:
         raise ValueError("; ".join(problems))
-    keras.utils.set_random_seed(seed)
+    set_random_seed(seed)
     lstm = config.cell == "LSTM"
     states_per_direction = 2 if lstm else 1
     decoder_units = config.units * (2 if config.bidirectional else 1)

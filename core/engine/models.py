@@ -22,8 +22,10 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
+from core.engine import reuse
 from core.engine.cells import rnn_layer
 from core.engine.config import ConfigError, InputSpec, ModelConfig, OutputSpec, validate_all
+from core.engine.keras_state import set_random_seed
 
 
 @keras.saving.register_keras_serializable(package="rnn_playground")
@@ -169,13 +171,14 @@ BUILDERS = {
 }
 
 
+@reuse.reusable()
 def build_model(config: ModelConfig, spec: InputSpec, output: OutputSpec, seed: int | None = 0) -> keras.Model:
     """Build the configured pattern. Raises ConfigError with every problem found."""
     problems = validate_all(config, spec, output)
     if problems:
         raise ConfigError(problems)
     if seed is not None:
-        keras.utils.set_random_seed(seed)
+        set_random_seed(seed)
     return BUILDERS[config.pattern](config, spec, output)
 
 

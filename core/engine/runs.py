@@ -414,6 +414,23 @@ class RunManager:
         self._dispatch()
         return run
 
+    def can_prepare(self) -> bool:
+        """Whether `prepare` may do anything now: local workers, and nothing queued or training."""
+        with self._lock:
+            return self.pool is not None and not self._closed and not self._queue and not self._running
+
+    def prepare(self, page: str, spec: WorkSpec) -> bool:
+        """A page shows this request and the workers have nothing to do: one rehearses it up to its
+        first training step (core.engine.reuse), so if someone presses Train the run skips tracing
+        its steps. Nothing happens while anything queues or trains, or for a run already kept."""
+        if not self.can_prepare():
+            return False
+        key, _ = run_identity(page, spec)
+        with self._lock:
+            if key in self._by_key or key in self._finished or not self.can_prepare():
+                return False
+        return self.pool.prepare(key, spec)
+
     def _dump(self, run: SharedRun) -> None:
         """The deployer's benchmarking aid (RNN_PLAYGROUND_SPEC_DUMP): the spec, pickled to a file."""
         try:

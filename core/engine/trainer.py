@@ -25,11 +25,13 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from core.engine import reuse
 from core.engine.config import HIGHER_IS_BETTER, TrainConfig, target_reached
 
 # Records and the callback interface live in core.engine.history (no TensorFlow there); they are
@@ -250,6 +252,25 @@ def _check_target(config: TrainConfig, metric_names: Sequence[str], has_validati
 # ----------------------------------------------------------------------------- trainer
 
 
+@dataclass
+class _Steps:
+    """A Trainer's traced steps and the state they close over (kept with a model by core.engine.reuse)."""
+
+    optimizer: keras.optimizers.Optimizer
+    last_good: list[tf.Variable]
+    optimizer_start: list[np.ndarray]  # the optimiser's variables right after it was built
+    train_step: Callable
+    eval_step: Callable
+
+    def restart(self, model: keras.Model, learning_rate: float) -> None:
+        """As if just traced for `model`'s current weights: a fresh optimiser state, no rollback point yet."""
+        for variable, start in zip(self.optimizer.variables, self.optimizer_start, strict=True):
+            variable.assign(start)
+        self.optimizer.learning_rate = learning_rate
+        for saved, variable in zip(self.last_good, model.trainable_variables, strict=True):
+            saved.assign(variable)
+
+
 class Trainer:
     """Trains a Keras model with per-step loss, metrics and gradient norms.
 
@@ -284,14 +305,37 @@ class Trainer:
 
     # -- compiled steps ------------------------------------------------------------------
 
+    def _steps_key(self) -> tuple:
+        """Everything a traced step bakes in besides the model: a kept model's steps serve a later
+        Trainer only if it is equal. The learning rate is a variable, set again on reuse."""
+        loss = self.loss_fn
+        loss_id = (type(loss).__module__, type(loss).__qualname__, repr(sorted(loss.get_config().items())))
+        cfg = self.config
+        settings = (cfg.optimizer, cfg.clip_norm, cfg.clip_value, self._jit)
+        return (type(self).__qualname__, loss_id, self.metric_names, *settings)
+
     def _build_steps(self) -> None:
+        """Trace the training and evaluation steps, or reuse those traced for a kept model (core.engine.reuse)."""
+        store = reuse.steps_for(self.model)
+        key = self._steps_key() if store is not None else None
+        steps = store.get(key) if store is not None else None
+        if steps is None:
+            steps = self._trace_steps()
+            if store is not None:
+                store[key] = steps
+        else:
+            steps.restart(self.model, self.config.learning_rate)
+        self.optimizer, self._last_good = steps.optimizer, steps.last_good
+        self._train_step, self._eval_step = steps.train_step, steps.eval_step
+
+    def _trace_steps(self) -> _Steps:
         model, loss_fn, cfg = self.model, self.loss_fn, self.config
         variables = model.trainable_variables
         self.optimizer.build(variables)
         # The weights before the last finite update: when the next loss is NaN/inf, the
         # weights that produced it are already bad, so training rolls back to these.
-        self._last_good = [tf.Variable(v, trainable=False) for v in variables]
-        last_good = self._last_good
+        last_good = [tf.Variable(v, trainable=False) for v in variables]
+        optimizer_start = [np.array(v.numpy(), copy=True) for v in self.optimizer.variables]
         metric_fns = [METRICS[m] for m in self.metric_names]
         groups = [idx for _, idx in self.groups]
         optimizer = self.optimizer
@@ -367,8 +411,13 @@ class Trainer:
                 [total, tf.cast(loss, tf.float32)] + [tf.cast(fn(y, pred, w), tf.float32) for fn in metric_fns]
             )
 
-        self._train_step = tf.function(train_step, reduce_retracing=True, jit_compile=self._jit)
-        self._eval_step = tf.function(eval_step, reduce_retracing=True)
+        return _Steps(
+            optimizer,
+            last_good,
+            optimizer_start,
+            tf.function(train_step, reduce_retracing=True, jit_compile=self._jit),
+            tf.function(eval_step, reduce_retracing=True),
+        )
 
     # -- public API ------------------------------------------------------------------------
 
@@ -423,6 +472,9 @@ class Trainer:
                     break
                 idx = order[b * cfg.batch_size : (b + 1) * cfg.batch_size]
                 out = self._train_step(data, y_t, w_t, tf.constant(idx, tf.int32)).numpy()
+                if reuse.rehearsing():
+                    self._rehearse_evaluation(validation)
+                    raise reuse.RehearsalDone
                 step += 1
                 loss, raw, applied, finite, weight = (float(v) for v in out[:5])
                 metrics = dict(zip(self.metric_names, (float(v) for v in out[5 : 5 + n_metrics]), strict=False))
@@ -475,6 +527,15 @@ class Trainer:
         for cb in callbacks:
             cb.on_train_end(result)
         return result
+
+    def _rehearse_evaluation(self, validation: tuple | None) -> None:
+        """One evaluation batch, so that the evaluation step is traced too."""
+        if validation is None:
+            return
+        x, y, *weight = validation
+        n = max(self.config.batch_size, 256)
+        w = weight[0][:n] if weight and weight[0] is not None else None
+        self.evaluate(_unpack(tuple(d[:n] for d in _as_tuple(x))), y[:n], w)
 
     def _restore_last_good(self) -> None:
         for saved, v in zip(self._last_good, self.model.trainable_variables, strict=True):

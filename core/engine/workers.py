@@ -16,11 +16,13 @@ The protocol, over one connection per worker (everything pickled):
     server -> worker   ("run", run_id, spec)     spec: a picklable WorkSpec (core.engine.training_job)
                        ("stop", run_id, reason)  the trainer stops before its next batch
                        ("wake",)                 a run is waiting: stop waiting for a quiet server, warm up now
+                       ("prepare", spec)         nothing to do: rehearse this request (core.engine.reuse)
                        ("exit",)
     worker -> server   ("ready", pid)
                        ("progress", run_id, kind, payload)   kind: phase | plan | batches | epoch | extras
                        ("done", run_id, output)              the work's return value (a TrainedRun)
                        ("failed", run_id, message, traceback)
+                       ("prepared", seconds)                 the rehearsal is over (or was skipped: 0)
 
 A worker that dies (killed for memory, a crash in native code) is noticed by the pipe closing;
 its run fails with a clear message and a fresh worker takes its place. A worker is also retired
@@ -181,11 +183,13 @@ def _warm_up() -> None:
 
 
 def _clear_after_run() -> None:
+    """Keras' global state forgotten (names count from zero again) and garbage collected; TensorFlow's
+    kernel caches kept, so the steps of models kept for the next run stay instantiated."""
     import gc
 
-    import keras
+    from core.engine.keras_state import reset_keras_state
 
-    keras.backend.clear_session()
+    reset_keras_state()
     gc.collect()
 
 
@@ -194,6 +198,9 @@ def worker_main(conn, threads: int, warm: bool = True) -> None:
     _configure_tensorflow(threads)
     if warm:
         _warm_up()
+    from core.engine import reuse
+
+    reuse.enable()  # later runs of a shape this worker has trained skip tracing their steps
     send_lock = threading.Lock()
 
     def send(message: tuple) -> None:
@@ -223,6 +230,9 @@ def worker_main(conn, threads: int, warm: bool = True) -> None:
     send(("ready", os.getpid()))
     while True:
         message = inbox.get()
+        if message[0] == "prepare":
+            send(("prepared", 0.0 if inbox.qsize() else _rehearse(message[1])))
+            continue
         if message[0] != "run":
             return
         _, run_id, spec = message
@@ -232,6 +242,8 @@ def worker_main(conn, threads: int, warm: bool = True) -> None:
 
 
 def _run_one(send: Callable[[tuple], None], run_id: str, spec: Any, stop: StopSignal) -> None:
+    from core.engine import reuse
+
     progress = RemoteProgress(send, run_id)
     try:
         output = spec(progress, stop)
@@ -241,7 +253,41 @@ def _run_one(send: Callable[[tuple], None], run_id: str, spec: Any, stop: StopSi
         progress.flush()
         send(("failed", run_id, f"{type(err).__name__}: {err}", traceback.format_exc()))
         return
+    finally:
+        reuse.give_back()  # the outcome is pickled (or the run failed): its models may serve the next run
     send(("done", run_id, blob, _custom_object_modules()))
+
+
+class _Silent(Callback):
+    """A rehearsal's progress: nobody watches it."""
+
+    def set_phase(self, phase: str) -> None: ...
+
+    def put_extra(self, name: str, value: Any) -> None: ...
+
+    def extra(self, name: str, default: Any = None) -> Any:
+        return default
+
+    def flush(self) -> None: ...
+
+
+def _rehearse(spec: Any) -> float:
+    """Run a request up to its first training step (core.engine.reuse.rehearsal), so the run
+    itself finds its steps traced. Anything going wrong is the real run's to report."""
+    from core.engine import reuse
+
+    start = time.perf_counter()
+    try:
+        with reuse.rehearsal():
+            spec(_Silent(), StopSignal())
+    except reuse.RehearsalDone:
+        pass
+    except Exception:  # the run will meet the same problem and say so
+        logger.debug("Rehearsal failed", exc_info=True)
+    finally:
+        reuse.give_back()
+        _clear_after_run()
+    return time.perf_counter() - start
 
 
 def _custom_object_modules() -> list[str]:
@@ -323,6 +369,8 @@ class Worker:
         self.baseline_rss = 0
         self.closed = False
         self._woken = False
+        self.preparing = False  # rehearsing a request (a run sent meanwhile waits for the end of it)
+        self.prepared: list[str] = []  # the requests it rehearsed, latest last
         self._reader = threading.Thread(target=self._read, name="rnn-playground-worker-reader", daemon=True)
         self._reader.start()
 
@@ -352,6 +400,20 @@ class Worker:
                 self._died()
             else:
                 self._on_idle(self)
+
+    def prepare(self, key: str, spec: Any) -> bool:
+        """Rehearse a request while there is nothing to do (core.engine.reuse); False if not now."""
+        if self.preparing or self.busy or self.closed or not self.ready.is_set():
+            return False
+        self.preparing = True
+        try:
+            self.send(("prepare", spec))
+        except Exception:  # the spec would not pickle, or the pipe is gone: only a missed head start
+            logger.debug("Could not send a rehearsal", exc_info=True)
+            self.preparing = False
+            return False
+        self.prepared = [*self.prepared[-7:], key]
+        return True
 
     def wake(self) -> None:
         """A run is waiting: a worker still waiting for the server to go quiet warms up at once."""
@@ -383,6 +445,10 @@ class Worker:
             self.baseline_rss = self.rss()  # warmed up, before any run: what the worker always costs
             self.ready.set()
             self._on_idle(self)
+            return
+        if kind == "prepared":
+            self.preparing = False
+            logger.debug("Worker %s rehearsed a request in %.2f s", self.pid, message[1])
             return
         current = self.current
         if current is None or message[1] != current.run_id:
@@ -484,12 +550,20 @@ class WorkerPool:
     def idle_worker(self) -> Worker | None:
         """A warm worker with nothing to do; None (after nudging those still waiting to warm up) if none."""
         with self._lock:
-            for worker in self.workers:
-                if worker.ready.is_set() and not worker.busy and not worker.closed:
-                    return worker
+            free = [w for w in self.workers if w.ready.is_set() and not w.busy and not w.closed]
+            if free:
+                return min(free, key=lambda w: w.preparing)  # one not rehearsing, if there is one
             for worker in self.workers:
                 worker.wake()  # someone asked for a worker: don't wait for the server to go quiet
         return None
+
+    def prepare(self, key: str, spec: Any) -> bool:
+        """Have one idle worker rehearse a request, unless a worker already has (core.engine.reuse)."""
+        with self._lock:
+            workers = [w for w in self.workers if not w.closed]
+            if any(key in w.prepared for w in workers):
+                return False
+            return any(w.prepare(key, spec) for w in workers)
 
     def wait_ready(self, timeout: float = 120) -> bool:
         for worker in list(self.workers):

@@ -26,8 +26,10 @@ import tensorflow as tf
 from keras import layers
 
 from core.data.memory_tasks import SequenceTask
+from core.engine import reuse
 from core.engine.cells import rnn_layer
 from core.engine.config import ConfigError, InputSpec, OutputSpec, TrainConfig, validate_all
+from core.engine.keras_state import set_random_seed
 from core.engine.trainer import (
     LOSSES,
     BatchRecord,
@@ -45,6 +47,7 @@ from core.gradients.lab import RecordedGradients, Snapshot
 LossLike = str | Callable[[tf.Tensor, tf.Tensor], tf.Tensor]
 
 
+@reuse.reusable()
 def build_lab_model(config: LabModel, spec: InputSpec, output: OutputSpec, seed: int = 0) -> keras.Model:
     """Input (or embedding) -> `layers` recurrent layers -> dense read-out of the last state.
 
@@ -54,7 +57,7 @@ def build_lab_model(config: LabModel, spec: InputSpec, output: OutputSpec, seed:
     problems = config.problems() + validate_all(spec, output)
     if problems:
         raise ConfigError(problems)
-    keras.utils.set_random_seed(seed)
+    set_random_seed(seed)
     rnn_class = rnn_layer(config.cell)
     if spec.vocab_size is not None:
         inputs = keras.Input(shape=(spec.length,), dtype="int32", name="tokens")

@@ -15,8 +15,10 @@ from dataclasses import replace
 import keras
 import tensorflow as tf
 
+from core.engine import reuse
 from core.engine.cells import rnn_layer
 from core.engine.config import ConfigError, ModelConfig, TrainConfig
+from core.engine.keras_state import set_random_seed
 from core.engine.trainer import METRICS, BatchRecord, Callback, EpochRecord, StopSignal, Trainer, TrainingResult
 from core.shakespeare.char_rnn import (
     LN2,
@@ -40,6 +42,7 @@ from core.shakespeare.config import (
 # ----------------------------------------------------------------------------- model
 
 
+@reuse.reusable()
 def build_char_model(
     config: ModelConfig, vocab_size: int, embedding_dim: int, stateful_batch: int | None = None, seed: int | None = 0
 ) -> keras.Model:
@@ -50,7 +53,7 @@ def build_char_model(
     makes each recurrent layer keep its final state as the start of the next batch.
     """
     if seed is not None:
-        keras.utils.set_random_seed(seed)
+        set_random_seed(seed)
     stateful = stateful_batch is not None
     if stateful:
         inputs = keras.Input(batch_shape=(stateful_batch, None), dtype="int32", name="chars")

@@ -61,3 +61,18 @@ def tiny_keras(progress, stop, x: np.ndarray, y: np.ndarray) -> TrainedRun:
     progress.put_extra("pid", os.getpid())
     trainer = Trainer(model, "binary_crossentropy", ["accuracy"], TrainConfig(epochs=2, batch_size=16))
     return TrainedRun(trainer.fit(x, y, callbacks=[progress], stop=stop), model, {"units": 4})
+
+
+def tiny_keras_seeded(progress, stop, x: np.ndarray, y: np.ndarray, seed: int) -> TrainedRun:
+    """A tiny GRU run from `seed`; says how many runs this process has handed a kept model
+    (core.engine.reuse) so far."""
+    from core.engine import reuse
+    from core.engine.config import InputSpec, ModelConfig, OutputSpec, TrainConfig
+    from core.engine.models import build_model
+    from core.engine.trainer import Trainer
+
+    config = ModelConfig(cell="GRU", units=4, dropout=0.2)
+    model = build_model(config, InputSpec(length=x.shape[1]), OutputSpec(), seed=seed)
+    trainer = Trainer(model, "binary_crossentropy", ["accuracy"], TrainConfig(epochs=2, batch_size=16, seed=seed))
+    result = trainer.fit(x, y, validation=(x, y), callbacks=[progress], stop=stop)
+    return TrainedRun(result, model, {"seed": seed, "reused": reuse.reused_count()})

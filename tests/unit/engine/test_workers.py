@@ -42,6 +42,43 @@ def test_a_run_in_a_worker_streams_progress_and_returns_a_working_model(pooled):
     assert probabilities.shape == (4, 1) and np.all((probabilities > 0) & (probabilities < 1))
 
 
+def test_a_worker_reuses_traced_steps_and_a_rehearsal_and_every_run_matches_a_fresh_one(pooled):
+    from core.engine.history import StopSignal
+    from core.engine.training_job import LiveProgress
+
+    x, y = data()
+    fresh = {seed: fx.tiny_keras_seeded(LiveProgress(), StopSignal(), x, y, seed) for seed in (1, 2, 3)}
+
+    def in_worker(seed: int):
+        run = pooled.submit("s1", "reuse", "Reuse", WorkSpec(fx.tiny_keras_seeded, (x, y, seed)), None)
+        assert run.wait(120) and run.state == "done", run.error_detail
+        return run.output
+
+    first, second = in_worker(1), in_worker(2)
+    assert second.config["reused"] == first.config["reused"] + 1  # the same shape: the kept model and its steps
+    worker = pooled.pool.workers[0]
+    assert pooled.prepare("reuse", WorkSpec(fx.tiny_keras_seeded, (x, y, 3)))
+    assert not pooled.prepare("reuse", WorkSpec(fx.tiny_keras_seeded, (x, y, 3)))  # once per worker
+    deadline = time.monotonic() + 60
+    while worker.preparing:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    third = in_worker(3)
+    assert third.config["reused"] == second.config["reused"] + 2  # the rehearsal, then the run
+    for seed, out in zip((1, 2, 3), (first, second, third), strict=True):
+        assert [b.loss for b in out.result.batches] == [b.loss for b in fresh[seed].result.batches]
+        for ours, theirs in zip(out.model.get_weights(), fresh[seed].model.get_weights(), strict=True):
+            assert np.array_equal(ours, theirs)
+
+
+def test_nothing_is_rehearsed_while_a_run_trains(pooled):
+    run = pooled.submit("s1", "page", "Page", WorkSpec(fx.until_stopped, (), {"seed": 8}), None)
+    assert not pooled.can_prepare()
+    assert not pooled.prepare("page", WorkSpec(fx.counting, (3,), {"seed": 1}))
+    pooled.stop(run, "s1")
+    assert run.wait(30)
+
+
 def test_stop_reaches_the_worker(pooled):
     run = pooled.submit("s1", "page", "Page", WorkSpec(fx.until_stopped, (), {"seed": 7}), None)
     deadline = time.monotonic() + 60
