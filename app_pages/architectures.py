@@ -160,6 +160,7 @@ def pick_model(choice: ExplorerChoice) -> tuple[str, object, TrainedRun | None]:
             metric="accuracy",
             metric_label="accuracy",
             train_label="Train quickly",
+            prepare=False,  # its IMDb data loads on the first press, not when the page opens
         )
         if job is None or job.state != "done" or not isinstance(job.output, TrainedRun):
             return source, None, None

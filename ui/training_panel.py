@@ -446,12 +446,15 @@ def training_panel(
     can_train: bool = True,
     train_label: str = "Train",
     live_extra: Callable[[SharedRun], None] | None = None,
+    prepare: bool = True,
 ) -> SharedRun | None:
     """Train/Stop buttons, live progress and charts; returns the current job (or None).
 
     `live_extra(job)` draws page-specific live content (generated samples, a heatmap) under
     the shared charts; it is redrawn every second with them from the run's mirrored progress
     (`job.progress.extra(name)`, which the work sets with `progress.put_extra`), so it only reads.
+    `prepare=False` for a panel whose `start()` may load data the page has not loaded yet (no
+    rehearsal ahead of the click, see _prepare_ahead).
     """
     state: PanelState | None = st.session_state.get(_state_key(key))
     running = state is not None and state.job.running
@@ -474,7 +477,7 @@ def training_panel(
     elif running and state.job.stop_signal.requested:
         right.info("Stopping after the current batch…")
     _busy_elsewhere(key, right, start, config, clip_norm)
-    if not running and can_train:
+    if prepare and not running and can_train:
         _prepare_ahead(key, start, config)
 
     if state is None:
