@@ -328,11 +328,13 @@ def _prepare_ahead(key: str, start: Callable[[], WorkSpec], config: Any) -> None
         logger.debug("No rehearsal for %s", key, exc_info=True)
         return
 
+    _PREPARED[marker] = None  # claimed: sessions opening the same page at once hand it over once
+    while len(_PREPARED) > 64:
+        _PREPARED.popitem(last=False)
+
     def hand_over() -> None:
-        if manager.prepare(key, spec):
-            _PREPARED[marker] = None
-            while len(_PREPARED) > 64:
-                _PREPARED.popitem(last=False)
+        if not manager.prepare(key, spec):
+            _PREPARED.pop(marker, None)  # not now (a run started, no worker ready): a later draw retries
 
     threading.Thread(target=hand_over, name="rnn-playground-prepare", daemon=True).start()
 

@@ -113,6 +113,14 @@ def disable() -> None:
     _POOL.clear()
 
 
+def drop_kept() -> int:
+    """Forget every kept model (a worker making room); returns how many there were."""
+    with _POOL.lock:
+        count = sum(len(kept) for kept in _POOL.free.values())
+        _POOL.free.clear()
+    return count
+
+
 def give_back() -> None:
     """The current run's outcome has left the process: its models may serve the next run."""
     _POOL.give_back()

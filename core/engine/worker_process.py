@@ -1,8 +1,9 @@
-"""A training worker process: `python -m core.engine.worker_process FD THREADS warm|cold`.
+"""A training worker process: `python -m core.engine.worker_process FD THREADS warm|cold [KEEP_MB]`.
 
 Started by core.engine.workers.Worker (never by hand) with one end of a socket pair as file
 descriptor FD: it imports and warms TensorFlow, then runs the WorkSpecs the server sends over
-it until told to exit (or until the server goes away).
+it until told to exit (or until the server goes away). Above KEEP_MB of memory after a run it
+lets go of the models it keeps for later runs (core.engine.reuse) before the server would retire it.
 
 TensorFlow's import and warm-up cost a few seconds of CPU. The pool starts with the first page
 a visitor opens, so a fresh worker first waits - at most QUIET_WAIT_MAX seconds - for the server
@@ -71,14 +72,14 @@ def await_quiet_server(
 
 
 def main(argv: list[str]) -> None:
-    fd, threads, warm = argv
+    fd, threads, warm, *keep = argv
     conn = Connection(int(fd))
     if warm == "warm":
         await_quiet_server(conn, os.getppid())
 
     from core.engine.workers import worker_main  # imports NumPy and pandas: after the wait
 
-    worker_main(conn, int(threads), warm == "warm")
+    worker_main(conn, int(threads), warm == "warm", int(keep[0]) * 2**20 if keep else 0)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,7 @@ WARM_MODULES = (  # the labs' training code, imported while a worker warms up ra
     "core.attention.seq2seq",
     "core.gradients.through_time",
 )
+KEEP_SHARE = 0.95  # of the retirement size: past it, a worker lets go of the models it keeps
 BATCH_FLUSH_SECONDS = 0.1  # batch records are sent in small bundles, at most this old
 EXTRAS_FLUSH_SECONDS = 1.0  # live extras (samples, recorders) are re-sent at most this often
 
@@ -193,8 +194,10 @@ def _clear_after_run() -> None:
     gc.collect()
 
 
-def worker_main(conn, threads: int, warm: bool = True) -> None:
-    """A worker process: import and warm TensorFlow, then run specs one at a time until told to exit."""
+def worker_main(conn, threads: int, warm: bool = True, keep_bytes: int = 0) -> None:
+    """A worker process: import and warm TensorFlow, then run specs one at a time until told to exit.
+
+    Above `keep_bytes` of memory after a run (0: no limit) it lets go of its kept models (_make_room)."""
     _configure_tensorflow(threads)
     if warm:
         _warm_up()
@@ -231,19 +234,16 @@ def worker_main(conn, threads: int, warm: bool = True) -> None:
     while True:
         message = inbox.get()
         if message[0] == "prepare":
-            send(("prepared", 0.0 if inbox.qsize() else _rehearse(message[1])))
+            send(("prepared", 0.0 if inbox.qsize() else _rehearse(message[1], keep_bytes)))
             continue
         if message[0] != "run":
             return
         _, run_id, spec = message
-        _run_one(send, run_id, spec, stops[run_id])
+        _run_one(send, run_id, spec, stops[run_id], keep_bytes)
         stops.pop(run_id, None)
-        _clear_after_run()
 
 
-def _run_one(send: Callable[[tuple], None], run_id: str, spec: Any, stop: StopSignal) -> None:
-    from core.engine import reuse
-
+def _run_one(send: Callable[[tuple], None], run_id: str, spec: Any, stop: StopSignal, keep_bytes: int = 0) -> None:
     progress = RemoteProgress(send, run_id)
     try:
         output = spec(progress, stop)
@@ -251,11 +251,50 @@ def _run_one(send: Callable[[tuple], None], run_id: str, spec: Any, stop: StopSi
         blob = pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception as err:  # every failure becomes a message; the worker lives on
         progress.flush()
+        _after_run(keep_bytes)
         send(("failed", run_id, f"{type(err).__name__}: {err}", traceback.format_exc()))
         return
-    finally:
-        reuse.give_back()  # the outcome is pickled (or the run failed): its models may serve the next run
+    _after_run(keep_bytes)  # before "done": the server decides on the worker's size when it hears it
     send(("done", run_id, blob, _custom_object_modules()))
+
+
+def _after_run(keep_bytes: int) -> None:
+    """The run's outcome is pickled (or it failed): its models may serve the next run; a fresh Keras state."""
+    from core.engine import reuse
+
+    reuse.give_back()
+    _clear_after_run()
+    _make_room(keep_bytes)
+
+
+def _make_room(keep_bytes: int) -> None:
+    """Past `keep_bytes`, memory the run freed goes back to the system first; if the worker is still
+    past it, the kept models and TensorFlow's caches go too, so the server does not retire a worker
+    that only grew by what it keeps."""
+    if not keep_bytes or rss_bytes() <= keep_bytes:
+        return
+    import gc
+
+    import keras
+
+    from core.engine import reuse
+
+    _return_freed_memory()
+    if rss_bytes() <= keep_bytes:
+        return
+    dropped = reuse.drop_kept()
+    keras.backend.clear_session()  # the kernel caches too: the dropped steps' instantiations
+    gc.collect()
+    _return_freed_memory()
+    logger.info("Dropped %d kept model(s): %.0f MB now", dropped, rss_bytes() / 2**20)
+
+
+def _return_freed_memory() -> None:
+    """Hand the heap's free pages back to the system (glibc keeps them otherwise)."""
+    with contextlib.suppress(OSError, AttributeError):  # glibc only
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 class _Silent(Callback):
@@ -271,7 +310,7 @@ class _Silent(Callback):
     def flush(self) -> None: ...
 
 
-def _rehearse(spec: Any) -> float:
+def _rehearse(spec: Any, keep_bytes: int = 0) -> float:
     """Run a request up to its first training step (core.engine.reuse.rehearsal), so the run
     itself finds its steps traced. Anything going wrong is the real run's to report."""
     from core.engine import reuse
@@ -285,8 +324,7 @@ def _rehearse(spec: Any) -> float:
     except Exception:  # the run will meet the same problem and say so
         logger.debug("Rehearsal failed", exc_info=True)
     finally:
-        reuse.give_back()
-        _clear_after_run()
+        _after_run(keep_bytes)
     return time.perf_counter() - start
 
 
@@ -352,12 +390,14 @@ class _Process:
 class Worker:
     """One worker process and the server thread that reads its connection."""
 
-    def __init__(self, threads: int, on_idle: Callable[[Worker], None], warm: bool = True) -> None:
+    def __init__(
+        self, threads: int, on_idle: Callable[[Worker], None], warm: bool = True, keep_bytes: int = 0
+    ) -> None:
         ours, theirs = socket.socketpair()
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
         command = [sys.executable, "-m", "core.engine.worker_process", str(theirs.fileno()), str(threads)]
-        command.append("warm" if warm else "cold")
+        command += ["warm" if warm else "cold", str(keep_bytes // 2**20)]
         popen = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, pass_fds=(theirs.fileno(),))
         theirs.close()
         self.process = _Process(popen)
@@ -530,7 +570,8 @@ class WorkerPool:
             self.workers.append(self._spawn())
 
     def _spawn(self) -> Worker:
-        return Worker(self._threads, self._worker_idle, self._warm)
+        # A worker keeps models for later runs up to 95 % of the size at which it would be retired.
+        return Worker(self._threads, self._worker_idle, self._warm, int(self._retire * KEEP_SHARE))
 
     def _worker_idle(self, worker: Worker) -> None:
         with self._lock:

@@ -45,3 +45,53 @@ def test_the_panel_polls_quickly_until_the_first_loss_then_at_the_usual_pace():
     assert _refresh_interval(_shared_run("running", watchers=9)) == 2 * REFRESH_SECONDS  # a crowd: no burst
     assert _refresh_interval(_shared_run("done", batches=3)) is None
     assert FIRST_POINT_SECONDS < REFRESH_SECONDS
+
+
+def test_a_panel_hands_each_configuration_over_for_a_rehearsal_once(monkeypatch):
+    import threading
+    import time
+    from collections import OrderedDict
+
+    from ui import training_panel as tp
+
+    calls, handed = [], threading.Event()
+
+    class Manager:
+        accept = True
+
+        def can_prepare(self):
+            return True
+
+        def prepare(self, page, spec):
+            calls.append((page, spec))
+            handed.set()
+            return self.accept
+
+    manager = Manager()
+    monkeypatch.setattr(tp, "run_manager", lambda: manager)
+    monkeypatch.setattr(tp, "_PREPARED", OrderedDict())
+
+    def draw(spec, config):
+        handed.clear()
+        tp._prepare_ahead("page", lambda: spec, config)
+
+    draw("spec-8", {"units": 8})
+    assert handed.wait(5)
+    draw("spec-8", {"units": 8})  # drawn again (another session, a rerun): not handed over twice
+    assert not handed.wait(0.3) and calls == [("page", "spec-8")]
+
+    manager.accept = False  # e.g. a run started meanwhile
+    draw("spec-16", {"units": 16})
+    assert handed.wait(5)
+    deadline = time.monotonic() + 5
+    while ("page", repr({"units": 16})) in tp._PREPARED:  # refused: the claim is given up ...
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    manager.accept = True
+    draw("spec-16", {"units": 16})  # ... and the next draw hands it over
+    assert handed.wait(5) and calls[-1] == ("page", "spec-16") and len(calls) == 3
+
+    tp._prepare_ahead("page", lambda: 1 / 0, {"units": 32})  # no request yet (data loading): nothing
+    monkeypatch.setattr(Manager, "can_prepare", lambda self: False)
+    draw("spec-64", {"units": 64})  # a run queues or trains: nothing
+    assert not handed.wait(0.3) and len(calls) == 3

@@ -123,3 +123,18 @@ def test_without_enable_every_build_is_fresh(data):
     _, a, _ = train(data)
     _, b, _ = train(data)
     assert a is not b and reuse.reused_count() == 0
+
+
+def test_a_worker_past_its_memory_share_lets_go_of_kept_models(data):
+    from core.engine.workers import _make_room
+
+    reuse.enable()
+    _, model, _ = train(data)
+    reuse.give_back()
+    _make_room(keep_bytes=10**15)  # plenty of room: nothing changes
+    _, again, _ = train(data)
+    assert again is model
+    reuse.give_back()
+    _make_room(keep_bytes=1)  # over: everything kept goes
+    _, fresh, _ = train(data)
+    assert fresh is not model and reuse.reused_count() == 1
