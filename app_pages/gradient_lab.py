@@ -226,6 +226,7 @@ def runs_panel(key: str, config: lab.ComparisonConfig, runs, lengths: list[int],
     task = load_task(config.lab.source)
     return training_panel(
         key,
+        prepare=False,  # the first tab's single run is the one rehearsed ahead of a click
         start=lambda: gradient_jobs.make_runs_work(config, runs, {t: load_task(config.lab.source, t) for t in lengths}),
         config=config,
         metric=task.metric,

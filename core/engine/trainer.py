@@ -468,6 +468,8 @@ class Trainer:
             seen = 0
             for b in range(steps_per_epoch):
                 if stop is not None and stop.requested:
+                    if reuse.rehearsing():
+                        raise reuse.RehearsalDone  # a run arrived: it goes first
                     result.status, result.message = "stopped", f"{stop.reason} after {step} steps."
                     break
                 idx = order[b * cfg.batch_size : (b + 1) * cfg.batch_size]

@@ -212,6 +212,7 @@ def worker_main(conn, threads: int, warm: bool = True, keep_bytes: int = 0) -> N
 
     inbox: queue.Queue = queue.Queue()
     stops: dict[str, StopSignal] = {}
+    rehearsal = StopSignal()  # set when a run arrives: a rehearsal not yet at its first step gives way
 
     def listen() -> None:
         while True:
@@ -225,6 +226,7 @@ def worker_main(conn, threads: int, warm: bool = True, keep_bytes: int = 0) -> N
                     signal.request(message[2])
             elif message[0] == "run":
                 stops[message[1]] = StopSignal()
+                rehearsal.request("A run arrived")
                 inbox.put(message)
             elif message[0] != "wake":  # a nudge that arrived once the worker was already warm
                 inbox.put(message)
@@ -234,7 +236,8 @@ def worker_main(conn, threads: int, warm: bool = True, keep_bytes: int = 0) -> N
     while True:
         message = inbox.get()
         if message[0] == "prepare":
-            send(("prepared", 0.0 if inbox.qsize() else _rehearse(message[1], keep_bytes)))
+            rehearsal = StopSignal()
+            send(("prepared", 0.0 if inbox.qsize() else _rehearse(message[1], rehearsal, keep_bytes)))
             continue
         if message[0] != "run":
             return
@@ -310,7 +313,7 @@ class _Silent(Callback):
     def flush(self) -> None: ...
 
 
-def _rehearse(spec: Any, keep_bytes: int = 0) -> float:
+def _rehearse(spec: Any, stop: StopSignal, keep_bytes: int = 0) -> float:
     """Run a request up to its first training step (core.engine.reuse.rehearsal), so the run
     itself finds its steps traced. Anything going wrong is the real run's to report."""
     from core.engine import reuse
@@ -318,7 +321,7 @@ def _rehearse(spec: Any, keep_bytes: int = 0) -> float:
     start = time.perf_counter()
     try:
         with reuse.rehearsal():
-            spec(_Silent(), StopSignal())
+            spec(_Silent(), stop)
     except reuse.RehearsalDone:
         pass
     except Exception:  # the run will meet the same problem and say so

@@ -138,3 +138,18 @@ def test_a_worker_past_its_memory_share_lets_go_of_kept_models(data):
     _make_room(keep_bytes=1)  # over: everything kept goes
     _, fresh, _ = train(data)
     assert fresh is not model and reuse.reused_count() == 1
+
+
+def test_a_rehearsal_gives_way_to_a_run_before_its_first_step(data):
+    from core.engine.history import StopSignal
+
+    x, y = data
+    reuse.enable()
+    model = build_model(MODEL, SPEC, OutputSpec(), seed=0)
+    trainer = Trainer(model, "binary_crossentropy", ["accuracy"], TrainConfig(epochs=1, batch_size=32))
+    stop = StopSignal()
+    stop.request("A run arrived")
+    with reuse.rehearsal(), pytest.raises(reuse.RehearsalDone):
+        trainer.fit(x, y, stop=stop)
+    assert trainer._train_step.experimental_get_tracing_count() == 0  # nothing traced: the run goes first
+    reuse.give_back()
