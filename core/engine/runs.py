@@ -78,6 +78,7 @@ class RunSettings:
     RNN_PLAYGROUND_FINISHED_MB    memory those may take (default 300)
     RNN_PLAYGROUND_TF_THREADS     TensorFlow threads per worker (default: cores / workers)
     RNN_PLAYGROUND_RETIRE_MB      a worker bigger than this after a run is replaced (default 1000)
+    RNN_PLAYGROUND_REHEARSALS     0: idle workers do not rehearse the configurations pages show (default 1)
     RNN_PLAYGROUND_SCHEDULER      a Dask scheduler's address (tcp://host:8786): runs train on that cluster,
                                   shared by every app replica, instead of in local workers (default: off)
     RNN_PLAYGROUND_SPEC_DUMP      a folder: every new run's WorkSpec is also pickled there (for
@@ -97,6 +98,7 @@ class RunSettings:
     spec_dump: str = ""
     scheduler: str = ""  # a Dask scheduler's address: train there (core.engine.cluster)
     max_running_explicit: bool = False  # RNN_PLAYGROUND_MAX_RUNS was given (else a cluster's size decides)
+    rehearsals: bool = True  # idle workers rehearse the configurations pages show (core.engine.reuse)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> RunSettings:
@@ -121,6 +123,7 @@ class RunSettings:
             spec_dump=env.get("RNN_PLAYGROUND_SPEC_DUMP", "").strip(),
             scheduler=env.get("RNN_PLAYGROUND_SCHEDULER", "").strip(),
             max_running_explicit=bool(env.get("RNN_PLAYGROUND_MAX_RUNS", "").strip()),
+            rehearsals=_env_int("RNN_PLAYGROUND_REHEARSALS", 1, env) != 0,
         )
 
 
@@ -417,7 +420,8 @@ class RunManager:
     def can_prepare(self) -> bool:
         """Whether `prepare` may do anything now: local workers, and nothing queued or training."""
         with self._lock:
-            return self.pool is not None and not self._closed and not self._queue and not self._running
+            idle = not self._closed and not self._queue and not self._running
+            return self.settings.rehearsals and self.pool is not None and idle
 
     def prepare(self, page: str, spec: WorkSpec) -> bool:
         """A page shows this request and the workers have nothing to do: one rehearses it up to its

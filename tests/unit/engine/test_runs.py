@@ -241,6 +241,8 @@ def test_settings_come_from_the_environment_with_safe_defaults():
     assert s.workers == 0 and s.max_running == 4
     s = RunSettings.from_env({"RNN_PLAYGROUND_WORKERS": "1", "RNN_PLAYGROUND_MAX_RUNS": "4"})
     assert s.max_running == 1  # never more runs at once than workers
+    assert RunSettings.from_env({}).rehearsals
+    assert not RunSettings.from_env({"RNN_PLAYGROUND_REHEARSALS": "0"}).rehearsals
 
 
 def test_a_connected_visitor_on_another_page_keeps_its_place_in_the_queue():
