@@ -309,7 +309,9 @@ class Trainer:
         """Everything a traced step bakes in besides the model: a kept model's steps serve a later
         Trainer only if it is equal. The learning rate is a variable, set again on reuse."""
         loss = self.loss_fn
-        loss_id = (type(loss).__module__, type(loss).__qualname__, repr(sorted(loss.get_config().items())))
+        config = getattr(loss, "get_config", None)
+        # A Keras loss by its class and settings; a plain function as itself (a lambda never matches).
+        loss_id = (type(loss).__qualname__, repr(sorted(config().items()))) if config is not None else loss
         cfg = self.config
         settings = (cfg.optimizer, cfg.clip_norm, cfg.clip_value, self._jit)
         return (type(self).__qualname__, loss_id, self.metric_names, *settings)

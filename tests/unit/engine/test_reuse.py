@@ -153,3 +153,24 @@ def test_a_rehearsal_gives_way_to_a_run_before_its_first_step(data):
         trainer.fit(x, y, stop=stop)
     assert trainer._train_step.experimental_get_tracing_count() == 0  # nothing traced: the run goes first
     reuse.give_back()
+
+
+def test_a_loss_given_as_a_function_keys_the_steps_by_that_function(data):
+    import keras
+
+    def mse(y_true, y_pred):
+        return keras.ops.mean(keras.ops.square(y_true - keras.ops.squeeze(y_pred, -1)))
+
+    x, y = data
+    reuse.enable()
+    config = TrainConfig(epochs=1, batch_size=32)
+    first = Trainer(build_model(MODEL, SPEC, OutputSpec(), seed=0), mse, [], config)
+    first.fit(x, y)
+    reuse.give_back()
+    second = Trainer(build_model(MODEL, SPEC, OutputSpec(), seed=1), mse, [], config)
+    second.fit(x, y)
+    assert second.model is first.model and second._train_step is first._train_step
+    reuse.give_back()
+    other = Trainer(build_model(MODEL, SPEC, OutputSpec(), seed=1), lambda t, p: mse(t, p), [], config)
+    other.fit(x, y)
+    assert other._train_step is not first._train_step  # another function: traced anew
