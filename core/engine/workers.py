@@ -52,6 +52,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from core.engine import reuse  # standard library only: no TensorFlow in the server
 from core.engine.history import BatchRecord, Callback, EpochRecord, StopSignal, TrainingPlan
 
 logger = logging.getLogger(__name__)
@@ -201,8 +202,6 @@ def worker_main(conn, threads: int, warm: bool = True, keep_bytes: int = 0) -> N
     _configure_tensorflow(threads)
     if warm:
         _warm_up()
-    from core.engine import reuse
-
     reuse.enable()  # later runs of a shape this worker has trained skip tracing their steps
     send_lock = threading.Lock()
 
@@ -263,8 +262,6 @@ def _run_one(send: Callable[[tuple], None], run_id: str, spec: Any, stop: StopSi
 
 def _after_run(keep_bytes: int) -> None:
     """The run's outcome is pickled (or it failed): its models may serve the next run; a fresh Keras state."""
-    from core.engine import reuse
-
     reuse.give_back()
     _clear_after_run()
     _make_room(keep_bytes)
@@ -276,18 +273,13 @@ def _make_room(keep_bytes: int) -> None:
     that only grew by what it keeps."""
     if not keep_bytes or rss_bytes() <= keep_bytes:
         return
-    import gc
-
     import keras
-
-    from core.engine import reuse
 
     _return_freed_memory()
     if rss_bytes() <= keep_bytes:
         return
     dropped = reuse.drop_kept()
-    keras.backend.clear_session()  # the kernel caches too: the dropped steps' instantiations
-    gc.collect()
+    keras.backend.clear_session()  # the kernel caches too (the dropped steps' instantiations), and a full GC
     _return_freed_memory()
     logger.info("Dropped %d kept model(s): %.0f MB now", dropped, rss_bytes() / 2**20)
 
@@ -316,8 +308,6 @@ class _Silent(Callback):
 def _rehearse(spec: Any, stop: StopSignal, keep_bytes: int = 0) -> float:
     """Run a request up to its first training step (core.engine.reuse.rehearsal), so the run
     itself finds its steps traced. Anything going wrong is the real run's to report."""
-    from core.engine import reuse
-
     start = time.perf_counter()
     try:
         with reuse.rehearsal():
