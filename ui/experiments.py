@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.engine.experiments import Experiment, check, encode_value
+from core.engine.experiments import Experiment, Outcome, encode_value, facts_of, judge_run
 from core.engine.links import param_name
 from core.sentiment import charts as sentiment_charts
 from core.sentiment.experiments import SHORT_REVIEW
@@ -143,11 +143,15 @@ def _chosen_status(page_key: str, e: Experiment) -> None:
 
 def show_check(e: Experiment, outcome: Any) -> None:
     """The claim's verdict on a finished run, then the experiment's extra views."""
-    held, sentence = check(e, outcome)
-    if held:
-        st.success(f"**Experiment {e.number}. This run showed it:** {sentence}")
+    v = judge_run(e, outcome)
+    for fact in facts_of(e, outcome):
+        st.markdown(f"**Fact:** {fact}")
+    if v.outcome is Outcome.SHOWED:
+        st.success(f"**Experiment {e.number}. This run showed it:** {v.sentence}")
+    elif v.outcome is Outcome.NOT_SHOWN:
+        st.warning(f"**Experiment {e.number}. This run did not show it this time:** {v.sentence} {v.try_next}")
     else:
-        st.warning(f"**Experiment {e.number}. This run did not show it:** {sentence}")
+        st.info(f"**Experiment {e.number}. Inconclusive (too close to tell):** {v.sentence} {v.try_next}")
     items = [item for view in e.views for item in view(outcome)]
     items += [item for name in e.page_views for item in PAGE_VIEWS[name](outcome)]
     for item, caption in items:

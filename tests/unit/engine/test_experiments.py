@@ -356,3 +356,28 @@ def test_architecture_claims():
     held, sentence = cell_experiments.bidirectional_claim(quick("GRU", 2 * gru, kind="Bidirectional"))
     assert held and "exactly half" in sentence
     assert not cell_experiments.bidirectional_claim(quick("GRU", gru))[0]
+
+
+def test_judge_has_three_outcomes():
+    from core.engine.experiments import Outcome, judge
+
+    assert judge(0.2, needed=0.1, unclear=0.0) is Outcome.SHOWED
+    assert judge(0.05, needed=0.1, unclear=0.0) is Outcome.INCONCLUSIVE
+    assert judge(-0.05, needed=0.1, unclear=0.0) is Outcome.NOT_SHOWN
+    assert judge(float("nan"), needed=0.1) is Outcome.INCONCLUSIVE
+    assert judge(0.09, needed=0.1) is Outcome.NOT_SHOWN  # no band: below the need is not shown
+    with pytest.raises(ValueError):
+        judge(0.0, needed=0.0, unclear=1.0)
+
+
+def test_verdict_words_follow_the_outcome_and_facts_are_separate():
+    from core.engine.experiments import Outcome, Verdict, facts_of, judge_run, verdict
+
+    shown = verdict(Outcome.SHOWED, "RMSE 1.0 vs 1.2.", showed="Lesson.", not_shown="Try more epochs.")
+    assert shown.held and shown.text() == "RMSE 1.0 vs 1.2. Lesson." and shown.try_next == ""
+    missed = verdict(Outcome.NOT_SHOWN, "RMSE 1.3 vs 1.2.", showed="Lesson.", not_shown="Try more epochs.")
+    assert not missed.held and missed.try_next == "Try more epochs."
+    e = Experiment(1, "t", ("x",), {}, "look", lambda o: Verdict(Outcome.INCONCLUSIVE, "close"), facts=(
+        lambda o: [f"this model has {o.weights:,} weights"], lambda o: [o.missing]))
+    assert judge_run(e, NS(weights=2112)).outcome is Outcome.INCONCLUSIVE
+    assert facts_of(e, NS(weights=2112)) == ["this model has 2,112 weights"]  # an unreadable fact is left out
