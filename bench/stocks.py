@@ -1,12 +1,15 @@
-"""Benchmark: every forecasting pattern on SPY, against persistence.
+"""Benchmark: every Stocks preset on SPY (and the other shipped tickers), against persistence.
 
-    PYTHONPATH=. .venv/bin/python bench/stocks.py [--epochs 10] [--targets price log_return]
+    PYTHONPATH=. .venv/bin/python bench/stocks.py [--tickers SPY AAPL ...] [--presets 0 1 7] [--seed 0]
 
-Reads ../shared/data/stocks/SPY.csv (or $RNN_PLAYGROUND_DATA/stocks/SPY.csv) - the last
-10 years of it, as the page does by default - trains each pattern with the settings of the
-page's first preset for it (core/stocks/config.py; the flags override them) and prints test
-RMSE (price units), skill vs persistence and directional accuracy.
-Figures, not assertions: expect skill within a few percent of zero on real daily prices.
+Reads ../shared/data/stocks/<TICKER>.csv (or $RNN_PLAYGROUND_DATA/stocks/<TICKER>.csv) - the last
+10 years of it, as the page does by default - trains each preset of the page exactly as it is
+(core/stocks/config.py) and prints test RMSE (price units), skill vs persistence, the same network's
+skill before training, and directional accuracy. `--synthetic-trend` adds a synthetic series with a
+strong upward trend (40 % a year), where every test close lies above every training close.
+
+The bar (issue 21): no preset below -5 % skill vs persistence, except the named lesson
+"Why raw prices fail: ...", which is there to lose.
 """
 
 from __future__ import annotations
@@ -19,90 +22,93 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import numpy as np
 import pandas as pd
 
 from core.data import stocks
-from core.engine.config import PATTERNS
 from core.stocks import forecasting, training
-from core.stocks.config import TARGETS, ForecastRun, preset_for
+from core.stocks.config import PRESETS, RAW_PRICE_LESSON, ForecastRun
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHIPPED = ("SPY", "AAPL", "AMZN", "GOOGL", "IBM", "MSFT")
+FLOOR = -0.05  # the lowest skill a preset other than the raw-price lesson may show
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ticker", default="SPY")
-    parser.add_argument("--epochs", type=int, help="default: the preset's")
-    parser.add_argument("--units", type=int, help="default: the preset's")
-    parser.add_argument("--cell", choices=["SimpleRNN", "LSTM", "GRU"], help="default: the preset's")
-    parser.add_argument("--window", type=int, help="default: the preset's")
-    parser.add_argument("--horizon", type=int, help="default: the preset's (multi-step patterns)")
-    parser.add_argument("--years", type=int, default=10)
-    parser.add_argument("--patterns", nargs="+", default=list(PATTERNS), choices=list(PATTERNS))
-    parser.add_argument("--targets", nargs="+", default=list(TARGETS), choices=list(TARGETS))
+    parser.add_argument("--tickers", nargs="+", default=list(SHIPPED))
+    parser.add_argument("--presets", nargs="+", type=int, help="preset numbers (0 = the page's default); default: all")
+    parser.add_argument("--years", type=int, default=stocks.DEFAULT_YEARS)
+    parser.add_argument("--seed", type=int, help="default: the preset's")
+    parser.add_argument("--synthetic-trend", action="store_true", help="add a strongly trending synthetic series")
     return parser.parse_args()
 
 
-def overrides(args: argparse.Namespace, *names: str) -> dict:
-    """The flags among `names` given on the command line (a flag left out keeps the preset's value)."""
-    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
+def trending_prices(days: int = 2520, seed: int = 0, yearly: float = 0.40) -> pd.Series:
+    """A random walk with a strong drift: the test years lie far above every training price."""
+    rng = np.random.default_rng(seed)
+    steps = rng.normal(yearly / 252, 0.012, days)
+    steps[0] = 0.0
+    return pd.Series(50 * np.exp(np.cumsum(steps)), index=pd.bdate_range(end="2024-12-31", periods=days))
 
 
-def bench_run(args: argparse.Namespace, pattern: str, target: str, label: str) -> ForecastRun:
-    """The page's preset for `pattern`, with the target and the command line's overrides."""
-    preset = preset_for(pattern)
-    spec = replace(preset.forecast, target=target, **overrides(args, "window", "horizon"))
-    model = replace(preset.model, **overrides(args, "cell", "units"))
-    if pattern == "one_to_one":
-        model = replace(model, dense_units=model.units)  # as the page does
-    return ForecastRun(label, spec, model, replace(preset.train, **overrides(args, "epochs")))
+def series_for(ticker: str, years: int) -> tuple[str, pd.Series]:
+    if ticker == "TREND":
+        return "synthetic 40 %/year trend", trending_prices()
+    local = os.environ.get("RNN_PLAYGROUND_DATA") or (str(SHARED) if SHARED.is_dir() else None)
+    prices = stocks.load_prices(ticker, local_path=local, years=years, allow_download=False, fallback=False)
+    return f"{prices.label()} ({prices.summary()})", prices.close
+
+
+def run_preset(name: str, close: pd.Series, label: str, seed: int | None) -> dict:
+    preset = PRESETS[name]
+    train = preset.train if seed is None else replace(preset.train, seed=seed)
+    run = ForecastRun(label, preset.forecast, preset.model, train)
+    data = forecasting.prepare(close, run.forecast)
+    started = time.perf_counter()
+    outcome = training.train_and_evaluate(data, run, prices_label=label)
+    seconds = time.perf_counter() - started
+    row, persistence = outcome.evaluation.model_row, outcome.evaluation.persistence_row
+    before = outcome.untrained.model_row["skill vs persistence"] if outcome.untrained is not None else np.nan
+    return {
+        "preset": name[:58],
+        "target": run.forecast.target,
+        "RMSE model": row["RMSE"],
+        "RMSE persistence": persistence["RMSE"],
+        "skill": row["skill vs persistence"],
+        "skill untrained": before,
+        "direction": row["direction"],
+        "outside train range": forecasting.outside_training_range(data),
+        "train s": round(seconds, 1),
+    }
 
 
 def main() -> None:
     args = parse_args()
-    local = os.environ.get("RNN_PLAYGROUND_DATA") or (str(SHARED) if SHARED.is_dir() else None)
-    prices = stocks.load_prices(args.ticker, local_path=local, years=args.years)
-    print(f"Data: {prices.label()} - {prices.source.describe()} - {prices.summary()}")
-    if prices.source.notice:
-        print(f"Notice: {prices.source.notice}")
-    print("Models: each pattern's preset (cell, units, window, horizon, epochs, batch, Adam rate) as listed below;")
-    print("split 70/15/15 chronological\n")
+    names = list(PRESETS)
+    chosen = [names[i] for i in args.presets] if args.presets else names
+    tickers = list(args.tickers) + (["TREND"] if args.synthetic_trend else [])
     rows = []
-    for target in args.targets:
-        for pattern in args.patterns:
-            run = bench_run(args, pattern, target, f"{prices.label()}, {prices.summary()}")
-            data = forecasting.prepare(prices.close, run.forecast)
-            started = time.perf_counter()
-            outcome = training.train_and_evaluate(data, run, prices_label=prices.label())
-            seconds = time.perf_counter() - started
-            evaluation = outcome.evaluation
-            row, persistence = evaluation.model_row, evaluation.persistence_row
-            moving_average = evaluation.table.iloc[2]
-            rows.append(
-                {
-                    "pattern": pattern,
-                    "target": target,
-                    "model": f"{forecasting.model_label(run.model)} {run.model.units}",
-                    "window": run.forecast.window,
-                    "days ahead": run.forecast.steps_ahead,
-                    "epochs": run.train.epochs,
-                    "lr": run.train.learning_rate,
-                    "test windows": len(data.test),
-                    "RMSE model": row["RMSE"],
-                    "RMSE persistence": persistence["RMSE"],
-                    "RMSE moving avg": moving_average["RMSE"],
-                    "skill vs persistence": f"{row['skill vs persistence']:+.1%}",
-                    "direction": f"{row['direction']:.1%}",
-                    "always up": f"{forecasting.up_share(evaluation):.1%}",
-                    "train s": round(seconds, 1),
-                    "status": outcome.result.status,
-                }
+    for ticker in tickers:
+        label, close = series_for(ticker, args.years)
+        print(f"Data: {label}")
+        for name in chosen:
+            row = {"ticker": ticker, **run_preset(name, close, label, args.seed)}
+            rows.append(row)
+            print(
+                f"  {row['preset']:58s} skill {row['skill']:+7.1%}  untrained {row['skill untrained']:+8.1%}",
+                flush=True,
             )
-            print(f"  {pattern:16s} {target:10s} skill {rows[-1]['skill vs persistence']:>7s}  ({seconds:.0f} s)")
     table = pd.DataFrame(rows)
-    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:.3f}".format):
+    failing = table[(table["skill"] < FLOOR) & (~table["preset"].eq(RAW_PRICE_LESSON[:58]))]
+    formats = {"skill": "{:+.1%}".format, "skill untrained": "{:+.1%}".format, "direction": "{:.1%}".format}
+    formats["outside train range"] = "{:.0%}".format
+    with pd.option_context("display.width", 220, "display.max_columns", 20, "display.float_format", "{:.3f}".format):
         print()
-        print(table.to_string(index=False))
+        print(table.to_string(index=False, formatters=formats))
+    print(f"\nPresets below {FLOOR:+.0%} skill (other than the raw-price lesson): {len(failing)}")
+    for _, row in failing.iterrows():
+        print(f"  {row['ticker']}: {row['preset']} {row['skill']:+.1%}")
 
 
 if __name__ == "__main__":

@@ -23,8 +23,12 @@ from core.engine.run import TrainedRun
 if TYPE_CHECKING:  # for annotations only: forecasting imports this module
     from core.stocks.forecasting import ForecastData, ForecastEvaluation
 
-Target = Literal["price", "log_return"]
-TARGETS: dict[str, str] = {"price": "Closing price", "log_return": "Daily log return"}
+Target = Literal["price", "log_return", "raw_price"]
+TARGETS: dict[str, str] = {
+    "price": "Price, relative to today",
+    "log_return": "Daily log return",
+    "raw_price": "Raw price (why it fails)",
+}
 MULTI_STEP = ("encoder_decoder", "one_to_many")
 VECTOR_INPUT = ("one_to_one", "one_to_many")
 FEATURE_NAMES = ("today", "change since yesterday", "mean of the window", "spread (std) of the window")
@@ -72,7 +76,7 @@ class ForecastSpec:
         if self.pattern not in PATTERN_LABELS:
             out.append(f"Unknown pattern {self.pattern!r}.")
         if self.target not in TARGETS:
-            out.append(f"Unknown target {self.target!r}; choose price or log_return.")
+            out.append(f"Unknown target {self.target!r}; choose one of {', '.join(TARGETS)}.")
         if not 2 <= self.window <= min(MAX_WINDOW, limits.MAX_SEQUENCE_LENGTH):
             out.append(f"Window length must be between 2 and {MAX_WINDOW} days (got {self.window}).")
         if not 1 <= self.horizon <= min(MAX_HORIZON, limits.MAX_OUTPUT_STEPS):
@@ -104,6 +108,7 @@ class ForecastOutcome(TrainedRun):
     evaluation: ForecastEvaluation
     data: ForecastData
     prices_label: str = ""  # the prices' short name (ticker, upload, 'synthetic prices')
+    untrained: ForecastEvaluation | None = None  # the same network scored before training (its initial weights)
 
     @property
     def run(self) -> ForecastRun:
@@ -124,6 +129,7 @@ class Preset:
     train: TrainConfig
 
 
+RAW_PRICE_LESSON = "Why raw prices fail: a GRU on the price level, off the training range"
 TEN_EPOCHS = TrainConfig(epochs=10, batch_size=64, learning_rate=3e-3)  # most presets train like this
 
 PRESETS: dict[str, Preset] = {
@@ -161,6 +167,11 @@ PRESETS: dict[str, Preset] = {
         ForecastSpec("many_to_one", "log_return", window=10, horizon=3),
         ModelConfig(pattern="many_to_one", cell="GRU", units=8),
         TrainConfig(epochs=1, batch_size=64, learning_rate=1e-2),
+    ),
+    RAW_PRICE_LESSON: Preset(
+        ForecastSpec("many_to_one", "raw_price", window=30),
+        ModelConfig(pattern="many_to_one", cell="GRU", units=32),
+        TEN_EPOCHS,
     ),
 }
 

@@ -2,12 +2,18 @@
 
 The pipeline, in order:
 
-  1. target: the closing price itself, or daily log returns r_t = log(P_t / P_(t-1));
+  1. target: the price relative to the last known close, log(P_d / P_t) (the default: a
+     window looks the same at any price level, and "about the same as today" is 0), daily
+     log returns r_t = log(P_t / P_(t-1)), or the raw closing price (the lesson of why raw
+     prices fail: standardised with the training days' mean, test prices above every
+     training price must be extrapolated);
   2. a chronological split of the days into train | validation | test (never shuffled
      across time: the model must not see the future it will be tested on);
-  3. a scaler fitted on the training days only, applied to everything;
+  3. a scaler fitted on the training days only, applied to everything (for the relative
+     price: no shift, and the spread of the training days' daily moves);
   4. windows: for each "origin" day t (the last day whose price is known), an input and
-     a target whose shapes depend on the pattern:
+     a target whose shapes depend on the pattern (for the relative price, z below is
+     z_d - z_t, the window seen from today's close):
 
        many_to_one      z[t-N+1..t]   -> z[t+1]                 (N, 1) -> (1,)
        many_to_many     z[t-N+1..t]   -> z[t-N+2..t+1]          (N, 1) -> (N, 1), loss at every step
@@ -16,9 +22,10 @@ The pipeline, in order:
        one_to_one       features(t)   -> z[t+1]                 (4,)   -> (1,)   dense, no recurrence
 
      where features(t) = (z_t, z_t - z_(t-1), mean and std of z over the last N days);
-  5. every forecast goes back to price units (P_t * exp(sum of predicted returns) for
-     returns), so every target and every pattern is scored on the same footing as the
-     baselines: persistence (tomorrow = today) and a moving average of the last M closes.
+  5. every forecast goes back to price units (P_t * exp(predicted log move) for the relative
+     price, P_t * exp(sum of predicted returns) for returns), so every target and every
+     pattern is scored on the same footing as the baselines: persistence (tomorrow = today)
+     and a moving average of the last M closes.
 
 A window belongs to the split that holds all of its target days; windows whose targets
 straddle a boundary are dropped. Inputs may reach back into the previous split - those
@@ -103,13 +110,35 @@ class Scaler:
 
 
 def target_series(prices: np.ndarray, target: Target) -> np.ndarray:
-    """The series the network models, aligned with the prices (day 0 has no return: NaN)."""
+    """The series the network models, aligned with the prices (day 0 has no return: NaN).
+
+    Raw price: the price; relative price: log price (windows subtract today's); returns: r_t.
+    """
     prices = np.asarray(prices, dtype=np.float64)
-    if target == "price":
+    if target == "raw_price":
         return prices.copy()
+    if target == "price":
+        return np.log(prices)
     returns = np.full_like(prices, np.nan)
     returns[1:] = np.diff(np.log(prices))
     return returns
+
+
+def is_relative(target: Target) -> bool:
+    """Whether windows are seen from the last known close (value - today's value)."""
+    return target == "price"
+
+
+def fit_scaler(series: np.ndarray, target: Target, train_end: int) -> Scaler:
+    """The scaler, from the training days only.
+
+    Relative price: no shift (0 must stay "no change") and the spread of the training days'
+    daily log moves, so one unit is a typical day's move at any price level.
+    """
+    if is_relative(target):
+        moves = np.diff(np.asarray(series[:train_end], dtype=np.float64))
+        return Scaler(0.0, Scaler.fit(moves).std)
+    return Scaler.fit(series[_target_offset(target) : train_end])
 
 
 def _target_offset(target: Target) -> int:
@@ -149,29 +178,38 @@ def split_origins(spec: ForecastSpec, split: Split) -> dict[str, np.ndarray]:
     }
 
 
-def vector_features(z: np.ndarray, origins: np.ndarray, window: int) -> np.ndarray:
-    """Today's feature vector: value, change since yesterday, window mean and std."""
-    history = z[origins[:, None] + np.arange(-window + 1, 1)]
-    today = z[origins]
-    return np.stack([today, today - z[origins - 1], history.mean(axis=1), history.std(axis=1)], axis=1)
+def vector_features(history: np.ndarray) -> np.ndarray:
+    """Today's feature vector from the (n, N) window (today last): value, change since yesterday,
+    window mean and std."""
+    today = history[:, -1]
+    return np.stack([today, today - history[:, -2], history.mean(axis=1), history.std(axis=1)], axis=1)
 
 
 def make_windows(z: np.ndarray, origins: np.ndarray, spec: ForecastSpec) -> Windows:
-    """Inputs and targets for `origins` on the scaled series `z`, shaped for `spec.pattern`."""
+    """Inputs and targets for `origins` on the scaled series `z`, shaped for `spec.pattern`.
+
+    For the relative price every value is taken minus today's (z_d - z_t): the window ends at 0
+    and a target of 0 means "the same as today", whatever the price level.
+    """
     origins = np.asarray(origins, dtype=np.int64)
     n, window = len(origins), spec.window
+    if not n:
+        x_shape = (0, len(FEATURE_NAMES)) if spec.pattern in VECTOR_INPUT else (0, window, 1)
+        y_shape = {"many_to_many": (0, window, 1)}.get(
+            spec.pattern, (0, spec.steps_ahead, 1) if spec.pattern in MULTI_STEP else (0, 1)
+        )
+        return Windows(np.zeros(x_shape, np.float32), np.zeros(y_shape, np.float32), origins)
     past = origins[:, None] + np.arange(-window + 1, 1)  # (n, N) day indices read by the model
     ahead = origins[:, None] + np.arange(1, spec.steps_ahead + 1)  # (n, K) day indices to predict
-    if spec.pattern in VECTOR_INPUT:
-        x = vector_features(z, origins, window) if n else np.zeros((0, len(FEATURE_NAMES)))
-    else:
-        x = z[past][..., None] if n else np.zeros((0, window, 1))
+    today = z[origins][:, None] if is_relative(spec.target) else 0.0
+    history = z[past] - today
+    x = vector_features(history) if spec.pattern in VECTOR_INPUT else history[..., None]
     if spec.pattern == "many_to_many":
-        y = z[past + 1][..., None] if n else np.zeros((0, window, 1))
+        y = (z[past + 1] - today)[..., None]
     elif spec.pattern in MULTI_STEP:
-        y = z[ahead][..., None] if n else np.zeros((0, spec.steps_ahead, 1))
+        y = (z[ahead] - today)[..., None]
     else:
-        y = z[ahead] if n else np.zeros((0, 1))
+        y = z[ahead] - today
     return Windows(x.astype(np.float32), y.astype(np.float32), origins)
 
 
@@ -205,9 +243,12 @@ class ForecastData:
     def to_prices(self, scaled_steps: np.ndarray, origins: np.ndarray) -> np.ndarray:
         """(n, K) scaled model outputs -> (n, K) price forecasts for days t+1..t+K."""
         values = self.scaler.inverse(scaled_steps)
-        if self.spec.target == "price":
+        if self.spec.target == "raw_price":
             return values
-        return self.prices[origins][:, None] * np.exp(np.cumsum(values, axis=1))
+        today = self.prices[origins][:, None]
+        if is_relative(self.spec.target):
+            return today * np.exp(values)
+        return today * np.exp(np.cumsum(values, axis=1))
 
     def actual_prices(self, origins: np.ndarray) -> np.ndarray:
         return self.prices[origins[:, None] + np.arange(1, self.spec.steps_ahead + 1)]
@@ -250,7 +291,7 @@ def prepare(close: pd.Series, spec: ForecastSpec) -> ForecastData:
     prices = close.to_numpy(dtype=np.float64)
     split = chronological_split(len(prices), spec.val_fraction, spec.test_fraction)
     series = target_series(prices, spec.target)
-    scaler = Scaler.fit(series[_target_offset(spec.target) : split.train_end])
+    scaler = fit_scaler(series, spec.target, split.train_end)
     z = scaler.transform(series)
     windows = {name: make_windows(z, origins, spec) for name, origins in split_origins(spec, split).items()}
     return ForecastData(spec, pd.DatetimeIndex(close.index), prices, series, scaler, split, windows)

@@ -24,11 +24,15 @@ def train_and_evaluate(
     prices_label: str = "",
 ) -> ForecastOutcome:
     """Train `run.model` with `run.train` on the windows of `data` (cut for `run.forecast`) and
-    score its test-range forecasts against the baselines."""
+    score its test-range forecasts against the baselines - and the same network's before training
+    (the twin the guided experiments judge learning against)."""
     spec = data.spec
     phase = on_phase or (lambda _text: None)
     phase("Building the model")
     model = build_model(run.model, spec.input_spec(), spec.output_spec(), seed=run.train.seed)
+    untrained = evaluate_forecasts(
+        data, model_label(run.model), outputs_to_steps(predict(model, data.test.x), spec.pattern)
+    )
     trainer = Trainer(model, "mse", ["mae"], run.train)
     result = trainer.fit(
         data.train.x,
@@ -40,4 +44,4 @@ def train_and_evaluate(
     phase("Forecasting the test range")
     steps = outputs_to_steps(predict(model, data.test.x), spec.pattern)
     evaluation = evaluate_forecasts(data, model_label(run.model), steps)
-    return ForecastOutcome(result, model, run, evaluation, data, prices_label)
+    return ForecastOutcome(result, model, run, evaluation, data, prices_label, untrained)
