@@ -109,6 +109,10 @@ class ForecastOutcome(TrainedRun):
     data: ForecastData
     prices_label: str = ""  # the prices' short name (ticker, upload, 'synthetic prices')
     untrained: ForecastEvaluation | None = None  # the same network scored before training (its initial weights)
+    train_skill: tuple[float, float] = (
+        math.nan,
+        math.nan,
+    )  # skill vs persistence on the training windows, before/after
 
     @property
     def run(self) -> ForecastRun:
@@ -218,10 +222,12 @@ class RunFacts:
     predicted_move: float  # mean |next-day forecast - today's close|
     actual_move: float  # mean |next-day close - today's close|
     move_correlation: float  # correlation of predicted and actual next-day moves (NaN if flat)
-    target: str  # "price" or "log_return"
+    target: str  # "price" (relative to today), "log_return" or "raw_price"
     outside_training_range: float  # share of test closes outside every training close
     ma_days: int
     ma_skill: float  # the moving-average baseline's skill vs persistence
+    train_range: tuple[float, float] = (math.nan, math.nan)  # lowest and highest training close
+    test_range: tuple[float, float] = (math.nan, math.nan)  # lowest and highest test close
 
 
 TIE_BAND = 0.02  # skill within ±2 % of persistence is a tie
@@ -249,11 +255,8 @@ def verdict(facts: RunFacts) -> str:
         ]
     else:
         lines = [f"The model is **worse than persistence** (skill {skill:+.1%}): it adds error to 'tomorrow = today'."]
-        if facts.target == "price" and facts.outside_training_range > FAR_OUTSIDE:
-            lines.append(
-                "Much of the test range lies outside the training prices, where a price model must extrapolate "
-                "(see the residuals: mostly on one side of zero). Daily log returns avoid this."
-            )
+    if facts.target == "raw_price":
+        lines.append(raw_price_sentence(facts, losing=skill < -TIE_BAND))
     if facts.actual_move > 0:
         corr = (
             ""
@@ -273,11 +276,50 @@ def verdict(facts: RunFacts) -> str:
             f"It called the direction right {facts.direction:.1%} of the time{judged}; always saying 'up' would score "
             f"{facts.up_share:.1%}, and ±{noise:.1%} around 50 % is coin-flip noise for this many forecasts."
         )
-    lines.append(
-        f"The {facts.ma_days}-day moving average scores {facts.ma_skill:+.1%}: averaging past closes lags "
-        "behind a market that drifts, so it does worse than simply taking the last one."
-    )
+    lines.append(moving_average_sentence(facts.ma_days, facts.ma_skill))
     return " ".join(lines)
+
+
+def raw_price_sentence(facts: RunFacts, losing: bool) -> str:
+    """Why the raw price failed (or why it got away with it): where the test closes lie against the training ones."""
+    low, high = facts.train_range
+    test_low, test_high = facts.test_range
+    where = (
+        f"{facts.outside_training_range:.0%} of the test closes ({test_low:,.2f} to {test_high:,.2f}) lie outside "
+        f"the range of every training close ({low:,.2f} to {high:,.2f})"
+    )
+    if losing and facts.outside_training_range > FAR_OUTSIDE:
+        return (
+            f"**Why raw prices fail:** {where}. The network learned prices standardised with the training days' "
+            "mean and spread; its squashing tanh/sigmoid units never produced a level that high (or low), so "
+            "its forecasts flatten out at the edge of the training range while the real price walks away "
+            "(the residuals sit on one side of zero). The default target, the price relative to today's close, "
+            "sees every window from today's level, so 'about the same as today' is the same input at any price."
+        )
+    if losing:
+        return (
+            f"Only {where}, so extrapolation is not the main cause here: the raw level is simply a harder "
+            "target than the move from today. Try the default target, the price relative to today's close."
+        )
+    return (
+        f"{where}: with so few test days outside the training range the raw price got away with it this time. "
+        "Load a longer range with a strong trend (or the synthetic series) to see it fail."
+    )
+
+
+def moving_average_sentence(days: int, skill: float) -> str:
+    """What the moving-average baseline's score says - true for the number shown."""
+    if skill < -TIE_BAND:
+        return (
+            f"The {days}-day moving average scores {skill:+.1%}: averaging past closes lags behind a market that "
+            "moves, so here it does worse than simply taking the last close."
+        )
+    if skill <= TIE_BAND:
+        return f"The {days}-day moving average scores {skill:+.1%}: about the same as taking the last close."
+    return (
+        f"The {days}-day moving average scores {skill:+.1%}: on these days prices swung back often enough that "
+        "averaging the last closes beat taking the last one."
+    )
 
 
 def display_table(table: pd.DataFrame) -> pd.DataFrame:

@@ -512,8 +512,8 @@ def up_share(evaluation: ForecastEvaluation) -> float:
 def outside_training_range(data: ForecastData) -> float:
     """Share of test-range closes above or below every training close.
 
-    A price model scaled on the training days must extrapolate there, which tanh-squashed
-    recurrent cells do badly; returns don't have this problem.
+    A raw-price model scaled on the training days must extrapolate there, which tanh-squashed
+    recurrent cells do badly; the relative price and returns don't have this problem.
     """
     train = data.prices[: data.split.train_end]
     test = data.prices[data.split.val_end :]
@@ -524,6 +524,7 @@ def run_facts(evaluation: ForecastEvaluation, data: ForecastData) -> RunFacts:
     """The numbers config.verdict words: skill, moves, direction against always-'up', the moving average."""
     row = evaluation.model_row
     moves = move_sizes(evaluation)
+    train, test = data.prices[: data.split.train_end], data.prices[data.split.val_end :]
     return RunFacts(
         skill=float(row["skill vs persistence"]),
         windows=len(evaluation.origins),
@@ -537,4 +538,6 @@ def run_facts(evaluation: ForecastEvaluation, data: ForecastData) -> RunFacts:
         outside_training_range=outside_training_range(data),
         ma_days=data.spec.ma_days,
         ma_skill=float(evaluation.table.iloc[2]["skill vs persistence"]),
+        train_range=(float(train.min()), float(train.max())),
+        test_range=(float(test.min()), float(test.max())),
     )

@@ -12,7 +12,13 @@ from collections.abc import Callable, Sequence
 from core.engine.models import build_model
 from core.engine.trainer import Trainer, predict
 from core.stocks.config import ForecastOutcome, ForecastRun
-from core.stocks.forecasting import ForecastData, evaluate_forecasts, model_label, outputs_to_steps
+from core.stocks.forecasting import ForecastData, ForecastEvaluation, evaluate_forecasts, model_label, outputs_to_steps
+
+
+def score(model, data: ForecastData, name: str, split: str) -> ForecastEvaluation:
+    """The model's forecasts for `split`, in price units, against the baselines on the same windows."""
+    steps = outputs_to_steps(predict(model, data.windows[split].x), data.spec.pattern)
+    return evaluate_forecasts(data, name, steps, split)
 
 
 def train_and_evaluate(
@@ -24,15 +30,18 @@ def train_and_evaluate(
     prices_label: str = "",
 ) -> ForecastOutcome:
     """Train `run.model` with `run.train` on the windows of `data` (cut for `run.forecast`) and
-    score its test-range forecasts against the baselines - and the same network's before training
-    (the twin the guided experiments judge learning against)."""
+    score its test-range forecasts against the baselines.
+
+    The same network is also scored before training (on the training and the test windows) and
+    after it on the training windows: the twin the guided experiments judge learning against.
+    """
     spec = data.spec
     phase = on_phase or (lambda _text: None)
     phase("Building the model")
     model = build_model(run.model, spec.input_spec(), spec.output_spec(), seed=run.train.seed)
-    untrained = evaluate_forecasts(
-        data, model_label(run.model), outputs_to_steps(predict(model, data.test.x), spec.pattern)
-    )
+    name = model_label(run.model)
+    untrained = score(model, data, name, "test")
+    before = score(model, data, name, "train").model_row["skill vs persistence"]
     trainer = Trainer(model, "mse", ["mae"], run.train)
     result = trainer.fit(
         data.train.x,
@@ -42,6 +51,6 @@ def train_and_evaluate(
         stop=stop,
     )
     phase("Forecasting the test range")
-    steps = outputs_to_steps(predict(model, data.test.x), spec.pattern)
-    evaluation = evaluate_forecasts(data, model_label(run.model), steps)
-    return ForecastOutcome(result, model, run, evaluation, data, prices_label, untrained)
+    evaluation = score(model, data, name, "test")
+    after = score(model, data, name, "train").model_row["skill vs persistence"]
+    return ForecastOutcome(result, model, run, evaluation, data, prices_label, untrained, (float(before), float(after)))

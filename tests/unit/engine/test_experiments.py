@@ -270,34 +270,59 @@ def test_alignment_claim():
 
 # ----------------------------------------------------------------------------- Stocks
 
+PERSISTENCE_BY_DAY = (1.21, 1.70, 2.08, 2.40, 2.69)  # SPY test range, persistence's RMSE 1..5 days ahead
 
-def forecast(model_rmse: float, persistence_rmse: float, horizon_rmse=(1.0, 2.0)) -> NS:
+
+def forecast(model_rmse, persistence_rmse=1.212, train_skill=(-0.0094, 0.0078), model_by_day=None) -> NS:
+    """A finished stocks run as the claims read it: test RMSEs, per-day RMSEs, training-day skill before/after."""
     import pandas as pd
 
     from core.stocks.config import PERSISTENCE
 
-    rows = [{"days ahead": k + 1, "forecaster": "GRU", "RMSE": v} for k, v in enumerate(horizon_rmse)]
-    rows += [{"days ahead": k + 1, "forecaster": PERSISTENCE, "RMSE": v} for k, v in enumerate(horizon_rmse)]
+    by_day = PERSISTENCE_BY_DAY if model_by_day is None else model_by_day
+    rows = [{"days ahead": k + 1, "forecaster": "GRU", "RMSE": v} for k, v in enumerate(by_day)]
+    rows += [{"days ahead": k + 1, "forecaster": PERSISTENCE, "RMSE": v} for k, v in enumerate(PERSISTENCE_BY_DAY)]
     return NS(
         evaluation=NS(
             model_name="GRU",
             model_row={"RMSE": model_rmse},
             persistence_row={"RMSE": persistence_rmse},
             horizons=pd.DataFrame(rows),
-        )
+        ),
+        train_skill=train_skill,
     )
 
 
-def test_stocks_claims():
-    from core.stocks import experiments as stock_experiments
+def test_stocks_one_holds_for_a_trained_gru_and_fails_for_what_learned_nothing():
+    from core.engine.experiments import Outcome
+    from core.stocks.experiments import persistence_claim
 
-    held, sentence = stock_experiments.persistence_claim(forecast(5.1, 5.0))
-    assert held and "skill -2.0%" in sentence
-    assert not stock_experiments.persistence_claim(forecast(4.0, 5.0))[0]  # far better: suspicious
-    assert not stock_experiments.persistence_claim(forecast(16.0, 1.2))[0]  # far worse: the model failed
-    held, sentence = stock_experiments.horizon_claim(forecast(1, 1, (1.0, 1.4, 2.2)))
-    assert held and "2.2×" in sentence
-    assert not stock_experiments.horizon_claim(forecast(1, 1, (1.0, 1.1, 1.2)))[0]
+    real = persistence_claim(forecast(1.206))  # SPY, default preset, seed 0: skill +0.5 %, +1.7 points in training
+    assert real.outcome is Outcome.SHOWED and "skill +0.5%" in real.sentence and "+1.7 points" in real.sentence
+    # Counterfactuals: a model that outputs zero moves is persistence: same RMSE, nothing learned.
+    zero = persistence_claim(forecast(1.212, train_skill=(0.0, 0.0)))
+    assert zero.outcome is Outcome.NOT_SHOWN and "nothing was learned" in zero.sentence
+    untrained = persistence_claim(forecast(1.23, train_skill=(-0.009, -0.009)))  # scored twice before training
+    assert untrained.outcome is Outcome.NOT_SHOWN
+    assert persistence_claim(forecast(16.0)).outcome is Outcome.NOT_SHOWN  # learned, but far worse on test
+    assert persistence_claim(forecast(1.05)).outcome is Outcome.NOT_SHOWN  # +13 %: not the lesson, suspicious
+    assert persistence_claim(forecast(1.206, train_skill=(0.0, 0.003))).outcome is Outcome.INCONCLUSIVE
+
+
+def test_stocks_two_compares_each_day_ahead_with_persistence_and_fails_for_persistence_itself():
+    from core.engine.experiments import Outcome
+    from core.stocks.experiments import horizon_claim
+
+    realistic = tuple(0.99 * v for v in PERSISTENCE_BY_DAY)  # SPY encoder-decoder: ~1 % better at every day
+    real = horizon_claim(forecast(1.93, train_skill=(0.001, 0.019), model_by_day=realistic))
+    assert real.outcome is Outcome.SHOWED and "2.2×" in real.sentence and "+1.0%" in real.sentence
+    # Persistence fed as the model: its error grows 2.2x too, but it learned nothing.
+    itself = horizon_claim(forecast(1.93, train_skill=(0.0, 0.0)))
+    assert itself.outcome is Outcome.NOT_SHOWN and "nothing was learned" in itself.sentence
+    zero_growth = horizon_claim(forecast(1.93, model_by_day=(2.0, 2.0, 2.1, 2.2, 2.3)))  # a constant-error model
+    assert zero_growth.outcome is Outcome.NOT_SHOWN and "grow" in zero_growth.try_next
+    behind = horizon_claim(forecast(1.93, model_by_day=tuple(1.1 * v for v in PERSISTENCE_BY_DAY)))
+    assert behind.outcome is Outcome.NOT_SHOWN and "falls 10.0% behind" in behind.try_next
 
 
 # ----------------------------------------------------------------------------- Shakespeare

@@ -82,11 +82,45 @@ def test_skill_beyond_two_percent_beats_or_loses_inside_it_ties(skill, words):
     assert words in verdict(replace(FACTS, skill=skill))
 
 
-def test_a_losing_price_model_outside_the_training_range_is_told_to_use_returns():
-    losing = replace(FACTS, skill=-0.2, target="price", outside_training_range=0.3)
-    assert "Daily log returns avoid this" in verdict(losing)
-    assert "Daily log returns avoid this" not in verdict(replace(losing, outside_training_range=0.05))
-    assert "Daily log returns avoid this" not in verdict(replace(losing, target="log_return"))
+def test_a_losing_raw_price_model_is_told_about_the_training_range_it_left():
+    losing = replace(
+        FACTS,
+        skill=-12.2,
+        target="raw_price",
+        outside_training_range=1.0,
+        train_range=(59.33, 187.58),
+        test_range=(188.0, 259.11),
+    )
+    text = verdict(losing)
+    assert "**Why raw prices fail:** 100% of the test closes (188.00 to 259.11) lie outside" in text
+    assert "every training close (59.33 to 187.58)" in text and "relative to today's close" in text
+    inside = verdict(replace(losing, outside_training_range=0.05))
+    assert "Why raw prices fail" not in inside and "extrapolation is not the main cause" in inside
+    assert "got away with it" in verdict(replace(losing, skill=0.0, outside_training_range=0.05))
+    for target in ("price", "log_return"):  # the relative price and returns never extrapolate
+        assert "training close" not in verdict(replace(losing, target=target))
+
+
+@pytest.mark.parametrize(
+    ("ma_skill", "words"),
+    [
+        (-0.08, "does worse than simply taking the last close"),
+        (0.01, "about the same as taking the last close"),
+        (0.04, "beat taking the last one"),
+    ],
+)
+def test_the_moving_average_sentence_is_true_for_its_score(ma_skill, words):
+    """The old text said 'does worse than simply taking the last one' whatever the score."""
+    text = verdict(replace(FACTS, ma_skill=ma_skill))
+    assert words in text and f"scores {ma_skill:+.1%}" in text
+    assert ("does worse" in text) is (ma_skill < 0)
+
+
+def test_the_raw_price_lesson_is_named_and_never_the_default():
+    names = list(PRESETS)
+    lesson = [n for n in names if PRESETS[n].forecast.target == "raw_price"]
+    assert lesson == [config.RAW_PRICE_LESSON] and lesson[0].startswith("Why raw prices fail: ")
+    assert names[0] != config.RAW_PRICE_LESSON and PRESETS[names[0]].forecast.target == "price"
 
 
 def test_flat_forecasts_are_called_persistence_in_disguise():

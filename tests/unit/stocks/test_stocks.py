@@ -275,19 +275,21 @@ SPECS = {
 
 
 @pytest.mark.parametrize("pattern", PATTERNS)
-@pytest.mark.parametrize("target", ["price", "log_return"])
+@pytest.mark.parametrize("target", ["price", "log_return", "raw_price"])
 def test_window_shapes_and_alignment_for_every_pattern(pattern, target):
     prices = close_series(100 + np.cumsum(np.sin(np.arange(400) / 7)) + np.arange(400) * 0.1)
     spec = ForecastSpec(pattern, target, window=8, horizon=3, ma_days=5)
     data = forecasting.prepare(prices, spec)
     x_shape, y_shape = SPECS[pattern]
+    train = data.train
+    t = int(train.origins[5])
     z = data.scaler.transform(data.series)
+    if target == "price":  # the relative price: every value seen from today's (log) close
+        z = z - z[t]
     for name, windows in data.windows.items():
         assert windows.x.shape == (len(windows), *x_shape), name
         assert windows.y.shape == (len(windows), *y_shape), name
         assert np.isfinite(windows.x).all() and np.isfinite(windows.y).all()
-    train = data.train
-    t = int(train.origins[5])
     if pattern in ("many_to_one", "one_to_one"):
         assert train.y[5, 0] == pytest.approx(z[t + 1])
     elif pattern == "many_to_many":
@@ -316,7 +318,7 @@ def test_windows_never_straddle_the_split(pattern):
     assert split.train_end == 350 and split.val_end == 425
 
 
-@pytest.mark.parametrize("target", ["price", "log_return"])
+@pytest.mark.parametrize("target", ["price", "log_return", "raw_price"])
 def test_scaler_is_fitted_on_training_days_only(target):
     """Changing the validation and test prices changes neither the scaler nor the training windows."""
     rng = np.random.default_rng(0)
@@ -330,14 +332,18 @@ def test_scaler_is_fitted_on_training_days_only(target):
     np.testing.assert_array_equal(other.train.x, base.train.x)
     np.testing.assert_array_equal(other.train.y, base.train.y)
     train_values = forecasting.target_series(prices, target)[: base.split.train_end]
-    assert base.scaler.mean == pytest.approx(np.nanmean(train_values))
-    assert base.scaler.std == pytest.approx(np.nanstd(train_values))
+    if target == "price":  # no shift (0 = no change), one unit = a typical training day's move
+        assert base.scaler.mean == 0.0
+        assert base.scaler.std == pytest.approx(np.std(np.diff(train_values)))
+    else:
+        assert base.scaler.mean == pytest.approx(np.nanmean(train_values))
+        assert base.scaler.std == pytest.approx(np.nanstd(train_values))
 
 
 def test_scaled_truth_maps_back_to_the_actual_prices():
     """to_prices inverts the scaling (and, for returns, compounds them from today's close)."""
     prices = close_series(50 * np.exp(np.cumsum(np.random.default_rng(1).normal(0, 0.02, 300))))
-    for target in ("price", "log_return"):
+    for target in ("price", "log_return", "raw_price"):
         data = forecasting.prepare(prices, ForecastSpec("encoder_decoder", target, window=10, horizon=4))
         truth = data.test.y[..., 0].astype(np.float64)
         np.testing.assert_allclose(
