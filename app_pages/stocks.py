@@ -165,7 +165,8 @@ def forecast_controls(key: str, defaults: ForecastSpec, pattern: str) -> Forecas
             format_func=lab.TARGETS.get,
             horizontal=True,
             key=f"{key}:target",
-            help="Prices trend and must be extrapolated; log returns are day-to-day changes around zero. "
+            help="Relative to today: the window seen from today's close, so 'no change' is 0 at any price level. "
+            "Log returns: day-to-day changes around zero. Raw price: the lesson - trends must be extrapolated. "
             "See the explanation on the page.",
         )
         window = st.slider(
@@ -225,12 +226,12 @@ def show_setup(prices: stocks.PriceData, run: ForecastRun) -> stocks_lab.forecas
     )
     st.markdown(lab.TARGET_TEXT[spec.target])
     outside = stocks_lab.forecasting.outside_training_range(data)
-    if spec.target == "price" and outside > lab.FAR_OUTSIDE:
+    if spec.target == "raw_price" and outside > lab.FAR_OUTSIDE:
         train = data.prices[: data.split.train_end]
         st.warning(
             f"{outside:.0%} of the test days closed outside the range of every training close "
             f"({train.min():,.2f} to {train.max():,.2f}). "
-            "A price model must extrapolate there; expect it to fall behind. Try **Daily log return**."
+            "A raw-price model must extrapolate there; expect it to fall behind. Try **Price, relative to today**."
         )
     return data
 
@@ -279,7 +280,7 @@ def show_results(outcome: ForecastOutcome) -> None:
     st.caption(
         f"Every row is scored on the same {facts.windows:,} test windows ({days} after each), in price units "
         f"of {outcome.prices_label}. Persistence says every future day closes where today did; the moving average "
-        f"says they close at the mean of the last {spec.ma_days} days."
+        f"says they close at the mean of the last {spec.ma_days} days." + lab.untrained_note(outcome.untrained)
     )
     st.markdown(lab.WHY_HARD)
     st.info("**What this run says.** " + lab.verdict(facts))

@@ -322,6 +322,17 @@ def moving_average_sentence(days: int, skill: float) -> str:
     )
 
 
+def untrained_note(untrained: ForecastEvaluation | None) -> str:
+    """One sentence on the same network before training (the twin that shows what training changed)."""
+    if untrained is None:
+        return ""
+    row = untrained.model_row
+    return (
+        f" Before training, the same network (its initial weights) scored RMSE {row['RMSE']:,.3f}, skill "
+        f"{row['skill vs persistence']:+.1%}."
+    )
+
+
 def display_table(table: pd.DataFrame) -> pd.DataFrame:
     """The comparison table for people: percentages, and persistence's undefined direction as a phrase."""
     out = table.copy()
@@ -355,14 +366,20 @@ PATTERN_TEXT = {
 }
 
 TARGET_TEXT = {
-    "price": "**Target: the closing price.** The network predicts the standardised price itself. Prices trend: the "
-    "test years can lie above every price seen in training, and a network built from squashing tanh/sigmoid units "
-    "extrapolates badly, so its forecasts flatten out below the real price. Even inside the training range the "
-    "easiest thing to learn is 'about today's price'.",
+    "price": "**Target: the price, relative to today's close.** Every window is seen from the last known close: "
+    "the network reads log(P_d / P_t) for the last N days (so the window always ends at 0) and predicts "
+    "log(P_(t+1) / P_t), one unit being a typical training day's move. 'About the same as today' is an output of 0 "
+    "at any price level, so test years far above the training prices look just like training days - no "
+    "extrapolation. Forecasts go back to prices as P_t · e^ŷ.",
     "log_return": "**Target: daily log returns** r_t = log(P_t / P_(t-1)), the day's relative change. Returns hover "
     "around zero with a similar spread in every decade (close to stationary), so training days look like test "
     "days - no extrapolation. They are also mostly noise: a model that predicts r ≈ 0 *is* persistence. Forecasts "
-    "are turned back into prices (P_t · e^r̂, summed over the days ahead) so both targets are scored in price units.",
+    "are turned back into prices (P_t · e^r̂, summed over the days ahead) so every target is scored in price units.",
+    "raw_price": "**Target: the raw closing price - the lesson of why it fails.** The network predicts the price "
+    "itself, standardised with the training days' mean and spread. Prices trend: the test years can lie above "
+    "every price seen in training, and a network built from squashing tanh/sigmoid units cannot produce a level it "
+    "never saw, so its forecasts flatten out below the real price. Compare with the default target, the price "
+    "relative to today's close.",
 }
 
 WHY_HARD = (
@@ -406,7 +423,7 @@ SINGLE_STEP_NOTE = " Single-step patterns forecast one day; pick encoder-decoder
 
 RESIDUALS_HELP = (
     "Residual = actual − forecast. You want a cloud centred on zero without structure. A cloud above zero means "
-    "the model forecasts too low (typical for the price target when test prices are above the training range). "
+    "the model forecasts too low (typical for the raw price target when test prices are above the training range). "
     "Compare the model's spread with persistence's: narrower is better, equal means no skill."
 )
 

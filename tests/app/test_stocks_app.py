@@ -107,3 +107,30 @@ def test_too_few_days_for_the_window_is_a_message_not_a_crash(without_local_data
     errors = " ".join(e.value for e in at.error)
     assert "too few" in errors and "200-day window" in errors
     assert at.button(key="stocks:train").disabled
+
+
+RAW = "Why raw prices fail: a GRU on the price level, off the training range"
+
+
+def test_the_raw_price_lesson_warns_about_the_training_range_and_the_default_does_not(with_shared_data, offline):
+    at = app_at_page(PAGE)
+    assert at.selectbox(key="stocks:preset").value == "Next day from the last 30: many-to-one GRU"
+    assert next(r for r in at.radio if r.key and r.key.endswith(":target")).value == "price"
+    assert "relative to today's close" in texts(at)
+    assert not any("closed outside the range of every training close" in w.value for w in at.warning)
+    at.selectbox(key="stocks:preset").set_value(RAW).run()
+    assert_no_exception(at)
+    warning = " ".join(w.value for w in at.warning)
+    assert "100% of the test days closed outside the range of every training close" in warning
+    assert "the lesson of why it fails" in texts(at)
+
+
+@pytest.mark.slow
+def test_the_default_preset_keeps_up_with_persistence_on_spy(with_shared_data, offline):
+    at = app_at_page(PAGE)
+    at.button(key="stocks:train").click().run()
+    run_until(at, training_finished("stocks"), timeout=600)
+    assert_no_exception(at)
+    skill = next(m for m in at.metric if m.label == "Skill vs persistence").value
+    assert float(skill.rstrip("%")) >= -5.0, skill  # was -1222 % when the GRU read standardised raw prices
+    assert "Before training, the same network (its initial weights) scored" in texts(at)

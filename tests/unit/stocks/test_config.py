@@ -142,3 +142,13 @@ def test_the_outcome_is_a_trained_run_whose_config_is_the_run():
     run = config.ForecastRun("SPY", preset.forecast, preset.model, preset.train)
     outcome = ForecastOutcome(None, None, run, evaluation=None, data=None, prices_label="SPY")
     assert isinstance(outcome, TrainedRun) and outcome.run is run and outcome.prices_label == "SPY"
+
+
+def test_the_untrained_twin_is_described_with_its_own_numbers():
+    from types import SimpleNamespace
+
+    assert config.untrained_note(None) == ""
+    twin = SimpleNamespace(model_row={"RMSE": 1.2291, "skill vs persistence": -0.0142})
+    assert config.untrained_note(twin) == (
+        " Before training, the same network (its initial weights) scored RMSE 1.229, skill -1.4%."
+    )
