@@ -64,8 +64,10 @@ def persistence_claim(outcome: ForecastOutcome) -> Verdict:
     evaluation = outcome.evaluation
     model, persistence = evaluation.model_row["RMSE"], evaluation.persistence_row["RMSE"]
     skill = 1 - model / persistence
+    learning = learning_sentence(outcome)
     sentence = (
-        f"{learning_sentence(outcome)}; on the unseen test days its RMSE is {model:.3g} against {persistence:.3g} "
+        f"{learning[0].lower()}{learning[1:]}; on the unseen test days its RMSE is {model:,.3f} against "
+        f"{persistence:,.3f} "
         f"for persistence (skill {skill:+.1%}, the lesson's band is ±{NEAR:.0%})"
     )
     failed = not_learned(outcome, sentence)
@@ -109,8 +111,8 @@ def horizon_claim(outcome: ForecastOutcome) -> Verdict:
     skills = 1 - model / base
     days = len(model)
     sentence = (
-        f"the {outcome.evaluation.model_name}'s RMSE is {model[0]:.3g} one day ahead and {model[-1]:.3g} {days} days "
-        f"ahead ({growth:.1f}×); persistence's grows {base[0]:.3g} → {base[-1]:.3g} ({base_growth:.1f}×). Its skill "
+        f"the {outcome.evaluation.model_name}'s RMSE is {model[0]:,.3f} one day ahead and {model[-1]:,.3f} {days} days "
+        f"ahead ({growth:.1f}×); persistence's grows {base[0]:,.3f} → {base[-1]:,.3f} ({base_growth:.1f}×). Its skill "
         f"vs persistence by day ahead: {', '.join(f'{s:+.1%}' for s in skills)}. {learning_sentence(outcome)}"
     )
     failed = not_learned(outcome, sentence)
