@@ -370,7 +370,8 @@ TARGET_TEXT = {
     "the network reads log(P_d / P_t) for the last N days (so the window always ends at 0) and predicts "
     "log(P_(t+1) / P_t), one unit being a typical training day's move. 'About the same as today' is an output of 0 "
     "at any price level, so test years far above the training prices look just like training days - no "
-    "extrapolation. Forecasts go back to prices as P_t · e^ŷ.",
+    "extrapolation. Forecasts go back to prices as P_t · e^ŷ. (For the feature-vector patterns today's value is "
+    "then always 0; the window's mean says how far today sits above or below its recent average.)",
     "log_return": "**Target: daily log returns** r_t = log(P_t / P_(t-1)), the day's relative change. Returns hover "
     "around zero with a similar spread in every decade (close to stationary), so training days look like test "
     "days - no extrapolation. They are also mostly noise: a model that predicts r ≈ 0 *is* persistence. Forecasts "
