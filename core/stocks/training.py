@@ -9,16 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
 from core.engine.models import build_model
 from core.engine.trainer import Trainer, predict
 from core.stocks.config import ForecastOutcome, ForecastRun
 from core.stocks.forecasting import ForecastData, ForecastEvaluation, evaluate_forecasts, model_label, outputs_to_steps
 
 
-def score(model, data: ForecastData, name: str, split: str) -> ForecastEvaluation:
-    """The model's forecasts for `split`, in price units, against the baselines on the same windows."""
-    steps = outputs_to_steps(predict(model, data.windows[split].x), data.spec.pattern)
-    return evaluate_forecasts(data, name, steps, split)
+def score(model, data: ForecastData, name: str) -> tuple[ForecastEvaluation, ForecastEvaluation]:
+    """The model's forecasts on the training and the test windows (one predict call), in price units,
+    each against the baselines on the same windows."""
+    x = np.concatenate([data.train.x, data.test.x])
+    steps = outputs_to_steps(predict(model, x), data.spec.pattern)
+    n = len(data.train)
+    return evaluate_forecasts(data, name, steps[:n], "train"), evaluate_forecasts(data, name, steps[n:], "test")
 
 
 def train_and_evaluate(
@@ -32,16 +37,15 @@ def train_and_evaluate(
     """Train `run.model` with `run.train` on the windows of `data` (cut for `run.forecast`) and
     score its test-range forecasts against the baselines.
 
-    The same network is also scored before training (on the training and the test windows) and
-    after it on the training windows: the twin the guided experiments judge learning against.
+    The same network is also scored with its initial weights (kept aside, put back for one predict after
+    training, so the first training step is not delayed) on the training and the test windows: the twin
+    the guided experiments judge learning against.
     """
     spec = data.spec
     phase = on_phase or (lambda _text: None)
     phase("Building the model")
     model = build_model(run.model, spec.input_spec(), spec.output_spec(), seed=run.train.seed)
-    name = model_label(run.model)
-    untrained = score(model, data, name, "test")
-    before = score(model, data, name, "train").model_row["skill vs persistence"]
+    initial = model.get_weights()
     trainer = Trainer(model, "mse", ["mae"], run.train)
     result = trainer.fit(
         data.train.x,
@@ -51,6 +55,11 @@ def train_and_evaluate(
         stop=stop,
     )
     phase("Forecasting the test range")
-    evaluation = score(model, data, name, "test")
-    after = score(model, data, name, "train").model_row["skill vs persistence"]
-    return ForecastOutcome(result, model, run, evaluation, data, prices_label, untrained, (float(before), float(after)))
+    name = model_label(run.model)
+    fitted, evaluation = score(model, data, name)
+    trained = model.get_weights()
+    model.set_weights(initial)
+    before, untrained = score(model, data, name)
+    model.set_weights(trained)
+    skills = (float(before.model_row["skill vs persistence"]), float(fitted.model_row["skill vs persistence"]))
+    return ForecastOutcome(result, model, run, evaluation, data, prices_label, untrained, skills)
