@@ -7,8 +7,10 @@ data choice, checks, validation split and masked input, only with the sidebar's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+import numpy as np
 
 from core.data.imdb import INDEX_FROM
 from core.engine.config import InputSpec, ModelConfig, OutputSpec
@@ -113,6 +115,7 @@ def quick_run(choice: ExplorerChoice, local_path: str = "") -> SentimentRun:
         pattern="many_to_one",
         cell=choice.model.cell,
         units=QUICK_UNITS,
+        layers=min(choice.model.layers, 2),  # stacked as the explorer shows, at most two layers (seconds)
         bidirectional=choice.model.bidirectional,
         readout="last",
     )
@@ -133,11 +136,23 @@ class QuickOutcome(TrainedRun):
     config: SentimentRun
     vocab_size: int  # rows of its Embedding (the vocabulary plus the reserved ids)
     test_accuracy: float  # on the run's test reviews
+    majority_accuracy: float = float("nan")  # always answering the test split's commoner label: the trivial baseline
+    word_ids: dict[str, int] = field(default_factory=dict)  # ids of the words the embeddings check reads
 
     @classmethod
-    def of(cls, outcome: SentimentOutcome, vocab_size: int) -> QuickOutcome:
+    def of(cls, outcome: SentimentOutcome, vocab_size: int, word_ids: dict | None = None) -> QuickOutcome:
         """The quick-train is the Sentiment lab's own training (`core.sentiment.training.train_and_evaluate`)."""
-        return cls(outcome.result, outcome.model, outcome.config, vocab_size, outcome.test_accuracy)
+        labels = np.asarray(outcome.test_labels, dtype=float).ravel()
+        majority = float(max(labels.mean(), 1 - labels.mean())) if labels.size else float("nan")
+        return cls(
+            outcome.result,
+            outcome.model,
+            outcome.config,
+            vocab_size,
+            outcome.test_accuracy,
+            majority,
+            dict(word_ids or {}),
+        )
 
 
 def imdb_config(run: object) -> ImdbRun | None:

@@ -318,46 +318,6 @@ def test_shakespeare_claims():
     assert not text_experiments.stateful_claim(chars(math.nan))[0]
 
 
-# ----------------------------------------------------------------------------- Architectures
-
-
-class Layer:
-    def __init__(self, kind: str, weights: int) -> None:
-        self.kind, self.weights = kind, weights
-
-    def count_params(self) -> int:
-        return self.weights
-
-
-def quick(cell: str, weights: int, kind: str | None = None, accuracy=0.7, vocab=2_000, emb=16, units=16) -> NS:
-    recurrent = type(kind or cell, (Layer,), {})(cell, weights)
-    embedding = type("Embedding", (Layer,), {})("Embedding", vocab * emb)
-    dense = type("Dense", (Layer,), {})("Dense", 17)
-    return NS(
-        model=NS(layers=[embedding, recurrent, dense]),
-        config=NS(model=NS(cell=cell, units=units), data=NS(embedding_dim=emb)),
-        vocab_size=vocab,
-        test_accuracy=accuracy,
-    )
-
-
-def test_architecture_claims():
-    from core.cells import experiments as cell_experiments
-    from core.cells.parameters import rnn_cell_params
-
-    lstm = rnn_cell_params("LSTM", 16, 16)
-    held, sentence = cell_experiments.gates_claim(quick("LSTM", lstm))
-    assert held and f"{lstm:,} weights = 4 × (16·(16 + 16) + 16)" in sentence
-    assert not cell_experiments.gates_claim(quick("GRU", rnn_cell_params("GRU", 16, 16)))[0]
-    assert not cell_experiments.gates_claim(quick("LSTM", lstm, accuracy=0.5))[0]
-    gru = rnn_cell_params("GRU", 16, 16)
-    assert cell_experiments.embeddings_claim(quick("GRU", gru))[0]
-    assert not cell_experiments.embeddings_claim(quick("GRU", gru, vocab=10, emb=8))[0]
-    held, sentence = cell_experiments.bidirectional_claim(quick("GRU", 2 * gru, kind="Bidirectional"))
-    assert held and "exactly half" in sentence
-    assert not cell_experiments.bidirectional_claim(quick("GRU", gru))[0]
-
-
 def test_judge_has_three_outcomes():
     from core.engine.experiments import Outcome, judge
 
