@@ -25,6 +25,7 @@ MAX_GENERATED_CHARS = 3_000
 MIN_SEQUENCE_LENGTH = 5
 MAX_PAGE_SEQUENCE_LENGTH = 200  # the page's slider
 BITS_METRIC = "bits_per_char"  # the trainer metric core.shakespeare.training registers
+CONTEXT_CHARS = 8_192  # validation characters read twice (state carried / from zero) for the stateful check
 SURPRISE_CHARS = 480  # validation characters shaded in the surprise chart
 
 Variant = Literal["many_to_many", "many_to_one"]
@@ -215,6 +216,10 @@ class CharOutcome(TrainedRun):
     windows: int  # training windows per epoch
     surprise: Surprise
     prompt: str  # the live samples' prompt; the generator starts from it
+    # Bits per character on the same validation characters read with the state carried from window to window,
+    # and with every window starting from a zero state (core.shakespeare.char_rnn.context_bits).
+    carried_bits: float = float("nan")
+    window_bits: float = float("nan")
 
     def text_codecs(self) -> tuple[Any, ...]:
         return (self.vocab,)

@@ -346,6 +346,7 @@ def test_training_run_snapshots_every_epoch_and_trains_a_twin(small_task):
     first = out.snapshots[0].translation
     np.testing.assert_allclose(first.weights.sum(axis=1), 1.0, atol=1e-5)
     assert out.snapshots[-1].exact_match is not None
+    assert out.snapshots[-1].alignment is None  # dates are not spoken digits: no word to align to
     assert 0.0 <= out.evaluation.char_accuracy <= 1.0
     assert out.result.epochs[-1].metrics["sparse_accuracy"] > 0.2  # above chance (1 in 14 characters)
     assert isinstance(out.twin, TwinOutcome) and out.twin.model is None

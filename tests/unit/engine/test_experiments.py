@@ -229,45 +229,6 @@ def test_tokenisation_steps_pad_and_truncate_at_the_front():
     assert cut["token"].tolist() == ["film", "was", "great"] and cut["id"].tolist() == [5, 2, 2]
 
 
-# ----------------------------------------------------------------------------- Attention
-
-
-def translation(with_attention: float, without: float | None, before=None, after=None, source="one two three") -> NS:
-    def snapshot(weights):
-        return NS(translation=NS(source=source, weights=np.asarray(weights)))
-
-    uniform = np.full((4, len(source)), 1 / len(source))
-    staircase = np.zeros((4, len(source)))
-    for k, (start, end) in enumerate([(0, 3), (4, 7), (8, 13)]):
-        staircase[k, start:end] = 1 / (end - start)
-    return NS(
-        evaluation=NS(exact_match=with_attention),
-        twin=None if without is None else NS(evaluation=NS(exact_match=without)),
-        snapshots=[snapshot(uniform if before is None else before), snapshot(staircase if after is None else after)],
-    )
-
-
-def test_bottleneck_claim():
-    from core.attention import experiments as attention_experiments
-
-    claim = attention_experiments.bottleneck_claim
-    held, sentence = claim(translation(0.999, 0.595))
-    assert held and "99.9% with attention, 59.5% without" in sentence and "+40.4 points" in sentence
-    assert not claim(translation(1.0, 0.9))[0]
-    assert not claim(translation(1.0, None))[0]
-
-
-def test_alignment_claim():
-    from core.attention import experiments as attention_experiments
-
-    claim = attention_experiments.alignment_claim
-    held, sentence = claim(translation(1.0, None))
-    assert held and "100% of its attention" in sentence
-    uniform = np.full((4, 13), 1 / 13)
-    assert not claim(translation(1.0, None, after=uniform))[0]
-    assert attention_experiments.own_word_share(uniform, "one two three") == pytest.approx((3 + 3 + 5) / 3 / 13)
-
-
 # ----------------------------------------------------------------------------- Stocks
 
 
@@ -298,24 +259,6 @@ def test_stocks_claims():
     held, sentence = stock_experiments.horizon_claim(forecast(1, 1, (1.0, 1.4, 2.2)))
     assert held and "2.2×" in sentence
     assert not stock_experiments.horizon_claim(forecast(1, 1, (1.0, 1.1, 1.2)))[0]
-
-
-# ----------------------------------------------------------------------------- Shakespeare
-
-
-def chars(val_bits: float, unigram_bits: float = 4.5, stateful: bool = True) -> NS:
-    return NS(val_bits=val_bits, unigram_bits=unigram_bits, val_accuracy=0.4, config=NS(text=NS(stateful=stateful)))
-
-
-def test_shakespeare_claims():
-    from core.shakespeare import experiments as text_experiments
-
-    held, sentence = text_experiments.many_to_many_claim(chars(3.2))
-    assert held and "3.20 bits per character against 4.50" in sentence
-    assert not text_experiments.many_to_many_claim(chars(4.3))[0]
-    assert text_experiments.stateful_claim(chars(3.2))[0]
-    assert not text_experiments.stateful_claim(chars(3.2, stateful=False))[0]
-    assert not text_experiments.stateful_claim(chars(math.nan))[0]
 
 
 def test_judge_has_three_outcomes():
