@@ -14,7 +14,7 @@ import numpy as np
 from core.engine import limits
 from core.engine.cells import cell_problems
 from core.engine.config import TrainConfig
-from core.engine.run import TrainedRun
+from core.engine.run import HeldOut, TrainedRun
 from core.sentiment.config import ImdbChoice, ImdbRun
 
 if TYPE_CHECKING:
@@ -156,6 +156,9 @@ class TwinOutcome(TrainedRun):
     config: TranslationRun
     evaluation: Evaluation
 
+    def held_out(self) -> HeldOut:
+        return HeldOut("held-out exact match", float(self.evaluation.exact_match), True)
+
 
 @dataclass
 class TranslationOutcome(TrainedRun):
@@ -170,6 +173,9 @@ class TranslationOutcome(TrainedRun):
     evaluation: Evaluation
     snapshots: list[AttentionSnapshot]  # one per epoch, 0 = untrained
     twin: TwinOutcome | None = None
+
+    def held_out(self) -> HeldOut:
+        return HeldOut("held-out exact match", float(self.evaluation.exact_match), True)
 
     def evaluations(self) -> dict[str, Evaluation]:
         """The held-out evaluation of this model and of its twin (if one was trained), by model label."""
@@ -229,6 +235,9 @@ class PoolingOutcome(TrainedRun):
     test_weights: np.ndarray  # (n, max_length) attention per token, 0 on padding
     test_labels: np.ndarray
     test_accuracy: float
+
+    def held_out(self) -> HeldOut:
+        return HeldOut("test accuracy", float(self.test_accuracy), True)
 
 
 # ----------------------------------------------------------------------------- words the page shows

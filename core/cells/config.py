@@ -14,7 +14,7 @@ import numpy as np
 
 from core.data.imdb import INDEX_FROM
 from core.engine.config import InputSpec, ModelConfig, OutputSpec
-from core.engine.run import TrainedRun
+from core.engine.run import HeldOut, TrainedRun
 from core.sentiment.config import PRESETS, TINY_PRESET, ImdbRun, SentimentOutcome, SentimentRun
 
 DEFAULT_MODEL = ModelConfig(pattern="many_to_one", cell="LSTM", units=32, readout="last")
@@ -138,6 +138,9 @@ class QuickOutcome(TrainedRun):
     test_accuracy: float  # on the run's test reviews
     majority_accuracy: float = float("nan")  # always answering the test split's commoner label: the trivial baseline
     word_ids: dict[str, int] = field(default_factory=dict)  # ids of the words the embeddings check reads
+
+    def held_out(self) -> HeldOut:
+        return HeldOut("test accuracy", float(self.test_accuracy), True)
 
     @classmethod
     def of(cls, outcome: SentimentOutcome, vocab_size: int, word_ids: dict | None = None) -> QuickOutcome:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from core.engine import limits
 from core.engine.config import ModelConfig, TrainConfig
-from core.engine.run import TrainedRun
+from core.engine.run import HeldOut, TrainedRun
 
 if TYPE_CHECKING:  # TF-free too, but char_rnn imports this module
     from core.shakespeare.char_rnn import CharVocabulary, StepModel
@@ -223,6 +223,9 @@ class CharOutcome(TrainedRun):
 
     def text_codecs(self) -> tuple[Any, ...]:
         return (self.vocab,)
+
+    def held_out(self) -> HeldOut:
+        return HeldOut("validation bits per character", float(self.val_bits), False)
 
     @property
     def run(self) -> CharRun:
