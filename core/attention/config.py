@@ -330,7 +330,7 @@ NO_ATTENTION_NOTE = (
 FORMAT_CAPTIONS = {
     "digits": "Held-out exact match by how many digits were read out. With attention every length is about as easy; "
     "without it, each extra digit is one more thing the single context vector must carry.",
-    "dates": "Held-out exact match for each way of writing a date (hover a bar for an example). Formats with "
+    "dates": "Held-out exact match for each way of writing a date (hover or tap a bar for an example). Formats with "
     "two-digit years or numeric months - where only the separator says which number is the month - "
     "tend to be learned last.",
     "numbers": "Held-out exact match by number size and writing style (hyphens, 'and'). Long numbers are hardest "
@@ -344,7 +344,7 @@ IMDB_INTRO = (
 )
 WEIGHTED_REVIEW_CAPTION = (
     "Darker words got more attention: the classifier's verdict is computed from a weighted average of the "
-    "RNN's states with these weights (they sum to 1 over the review; hover a word for its weight). Look for "
+    "RNN's states with these weights (they sum to 1 over the review; hover or tap a word for its weight). Look for "
     "opinion words ('wonderful', 'waste') lighting up and filler staying pale. The weights show what the model "
     "read most, not why: a weighted word is evidence it used, not proof that the word caused the verdict."
 )

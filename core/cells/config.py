@@ -253,9 +253,10 @@ EMBEDDINGS_HELP = (
     "**What to look for.** Each dot is a word's learned vector, flattened to 2-D by PCA (the axes keep "
     "{first:.0%} and {second:.0%} of the spread). Colour is how far a "
     "review made of that word alone moves the model's P(positive) away from an empty review "
-    "({neutral:.2f}): green pushes towards positive, red towards negative. After training, positive and "
+    "({neutral:.2f}): orange pushes towards positive, blue towards negative. After training, positive and "
     "negative words drift apart along one direction - the model invented a 'sentiment axis' - while neutral "
-    "words stay in the middle; an untrained model shows a colourless cloud. Drag to pan, scroll to zoom."
+    "words stay in the middle; an untrained model shows a colourless cloud. Drag (or swipe) to pan, scroll "
+    "(or pinch) to zoom."
 )
 NEIGHBOURS_HELP = (
     "Cosine similarity: 1 = the same direction. In a sentiment model neighbours tend to share "

@@ -295,7 +295,7 @@ STATEFUL_VALIDATION = (
     "so these figures slightly undersell what the model does with a carried state."
 )
 SURPRISE_HELP = (
-    "Validation text, each character shaded by the bits the model needed for it (hover for values). "
+    "Validation text, each character shaded by the bits the model needed for it (hover or tap for values). "
     "Look for the pattern: the first letter of a word or a speaker's name is expensive, the rest of a "
     "word is almost free, and a line break after a name ending in ':' costs next to nothing."
 )
