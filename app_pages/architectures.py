@@ -86,7 +86,7 @@ def explorer(choice: ExplorerChoice) -> None:
         controls.show_problems(problems)
         return
     info = cells.parameters.PATTERN_INFO[choice.model.pattern]
-    st.subheader(f"{info.title}, unrolled through time")
+    st.header(f"{info.title}, unrolled through time")
     dot = cells.diagrams.unrolled_diagram(
         choice.model, choice.spec.length, choice.output.steps, choice.max_drawn, tokens=choice.words
     )

@@ -4,7 +4,7 @@ Presenter mode is a toggle at the top of every page and a link parameter (`?pres
 teacher's slide link opens in it. It hides the sidebar (the controls), enlarges every chart's text
 and marks (axis labels 20 px, titles 24 px), and colours attention heatmaps relative to each row's
 largest weight, so a diffuse heatmap is still readable from the back row. The phone layout needs no
-switch: under 480 px wide a chart scrolls inside its own box instead of the page scrolling sideways,
+switch: a chart wider than the screen is scaled down to fit instead of the page scrolling sideways,
 headings shrink, and tables keep their first columns (the answers) in view.
 """
 
@@ -18,8 +18,11 @@ AXIS_LABEL_PX, AXIS_TITLE_PX, TITLE_PX, LEGEND_PX = 20, 22, 24, 20
 
 BASE_CSS = """
 <style>
-/* Phones: no page scrolls sideways; a wide chart scrolls inside its own box. */
-[data-testid="stVegaLiteChart"], [data-testid="stArrowVegaLiteChart"] { max-width: 100%; overflow-x: auto; }
+/* Phones: no page scrolls sideways; a chart wider than the screen (a long heatmap) is scaled down to fit. */
+[data-testid="stVegaLiteChart"], [data-testid="stVegaLiteChart"] .vega-embed { max-width: 100%; }
+[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg.marks {
+  max-width: 100% !important; height: auto !important;
+}
 @media (max-width: 480px) {
   h1 { font-size: 1.55rem !important; line-height: 1.25 !important; }
   h2 { font-size: 1.25rem !important; }
