@@ -17,7 +17,7 @@ from core.engine import limits
 from core.engine.cells import CELLS
 from core.engine.training_job import WorkSpec
 from core.sentiment.config import ImdbChoice, imdb_run_checks
-from ui import attention_data, controls, data_cache, experiments, links
+from ui import attention_data, controls, data_cache, experiments, links, presenter
 from ui.charts import draw_chart
 from ui.training_panel import history_table, trained_config, training_panel
 
@@ -98,7 +98,7 @@ def live_snapshot(job) -> None:
         f"as `{latest.translation.prediction or '(nothing)'}`."
     )
     if latest.translation.weights.any():
-        draw_chart(attention_charts.snapshot_chart(latest), width="content")
+        draw_chart(attention_charts.snapshot_chart(latest, presenter.heatmap_scale()), width="content")
         st.caption(lab.LIVE_SNAPSHOT_CAPTION)
 
 
@@ -143,7 +143,8 @@ def show_snapshots(outcome: TranslationOutcome) -> None:
         epoch = st.select_slider(
             "Epoch", epochs, value=epochs[-1], key=f"{KEY}:snapshot_epoch", help="0 = before any training."
         )
-    draw_chart(attention_charts.snapshot_chart(snapshots[epochs.index(epoch)]), width="content")
+    scale = presenter.heatmap_scale()
+    draw_chart(attention_charts.snapshot_chart(snapshots[epochs.index(epoch)], scale), width="content")
     st.caption(lab.SNAPSHOT_CAPTION)
     draw_chart(attention_charts.exact_match_history_chart(epochs, [s.exact_match for s in snapshots]))
     st.caption(lab.EXACT_MATCH_CAPTION)
@@ -155,7 +156,7 @@ def show_translation(translation, truth: str | None = None) -> None:
         verdict = " ✓" if translation.prediction == truth else f" ✗ (right answer: `{truth}`)"
     st.markdown(f"`{translation.source}` → **`{translation.prediction or '(nothing)'}`**{verdict}")
     if translation.weights.size and translation.weights.any():
-        draw_chart(attention_charts.translation_heatmap(translation), width="content")
+        draw_chart(attention_charts.translation_heatmap(translation, presenter.heatmap_scale()), width="content")
 
 
 def show_heldout_example(outcome: TranslationOutcome) -> None:

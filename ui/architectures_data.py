@@ -11,7 +11,9 @@ from typing import TypeVar
 import streamlit as st
 
 from core import cells
+from core.cells import experiments as cell_experiments
 from core.cells.config import FreshModel, fit_vocabulary, imdb_config
+from core.data.imdb import OOV
 from core.engine.config import InputSpec, ModelConfig, OutputSpec
 from core.engine.run import TrainedRun
 from core.engine.training_job import WorkSpec
@@ -84,9 +86,10 @@ def quick_work(run: SentimentRun) -> WorkSpec:
     if problems:
         raise ValueError(" ".join(problems))
     arrays = data_cache.imdb_arrays(run.local_path, run.data.num_words, run.data.max_length)
-    vocab_size = data_cache.imdb_capped(run.local_path, run.data.num_words).vocab.num_words
-
-    return sentiment_jobs.quick_spec(run, arrays, vocab_size)
+    vocab = data_cache.imdb_capped(run.local_path, run.data.num_words).vocab
+    words = (*cell_experiments.PRAISE, *cell_experiments.CRITICISM)
+    word_ids = {w: vocab.word_id(w) for w in words if vocab.word_id(w) != OOV}
+    return sentiment_jobs.quick_spec(run, arrays, vocab.num_words, word_ids)
 
 
 def select_newly_finished(seen_store: str, widget_key: str, trained: dict[str, TrainedRun]) -> None:

@@ -45,9 +45,10 @@ GRADIENTS_HELP = (
     "keep steadier norms than a SimpleRNN."
 )
 TABLE_HELP = (
-    "The last-epoch columns are means over the last finished epoch (training values average its batches, so "
-    "they sit above the curve's end while the loss still falls; val = validation data). The setting columns "
-    "list only what differs between the chosen runs."
+    "The second column is each run's score on data it never trained on (the page's held-out test or "
+    "validation split): compare runs by it. The last-epoch columns are means over the last finished epoch "
+    "(training values average its batches, so they sit above the curve's end while the loss still falls; "
+    "val = validation data). The setting columns list only what differs between the chosen runs."
 )
 
 
@@ -68,7 +69,7 @@ def record_run(key: str, output: Any, fallback_config: Any, clip_norm: float | N
     if not isinstance(output, TrainedRun) or output.result is None:
         return None
     config = output.config if output.config is not None else fallback_config
-    return run_history(key).add(config, output.result, clip_norm)
+    return run_history(key).add(config, output.result, clip_norm, output.held_out())
 
 
 def _label_inputs(key: str, runs: list[cmp.RunRecord]) -> None:
@@ -118,7 +119,7 @@ def compare_section(key: str, metric: str | None = None, metric_label: str | Non
             st.info("Choose at least one run to compare.")
             return
         _compare_charts(chosen, metric, metric_label or metric)
-        st.markdown("**Last-epoch metrics and the settings that differ**")
+        st.markdown("**Held-out score, last-epoch metrics and the settings that differ**")
         st.dataframe(cmp.comparison_table(chosen), hide_index=True)
         st.caption(TABLE_HELP)
         st.download_button(

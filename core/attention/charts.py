@@ -15,6 +15,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from core.engine import palette
 from core.engine.charts import empty_chart
 
 if TYPE_CHECKING:
@@ -22,11 +23,15 @@ if TYPE_CHECKING:
 
 SPACE = "␣"  # spaces drawn visibly on the axes
 ATTENTION_COLORS = {
-    "No attention": "#7f7f7f",
-    "Additive": "#e45756",
-    "Dot-product": "#4c78a8",
+    "No attention": palette.NEUTRAL,
+    "Additive": palette.VERMILLION,
+    "Dot-product": palette.BLUE,
 }
-WEIGHT_SCHEME = "purples"
+WEIGHT_SCHEME = palette.SEQUENTIAL  # dark = little attention, bright yellow = most: visible from the back row
+SCALES = {
+    "weight": "attention (each row sums to 1)",
+    "row": "attention ÷ the row's largest",  # diffuse rows still show where they look most
+}
 
 
 def _visible(char: str) -> str:
@@ -39,8 +44,10 @@ def _label_expr(labels: Sequence[str]) -> str:
 
 
 def heatmap_frame(source: str, output_tokens: Sequence[str], weights: np.ndarray) -> pd.DataFrame:
-    """Long table: one row per (decoder step, encoder step) with the characters and the weight."""
+    """Long table: one row per (decoder step, encoder step) with the characters, the weight, and the weight
+    divided by its row's largest (`row`: 1 where that output step looks most)."""
     weights = np.asarray(weights, dtype=float)
+    peaks = weights.max(axis=1, initial=0.0) if weights.size else np.zeros(0)
     rows = []
     for k, token in enumerate(output_tokens[: weights.shape[0]]):
         for t, char in enumerate(source[: weights.shape[1]]):
@@ -51,18 +58,25 @@ def heatmap_frame(source: str, output_tokens: Sequence[str], weights: np.ndarray
                     "input_position": t,
                     "input": _visible(char),
                     "weight": float(weights[k, t]),
+                    "row": float(weights[k, t] / peaks[k]) if peaks[k] > 0 else 0.0,
                 }
             )
     return pd.DataFrame(rows)
 
 
 def attention_heatmap(
-    source: str, output_tokens: Sequence[str], weights: np.ndarray, title: str = "Attention weights"
+    source: str,
+    output_tokens: Sequence[str],
+    weights: np.ndarray,
+    title: str = "Attention weights",
+    scale: str = "weight",
 ) -> alt.Chart:
     """Decoder step (rows, what it wrote) x encoder step (columns, what it read), coloured by weight.
 
     Each row sums to 1. A sharp diagonal-like path means each output character reads one
-    input character; a pale, even row means the decoder is not looking anywhere in particular.
+    input character; a dark, even row means the decoder is not looking anywhere in particular.
+    `scale="row"` colours each weight relative to its row's largest (the legend says so), so where a
+    diffuse row looks most is still visible on a projector.
     """
     frame = heatmap_frame(source, output_tokens, weights)
     if frame.empty:
@@ -90,7 +104,10 @@ def attention_heatmap(
                 axis=alt.Axis(labelExpr=_label_expr(tokens), labelFontSize=font, labelOverlap=False),
             ),
             color=alt.Color(
-                "weight:Q", title="attention", scale=alt.Scale(scheme=WEIGHT_SCHEME, domain=[0, 1], clamp=True)
+                f"{scale}:Q",
+                title=SCALES[scale],
+                scale=alt.Scale(scheme=WEIGHT_SCHEME, domain=[0, 1], clamp=True),
+                legend=alt.Legend(orient="bottom", gradientLength=160),
             ),
             tooltip=[
                 alt.Tooltip("output_step:O", title="decoder step"),
@@ -104,21 +121,26 @@ def attention_heatmap(
     )
 
 
-def translation_heatmap(translation: Translation) -> alt.Chart:
+def translation_heatmap(translation: Translation, scale: str = "weight") -> alt.Chart:
     """One greedy translation's attention matrix at its natural size (one square per character pair)."""
     return attention_heatmap(
         translation.source,
         translation.output_tokens,
         translation.weights,
+        scale=scale,
         title=f"{translation.source} → {translation.prediction or '(nothing)'}",
     )
 
 
-def snapshot_chart(snapshot: AttentionSnapshot) -> alt.Chart:
+def snapshot_chart(snapshot: AttentionSnapshot, scale: str = "weight") -> alt.Chart:
     """The fixed validation example's attention after one epoch of training (epoch 0: untrained)."""
     t = snapshot.translation
     return attention_heatmap(
-        t.source, t.output_tokens, t.weights, title=f"After epoch {snapshot.epoch}: {t.source} → {t.prediction}"
+        t.source,
+        t.output_tokens,
+        t.weights,
+        title=f"After epoch {snapshot.epoch}: {t.source} → {t.prediction}",
+        scale=scale,
     )
 
 
@@ -129,7 +151,7 @@ def exact_match_history_chart(epochs: Sequence[int], accuracy: Sequence[float | 
         return empty_chart("exact match: no epochs yet")
     return (
         alt.Chart(frame)
-        .mark_line(point=True, color="#54a24b")
+        .mark_line(point=True, color=palette.BLUE)
         .encode(
             x=alt.X("epoch:Q", title="epoch", axis=alt.Axis(tickMinStep=1)),
             y=alt.Y("exact_match:Q", title="held-out exact match", scale=alt.Scale(domain=[0, 1])),
@@ -141,11 +163,11 @@ def exact_match_history_chart(epochs: Sequence[int], accuracy: Sequence[float | 
 
 def attention_color_scale(labels: Sequence[str]) -> alt.Scale:
     """Same colour for the same attention kind everywhere; extra runs of a kind get a darker shade."""
-    palette = []
+    colours = []
     for label in labels:
         kind = next((k for k in ATTENTION_COLORS if label.startswith(k)), None)
-        palette.append(ATTENTION_COLORS.get(kind, "#9d755d"))
-    return alt.Scale(domain=list(labels), range=palette)
+        colours.append(ATTENTION_COLORS.get(kind, palette.BLACK))
+    return alt.Scale(domain=list(labels), range=colours)
 
 
 def accuracy_by_length_chart(table: pd.DataFrame) -> alt.Chart:
@@ -192,7 +214,7 @@ def accuracy_by_format_chart(frame: pd.DataFrame) -> alt.Chart:
     )
     return (
         alt.Chart(table)
-        .mark_bar(color="#54a24b")
+        .mark_bar(color=palette.BLUE)
         .encode(
             x=alt.X(
                 "exact_match:Q", title="held-out exact match", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")
@@ -252,7 +274,7 @@ def word_weights_chart(words: Sequence[str], weights: Sequence[float]) -> alt.Ch
         return empty_chart("no words")
     return (
         alt.Chart(frame)
-        .mark_bar(color="#756bb1")
+        .mark_bar(color=palette.BLUE)
         .encode(
             x=alt.X("position:Q", title="word position in the review"),
             y=alt.Y("weight:Q", title="attention weight"),
@@ -270,7 +292,7 @@ def top_words_chart(words: Sequence[str], weights: Sequence[float], count: int =
     frame["label"] = frame["word"] + " (#" + frame["position"].astype(str) + ")"
     return (
         alt.Chart(frame)
-        .mark_bar(color="#756bb1")
+        .mark_bar(color=palette.BLUE)
         .encode(
             x=alt.X("weight:Q", title="attention weight"),
             y=alt.Y("label:N", title="", sort="-x", axis=alt.Axis(labelOverlap=False)),

@@ -37,7 +37,7 @@ from core.attention.config import (
     TranslationRun,
     TwinOutcome,
 )
-from core.data.dates import TranslationTask
+from core.data.dates import TranslationTask, digit_word_spans
 from core.engine import reuse
 from core.engine.cells import PAD_ID, rnn_layer
 from core.engine.config import TrainConfig
@@ -500,6 +500,31 @@ def attention_on_spans(weights: np.ndarray, spans: Sequence[tuple[int, int]]) ->
     return float(np.mean([weights[k, start:end].sum() for k, (start, end) in enumerate(spans[:rows])]))
 
 
+def alignment_on_words(
+    models: Seq2SeqModels, sources: Sequence[str], targets: Sequence[str]
+) -> tuple[float, float] | None:
+    """(learned, chance): the mean share of attention each output digit puts on its own spoken word, over many
+    held-out pairs (teacher-forced), and the same share for attention spread evenly over the input.
+
+    None when the model has no attention or the task is not spoken digits (one word per output character).
+    """
+    pairs = [(s, t) for s, t in zip(sources, targets, strict=True) if len(s.split(" ")) == len(t)]
+    if not models.has_attention or not pairs or len(pairs) < len(sources):
+        return None
+    kept_sources, kept_targets = [p[0] for p in pairs], [p[1] for p in pairs]
+    arrays = encode_pairs(
+        models.source, models.target, kept_sources, kept_targets, models.source_len, models.target_len
+    )
+    weights = attention_weights(models, arrays)
+    learned, chance = [], []
+    for row, source in enumerate(kept_sources):
+        spans = digit_word_spans(source[: models.source_len])
+        learned.append(attention_on_spans(weights[row], spans))
+        length = min(len(source), models.source_len)
+        chance.append(float(np.mean([(end - start) / length for start, end in spans])))
+    return float(np.mean(learned)), float(np.mean(chance))
+
+
 # ----------------------------------------------------------------------------- evaluation
 
 
@@ -563,6 +588,9 @@ class AttentionSnapshot:
     epoch: int
     translation: Translation
     exact_match: float | None  # greedy exact match on a held-out sample at that moment
+    alignment: float | None = None  # mean share of attention on each digit's own word, over the held-out probe
+    chance: float | None = None  # the same share for attention spread evenly over the input (the blur)
+    probed: int = 0  # held-out examples the alignment was measured on
 
 
 class AttentionSnapshots(Callback):
@@ -592,7 +620,10 @@ class AttentionSnapshots(Callback):
         accuracy = None
         if self.probe[0]:
             accuracy = evaluate(self.models, *self.probe).exact_match
-        self.snapshots.append(AttentionSnapshot(epoch, translation, accuracy))
+        alignment = alignment_on_words(self.models, *self.probe)
+        self.snapshots.append(
+            AttentionSnapshot(epoch, translation, accuracy, *(alignment or (None, None)), len(self.probe[0]))
+        )
         self.publish(list(self.snapshots))
 
     def _take_untrained(self) -> None:

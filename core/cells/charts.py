@@ -13,13 +13,23 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from core.engine import palette
+
 if TYPE_CHECKING:  # TensorFlow-free at run time: the quantities come with the trace
     from core.cells.internals import CellTrace, Quantity
 
 MAX_UNITS_SHOWN = 64
 MAX_STEPS_SHOWN = 200
 TOKENS_PER_ROW = 10
-GATE_COLORS = {"f": "#4c78a8", "i": "#54a24b", "o": "#e45756", "z": "#b279a2", "r": "#f58518"}
+# Gates drawn together never differ by red vs green alone: four palette colours, and a dash for the GRU's reset
+GATE_COLORS = {
+    "f": palette.BLUE,
+    "i": palette.SKY_BLUE,
+    "o": palette.VERMILLION,
+    "z": palette.BLACK,
+    "r": palette.VERMILLION,
+}
+GATE_DASHES = {"f": [1, 0], "i": [6, 3], "o": [1, 0], "z": [2, 2], "r": [8, 3, 2, 3]}
 
 
 # ----------------------------------------------------------------------------- choosing what to show
@@ -68,7 +78,7 @@ def _color_scale(quantity: Quantity, values: pd.Series) -> alt.Scale:
     finite = values.to_numpy(dtype=float)
     finite = finite[np.isfinite(finite)]
     limit = max(float(np.abs(finite).max()) if len(finite) else 1.0, 0.05)
-    return alt.Scale(scheme="redblue", domain=[-limit, limit], domainMid=0, reverse=True)
+    return alt.Scale(scheme=palette.DIVERGING, domain=[-limit, limit], domainMid=0)
 
 
 # ----------------------------------------------------------------------------- the linked unit views
@@ -120,7 +130,7 @@ def unit_explorer(frame: pd.DataFrame, quantity: Quantity, title: str, default_u
     )
     line = (
         alt.Chart()
-        .mark_line(point=True, color="#333333")
+        .mark_line(point=True, color=palette.BLACK)
         .encode(
             x=x_axis,
             y=alt.Y("value:Q", title=f"{quantity.symbol} of the unit under the pointer"),
@@ -210,6 +220,9 @@ def gate_means_chart(trace: CellTrace, labels: list[str], steps: range) -> alt.C
             color=alt.Color(
                 "gate:N", title="gate", scale=alt.Scale(domain=domain, range=[GATE_COLORS[k] for k in gates])
             ),
+            strokeDash=alt.StrokeDash(
+                "gate:N", legend=None, scale=alt.Scale(domain=domain, range=[GATE_DASHES[k] for k in gates])
+            ),
             tooltip=["gate:N", "step:Q", alt.Tooltip("token:N", title="input"), alt.Tooltip("mean:Q", format=".3f")],
         )
         .properties(height=220, title="Gates averaged over all units")
@@ -222,7 +235,7 @@ def gate_means_chart(trace: CellTrace, labels: list[str], steps: range) -> alt.C
 def _push_scale(frame: pd.DataFrame) -> alt.Scale:
     limit = float(np.nanmax(np.abs(frame["push"]))) if len(frame) else 0.0
     limit = max(limit, 0.01)
-    return alt.Scale(scheme="redyellowgreen", domain=[-limit, limit], domainMid=0)
+    return alt.Scale(scheme=palette.DIVERGING, domain=[-limit, limit], domainMid=0)
 
 
 EMBEDDING_TOOLTIP = [

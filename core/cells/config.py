@@ -7,12 +7,14 @@ data choice, checks, validation split and masked input, only with the sidebar's 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+import numpy as np
 
 from core.data.imdb import INDEX_FROM
 from core.engine.config import InputSpec, ModelConfig, OutputSpec
-from core.engine.run import TrainedRun
+from core.engine.run import HeldOut, TrainedRun
 from core.sentiment.config import PRESETS, TINY_PRESET, ImdbRun, SentimentOutcome, SentimentRun
 
 DEFAULT_MODEL = ModelConfig(pattern="many_to_one", cell="LSTM", units=32, readout="last")
@@ -113,6 +115,7 @@ def quick_run(choice: ExplorerChoice, local_path: str = "") -> SentimentRun:
         pattern="many_to_one",
         cell=choice.model.cell,
         units=QUICK_UNITS,
+        layers=min(choice.model.layers, 2),  # stacked as the explorer shows, at most two layers (seconds)
         bidirectional=choice.model.bidirectional,
         readout="last",
     )
@@ -133,11 +136,26 @@ class QuickOutcome(TrainedRun):
     config: SentimentRun
     vocab_size: int  # rows of its Embedding (the vocabulary plus the reserved ids)
     test_accuracy: float  # on the run's test reviews
+    majority_accuracy: float = float("nan")  # always answering the test split's commoner label: the trivial baseline
+    word_ids: dict[str, int] = field(default_factory=dict)  # ids of the words the embeddings check reads
+
+    def held_out(self) -> HeldOut:
+        return HeldOut("test accuracy", float(self.test_accuracy), True)
 
     @classmethod
-    def of(cls, outcome: SentimentOutcome, vocab_size: int) -> QuickOutcome:
+    def of(cls, outcome: SentimentOutcome, vocab_size: int, word_ids: dict | None = None) -> QuickOutcome:
         """The quick-train is the Sentiment lab's own training (`core.sentiment.training.train_and_evaluate`)."""
-        return cls(outcome.result, outcome.model, outcome.config, vocab_size, outcome.test_accuracy)
+        labels = np.asarray(outcome.test_labels, dtype=float).ravel()
+        majority = float(max(labels.mean(), 1 - labels.mean())) if labels.size else float("nan")
+        return cls(
+            outcome.result,
+            outcome.model,
+            outcome.config,
+            vocab_size,
+            outcome.test_accuracy,
+            majority,
+            dict(word_ids or {}),
+        )
 
 
 def imdb_config(run: object) -> ImdbRun | None:
@@ -235,9 +253,10 @@ EMBEDDINGS_HELP = (
     "**What to look for.** Each dot is a word's learned vector, flattened to 2-D by PCA (the axes keep "
     "{first:.0%} and {second:.0%} of the spread). Colour is how far a "
     "review made of that word alone moves the model's P(positive) away from an empty review "
-    "({neutral:.2f}): green pushes towards positive, red towards negative. After training, positive and "
+    "({neutral:.2f}): orange pushes towards positive, blue towards negative. After training, positive and "
     "negative words drift apart along one direction - the model invented a 'sentiment axis' - while neutral "
-    "words stay in the middle; an untrained model shows a colourless cloud. Drag to pan, scroll to zoom."
+    "words stay in the middle; an untrained model shows a colourless cloud. Drag (or swipe) to pan, scroll "
+    "(or pinch) to zoom."
 )
 NEIGHBOURS_HELP = (
     "Cosine similarity: 1 = the same direction. In a sentiment model neighbours tend to share "

@@ -20,6 +20,7 @@ import keras
 import numpy as np
 
 from core.engine import numpy_cells
+from core.engine.names import reader_name
 from core.engine.numpy_cells import CellWeights
 
 CELL_CLASSES = {
@@ -91,7 +92,7 @@ class RecurrentLayer:
 
     def describe(self) -> str:
         kind = f"Bidirectional {self.cell}" if self.bidirectional else self.cell
-        return f"{self.name} ({kind}, {self.units} units)"
+        return f"{reader_name(self.name)} ({kind}, {self.units} units)"
 
 
 def cell_kind(layer: keras.layers.Layer) -> str | None:

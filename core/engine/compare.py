@@ -18,6 +18,7 @@ import pandas as pd
 
 from core.engine import limits
 from core.engine.history import TrainingResult
+from core.engine.run import HeldOut
 
 # Approximate sizes of one record in memory (a frozen dataclass, its floats and dicts),
 # measured with tracemalloc; close enough to bound a session's memory.
@@ -38,6 +39,7 @@ class RunRecord:
     config: Any  # the lab's run configuration (a frozen dataclass)
     result: TrainingResult
     clip_norm: float | None = None  # the threshold the panel drew, if any
+    held_out: HeldOut | None = None  # its score on data it never trained on
 
     @property
     def name(self) -> str:
@@ -71,11 +73,13 @@ class RunHistory:
     def __len__(self) -> int:
         return len(self.runs)
 
-    def add(self, config: Any, result: TrainingResult, clip_norm: float | None = None) -> RunRecord:
+    def add(
+        self, config: Any, result: TrainingResult, clip_norm: float | None = None, held_out: HeldOut | None = None
+    ) -> RunRecord:
         """Keep a run, labelled by what differs from the previous one; drop the oldest beyond the bounds."""
         previous = self.runs[-1] if self.runs else None
         label = default_label(previous.config if previous else None, config, previous.run_id if previous else None)
-        record = RunRecord(self._next_id, label, config, result, clip_norm)
+        record = RunRecord(self._next_id, label, config, result, clip_norm, held_out)
         self._next_id += 1
         self.runs.append(record)
         while len(self.runs) > 1 and (
@@ -303,12 +307,15 @@ def _setting_text(value: Any, missing: object) -> str:
 
 
 def comparison_table(runs: Sequence[RunRecord]) -> pd.DataFrame:
-    """One row per run: how it ended, its final metrics, then the settings that differ between the runs."""
+    """One row per run: its held-out score, how it ended, its final metrics, then the settings that differ."""
     differences = config_differences([r.config for r in runs])
     rows = []
     for run, diff in zip(runs, differences, strict=True):
-        row: dict[str, Any] = {
-            "run": run.name,
+        row: dict[str, Any] = {"run": run.name}
+        if run.held_out is not None:
+            better = "higher" if run.held_out.higher_is_better else "lower"
+            row[f"{run.held_out.name} ({better} is better)"] = run.held_out.value
+        row |= {
             "status": run.result.status,
             "epochs": len(run.result.epochs),
             "steps": run.result.steps,

@@ -19,6 +19,20 @@ import numpy as np
 from core.engine.history import TrainingResult
 
 
+@dataclass(frozen=True)
+class HeldOut:
+    """A run's score on data it never trained on: what the Compare table and the class board rank by."""
+
+    name: str  # "test accuracy", "validation bits per character", "test RMSE"
+    value: float
+    higher_is_better: bool
+
+    def text(self) -> str:
+        if "accuracy" in self.name or "match" in self.name:
+            return f"{self.value:.1%}"
+        return f"{self.value:.4g}"
+
+
 @dataclass
 class TrainedRun:
     """One finished (or stopped) training run.
@@ -49,3 +63,7 @@ class TrainedRun:
     def example_inputs(self) -> dict[str, np.ndarray]:
         """Named arrays of real inputs the model was trained or scored on, held-out ones first."""
         return {}
+
+    def held_out(self) -> HeldOut | None:
+        """The run's score on held-out data (labs override); None when it has none."""
+        return None

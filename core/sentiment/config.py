@@ -17,7 +17,7 @@ import numpy as np
 from core.data import imdb
 from core.engine import limits
 from core.engine.config import InputSpec, ModelConfig, TrainConfig
-from core.engine.run import TrainedRun
+from core.engine.run import HeldOut, TrainedRun
 
 # ----------------------------------------------------------------------------- one IMDb run
 
@@ -152,3 +152,6 @@ class SentimentOutcome(TrainedRun):
     test_probabilities: np.ndarray  # P(positive) per test review
     test_labels: np.ndarray  # 0/1 per test review
     test_accuracy: float
+
+    def held_out(self) -> HeldOut:
+        return HeldOut("test accuracy", float(self.test_accuracy), True)

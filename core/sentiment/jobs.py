@@ -22,14 +22,18 @@ def train(progress, stop, run: SentimentRun, arrays: dict[str, np.ndarray], voca
     )
 
 
-def quick_train(progress, stop, run: SentimentRun, arrays: dict[str, np.ndarray], vocab_size: int) -> QuickOutcome:
-    """The same training, for the Architectures page's quick IMDb model."""
-    return QuickOutcome.of(train(progress, stop, run, arrays, vocab_size), vocab_size)
+def quick_train(
+    progress, stop, run: SentimentRun, arrays: dict[str, np.ndarray], vocab_size: int, word_ids: dict | None = None
+) -> QuickOutcome:
+    """The same training, for the Architectures page's quick IMDb model (`word_ids`: the words its checks read)."""
+    return QuickOutcome.of(train(progress, stop, run, arrays, vocab_size), vocab_size, word_ids)
 
 
 def spec(run: SentimentRun, arrays: dict[str, np.ndarray], vocab_size: int) -> WorkSpec:
     return WorkSpec(train, (run, arrays, vocab_size))
 
 
-def quick_spec(run: SentimentRun, arrays: dict[str, np.ndarray], vocab_size: int) -> WorkSpec:
-    return WorkSpec(quick_train, (run, arrays, vocab_size))
+def quick_spec(
+    run: SentimentRun, arrays: dict[str, np.ndarray], vocab_size: int, word_ids: dict | None = None
+) -> WorkSpec:
+    return WorkSpec(quick_train, (run, arrays, vocab_size, word_ids))

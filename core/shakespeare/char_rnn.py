@@ -378,6 +378,41 @@ def validation_surprise(model: StepModel, data: EncodedText, chars: int = SURPRI
     return Surprise(data.vocab.decode(passage), surprise_bits(model, passage))
 
 
+def _read_bits(model: StepModel, rows: np.ndarray, state: State) -> tuple[np.ndarray, State]:
+    """Read the rows side by side from `state`: bits for characters 1..n-1 of every row, and the state after all n."""
+    bits = np.zeros((rows.shape[0], rows.shape[1] - 1))
+    for t in range(rows.shape[1]):
+        logits, state = model.step(rows[:, t], state)
+        if t + 1 < rows.shape[1]:
+            log_p = logits - logits.max(axis=-1, keepdims=True)
+            log_p = log_p - np.log(np.exp(log_p).sum(axis=-1, keepdims=True))
+            bits[:, t] = -log_p[np.arange(rows.shape[0]), rows[:, t + 1]] / LN2
+    return bits, state
+
+
+def context_bits(model: StepModel, ids: np.ndarray, window: int, streams: int = 8) -> tuple[float, float]:
+    """(carried, from zero): bits per character on the same validation characters, read with the state carried
+    from window to window (a stateful reading) and with every window starting from a zero state.
+
+    The text is cut into `streams` contiguous passages read side by side, window by window. The first window of
+    each passage is left out of both figures (there the two readings are the same), so the difference is what
+    the carried state adds: context from before the window.
+    """
+    per_stream = (len(ids) // streams // window) * window
+    if per_stream < 2 * window:
+        return float("nan"), float("nan")
+    passages = np.asarray(ids[: streams * per_stream]).reshape(streams, per_stream)
+    carried, zero = [], []
+    state = model.zero_state(streams)
+    for start in range(0, per_stream, window):
+        rows = passages[:, start : start + window]
+        bits, state = _read_bits(model, rows, state)
+        if start > 0:
+            carried.append(bits)
+            zero.append(_read_bits(model, rows, model.zero_state(streams))[0])
+    return float(np.mean(carried)), float(np.mean(zero))
+
+
 def unigram_bits(train: np.ndarray, validation: np.ndarray, vocab_size: int) -> float:
     """The baseline that knows only character frequencies (add-one smoothed), in bits per char."""
     counts = np.bincount(train, minlength=vocab_size) + 1.0

@@ -12,6 +12,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from core.engine import palette
 from core.engine.charts import CELL_COLORS
 from core.shakespeare.char_rnn import LN2, visible
 from core.shakespeare.config import RunSummary
@@ -61,7 +62,7 @@ def entropy_chart(frame: pd.DataFrame, selected: float, vocab_size: int) -> alt.
     uniform = math.log2(vocab_size)
     line = (
         alt.Chart(frame)
-        .mark_line(point=True, color="#4c78a8")
+        .mark_line(point=True, color=palette.BLUE)
         .encode(
             x=alt.X("temperature:Q", title="temperature T"),
             y=alt.Y(
@@ -81,12 +82,12 @@ def entropy_chart(frame: pd.DataFrame, selected: float, vocab_size: int) -> alt.
     )
     chosen = (
         alt.Chart(marks)
-        .mark_rule(color="#d62728", strokeDash=[4, 4], strokeWidth=2)
+        .mark_rule(color=palette.VERMILLION, strokeDash=list(palette.THRESHOLD_DASH), strokeWidth=2)
         .encode(x="temperature:Q", tooltip=[alt.Tooltip("label:N", title="")])
     )
     ceiling = (
         alt.Chart(pd.DataFrame({"bits": [uniform], "label": [f"all {vocab_size} characters equally likely"]}))
-        .mark_rule(color="#7f7f7f", strokeDash=[2, 2])
+        .mark_rule(color=palette.NEUTRAL, strokeDash=[2, 2])
         .encode(y="bits:Q", tooltip=[alt.Tooltip("label:N", title="ceiling"), alt.Tooltip("bits:Q", format=".2f")])
     )
     return (line + chosen + ceiling).properties(height=280, title="How temperature flattens the distribution")
@@ -123,7 +124,7 @@ def surprise_chart(table: pd.DataFrame, max_bits: float = 8.0) -> alt.Chart:
         color=alt.Color(
             "bits:Q",
             title="surprise (bits)",
-            scale=alt.Scale(scheme="orangered", domain=[0, max_bits], clamp=True),
+            scale=alt.Scale(scheme="orangered", domain=[0, max_bits], clamp=True),  # one hue: CVD safe
         )
     )
     letters = base.mark_text(fontSize=13, font="monospace").encode(text="char:N")
@@ -157,7 +158,7 @@ def run_comparison_chart(frame: pd.DataFrame) -> alt.Chart:
                 "run:N",
                 title="run",
                 sort=runs,
-                scale=alt.Scale(domain=runs, range=[CELL_COLORS.get(cell_of[r], "#888888") for r in runs]),
+                scale=alt.Scale(domain=runs, range=[CELL_COLORS.get(cell_of[r], palette.BLACK) for r in runs]),
             ),
             strokeDash=alt.StrokeDash(
                 "run:N",

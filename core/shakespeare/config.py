@@ -15,7 +15,7 @@ import pandas as pd
 
 from core.engine import limits
 from core.engine.config import ModelConfig, TrainConfig
-from core.engine.run import TrainedRun
+from core.engine.run import HeldOut, TrainedRun
 
 if TYPE_CHECKING:  # TF-free too, but char_rnn imports this module
     from core.shakespeare.char_rnn import CharVocabulary, StepModel
@@ -25,6 +25,7 @@ MAX_GENERATED_CHARS = 3_000
 MIN_SEQUENCE_LENGTH = 5
 MAX_PAGE_SEQUENCE_LENGTH = 200  # the page's slider
 BITS_METRIC = "bits_per_char"  # the trainer metric core.shakespeare.training registers
+CONTEXT_CHARS = 8_192  # validation characters read twice (state carried / from zero) for the stateful check
 SURPRISE_CHARS = 480  # validation characters shaded in the surprise chart
 
 Variant = Literal["many_to_many", "many_to_one"]
@@ -215,9 +216,16 @@ class CharOutcome(TrainedRun):
     windows: int  # training windows per epoch
     surprise: Surprise
     prompt: str  # the live samples' prompt; the generator starts from it
+    # Bits per character on the same validation characters read with the state carried from window to window,
+    # and with every window starting from a zero state (core.shakespeare.char_rnn.context_bits).
+    carried_bits: float = float("nan")
+    window_bits: float = float("nan")
 
     def text_codecs(self) -> tuple[Any, ...]:
         return (self.vocab,)
+
+    def held_out(self) -> HeldOut:
+        return HeldOut("validation bits per character", float(self.val_bits), False)
 
     @property
     def run(self) -> CharRun:
@@ -287,7 +295,7 @@ STATEFUL_VALIDATION = (
     "so these figures slightly undersell what the model does with a carried state."
 )
 SURPRISE_HELP = (
-    "Validation text, each character shaded by the bits the model needed for it (hover for values). "
+    "Validation text, each character shaded by the bits the model needed for it (hover or tap for values). "
     "Look for the pattern: the first letter of a word or a speaker's name is expensive, the rest of a "
     "word is almost free, and a line break after a name ending in ':' costs next to nothing."
 )

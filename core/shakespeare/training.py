@@ -25,6 +25,7 @@ from core.shakespeare.char_rnn import (
     CharVocabulary,
     EncodedText,
     StepModel,
+    context_bits,
     generate,
     training_arrays,
     unigram_bits,
@@ -32,6 +33,7 @@ from core.shakespeare.char_rnn import (
 )
 from core.shakespeare.config import (
     BITS_METRIC,
+    CONTEXT_CHARS,
     CharOutcome,
     CharRun,
     GenerationSettings,
@@ -202,6 +204,7 @@ def train_char_rnn(
     step_model = StepModel.from_keras(model)
     if on_phase is not None:
         on_phase("Measuring surprise on validation text")
+    carried, from_zero = context_bits(step_model, data.validation[:CONTEXT_CHARS], run.text.sequence_length)
     return CharOutcome(
         result=result,
         model=model,
@@ -216,4 +219,6 @@ def train_char_rnn(
         windows=len(arrays.x_train),
         surprise=validation_surprise(step_model, data),
         prompt=prompt,
+        carried_bits=carried,
+        window_bits=from_zero,
     )

@@ -18,7 +18,7 @@ import pandas as pd
 from core.data.stocks import DEFAULT_TICKER, DEFAULT_YEARS
 from core.engine import limits
 from core.engine.config import PATTERN_LABELS, InputSpec, ModelConfig, OutputSpec, TrainConfig
-from core.engine.run import TrainedRun
+from core.engine.run import HeldOut, TrainedRun
 
 if TYPE_CHECKING:  # for annotations only: forecasting imports this module
     from core.stocks.forecasting import ForecastData, ForecastEvaluation
@@ -117,6 +117,9 @@ class ForecastOutcome(TrainedRun):
     @property
     def run(self) -> ForecastRun:
         return self.config
+
+    def held_out(self) -> HeldOut:
+        return HeldOut("test RMSE", float(self.evaluation.model_row["RMSE"]), False)
 
     def example_inputs(self) -> dict[str, np.ndarray]:
         names = {"test": "test windows", "validation": "validation windows", "train": "training windows"}

@@ -346,6 +346,7 @@ def test_training_run_snapshots_every_epoch_and_trains_a_twin(small_task):
     first = out.snapshots[0].translation
     np.testing.assert_allclose(first.weights.sum(axis=1), 1.0, atol=1e-5)
     assert out.snapshots[-1].exact_match is not None
+    assert out.snapshots[-1].alignment is None  # dates are not spoken digits: no word to align to
     assert 0.0 <= out.evaluation.char_accuracy <= 1.0
     assert out.result.epochs[-1].metrics["sparse_accuracy"] > 0.2  # above chance (1 in 14 characters)
     assert isinstance(out.twin, TwinOutcome) and out.twin.model is None
@@ -487,6 +488,11 @@ def test_heatmap_has_one_cell_per_pair_with_tooltips():
     spec = attention_charts.attention_heatmap("a b", ["1", "<end>"], weights).to_dict()
     assert {t["field"] for t in spec["encoding"]["tooltip"]} >= {"output", "input", "weight"}
     assert '"<end>"' in spec["encoding"]["y"]["axis"]["labelExpr"]
+    assert spec["encoding"]["color"]["field"] == "weight" and "sums to 1" in spec["encoding"]["color"]["title"]
+    # presenter mode's per-row scale: each row's largest weight is 1, and the legend says so
+    assert list(frame["row"]) == pytest.approx([1.0, 2 / 7, 1 / 7, 0.0, 1.0, 1.0])
+    per_row = attention_charts.attention_heatmap("a b", ["1", "<end>"], weights, scale="row").to_dict()
+    assert per_row["encoding"]["color"]["field"] == "row" and "row's largest" in per_row["encoding"]["color"]["title"]
 
 
 def test_length_and_format_charts_and_word_colours():
@@ -495,7 +501,9 @@ def test_length_and_format_charts_and_word_colours():
     )
     both = pd.concat([table.assign(run="No attention · GRU 8"), table.assign(run="Additive attention · GRU 8")])
     spec = attention_charts.accuracy_by_length_chart(both).to_dict()
-    assert spec["layer"][0]["encoding"]["color"]["scale"]["range"] == ["#7f7f7f", "#e45756"]
+    from core.engine import palette
+
+    assert spec["layer"][0]["encoding"]["color"]["scale"]["range"] == [palette.NEUTRAL, palette.VERMILLION]
     frame = pd.DataFrame({"format": ["a", "b"], "correct": [True, False], "source": ["x", "y"]})
     assert attention_charts.accuracy_by_format_chart(frame).to_dict()["encoding"]["tooltip"]
     html = attention_charts.highlight_html(["<script>", "good", *["filler"] * 8], [0.01, 0.91] + [0.01] * 8)

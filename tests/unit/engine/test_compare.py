@@ -228,3 +228,20 @@ def test_gradient_comparison_is_log_scaled_with_clip_rules():
     assert "'type': 'log'" in text and "rule" in text and "'field': 'run'" in text
     empty = charts.compare_curves(cmp.curves_frame([], "loss"), "loss").to_dict()
     assert "recorded none" in str(empty)
+
+
+def test_comparison_table_leads_with_the_held_out_score():
+    from core.engine.run import HeldOut
+
+    history = cmp.RunHistory()
+    result = history_of(BASE).runs[0].result
+    history.add(BASE, result, held_out=HeldOut("test accuracy", 0.81, True))
+    history.add(
+        replace(BASE, model=replace(BASE.model, cell="GRU")), result, held_out=HeldOut("test accuracy", 0.77, True)
+    )
+    table = cmp.comparison_table(history.newest_first())
+    assert list(table.columns[:2]) == ["run", "test accuracy (higher is better)"]
+    assert list(table["test accuracy (higher is better)"]) == [0.77, 0.81]
+    assert (
+        HeldOut("test RMSE", 1.2345, False).text() == "1.234" and HeldOut("test accuracy", 0.8, True).text() == "80.0%"
+    )

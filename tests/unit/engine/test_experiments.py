@@ -229,45 +229,6 @@ def test_tokenisation_steps_pad_and_truncate_at_the_front():
     assert cut["token"].tolist() == ["film", "was", "great"] and cut["id"].tolist() == [5, 2, 2]
 
 
-# ----------------------------------------------------------------------------- Attention
-
-
-def translation(with_attention: float, without: float | None, before=None, after=None, source="one two three") -> NS:
-    def snapshot(weights):
-        return NS(translation=NS(source=source, weights=np.asarray(weights)))
-
-    uniform = np.full((4, len(source)), 1 / len(source))
-    staircase = np.zeros((4, len(source)))
-    for k, (start, end) in enumerate([(0, 3), (4, 7), (8, 13)]):
-        staircase[k, start:end] = 1 / (end - start)
-    return NS(
-        evaluation=NS(exact_match=with_attention),
-        twin=None if without is None else NS(evaluation=NS(exact_match=without)),
-        snapshots=[snapshot(uniform if before is None else before), snapshot(staircase if after is None else after)],
-    )
-
-
-def test_bottleneck_claim():
-    from core.attention import experiments as attention_experiments
-
-    claim = attention_experiments.bottleneck_claim
-    held, sentence = claim(translation(0.999, 0.595))
-    assert held and "99.9% with attention, 59.5% without" in sentence and "+40.4 points" in sentence
-    assert not claim(translation(1.0, 0.9))[0]
-    assert not claim(translation(1.0, None))[0]
-
-
-def test_alignment_claim():
-    from core.attention import experiments as attention_experiments
-
-    claim = attention_experiments.alignment_claim
-    held, sentence = claim(translation(1.0, None))
-    assert held and "100% of its attention" in sentence
-    uniform = np.full((4, 13), 1 / 13)
-    assert not claim(translation(1.0, None, after=uniform))[0]
-    assert attention_experiments.own_word_share(uniform, "one two three") == pytest.approx((3 + 3 + 5) / 3 / 13)
-
-
 # ----------------------------------------------------------------------------- Stocks
 
 PERSISTENCE_BY_DAY = (1.21, 1.70, 2.08, 2.40, 2.69)  # SPY test range, persistence's RMSE 1..5 days ahead
@@ -323,64 +284,6 @@ def test_stocks_two_compares_each_day_ahead_with_persistence_and_fails_for_persi
     assert zero_growth.outcome is Outcome.NOT_SHOWN and "grow" in zero_growth.try_next
     behind = horizon_claim(forecast(1.93, model_by_day=tuple(1.1 * v for v in PERSISTENCE_BY_DAY)))
     assert behind.outcome is Outcome.NOT_SHOWN and "falls 10.0% behind" in behind.try_next
-
-
-# ----------------------------------------------------------------------------- Shakespeare
-
-
-def chars(val_bits: float, unigram_bits: float = 4.5, stateful: bool = True) -> NS:
-    return NS(val_bits=val_bits, unigram_bits=unigram_bits, val_accuracy=0.4, config=NS(text=NS(stateful=stateful)))
-
-
-def test_shakespeare_claims():
-    from core.shakespeare import experiments as text_experiments
-
-    held, sentence = text_experiments.many_to_many_claim(chars(3.2))
-    assert held and "3.20 bits per character against 4.50" in sentence
-    assert not text_experiments.many_to_many_claim(chars(4.3))[0]
-    assert text_experiments.stateful_claim(chars(3.2))[0]
-    assert not text_experiments.stateful_claim(chars(3.2, stateful=False))[0]
-    assert not text_experiments.stateful_claim(chars(math.nan))[0]
-
-
-# ----------------------------------------------------------------------------- Architectures
-
-
-class Layer:
-    def __init__(self, kind: str, weights: int) -> None:
-        self.kind, self.weights = kind, weights
-
-    def count_params(self) -> int:
-        return self.weights
-
-
-def quick(cell: str, weights: int, kind: str | None = None, accuracy=0.7, vocab=2_000, emb=16, units=16) -> NS:
-    recurrent = type(kind or cell, (Layer,), {})(cell, weights)
-    embedding = type("Embedding", (Layer,), {})("Embedding", vocab * emb)
-    dense = type("Dense", (Layer,), {})("Dense", 17)
-    return NS(
-        model=NS(layers=[embedding, recurrent, dense]),
-        config=NS(model=NS(cell=cell, units=units), data=NS(embedding_dim=emb)),
-        vocab_size=vocab,
-        test_accuracy=accuracy,
-    )
-
-
-def test_architecture_claims():
-    from core.cells import experiments as cell_experiments
-    from core.cells.parameters import rnn_cell_params
-
-    lstm = rnn_cell_params("LSTM", 16, 16)
-    held, sentence = cell_experiments.gates_claim(quick("LSTM", lstm))
-    assert held and f"{lstm:,} weights = 4 × (16·(16 + 16) + 16)" in sentence
-    assert not cell_experiments.gates_claim(quick("GRU", rnn_cell_params("GRU", 16, 16)))[0]
-    assert not cell_experiments.gates_claim(quick("LSTM", lstm, accuracy=0.5))[0]
-    gru = rnn_cell_params("GRU", 16, 16)
-    assert cell_experiments.embeddings_claim(quick("GRU", gru))[0]
-    assert not cell_experiments.embeddings_claim(quick("GRU", gru, vocab=10, emb=8))[0]
-    held, sentence = cell_experiments.bidirectional_claim(quick("GRU", 2 * gru, kind="Bidirectional"))
-    assert held and "exactly half" in sentence
-    assert not cell_experiments.bidirectional_claim(quick("GRU", gru))[0]
 
 
 def test_judge_has_three_outcomes():

@@ -270,6 +270,10 @@ def test_training_many_to_many_publishes_samples_and_learns(play_data):
     np.testing.assert_allclose(
         out.surprise.bits, char_rnn.surprise_bits(out.step_model, play_data.validation[: char_config.SURPRISE_CHARS])
     )
+    carried, zero = char_rnn.context_bits(
+        out.step_model, play_data.validation[: char_config.CONTEXT_CHARS], tiny_run().text.sequence_length
+    )
+    assert (out.carried_bits, out.window_bits) == (carried, zero) and np.isfinite(carried)
     summary = RunSummary.of(out, 3, run_id=7)
     assert summary.label == "#3 GRU 16×1, m2m, L=20" and summary.steps == result.steps
     assert list(summary.curve.columns) == ["step", "loss", "elapsed_s"] and summary.val_bits == out.val_bits

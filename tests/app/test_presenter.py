@@ -1,0 +1,66 @@
+"""Presenter mode: a toggle and a link parameter; charts drawn larger; text alternatives for every chart."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from ui import charts as ui_charts
+
+SCRIPT = """
+import altair as alt
+import pandas as pd
+import streamlit as st
+from ui import presenter
+from ui.charts import draw_chart
+
+presenter.setup()
+frame = pd.DataFrame({"step": [1, 2, 3], "loss": [0.7, 0.5, 0.3]})
+chart = alt.Chart(frame).mark_line().encode(x=alt.X("step:Q", title="step"), y="loss:Q").properties(title="Loss")
+st.session_state["shown"] = presenter.for_room(chart).to_dict()
+st.session_state["scale"] = presenter.heatmap_scale()
+draw_chart(chart)
+"""
+
+
+def _run(params: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_string(SCRIPT, default_timeout=30)
+    for name, value in (params or {}).items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def test_off_by_default_and_charts_unchanged():
+    at = _run()
+    assert not at.exception
+    assert at.toggle[0].value is False and at.session_state["scale"] == "weight"
+    assert "config" not in at.session_state["shown"] or "axis" not in at.session_state["shown"]["config"]
+
+
+def test_a_link_opens_presenter_mode_with_large_chart_text():
+    at = _run({"present": "1"})
+    assert not at.exception and at.toggle[0].value is True
+    config = at.session_state["shown"]["config"]
+    assert config["axis"]["labelFontSize"] >= 18 and config["title"]["fontSize"] >= 18
+    assert at.session_state["scale"] == "row"  # heatmaps scaled per row: diffuse weights stay visible
+
+
+def test_the_toggle_writes_the_link_parameter():
+    at = _run()
+    at.toggle[0].set_value(True).run()
+    assert at.query_params["present"] in ("1", ["1"])
+    at.toggle[0].set_value(False).run()
+    assert "present" not in at.query_params
+
+
+def test_every_chart_gets_a_text_alternative():
+    frame = pd.DataFrame({"step": [1, 2], "loss": [0.7, 0.3], "run": ["a", "b"]})
+    chart = (
+        alt.Chart(frame)
+        .mark_line()
+        .encode(x=alt.X("step:Q", title="training step"), y=alt.Y("loss:Q", title="loss"), color="run:N")
+        .properties(title="Training loss")
+    )
+    assert ui_charts.describe(chart) == "Chart: Training loss (x: training step; y: loss; colour: run)"
+    assert ui_charts.describe(alt.Chart(frame).mark_point()) == "Chart"

@@ -1,0 +1,104 @@
+"""Made for a room: every page at phone size (390×844, touch) and in presenter mode at 1920×1080, in both colour
+schemes, audited with axe-core. Screenshots land in tests/screenshots/ (room-*.png) to be looked at.
+
+What counts: no page scrolls sideways (document.documentElement.scrollWidth <= the viewport) before and after
+training; no exception box; zero serious or critical axe violations (WCAG 2.1 A/AA + best practices); a dark
+browser gets the dark theme; ?present=1 opens presenter mode with the controls hidden.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+
+from tests.helpers import assert_no_exception_box, open_page, screenshot, wait_for_app_idle
+from ui.registry import PAGES
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True, "device_scale_factor": 2}
+PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+# (page, link to its fastest preset, the text that shows the run finished)
+TINY_RUNS = [
+    ("sentiment", "preset=" + quote("Tiny: seconds, for a quick demo"), "Test accuracy"),
+    ("gradient-lab", "preset=" + quote("Tiny: a few seconds"), "test"),
+    ("attention", "preset=" + quote("Tiny: seconds, for a quick demo"), "How good is it?"),
+]
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def sideways_scroll(page) -> int:
+    """Pixels the page scrolls sideways (0 = none)."""
+    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def serious_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    return [
+        f"{v['id']} ({v['impact']}): {v['nodes'][0]['html'][:160] if v['nodes'] else ''}"
+        for v in result.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("path", ["", *(p.url_path for p in PAGES)], ids=["home", *(p.url_path for p in PAGES)])
+def test_every_page_fits_a_phone_and_passes_axe(app_url, phone, path):
+    open_page(phone, app_url, path, timeout=240)
+    assert_no_exception_box(phone)
+    assert sideways_scroll(phone) <= 0
+    assert serious_violations(phone) == []
+    screenshot(phone, f"room-phone-{path or 'home'}")
+
+
+@pytest.mark.parametrize(("path", "link", "finished"), TINY_RUNS, ids=[r[0] for r in TINY_RUNS])
+def test_tiny_runs_train_on_a_phone_without_sideways_scroll(app_url, phone, path, link, finished):
+    open_page(phone, app_url, f"{path}?{link}", timeout=240)
+    phone.get_by_role("button", name="Train", exact=True).first.tap()
+    phone.get_by_text(finished).first.wait_for(timeout=300_000)
+    wait_for_app_idle(phone, timeout=240)
+    assert_no_exception_box(phone)
+    assert sideways_scroll(phone) <= 0  # wide heatmaps scroll inside their own box
+    assert serious_violations(phone) == []
+    screenshot(phone, f"room-phone-{path}-trained")
+
+
+def test_a_dark_browser_gets_the_dark_theme(browser, app_url):
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, color_scheme="dark")
+    page = context.new_page()
+    try:
+        open_page(page, app_url, "sentiment", timeout=240)
+        background = page.evaluate("getComputedStyle(document.querySelector('[data-testid=stApp]')).backgroundColor")
+        red, green, blue = (int(v) for v in background.removeprefix("rgb(").rstrip(")").split(",")[:3])
+        assert max(red, green, blue) < 60, background
+        assert serious_violations(page) == []  # captions and code stay readable on dark
+        screenshot(page, "room-dark-sentiment")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("path", "link", "finished"), TINY_RUNS, ids=[r[0] for r in TINY_RUNS])
+def test_presenter_mode_from_a_link(browser, app_url, path, link, finished):
+    context = browser.new_context(**PROJECTOR)
+    page = context.new_page()
+    try:
+        open_page(page, app_url, f"{path}?{link}&present=1", timeout=240)
+        assert not page.get_by_test_id("stSidebar").is_visible()  # the controls are out of the way
+        page.get_by_role("button", name="Train", exact=True).first.click()
+        page.get_by_text(finished).first.wait_for(timeout=300_000)
+        wait_for_app_idle(page, timeout=240)
+        assert_no_exception_box(page)
+        assert page.get_by_role("switch", name="Presenter mode").is_checked()
+        screenshot(page, f"room-presenter-{path}")
+    finally:
+        context.close()
