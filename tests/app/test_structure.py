@@ -27,6 +27,8 @@ ALLOWED_CORE = {
     "core.engine.run",
     "core.engine.training_job",  # WorkSpec: plain data (no TensorFlow)
     "core.engine.charts",
+    "core.engine.names",  # readers' names for layers (plain text)
+    "core.engine.palette",
     "core.data.local",
     *(f"core.{lab}.config" for lab in LABS),
     *(f"core.{lab}.charts" for lab in LABS),
