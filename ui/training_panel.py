@@ -158,6 +158,7 @@ class LiveView:
     gradients: dict
     made: float  # time.monotonic() when it was built
     curves_help: str = CURVES_HELP  # what to look for, saying only what these charts draw
+    gradients_help: str = GRADIENTS_HELP
 
 
 _views: OrderedDict[tuple, LiveView] = OrderedDict()
@@ -188,6 +189,7 @@ def live_view(job: SharedRun, metric: str | None, metric_label: str | None, clip
         charts.gradient_norm_chart(batches, clip_norm).to_dict(validate=False),
         now if job.running else float("inf"),
         charts.curves_caption(batches, epochs),
+        charts.norms_caption(batches, clip_norm),
     )
     with _views_lock:
         _views[key] = view
@@ -206,7 +208,7 @@ def render_live_charts(view: LiveView) -> None:
         right.vega_lite_chart(spec=view.metric, width="stretch", height=height)
     st.caption(view.curves_help)
     st.vega_lite_chart(spec=view.gradients, width="stretch", height=height)
-    st.caption(GRADIENTS_HELP)
+    st.caption(view.gradients_help)
 
 
 def _downloads(job: SharedRun, key: str) -> None:

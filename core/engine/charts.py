@@ -254,6 +254,29 @@ def curves_caption(batches: pd.DataFrame, epochs: pd.DataFrame) -> str:
     return head + ". Falling = learning; this run keeps no validation data, so overfitting is not measured here."
 
 
+def norms_caption(batches: pd.DataFrame, clip_norm: float | None = None) -> str:
+    """What to look for in gradient_norm_chart, for the chart it draws (per layer, or one line per run)."""
+    clip = (
+        f" The red dashed line is the clip threshold ({clip_norm:g}): a step whose global norm lies above it is "
+        "scaled down to it before the update."
+        if clip_norm
+        else ""
+    )
+    if "run" in batches:
+        runs = ", ".join(dict.fromkeys(batches["run"]))
+        return (
+            f"**What to look for.** The size (L2 norm) of the whole gradient at every step of each run ({runs}), "
+            "each from its own first step, on a log scale. Norms that shrink towards zero mean learning has "
+            "stalled (vanishing gradients); sudden spikes by orders of magnitude are exploding gradients." + clip
+        )
+    return (
+        "**What to look for.** The size (L2 norm) of the gradient of the loss with respect to each layer's "
+        "weights, per step, on a log scale; the dashed line is all layers together. Norms that shrink towards "
+        "zero mean that layer has stopped learning (vanishing gradients); sudden spikes by orders of magnitude "
+        "are exploding gradients." + clip
+    )
+
+
 def _log_norm_lines(data: pd.DataFrame, x: alt.X, y: str, y_title: str, color: alt.Color, tooltip: list) -> alt.Chart:
     """Gradient norms as lines on a log scale (norms span orders of magnitude), the value in the tooltip."""
     return (

@@ -195,6 +195,15 @@ def test_curves_caption_says_what_the_chart_draws():
     assert "One colour per run (SimpleRNN, LSTM, GRU)" in charts.curves_caption(b, e)
 
 
+def test_norms_caption_describes_the_chart_drawn():
+    batches, _ = history()
+    assert "each layer's weights" in charts.norms_caption(batches) and "threshold" not in charts.norms_caption(batches)
+    assert "clip threshold (0.5)" in charts.norms_caption(batches, 0.5)
+    b, _ = charts.by_run(*joined_runs())
+    text = charts.norms_caption(b)
+    assert "each run (SimpleRNN, LSTM, GRU)" in text and "dashed line is all layers" not in text
+
+
 def test_axes_use_one_format_per_scale():
     batches, epochs = history()
     assert set(axis_formats(spec(charts.training_curves(batches, epochs)))) == {charts.LINEAR_FORMAT}
