@@ -86,7 +86,6 @@ class TranslationTask:
 # ----------------------------------------------------------------------------- dates
 
 
-
 Triple = tuple[str, str, str]  # (source, target, format or kind)
 
 
@@ -102,6 +101,7 @@ def _task(name: str, description: str, train: list[Triple], test: list[Triple], 
         test_formats=tuple(f for _, _, f in test),
         examples=tuple(showcase),
     )
+
 
 def ordinal(day: int) -> str:
     """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""

@@ -11,8 +11,9 @@ and counts steps and epochs from that run's start, and the curve builders overla
 on one axis from 0, one colour per run, named in the legend - never end to end.
 
 Axes: a log axis labels its ticks in one exponent format (LOG_FORMAT: 1e-10, 1e+0, 1e+10),
-a linear axis with at most six significant digits (LINEAR_FORMAT), so no tick reads
-"1.9999999999999" or "15,000,000,000,000".
+a linear axis with at most four significant digits (LINEAR_LABELS: 200, 0.25, 1.5e+13), so no
+tick reads "1.9999999999999" or "15,000,000,000,000"; a curve whose values span more than three
+orders of magnitude (a run that exploded) is drawn on a log axis and says so.
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ CELL_COLORS = {
 SPLIT_COLORS = {"train (per batch)": "#c6dbef", "train": "#1f77b4", "validation": "#ff7f0e", "test": "#2ca02c"}
 GLOBAL_NORM = "global (all layers)"
 LOG_FORMAT = "~e"  # every tick of a log axis as 1e-6, 2e+3: one format, never "0.000001" beside "1e-10"
-LINEAR_FORMAT = "~g"  # at most six significant digits: 2, 0.35, 1.5e+10
+LINEAR_FORMAT = ".4~g"  # at most four significant digits: 2, 0.35, 1200, 1.5e+10
+# A label expression, not an axis format: Vega would derive the precision of a format from the tick step.
+LINEAR_LABELS = f"format(datum.value, '{LINEAR_FORMAT}')"
+LOG_SPAN = 1e3  # values spanning more than this factor are drawn on a log axis
 RUN_STARTS = "run starts"  # the LiveProgress extra of a several-run work: list[RunStart]
 # Reader's names of the layers the model builders name (core/engine/models.py, core/gradients).
 LAYER_NAMES = {
@@ -62,7 +66,23 @@ def log_axis(title: str) -> alt.Axis:
 
 
 def linear_axis(title: str) -> alt.Axis:
-    return alt.Axis(title=title, format=LINEAR_FORMAT)
+    return alt.Axis(title=title, labelExpr=LINEAR_LABELS)
+
+
+def run_legend() -> alt.Legend:
+    """The legend naming the runs, beside the plot (a legend below it squeezes the plot's fixed height)."""
+    return alt.Legend(orient="right", labelLimit=200)
+
+
+def value_axis(values: pd.Series, label: str) -> tuple[alt.Scale, alt.Axis]:
+    """A linear axis, or a log one when the positive values span more than LOG_SPAN (an explosion)."""
+    finite = values[np.isfinite(values.astype(float))].astype(float)
+    if len(finite) and finite.min() > 0 and finite.max() / finite.min() > LOG_SPAN:
+        return alt.Scale(type="log"), log_axis(f"{label} (log scale)")
+    if len(finite) and finite.max() - finite.min() < 1e-6 * max(abs(finite.mean()), 1e-12):
+        middle, half = float(finite.mean()), max(abs(float(finite.mean())) * 0.01, 1e-12)
+        return alt.Scale(domain=[middle - half, middle + half]), linear_axis(label)  # flat: no ticks 2, 2, 2
+    return alt.Scale(zero=False), linear_axis(label)
 
 
 def layer_name(layer: str) -> str:
@@ -153,8 +173,9 @@ def training_curves(
                 .rename(columns={f"val_{value}": "value"})
                 .assign(series="validation")
             )
-    data = pd.concat(layers, ignore_index=True).dropna(subset=["value"])
+    data = _finite_values(pd.concat(layers, ignore_index=True))
     domain = [s for s in SPLIT_COLORS if s in set(data["series"])]
+    y_scale, y_axis = value_axis(data["value"], label)
     color = alt.Color(
         "series:N",
         title=None,
@@ -163,7 +184,7 @@ def training_curves(
     )
     base = alt.Chart(data).encode(
         x=alt.X("step:Q", axis=linear_axis("training step (batches seen)")),
-        y=alt.Y("value:Q", axis=linear_axis(label), scale=alt.Scale(zero=False)),
+        y=alt.Y("value:Q", axis=y_axis, scale=y_scale),
         color=color,
         tooltip=[
             alt.Tooltip("series:N", title="curve"),
@@ -176,6 +197,12 @@ def training_curves(
     faint = base.transform_filter(alt.datum.series == "train (per batch)").mark_line(strokeWidth=1)
     bold = lines.transform_filter(alt.datum.series != "train (per batch)")
     return (faint + bold).properties(height=260, title=label).interactive()
+
+
+def _finite_values(data: pd.DataFrame) -> pd.DataFrame:
+    """Rows with a finite value (NaN/inf from a run that blew up cannot be drawn)."""
+    values = pd.to_numeric(data["value"], errors="coerce")
+    return data[np.isfinite(values)].assign(value=values[np.isfinite(values)])
 
 
 def _epoch_points(batches: pd.DataFrame, epochs: pd.DataFrame, value: str) -> pd.DataFrame:
@@ -195,18 +222,18 @@ def runs_curves(batches: pd.DataFrame, epochs: pd.DataFrame, value: str, label: 
     """Several runs' `value` overlaid from step 0: one colour per run (named in the legend), each
     batch as a thin line, epoch means as dots (validation dashed, only when there is some)."""
     per_batch = batches[["run", "step", "epoch", value]].rename(columns={value: "value"}).assign(series="per batch")
-    data = pd.concat([per_batch, _epoch_points(batches, epochs, value)], ignore_index=True)
-    data = data.dropna(subset=["value"])
+    data = _finite_values(pd.concat([per_batch, _epoch_points(batches, epochs, value)], ignore_index=True))
     runs = list(dict.fromkeys(batches["run"]))
+    y_scale, y_axis = value_axis(data["value"], label)
     color = alt.Color(
         "run:N",
         title="run",
         scale=run_colors(runs),
-        legend=alt.Legend(orient="bottom", direction="horizontal", labelLimit=260),
+        legend=run_legend(),
     )
     base = alt.Chart(data).encode(
-        x=alt.X("step:Q", axis=linear_axis("training step of each run (batches seen)")),
-        y=alt.Y("value:Q", axis=linear_axis(label), scale=alt.Scale(zero=False)),
+        x=alt.X("step:Q", axis=linear_axis("training step of each run (batches seen)"), scale=alt.Scale(padding=8)),
+        y=alt.Y("value:Q", axis=y_axis, scale=y_scale),
         color=color,
         detail="series:N",
         tooltip=[
@@ -347,7 +374,7 @@ def runs_gradient_norm_chart(batches: pd.DataFrame, clip_norm: float | None = No
             "run:N",
             title="run",
             scale=run_colors(runs),
-            legend=alt.Legend(orient="bottom", direction="horizontal", labelLimit=260),
+            legend=run_legend(),
         ),
         tooltip=[alt.Tooltip("run:N"), alt.Tooltip("step:Q"), alt.Tooltip("epoch:Q")],
     )

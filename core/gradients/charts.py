@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from core.data.memory_tasks import Score
-from core.engine.charts import CELL_COLORS, LOG_FORMAT, empty_chart, linear_axis, log_axis
+from core.engine.charts import CELL_COLORS, LOG_FORMAT, empty_chart, linear_axis, log_axis, run_legend
 from core.gradients.config import NORM_FLOOR, reach_ratio, reach_words
 
 if TYPE_CHECKING:
@@ -351,7 +351,7 @@ def runs_global_norm_chart(runs: Sequence[NormRun]) -> alt.Chart:
         "run:N",
         title="run",
         scale=alt.Scale(domain=labels, scheme="category10"),
-        legend=alt.Legend(orient="bottom", direction="horizontal", labelLimit=260),
+        legend=run_legend(),
     )
     layers = [
         alt.Chart(data)
@@ -364,7 +364,7 @@ def runs_global_norm_chart(runs: Sequence[NormRun]) -> alt.Chart:
                 "series:N",
                 title="norm",
                 scale=alt.Scale(domain=list(series.values()), range=[[1, 0], [5, 3]]),
-                legend=alt.Legend(orient="bottom", direction="horizontal", labelLimit=260),
+                legend=run_legend(),
             ),
             detail="series:N",
             tooltip=[

@@ -90,8 +90,8 @@ def test_several_runs_are_overlaid_and_named_in_tabs_2_and_3(app_url, page):
         assert loss.get_by_text(cell, exact=True).count() >= 1, cell
     assert loss.get_by_text("train", exact=True).count() == 0
     assert page.get_by_text("One colour per run (SimpleRNN, LSTM, GRU)").count() >= 1
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.locator('[data-testid="stTabs"]').first.screenshot(path=str(SCREENSHOTS / "gradient_lab_tab2_overlaid.png"))
+    page.wait_for_timeout(500)
+    screenshot(page, "gradient_lab_tab2_overlaid")
 
     clipping = next(e for e in EXPERIMENTS if e.number == 3)
     page.goto(f"{app_url}/gradient-lab?{urlencode(clipping.link_params())}", wait_until="domcontentloaded")
@@ -104,4 +104,5 @@ def test_several_runs_are_overlaid_and_named_in_tabs_2_and_3(app_url, page):
     assert norms.get_by_text("no clipping", exact=True).count() >= 1
     assert norms.get_by_text("clip norm 0.1", exact=True).count() >= 1
     assert chart_with(page, "loss, runs overlaid").get_by_text("clip norm 0.1", exact=True).count() >= 1
-    page.locator('[data-testid="stTabs"]').first.screenshot(path=str(SCREENSHOTS / "gradient_lab_tab3_overlaid.png"))
+    page.wait_for_timeout(500)
+    screenshot(page, "gradient_lab_tab3_overlaid")

@@ -1,7 +1,10 @@
 """Chart builders return valid Vega-Lite with tooltips and the right encodings."""
 
+import re
+
 import numpy as np
 import pandas as pd
+import vl_convert
 
 from core.engine import charts
 from core.engine.config import ModelConfig, TrainConfig, config_diff
@@ -141,8 +144,8 @@ def axis_formats(d) -> list[str]:
 
     def walk(x):
         if isinstance(x, dict):
-            if isinstance(x.get("axis"), dict) and "format" in x["axis"]:
-                found.append(x["axis"]["format"])
+            if isinstance(x.get("axis"), dict) and ("format" in x["axis"] or "labelExpr" in x["axis"]):
+                found.append(x["axis"].get("format") or x["axis"]["labelExpr"])
             for v in x.values():
                 walk(v)
         elif isinstance(x, list):
@@ -172,7 +175,7 @@ def test_runs_are_overlaid_from_zero_and_named_in_the_legend():
     assert max(r["step"] for r in rows) == 20 and min(r["step"] for r in rows) == 1
     assert legend_domains(d) and all(x == ["SimpleRNN", "LSTM", "GRU"] for x in legend_domains(d))
     assert "validation" not in {r["series"] for r in rows}  # none recorded: none drawn
-    assert set(axis_formats(d)) == {charts.LINEAR_FORMAT}
+    assert set(axis_formats(d)) == {charts.LINEAR_LABELS}
     norms = spec(charts.gradient_norm_chart(b, clip_norm=1.0))
     assert legend_domains(norms) and all(x == ["SimpleRNN", "LSTM", "GRU"] for x in legend_domains(norms))
     assert max(r["step"] for r in datasets(norms) if "step" in r) == 20
@@ -206,7 +209,7 @@ def test_norms_caption_describes_the_chart_drawn():
 
 def test_axes_use_one_format_per_scale():
     batches, epochs = history()
-    assert set(axis_formats(spec(charts.training_curves(batches, epochs)))) == {charts.LINEAR_FORMAT}
+    assert set(axis_formats(spec(charts.training_curves(batches, epochs)))) == {charts.LINEAR_LABELS}
     assert charts.LOG_FORMAT in axis_formats(spec(charts.gradient_norm_chart(batches)))
 
 
@@ -215,3 +218,26 @@ def test_layers_get_readers_names():
     assert charts.layer_name("decoder_1") == "decoder layer 1"
     assert charts.layer_name("attention_combine") == "attention + decoder state"
     assert charts.layer_name("dense_head") == "dense_head"
+
+
+def tick_labels(chart) -> list[str]:
+    """The texts Vega actually draws (axis ticks, titles, legend), rendered to SVG."""
+    return re.findall(r"<text[^>]*>([^<]*)</text>", vl_convert.vegalite_to_svg(chart.to_dict()))
+
+
+def test_drawn_ticks_never_show_long_decimals_or_digit_groups():
+    """Measured glitches: y ticks "1.9999999999999…" and "15,000,000,000,0…"; mixed "0.000001" and "1e-10"."""
+    steps = np.arange(1, 21)
+    flat = pd.DataFrame({"step": steps, "epoch": 1, "loss": 1.9999999999999 + 1e-13 * steps})
+    labels = tick_labels(charts.training_curves(flat, pd.DataFrame(), "loss"))
+    assert not [t for t in labels if "999999" in t or "000000" in t]
+    exploding = flat.assign(loss=np.geomspace(1.5, 1.5e13, 20))
+    labels = tick_labels(charts.training_curves(exploding, pd.DataFrame(), "loss"))
+    assert "loss (log scale)" in labels and "1e+13" in labels and not [t for t in labels if "," in t]
+    huge = flat.assign(loss=np.linspace(0, 1.5e13, 20))
+    labels = tick_labels(charts.training_curves(huge, pd.DataFrame(), "loss"))
+    assert "1e+13" in labels and not [t for t in labels if "," in t or (len(t) > 8 and t[0].isdigit())]
+    norms = flat.assign(grad_norm=np.geomspace(1e-10, 1.0, 20), **{"grad_norm/rnn_1": np.geomspace(1e-6, 1, 20)})
+    numbers = [t for t in tick_labels(charts.gradient_norm_chart(norms)) if t[:1].isdigit()]
+    logs = [t for t in numbers if "e" in t]
+    assert "1e-10" in logs and "0.000001" not in numbers

@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 import json
+import re
 from types import SimpleNamespace as NS
 
 import numpy as np
 import pandas as pd
+import vl_convert
 
 from core.data.memory_tasks import Score
-from core.engine.charts import LINEAR_FORMAT, LOG_FORMAT
+from core.engine.charts import LINEAR_LABELS, LOG_FORMAT
 from core.gradients import charts as gradient_charts
 from core.gradients.config import floor_note, reach_words, skill
 
@@ -31,8 +33,8 @@ def formats(d: dict) -> list[str]:
     def walk(x):
         if isinstance(x, dict):
             for key in ("axis", "legend"):
-                if isinstance(x.get(key), dict) and "format" in x[key]:
-                    found.append(x[key]["format"])
+                if isinstance(x.get(key), dict) and ("format" in x[key] or "labelExpr" in x[key]):
+                    found.append(x[key].get("format") or x[key]["labelExpr"])
             for v in x.values():
                 walk(v)
         elif isinstance(x, list):
@@ -61,7 +63,7 @@ def test_clipping_runs_are_overlaid_from_step_zero_and_named_in_the_legend():
     assert '"domain": ["no clipping", "clip norm 0.1"]' in text
     assert "clip norm 0.1: clip norm = 0.1" in text and "no clipping: NaN/inf at step 3" in text
     assert {r["series"] for r in data if r["run"] == "no clipping"} == {"before clipping"}  # nothing to clip
-    assert set(formats(d)) == {LINEAR_FORMAT, LOG_FORMAT}
+    assert set(formats(d)) == {LINEAR_LABELS, LOG_FORMAT}
 
 
 def test_log_axes_share_one_exponent_format_and_linear_axes_six_digits():
@@ -75,7 +77,7 @@ def test_log_axes_share_one_exponent_format_and_linear_axes_six_digits():
     norms = as_dict(gradient_charts.global_norm_chart(batches, clip_norm=1.0))
     assert LOG_FORMAT in formats(norms) and ",d" not in formats(norms)
     scores = pd.DataFrame({"cell": ["GRU"], "T": [50], "test score": [2.0000000001], "steps": [9]})
-    assert LINEAR_FORMAT in formats(as_dict(gradient_charts.score_vs_length_chart(scores, MSE)))
+    assert LINEAR_LABELS in formats(as_dict(gradient_charts.score_vs_length_chart(scores, MSE)))
 
 
 def test_reach_caption_reads_the_direction_of_each_line_from_its_data():
@@ -115,3 +117,23 @@ def test_reach_words_floor_note_and_skill():
     assert "nothing reaches step 1" in floor_note(0.0, 1.5e-4) and floor_note(1e-3, 1e-4) == ""
     assert skill(0.0815, 0.163, True) == 0.5 and skill(0.326, 0.163, True) == -1.0
     assert skill(0.75, 0.5, False) == 0.5
+
+
+def drawn(chart) -> list[str]:
+    """The numbers Vega draws as tick and legend labels, rendered to SVG."""
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", vl_convert.vegalite_to_svg(chart.to_dict()))
+    return [t for t in texts if t[:1].isdigit()]
+
+
+def test_drawn_log_ticks_use_one_exponent_format():
+    """Not "0.000001" beside "1e-10" on one log axis, nor "15,000,000,000,000" on a norm axis."""
+    reach = drawn(gradient_charts.gradient_reach_chart(lines("SimpleRNN", "now", np.geomspace(1e-10, 1.0, 30))))
+    assert "1e-10" in reach and not [t for t in reach if t.startswith("0.0")]
+    batches = pd.DataFrame({"step": np.arange(1, 21), "grad_norm": np.geomspace(0.5, 1.5e13, 20)})
+    batches["applied_norm"] = 1.0
+    norms = drawn(gradient_charts.global_norm_chart(batches, clip_norm=1.0))
+    assert "1e+12" in norms and not [t for t in norms if "," in t]
+    both = drawn(
+        gradient_charts.runs_global_norm_chart([("no clipping", batches, None, 20), ("clip", batches, 1.0, None)])
+    )
+    assert not [t for t in both if "," in t or t.startswith("0.0")]
