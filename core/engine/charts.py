@@ -65,8 +65,9 @@ def log_axis(title: str) -> alt.Axis:
     return alt.Axis(title=title, format=LOG_FORMAT, labelOverlap=True)
 
 
-def linear_axis(title: str) -> alt.Axis:
-    return alt.Axis(title=title, labelExpr=LINEAR_LABELS)
+def linear_axis(title: str, whole: bool = False) -> alt.Axis:
+    """`whole`: the axis counts something (steps, positions), so no tick falls between two (1.5)."""
+    return alt.Axis(title=title, labelExpr=LINEAR_LABELS, tickMinStep=1 if whole else alt.Undefined)
 
 
 def run_legend() -> alt.Legend:
@@ -183,7 +184,7 @@ def training_curves(
         legend=alt.Legend(orient="bottom", direction="horizontal"),
     )
     base = alt.Chart(data).encode(
-        x=alt.X("step:Q", axis=linear_axis("training step (batches seen)")),
+        x=alt.X("step:Q", axis=linear_axis("training step (batches seen)", True)),
         y=alt.Y("value:Q", axis=y_axis, scale=y_scale),
         color=color,
         tooltip=[
@@ -232,7 +233,9 @@ def runs_curves(batches: pd.DataFrame, epochs: pd.DataFrame, value: str, label: 
         legend=run_legend(),
     )
     base = alt.Chart(data).encode(
-        x=alt.X("step:Q", axis=linear_axis("training step of each run (batches seen)"), scale=alt.Scale(padding=8)),
+        x=alt.X(
+            "step:Q", axis=linear_axis("training step of each run (batches seen)", True), scale=alt.Scale(domainMin=0)
+        ),
         y=alt.Y("value:Q", axis=y_axis, scale=y_scale),
         color=color,
         detail="series:N",
@@ -348,7 +351,7 @@ def gradient_norm_chart(batches: pd.DataFrame, clip_norm: float | None = None) -
         return empty_chart("gradient norms: all zero or non-finite")
     line = _log_norm_lines(
         long,
-        x=alt.X("step:Q", axis=linear_axis("training step")),
+        x=alt.X("step:Q", axis=linear_axis("training step", True)),
         y="norm",
         y_title="gradient L2 norm (log scale)",
         color=alt.Color("layer:N", title="layer", legend=alt.Legend(labelLimit=260)),
@@ -367,7 +370,7 @@ def runs_gradient_norm_chart(batches: pd.DataFrame, clip_norm: float | None = No
     runs = list(dict.fromkeys(batches["run"]))
     line = _log_norm_lines(
         data,
-        x=alt.X("step:Q", axis=linear_axis("training step of each run")),
+        x=alt.X("step:Q", axis=linear_axis("training step of each run", True)),
         y="grad_norm",
         y_title="global gradient L2 norm (log scale)",
         color=alt.Color(

@@ -164,7 +164,7 @@ def gradient_reach_chart(
         alt.Chart(data)
         .mark_line(strokeWidth=2)
         .encode(
-            x=alt.X("time_step:Q", title="time step t (1 = first input, T = last)"),
+            x=alt.X("time_step:Q", axis=linear_axis("time step t (1 = first input, T = last)", True)),
             y=alt.Y("shown:Q", axis=log_axis("‖∂L/∂x_t‖ (log scale)"), scale=alt.Scale(type="log")),
             color=alt.Color("run:N", title="run", scale=color_scale),
             strokeDash=alt.StrokeDash(
@@ -201,6 +201,8 @@ def reach_caption(lines: pd.DataFrame) -> str:
 
 def _line_shape(norms: np.ndarray) -> str:
     first, last = float(norms[0]), float(norms[-1])
+    if np.isfinite(norms).all() and not norms.any():
+        return f"0 at every step (drawn on the chart's {NORM_FLOOR:g} floor: nothing flows back at all)"
     if not (np.isfinite(first) and np.isfinite(last)) or last <= 0:
         return "no finite gradient to draw"
     ratio = reach_ratio(norms)
@@ -357,7 +359,7 @@ def runs_global_norm_chart(runs: Sequence[NormRun]) -> alt.Chart:
         alt.Chart(data)
         .mark_line(strokeWidth=1.5)
         .encode(
-            x=alt.X("step:Q", axis=linear_axis("training step of each run")),
+            x=alt.X("step:Q", axis=linear_axis("training step of each run", True)),
             y=alt.Y("norm:Q", axis=log_axis("global norm (log scale)"), scale=alt.Scale(type="log")),
             color=color,
             strokeDash=alt.StrokeDash(

@@ -434,8 +434,8 @@ CLIPPING_REACH_HELP = (
     "**What this shows.** ‖∂L/∂x_t‖ before training (dashed) and after (solid), per run. A line that is "
     "higher at the left (step 1) than at the right (step T) means the gradient *grows* as it travels back "
     "through time - it explodes; a line higher at the right means it shrinks. Clipping does not change "
-    "this shape, only the size of each update the optimiser takes. The run without clipping has no solid "
-    "line when its last gradient was NaN/inf."
+    "this shape, only the size of each update the optimiser takes. A run that blew up has no solid line "
+    f"where its gradient was NaN/inf, and lies on the chart's {NORM_FLOOR:g} floor where it was exactly 0."
 )
 STAND_IN = (
     "**Offline default in use - not real data.** {notice} The real data could not be loaded, so the page "

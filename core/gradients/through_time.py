@@ -357,7 +357,9 @@ def combined_result(outcomes: Sequence[RunOutcome], stopped: bool) -> TrainingRe
         offset_step += o.result.steps
         offset_epoch += len(o.result.epochs)
     diverged = [o.label for o in outcomes if o.result.status == "diverged"]
-    summary = "; ".join(f"{o.label}: {o.test_score:.3g}" for o in outcomes)
+    summary = "; ".join(
+        f"{o.label}: " + ("diverged" if o.result.status == "diverged" else f"{o.test_score:.3g}") for o in outcomes
+    )
     seconds = sum(o.result.seconds for o in outcomes)
     if stopped:
         status, message = "stopped", f"Stopped by the user after {len(outcomes)} run(s). {summary}."

@@ -66,9 +66,9 @@ def test_clipping_runs_are_overlaid_from_step_zero_and_named_in_the_legend():
     assert set(formats(d)) == {LINEAR_LABELS, LOG_FORMAT}
 
 
-def test_log_axes_share_one_exponent_format_and_linear_axes_six_digits():
+def test_log_axes_share_one_exponent_format_and_linear_axes_four_digits():
     reach = as_dict(gradient_charts.gradient_reach_chart(lines("GRU", "at initialisation", [1e-10, 1e-6, 1.0])))
-    assert formats(reach) == [LOG_FORMAT]
+    assert sorted(formats(reach)) == sorted([LINEAR_LABELS, LOG_FORMAT])
     heat = as_dict(
         gradient_charts.gradient_heatmap(pd.DataFrame({"training_step": 0, "time_step": [1, 2], "norm": [1e-10, 1.0]}))
     )
@@ -84,15 +84,19 @@ def test_reach_caption_reads_the_direction_of_each_line_from_its_data():
     exploding = lines("no clipping", "at initialisation", [1.8e3, 10.0, 1.0])  # highest at step 1
     vanishing = lines("clip norm 0.1", "after 1260 steps", [5e-7, 1e-3, 1.0])  # highest at step T
     underflow = lines("SimpleRNN", "after 63 steps", [0.0, 1e-9, 1.0])
-    blown = lines("no clipping", "after 18 steps", [np.nan, np.nan, np.inf])
+    blown = lines("no clipping", "after 18 steps", [0.0, 0.0, 0.0])
     text = gradient_charts.reach_caption(pd.concat([exploding, blown, vanishing, underflow]))
     parts = text.split("**")  # heading, then each run name and what its lines do
     assert parts[3::2] == ["no clipping", "clip norm 0.1", "SimpleRNN"]
     plain, clipped, simple = parts[4::2]
-    assert "1.8e+03 × step T's gradient (the line rises to the left" in plain and "no finite gradient" in plain
+    assert (
+        "1.8e+03 × step T's gradient (the line rises to the left" in plain
+        and "0 at every step (drawn on the chart's 1e-30 floor" in plain
+    )
     assert "5.0e-07 × step T's gradient (the line rises to the right" in clipped and "left" not in clipped
     assert "below 1e-30: nothing reaches step 1" in simple
     assert gradient_charts.reach_caption(lines("x", "now", [])[:0]) == ""
+    assert "no finite gradient" in gradient_charts.reach_caption(lines("x", "now", [np.nan, np.inf]))
 
 
 def test_outcome_table_words_an_underflow_instead_of_printing_zero():
