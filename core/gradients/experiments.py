@@ -51,6 +51,8 @@ def versus(value: float, baseline: float, lower_is_better: bool) -> str:
         return f"{value}"
     if not lower_is_better:
         return f"{value:.3f} ({value - baseline:+.3f} vs the trivial guess)"
+    if abs(value / baseline - 1) < 0.005:
+        return f"{value:.3f} (the same as the trivial guess's)"
     if value <= baseline:
         return f"{value:.3f} ({1 - value / baseline:.0%} below the trivial guess's)"
     if value < 2 * baseline:
