@@ -19,7 +19,7 @@ wall and CPU time, test MSE and how it ended: is the preset's T one a class can 
 settings, as its link sets the controls, and prints every claim's verdict with its measured margin;
 `--seeds 0,1,2` repeats it per training seed and prints each experiment's hold rate.
 
-    PYTHONPATH=. .venv/bin/python bench/gradient_lab.py --claims [--seeds 0,1,2]
+    PYTHONPATH=. .venv/bin/python bench/gradient_lab.py --claims [--seeds 0,1,2] [--only 2]
 
 Prints figures; asserts nothing. Timings depend on the machine and on whatever else is
 running on it.
@@ -182,9 +182,11 @@ def run_experiment(e: Experiment, seed: int):
     return spec(LiveProgress(), StopSignal())
 
 
-def claims(seeds: list[int]) -> None:
+def claims(seeds: list[int], only: set[int] | None = None) -> None:
     """Every experiment's verdict per seed, with its margin in words, then the hold rate."""
     for e in EXPERIMENTS:
+        if only and e.number not in only:
+            continue
         held = 0
         print(f"Experiment {e.number}: {e.title}", flush=True)
         for seed in seeds:
@@ -202,9 +204,10 @@ def main() -> None:
     parser.add_argument("--as-app", action="store_true", help="the preset's own comparison, timed (no budget)")
     parser.add_argument("--claims", action="store_true", help="train each guided experiment, print its verdict")
     parser.add_argument("--seeds", default="0", help="training seeds for --claims, comma-separated")
+    parser.add_argument("--only", default="", help="experiment numbers for --claims, comma-separated")
     known, _ = parser.parse_known_args()
     if known.claims:
-        claims([int(s) for s in known.seeds.split(",")])
+        claims([int(s) for s in known.seeds.split(",")], {int(n) for n in known.only.split(",") if n})
         return
     if known.as_app:
         as_app(known.preset)

@@ -236,7 +236,7 @@ EXPERIMENTS = (
         2,
         "SimpleRNN vs LSTM vs GRU on the adding problem",
         ("LSTM and GRU gates", "BPTT and vanishing gradients"),
-        {"preset": VANISHING, "view": 1, **controls(V, length=50, train_size=2_000, epochs=3, every=100)},
+        {"preset": VANISHING, "view": 1, **controls(V, length=50, train_size=4_000, epochs=3, every=100)},
         "The three cells train on the same sequences with the same seed; the answer depends on two numbers "
         "marked somewhere in a sequence of 50. Look for the gated cells' MSE falling far below the 0.167 "
         "baseline (always answer 1) while the SimpleRNN stays on it - the gates keep a path for the gradient.",
