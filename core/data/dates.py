@@ -86,6 +86,7 @@ class TranslationTask:
 # ----------------------------------------------------------------------------- dates
 
 
+
 Triple = tuple[str, str, str]  # (source, target, format or kind)
 
 
@@ -101,7 +102,6 @@ def _task(name: str, description: str, train: list[Triple], test: list[Triple], 
         test_formats=tuple(f for _, _, f in test),
         examples=tuple(showcase),
     )
-
 
 def ordinal(day: int) -> str:
     """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""

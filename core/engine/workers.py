@@ -383,7 +383,9 @@ class _Process:
 class Worker:
     """One worker process and the server thread that reads its connection."""
 
-    def __init__(self, threads: int, on_idle: Callable[[Worker], None], warm: bool = True, keep_bytes: int = 0) -> None:
+    def __init__(
+        self, threads: int, on_idle: Callable[[Worker], None], warm: bool = True, keep_bytes: int = 0
+    ) -> None:
         ours, theirs = socket.socketpair()
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])

@@ -116,9 +116,9 @@ def roc_chart(frame: pd.DataFrame, auc: float, at_half: tuple[float, float] | No
     if at_half is not None:
         point = pd.DataFrame({"false positive rate": [at_half[0]], "true positive rate": [at_half[1]]})
         layers.append(
-            alt.Chart(point)
-            .mark_point(size=90, filled=True, color="firebrick")
-            .encode(x="false positive rate:Q", y="true positive rate:Q")
+            alt.Chart(point).mark_point(size=90, filled=True, color="firebrick").encode(
+                x="false positive rate:Q", y="true positive rate:Q"
+            )
         )
     return alt.layer(*layers).properties(title=f"ROC curve (AUC {auc:.3f}); red dot: threshold 0.5", height=280)
 

@@ -26,7 +26,9 @@ from tests.unit.engine import run_fixtures as fx
 
 
 def SENTIMENT_LIKE(units: int, max_length: int, batch_size: int) -> SentimentRun:
-    return SentimentRun(ImdbChoice(max_length=max_length), ModelConfig(units=units), TrainConfig(batch_size=batch_size))
+    return SentimentRun(
+        ImdbChoice(max_length=max_length), ModelConfig(units=units), TrainConfig(batch_size=batch_size)
+    )
 
 
 def manager(**overrides) -> RunManager:

@@ -61,9 +61,8 @@ def test_max_read_out_ignores_padding_even_when_every_real_step_is_negative():
     config = ModelConfig(pattern="many_to_one", cell="SimpleRNN", units=4, readout="max")
 
     def make(length):
-        return build_model(
-            config, InputSpec(length=length, vocab_size=VOCAB, embedding_dim=3, mask_zero=True), OutputSpec(), seed=0
-        )
+        return build_model(config, InputSpec(length=length, vocab_size=VOCAB, embedding_dim=3, mask_zero=True),
+                           OutputSpec(), seed=0)
 
     model = make(12)
     rnn, pooled = model.get_layer("rnn_1"), model.get_layer("max_over_time")
@@ -85,9 +84,8 @@ def test_an_all_padding_review_gives_a_finite_prediction():
 def test_masking_is_on_for_reviews_and_off_where_nothing_is_padded():
     assert input_spec(ImdbChoice(), 100).mask_zero
     assert not InputSpec().mask_zero  # character and numeric models: no padding, nothing masked
-    one_token = build_model(
-        ModelConfig(pattern="one_to_many", units=4), InputSpec(vocab_size=9, mask_zero=True), OutputSpec(steps=3)
-    )
+    one_token = build_model(ModelConfig(pattern="one_to_many", units=4), InputSpec(vocab_size=9, mask_zero=True),
+                            OutputSpec(steps=3))
     assert not one_token.get_layer("embedding").mask_zero  # a single token has no padding
 
 
@@ -107,9 +105,8 @@ def test_cell_internals_recompute_a_masked_sentiment_model_exactly():
 
 def test_a_masked_model_saves_and_loads_with_its_pooling(tmp_path):
     config = ModelConfig(pattern="many_to_one", cell="GRU", units=4, readout="max")
-    model = build_sentiment_model(
-        SentimentRun(ImdbChoice(num_words=VOCAB, max_length=10, embedding_dim=3), config, TrainConfig()), VOCAB
-    )
+    model = build_sentiment_model(SentimentRun(ImdbChoice(num_words=VOCAB, max_length=10, embedding_dim=3), config,
+                                               TrainConfig()), VOCAB)
     path = tmp_path / "model.keras"
     model.save(path)
     loaded = keras.models.load_model(path)
