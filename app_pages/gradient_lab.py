@@ -149,19 +149,19 @@ def gradient_views(recorder, label: str) -> None:
     if latest is None:
         return
     c1, c2 = st.columns(2)
-    c1.metric(
-        "Gradient at step 1 / at step T, now",
-        f"{lab.reach_ratio(latest.norms):.1e}",
-        help="How much of the gradient the last input gets reaches the first input. 1 = all of it.",
-    )
-    c2.metric("… at initialisation", f"{lab.reach_ratio(recorder.initial().norms):.1e}")
+    now, start = lab.reach_ratio(latest.norms), lab.reach_ratio(recorder.initial().norms)
+    c1.metric("Gradient at step 1 / at step T, now", lab.reach_words(now, short=True), help=lab.REACH_TILE_HELP)
+    c2.metric("… at initialisation", lab.reach_words(start, short=True))
+    if note := lab.floor_note(now, start):
+        st.caption(note)
     left, right = st.columns(2)
     with left:
         draw_chart(gradient_charts.gradient_heatmap(recorder.frame()))
         st.caption(lab.HEATMAP_HELP)
     with right:
-        draw_chart(gradient_charts.gradient_reach_chart(gradient_charts.init_vs_now(recorder, label)))
-        st.caption(lab.REACH_HELP)
+        lines = gradient_charts.init_vs_now(recorder, label)
+        draw_chart(gradient_charts.gradient_reach_chart(lines))
+        st.caption(lab.REACH_HELP + "\n\n" + gradient_charts.reach_caption(lines))
 
 
 def show_single_results(outcome: lab.SingleOutcome) -> None:
@@ -171,10 +171,10 @@ def show_single_results(outcome: lab.SingleOutcome) -> None:
     c1.metric(
         f"Test {score.name}",
         f"{run.test_score:.4f}",
-        delta=f"{run.test_score - score.baseline:+.4f} vs baseline",
+        delta=f"{run.test_score - run.baseline:+.4f} vs baseline",
         delta_color="inverse" if score.lower_is_better else "normal",
     )
-    c2.metric(f"Baseline ({score.baseline_label})", f"{score.baseline:.4f}")
+    c2.metric(f"Baseline ({score.baseline_label})", f"{run.baseline:.4f}", help="Scored on the same test set.")
     c3.metric(
         "Spectral radius of U after training",
         f"{run.spectral_radius:.2f}",
@@ -256,15 +256,14 @@ def compare_tab(config: lab.LabConfig, can_train: bool) -> None:
         lengths,
         can_train,
         clip_norm=config.train.clip_norm,
-        train_label="Train all three cells",
+        train_label=lab.CELLS_TRAIN_LABEL,
     )
     if job is not None and job.state == "done" and job.output.runs:
         show_comparison(job.output)
 
 
 def remember_scores(outcome: lab.ComparisonOutcome) -> pd.DataFrame:
-    """Add a finished comparison to this session's score table; return the rows that share
-    its task and settings (everything but the cell and T), for the score-vs-T chart."""
+    """Add a comparison to the session's score table; return the rows sharing its task and settings."""
     signature = lab.comparison_signature(outcome.config.lab)
     table: dict = st.session_state.setdefault(f"{COMPARE_KEY}:scores", {})
     for row in gradient_charts.outcomes_frame(outcome.runs).to_dict("records"):
@@ -283,7 +282,7 @@ def show_comparison(outcome: lab.ComparisonOutcome) -> None:
     lines = gradient_charts.runs_init_vs_now({o.model_config.cell: o.recorder for o in at_longest})
     title = f"Gradient reaching step t, T = {longest}: dashed = untrained"
     draw_chart(gradient_charts.gradient_reach_chart(lines, title))
-    st.caption(lab.COMPARE_REACH_HELP)
+    st.caption(lab.COMPARE_REACH_HELP + "\n\n" + gradient_charts.reach_caption(lines))
     frames = [o.recorder.frame() for o in at_longest]
     domain = gradient_charts.heatmap_domain(frames)
     for column, o, frame in zip(st.columns(len(at_longest)), at_longest, frames, strict=False):
@@ -307,7 +306,7 @@ def clipping_tab(config: lab.LabConfig, can_train: bool) -> None:
         [length],
         can_train,
         clip_norm=threshold,
-        train_label="Train without and with clipping",
+        train_label=lab.CLIP_TRAIN_LABEL,
     )
     if job is not None and job.state == "done" and job.output.runs:
         show_clipping(job.output)
@@ -316,18 +315,19 @@ def clipping_tab(config: lab.LabConfig, can_train: bool) -> None:
 def show_clipping(outcome: lab.ComparisonOutcome) -> None:
     st.subheader("Without and with clipping")
     for column, o in zip(st.columns(len(outcome.runs)), outcome.runs, strict=False):
-        with column:
-            status = o.result.status
-            if status == "diverged":
-                st.error(f"**{o.label}**: diverged at step {o.result.steps}. {o.result.message}")
-            else:
-                st.success(f"**{o.label}**: {status}, {o.result.steps} steps, test score {o.test_score:.4f}.")
-            diverged = lab.divergence_step(o.result)
-            draw_chart(gradient_charts.global_norm_chart(o.result.batch_frame(), o.train.clip_norm, diverged, o.label))
-    st.caption(lab.GLOBAL_NORM_HELP)
+        if o.result.status == "diverged":
+            column.error(f"**{o.label}**: diverged at step {o.result.steps}. {o.result.message}")
+        else:
+            column.success(
+                f"**{o.label}**: {o.result.status}, {o.result.steps:,} steps, test {outcome.score.name} "
+                f"{o.test_score:.4f} (the trivial guess: {o.baseline:.4f})."
+            )
+    norms = [(o.label, o.result.batch_frame(), o.train.clip_norm, lab.divergence_step(o.result)) for o in outcome.runs]
+    draw_chart(gradient_charts.runs_global_norm_chart(norms))
+    st.caption(lab.CLIPPING_NORM_HELP)
     lines = gradient_charts.runs_init_vs_now({o.label: o.recorder for o in outcome.runs})
     draw_chart(gradient_charts.gradient_reach_chart(lines, "Gradient reaching step t"))
-    st.caption(lab.CLIPPING_REACH_HELP)
+    st.caption(lab.CLIPPING_REACH_HELP + "\n\n" + gradient_charts.reach_caption(lines))
 
 
 # ----------------------------------------------------------------------------- page

@@ -15,6 +15,12 @@ wall and CPU time, test MSE and how it ended: is the preset's T one a class can 
 
     PYTHONPATH=. .venv/bin/python bench/gradient_lab.py --as-app [--preset NAME]
 
+`--claims` trains each guided experiment of the page (core/gradients/experiments.py) on its own
+settings, as its link sets the controls, and prints every claim's verdict with its measured margin;
+`--seeds 0,1,2` repeats it per training seed and prints each experiment's hold rate.
+
+    PYTHONPATH=. .venv/bin/python bench/gradient_lab.py --claims [--seeds 0,1,2] [--only 2]
+
 Prints figures; asserts nothing. Timings depend on the machine and on whatever else is
 running on it.
 """
@@ -33,8 +39,20 @@ import numpy as np
 import tensorflow as tf
 
 from core.data.memory_tasks import ADDING_BASELINE_MSE, adding_task, make_task, trivial_score
+from core.engine.experiments import Experiment, judge_run
 from core.engine.trainer import Callback, StopSignal, Trainer
-from core.gradients.config import PRESETS, TRAIN_SIZE_CHOICES, LabConfig, cell_runs, reach_ratio
+from core.engine.training_job import LiveProgress
+from core.gradients import jobs
+from core.gradients.config import (
+    PRESETS,
+    TRAIN_SIZE_CHOICES,
+    ComparisonConfig,
+    LabConfig,
+    cell_runs,
+    clipping_runs,
+    reach_ratio,
+)
+from core.gradients.experiments import EXPERIMENTS
 from core.gradients.through_time import build_lab_model, gradient_through_time, train_runs
 
 PRESET = "Vanishing: SimpleRNN on the adding problem"
@@ -139,12 +157,58 @@ def as_app(name: str) -> None:
         print(f"Target: LSTM and GRU < 0.05 at T = {source.length} (got {', '.join(f'{v:.4f}' for v in gated)})")
 
 
+def experiment_config(e: Experiment, seed: int) -> LabConfig:
+    """The preset with the experiment's link parameters applied, as its Set up button sets the controls."""
+    preset = PRESETS[e.params["preset"]]
+    values = {name.split(".", 1)[1]: v for name, v in e.params.items() if name[:1].isdigit()}
+    source = replace(preset.source, **{k: values[k] for k in ("length", "train_size") if k in values})
+    train = replace(preset.train, **{k: values[k] for k in ("epochs",) if k in values}, seed=seed)
+    return replace(preset, source=source, train=train, every=values.get("every", preset.every))
+
+
+def run_experiment(e: Experiment, seed: int):
+    """Train experiment `e` as the page's panel would and return the outcome its claim reads."""
+    config = experiment_config(e, seed)
+    task = make_task(config.source.kind, config.source.length, config.source.train_size, 0)  # the page's data
+    if e.panel.endswith("-clip"):
+        threshold = float(e.params["clip.threshold"])
+        runs = clipping_runs(config.model, config.train, config.source.length, threshold)
+        spec = jobs.make_runs_work(ComparisonConfig(config, clip_threshold=threshold), runs, {task.length: task})
+    elif e.panel.endswith("-compare"):
+        runs = cell_runs(config.model, config.train, [config.source.length])
+        spec = jobs.make_runs_work(ComparisonConfig(config, (config.source.length,)), runs, {task.length: task})
+    else:
+        spec = jobs.make_single_work(config, task)
+    return spec(LiveProgress(), StopSignal())
+
+
+def claims(seeds: list[int], only: set[int] | None = None) -> None:
+    """Every experiment's verdict per seed, with its margin in words, then the hold rate."""
+    for e in EXPERIMENTS:
+        if only and e.number not in only:
+            continue
+        held = 0
+        print(f"Experiment {e.number}: {e.title}", flush=True)
+        for seed in seeds:
+            start = time.perf_counter()
+            verdict = judge_run(e, run_experiment(e, seed))
+            held += verdict.held
+            print(f"  seed {seed} [{verdict.outcome.value}] ({time.perf_counter() - start:.0f} s) {verdict.text()}")
+        print(f"  held on {held} of {len(seeds)} seed(s)", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     adding = [name for name, p in PRESETS.items() if p.source.kind == "adding"]
     parser.add_argument("--preset", default=PRESET, choices=adding, help="model and training settings")
     parser.add_argument("--as-app", action="store_true", help="the preset's own comparison, timed (no budget)")
+    parser.add_argument("--claims", action="store_true", help="train each guided experiment, print its verdict")
+    parser.add_argument("--seeds", default="0", help="training seeds for --claims, comma-separated")
+    parser.add_argument("--only", default="", help="experiment numbers for --claims, comma-separated")
     known, _ = parser.parse_known_args()
+    if known.claims:
+        claims([int(s) for s in known.seeds.split(",")], {int(n) for n in known.only.split(",") if n})
+        return
     if known.as_app:
         as_app(known.preset)
         return

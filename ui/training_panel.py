@@ -157,6 +157,8 @@ class LiveView:
     metric: dict | None
     gradients: dict
     made: float  # time.monotonic() when it was built
+    curves_help: str = CURVES_HELP  # what to look for, saying only what these charts draw
+    gradients_help: str = GRADIENTS_HELP
 
 
 _views: OrderedDict[tuple, LiveView] = OrderedDict()
@@ -179,12 +181,15 @@ def live_view(job: SharedRun, metric: str | None, metric_label: str | None, clip
             return view  # a finished run's full view, or a live one young enough
     snap = job.progress.snapshot(max_points=LIVE_POINTS if job.running else 600)
     curves = charts.training_curves
+    batches, epochs = charts.by_run(snap.batches, snap.epochs, job.progress.extra(charts.RUN_STARTS))  # overlaid
     view = LiveView(
         snap,
-        curves(snap.batches, snap.epochs, "loss", "loss").to_dict(validate=False),
-        curves(snap.batches, snap.epochs, metric, metric_label or metric).to_dict(validate=False) if metric else None,
-        charts.gradient_norm_chart(snap.batches, clip_norm).to_dict(validate=False),
+        curves(batches, epochs, "loss", "loss").to_dict(validate=False),
+        curves(batches, epochs, metric, metric_label or metric).to_dict(validate=False) if metric else None,
+        charts.gradient_norm_chart(batches, clip_norm).to_dict(validate=False),
         now if job.running else float("inf"),
+        charts.curves_caption(batches, epochs),
+        charts.norms_caption(batches, clip_norm),
     )
     with _views_lock:
         _views[key] = view
@@ -201,9 +206,9 @@ def render_live_charts(view: LiveView) -> None:
     left.vega_lite_chart(spec=view.loss, width="stretch", height=height)
     if view.metric is not None:
         right.vega_lite_chart(spec=view.metric, width="stretch", height=height)
-    st.caption(CURVES_HELP)
+    st.caption(view.curves_help)
     st.vega_lite_chart(spec=view.gradients, width="stretch", height=height)
-    st.caption(GRADIENTS_HELP)
+    st.caption(view.gradients_help)
 
 
 def _downloads(job: SharedRun, key: str) -> None:

@@ -3,9 +3,23 @@
 Each builder takes plain DataFrames/arrays and returns an `alt.Chart`, so it is testable
 without a browser. Colours are fixed per cell type (and per split) across the app, so a
 GRU is the same green on every page.
+
+A work that trains several runs one after another into one progress (the Gradient lab's
+three cells, its runs without and with clipping) says where each run starts with the
+progress extra RUN_STARTS (a list of RunStart); `by_run` then labels every row with its run
+and counts steps and epochs from that run's start, and the curve builders overlay the runs
+on one axis from 0, one colour per run, named in the legend - never end to end.
+
+Axes: a log axis labels its ticks in one exponent format (LOG_FORMAT: 1e-10, 1e+0, 1e+10),
+a linear axis with at most four significant digits (LINEAR_LABELS: 200, 0.25, 1.5e+13), so no
+tick reads "1.9999999999999" or "15,000,000,000,000"; a curve whose values span more than three
+orders of magnitude (a run that exploded) is drawn on a log axis and says so.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import altair as alt
 import numpy as np
@@ -21,6 +35,104 @@ CELL_COLORS = {
 }
 SPLIT_COLORS = {"train (per batch)": "#c6dbef", "train": "#1f77b4", "validation": "#ff7f0e", "test": "#2ca02c"}
 GLOBAL_NORM = "global (all layers)"
+LOG_FORMAT = "~e"  # every tick of a log axis as 1e-6, 2e+3: one format, never "0.000001" beside "1e-10"
+LINEAR_FORMAT = ".4~g"  # at most four significant digits: 2, 0.35, 1200, 1.5e+10
+# A label expression, not an axis format: Vega would derive the precision of a format from the tick step.
+LINEAR_LABELS = f"format(datum.value, '{LINEAR_FORMAT}')"
+LOG_SPAN = 1e3  # values spanning more than this factor are drawn on a log axis
+RUN_STARTS = "run starts"  # the LiveProgress extra of a several-run work: list[RunStart]
+# Reader's names of the layers the model builders name (core/engine/models.py, core/gradients).
+LAYER_NAMES = {
+    "embedding": "embedding",
+    "source_embedding": "source embedding",
+    "target_embedding": "target embedding",
+    "output": "output layer",
+    "attention_combine": "attention + decoder state",
+}
+NUMBERED_LAYERS = {"rnn": "recurrent layer", "encoder": "encoder layer", "decoder": "decoder layer"}
+
+
+@dataclass(frozen=True)
+class RunStart:
+    """Where one run of a several-run progress begins: the steps and epochs before its first."""
+
+    label: str
+    step_offset: int
+    epoch_offset: int
+
+
+def log_axis(title: str) -> alt.Axis:
+    return alt.Axis(title=title, format=LOG_FORMAT, labelOverlap=True)
+
+
+def linear_axis(title: str, whole: bool = False) -> alt.Axis:
+    """`whole`: the axis counts something (steps, positions), so no tick falls between two (1.5)."""
+    return alt.Axis(title=title, labelExpr=LINEAR_LABELS, tickMinStep=1 if whole else alt.Undefined)
+
+
+def run_legend() -> alt.Legend:
+    """The legend naming the runs, beside the plot (a legend below it squeezes the plot's fixed height)."""
+    return alt.Legend(orient="right", labelLimit=200)
+
+
+def value_axis(values: pd.Series, label: str) -> tuple[alt.Scale, alt.Axis]:
+    """A linear axis, or a log one when the positive values span more than LOG_SPAN (an explosion)."""
+    finite = values[np.isfinite(values.astype(float))].astype(float)
+    if len(finite) and finite.min() > 0 and finite.max() / finite.min() > LOG_SPAN:
+        return alt.Scale(type="log"), log_axis(f"{label} (log scale)")
+    if len(finite) and finite.max() - finite.min() < 1e-6 * max(abs(finite.mean()), 1e-12):
+        middle, half = float(finite.mean()), max(abs(float(finite.mean())) * 0.01, 1e-12)
+        return alt.Scale(domain=[middle - half, middle + half]), linear_axis(label)  # flat: no ticks 2, 2, 2
+    return alt.Scale(zero=False), linear_axis(label)
+
+
+def layer_name(layer: str) -> str:
+    """A layer's reader's name: "recurrent layer 2" for rnn_2, the name itself when unknown."""
+    if layer in LAYER_NAMES:
+        return LAYER_NAMES[layer]
+    stem, _, number = layer.rpartition("_")
+    if stem in NUMBERED_LAYERS and number.isdigit():
+        return f"{NUMBERED_LAYERS[stem]} {number}"
+    return layer
+
+
+def _run_of(values: pd.Series, offsets: Sequence[int], labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """For 1-based counts (steps or epochs) of a joined progress: each row's run label and its run's offset."""
+    index = np.searchsorted(np.asarray(offsets), values.to_numpy(), side="left") - 1
+    index = np.clip(index, 0, len(offsets) - 1)
+    return np.asarray(labels, dtype=object)[index], np.asarray(offsets)[index]
+
+
+def by_run(
+    batches: pd.DataFrame, epochs: pd.DataFrame, starts: Sequence[RunStart] | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The progress of several runs trained one after another, each row labelled with its run
+    ("run") and its step and epoch counted from that run's start. Without starts, unchanged."""
+    if not starts:
+        return batches, epochs
+    labels = [s.label for s in starts]
+    if not batches.empty and "step" in batches:
+        run, offset = _run_of(batches["step"], [s.step_offset for s in starts], labels)
+        batches = batches.assign(run=run, step=batches["step"] - offset)
+        if "epoch" in batches:
+            batches = batches.assign(epoch=batches["epoch"] - _epoch_offsets(run, starts))
+    if not epochs.empty and "epoch" in epochs:
+        run, offset = _run_of(epochs["epoch"], [s.epoch_offset for s in starts], labels)
+        epochs = epochs.assign(run=run, epoch=epochs["epoch"] - offset)
+    return batches, epochs
+
+
+def _epoch_offsets(runs: np.ndarray, starts: Sequence[RunStart]) -> np.ndarray:
+    by_label = {s.label: s.epoch_offset for s in starts}
+    return np.array([by_label[r] for r in runs], dtype=int)
+
+
+def run_colors(runs: list[str]) -> alt.Scale:
+    """One colour per run: the cells' own colours when every run is named after a distinct cell."""
+    cells = [next((c for c in CELL_COLORS if r == c or r.startswith(f"{c},")), None) for r in runs]
+    if None not in cells and len(set(cells)) == len(runs):
+        return alt.Scale(domain=runs, range=[CELL_COLORS[c] for c in cells])  # type: ignore[index]
+    return alt.Scale(domain=runs, scheme="category10")
 
 
 def cell_color_scale(cells: list[str]) -> alt.Scale:
@@ -41,11 +153,14 @@ def training_curves(
 ) -> alt.Chart:
     """`value` per batch (faint), and per epoch for training and validation (bold, dots).
 
-    x is the optimiser step; epoch points sit at the step that ended the epoch.
+    x is the optimiser step; epoch points sit at the step that ended the epoch. When the rows
+    carry a "run" column (by_run), each run is its own colour from step 0 (runs_curves).
     """
     label = title or value.replace("_", " ")
     if batches.empty or value not in batches:
         return empty_chart(f"{label}: no steps yet")
+    if "run" in batches:
+        return runs_curves(batches, epochs, value, label)
     layers = []
     per_batch = batches[["step", "epoch", value]].rename(columns={value: "value"}).assign(series="train (per batch)")
     layers.append(per_batch)
@@ -59,8 +174,9 @@ def training_curves(
                 .rename(columns={f"val_{value}": "value"})
                 .assign(series="validation")
             )
-    data = pd.concat(layers, ignore_index=True).dropna(subset=["value"])
+    data = _finite_values(pd.concat(layers, ignore_index=True))
     domain = [s for s in SPLIT_COLORS if s in set(data["series"])]
+    y_scale, y_axis = value_axis(data["value"], label)
     color = alt.Color(
         "series:N",
         title=None,
@@ -68,8 +184,8 @@ def training_curves(
         legend=alt.Legend(orient="bottom", direction="horizontal"),
     )
     base = alt.Chart(data).encode(
-        x=alt.X("step:Q", title="training step (batches seen)"),
-        y=alt.Y("value:Q", title=label, scale=alt.Scale(zero=False)),
+        x=alt.X("step:Q", axis=linear_axis("training step (batches seen)", True)),
+        y=alt.Y("value:Q", axis=y_axis, scale=y_scale),
         color=color,
         tooltip=[
             alt.Tooltip("series:N", title="curve"),
@@ -84,6 +200,113 @@ def training_curves(
     return (faint + bold).properties(height=260, title=label).interactive()
 
 
+def _finite_values(data: pd.DataFrame) -> pd.DataFrame:
+    """Rows with a finite value (NaN/inf from a run that blew up cannot be drawn)."""
+    values = pd.to_numeric(data["value"], errors="coerce")
+    return data[np.isfinite(values)].assign(value=values[np.isfinite(values)])
+
+
+def _epoch_points(batches: pd.DataFrame, epochs: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Each run's epoch means (and validation) at the run's step that ended the epoch."""
+    if epochs.empty or value not in epochs or "run" not in epochs:
+        return pd.DataFrame(columns=["run", "step", "epoch", "value", "series"])
+    ends = batches.groupby(["run", "epoch"])["step"].max().rename("step").reset_index()
+    ep = epochs.merge(ends, on=["run", "epoch"], how="inner")
+    parts = [ep[["run", "step", "epoch", value]].rename(columns={value: "value"}).assign(series="epoch mean")]
+    if f"val_{value}" in ep:
+        val = ep[["run", "step", "epoch", f"val_{value}"]].rename(columns={f"val_{value}": "value"})
+        parts.append(val.assign(series="validation"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def runs_curves(batches: pd.DataFrame, epochs: pd.DataFrame, value: str, label: str) -> alt.Chart:
+    """Several runs' `value` overlaid from step 0: one colour per run (named in the legend), each
+    batch as a thin line, epoch means as dots (validation dashed, only when there is some)."""
+    per_batch = batches[["run", "step", "epoch", value]].rename(columns={value: "value"}).assign(series="per batch")
+    data = _finite_values(pd.concat([per_batch, _epoch_points(batches, epochs, value)], ignore_index=True))
+    runs = list(dict.fromkeys(batches["run"]))
+    y_scale, y_axis = value_axis(data["value"], label)
+    color = alt.Color(
+        "run:N",
+        title="run",
+        scale=run_colors(runs),
+        legend=run_legend(),
+    )
+    base = alt.Chart(data).encode(
+        x=alt.X(
+            "step:Q", axis=linear_axis("training step of each run (batches seen)", True), scale=alt.Scale(domainMin=0)
+        ),
+        y=alt.Y("value:Q", axis=y_axis, scale=y_scale),
+        color=color,
+        detail="series:N",
+        tooltip=[
+            alt.Tooltip("run:N"),
+            alt.Tooltip("series:N", title="curve"),
+            alt.Tooltip("epoch:Q"),
+            alt.Tooltip("step:Q"),
+            alt.Tooltip("value:Q", title=label, format=".4f"),
+        ],
+    )
+    faint = base.transform_filter(alt.datum.series == "per batch").mark_line(strokeWidth=1.2, opacity=0.6)
+    means = base.transform_filter(alt.datum.series == "epoch mean").mark_point(size=60, filled=True)
+    layers = [faint, means]
+    if (data["series"] == "validation").any():
+        layers.append(
+            base.transform_filter(alt.datum.series == "validation").mark_line(
+                strokeWidth=2, strokeDash=[6, 3], point=alt.OverlayMarkDef(size=50)
+            )
+        )
+    return alt.layer(*layers).properties(height=260, title=f"{label}, runs overlaid").interactive()
+
+
+def curves_caption(batches: pd.DataFrame, epochs: pd.DataFrame) -> str:
+    """What to look for in training_curves, saying only what those charts draw (validation
+    dots only when there are validation scores, the runs' colours only when several runs)."""
+    validation = not epochs.empty and any(str(c).startswith("val_") for c in epochs.columns)
+    runs = list(dict.fromkeys(batches["run"])) if "run" in batches else []
+    if runs:
+        head = (
+            f"**What to look for.** One colour per run ({', '.join(runs)}), each drawn from its own first step, "
+            "so they compare at the same point of training. The thin line is the loss of each batch; dots are "
+            "epoch means on the training data"
+        )
+    else:
+        head = (
+            "**What to look for.** The faint line is the loss of each batch (noisy: every batch is different); "
+            "bold dots are epoch means on the training data"
+        )
+    if validation:
+        return head + (
+            " and on validation data the model never trains on. Both falling = learning. Training falling "
+            "while validation rises = overfitting: the model memorises the training examples - try dropout, "
+            "fewer units or fewer epochs."
+        )
+    return head + ". Falling = learning; this run keeps no validation data, so overfitting is not measured here."
+
+
+def norms_caption(batches: pd.DataFrame, clip_norm: float | None = None) -> str:
+    """What to look for in gradient_norm_chart, for the chart it draws (per layer, or one line per run)."""
+    clip = (
+        f" The red dashed line is the clip threshold ({clip_norm:g}): a step whose global norm lies above it is "
+        "scaled down to it before the update."
+        if clip_norm
+        else ""
+    )
+    if "run" in batches:
+        runs = ", ".join(dict.fromkeys(batches["run"]))
+        return (
+            f"**What to look for.** The size (L2 norm) of the whole gradient at every step of each run ({runs}), "
+            "each from its own first step, on a log scale. Norms that shrink towards zero mean learning has "
+            "stalled (vanishing gradients); sudden spikes by orders of magnitude are exploding gradients." + clip
+        )
+    return (
+        "**What to look for.** The size (L2 norm) of the gradient of the loss with respect to each layer's "
+        "weights, per step, on a log scale; the dashed line is all layers together. Norms that shrink towards "
+        "zero mean that layer has stopped learning (vanishing gradients); sudden spikes by orders of magnitude "
+        "are exploding gradients." + clip
+    )
+
+
 def _log_norm_lines(data: pd.DataFrame, x: alt.X, y: str, y_title: str, color: alt.Color, tooltip: list) -> alt.Chart:
     """Gradient norms as lines on a log scale (norms span orders of magnitude), the value in the tooltip."""
     return (
@@ -91,10 +314,18 @@ def _log_norm_lines(data: pd.DataFrame, x: alt.X, y: str, y_title: str, color: a
         .mark_line(strokeWidth=1.5)
         .encode(
             x=x,
-            y=alt.Y(f"{y}:Q", title=y_title, scale=alt.Scale(type="log")),
+            y=alt.Y(f"{y}:Q", axis=log_axis(y_title), scale=alt.Scale(type="log")),
             color=color,
             tooltip=[*tooltip, alt.Tooltip(f"{y}:Q", title="norm", format=".3g")],
         )
+    )
+
+
+def _clip_rule(clip_norm: float) -> alt.Chart:
+    return (
+        alt.Chart(pd.DataFrame({"clip": [clip_norm], "label": [f"clip norm = {clip_norm:g}"]}))
+        .mark_rule(color="#d62728", strokeDash=[4, 4], strokeWidth=2)
+        .encode(y="clip:Q", tooltip=[alt.Tooltip("label:N", title="threshold")])
     )
 
 
@@ -102,34 +333,56 @@ def gradient_norm_chart(batches: pd.DataFrame, clip_norm: float | None = None) -
     """Gradient L2 norm per step on a log scale: one line per layer plus the global norm.
 
     The dashed rule marks the clip threshold: above it, the update is scaled down to it.
+    With a "run" column (by_run): each run's global norm from its own step 0, one colour per run.
     """
+    if not batches.empty and "run" in batches and "grad_norm" in batches:
+        return runs_gradient_norm_chart(batches, clip_norm)
     columns = [c for c in batches.columns if c.startswith("grad_norm/")] if not batches.empty else []
     if not columns:
         return empty_chart("gradient norms: no steps yet")
     long = batches.melt(
         id_vars=["step", "epoch"], value_vars=["grad_norm", *columns], var_name="layer", value_name="norm"
     )
-    long["layer"] = long["layer"].str.replace("grad_norm/", "", regex=False).replace({"grad_norm": GLOBAL_NORM})
+    long["layer"] = [
+        GLOBAL_NORM if n == "grad_norm" else layer_name(n.removeprefix("grad_norm/")) for n in long["layer"]
+    ]
     long = long[np.isfinite(long["norm"]) & (long["norm"] > 0)]
     if long.empty:
         return empty_chart("gradient norms: all zero or non-finite")
     line = _log_norm_lines(
         long,
-        x=alt.X("step:Q", title="training step"),
+        x=alt.X("step:Q", axis=linear_axis("training step", True)),
         y="norm",
         y_title="gradient L2 norm (log scale)",
-        color=alt.Color("layer:N", title="layer"),
+        color=alt.Color("layer:N", title="layer", legend=alt.Legend(labelLimit=260)),
         tooltip=[alt.Tooltip("layer:N"), alt.Tooltip("step:Q"), alt.Tooltip("epoch:Q")],
     ).encode(strokeDash=alt.condition(alt.datum.layer == GLOBAL_NORM, alt.value([6, 3]), alt.value([1, 0])))
-    chart = line
-    if clip_norm:
-        rule = (
-            alt.Chart(pd.DataFrame({"clip": [clip_norm], "label": [f"clip norm = {clip_norm:g}"]}))
-            .mark_rule(color="#d62728", strokeDash=[4, 4], strokeWidth=2)
-            .encode(y="clip:Q", tooltip=[alt.Tooltip("label:N", title="threshold")])
-        )
-        chart = line + rule
+    chart = line + _clip_rule(clip_norm) if clip_norm else line
     return chart.properties(height=260, title="Gradient norm per layer").interactive()
+
+
+def runs_gradient_norm_chart(batches: pd.DataFrame, clip_norm: float | None = None) -> alt.Chart:
+    """Each run's global gradient norm from its own step 0, one colour per run, log scale."""
+    data = batches[["run", "step", "epoch", "grad_norm"]]
+    data = data[np.isfinite(data["grad_norm"].astype(float)) & (data["grad_norm"].astype(float) > 0)]
+    if data.empty:
+        return empty_chart("gradient norms: all zero or non-finite")
+    runs = list(dict.fromkeys(batches["run"]))
+    line = _log_norm_lines(
+        data,
+        x=alt.X("step:Q", axis=linear_axis("training step of each run", True)),
+        y="grad_norm",
+        y_title="global gradient L2 norm (log scale)",
+        color=alt.Color(
+            "run:N",
+            title="run",
+            scale=run_colors(runs),
+            legend=run_legend(),
+        ),
+        tooltip=[alt.Tooltip("run:N"), alt.Tooltip("step:Q"), alt.Tooltip("epoch:Q")],
+    )
+    chart = line + _clip_rule(clip_norm) if clip_norm else line
+    return chart.properties(height=260, title="Global gradient norm, runs overlaid").interactive()
 
 
 # ----------------------------------------------------------------------------- runs compared

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from core.data.memory_tasks import Score
-from core.engine.charts import CELL_COLORS, empty_chart
-from core.gradients.config import reach_ratio
+from core.engine.charts import CELL_COLORS, LOG_FORMAT, empty_chart, linear_axis, log_axis, run_legend
+from core.gradients.config import NORM_FLOOR, reach_ratio, reach_words
 
 if TYPE_CHECKING:
     from core.gradients.through_time import GradientTimeRecorder, RunOutcome, Snapshot
@@ -27,8 +27,6 @@ MAX_TIME_BINS = 100
 MAX_HEATMAP_ROWS = 40  # x MAX_TIME_BINS stays under Altair's 5,000-row limit
 MAX_LINE_POINTS = 4_000
 INIT_DASH = [5, 3]
-# A gradient can underflow to exactly 0 in float32; a log axis cannot show 0, so it is drawn here.
-NORM_FLOOR = 1e-30
 
 
 def _finite_positive(frame: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -129,7 +127,7 @@ def gradient_heatmap(
                 "shown:Q",
                 title="‖∂L/∂x_t‖",
                 scale=alt.Scale(type="log", scheme="viridis", domain=[low, high], clamp=True),
-                legend=alt.Legend(format=".0e"),
+                legend=alt.Legend(format=LOG_FORMAT),
             ),
             tooltip=[
                 alt.Tooltip("training_step:Q", title="training step"),
@@ -166,8 +164,8 @@ def gradient_reach_chart(
         alt.Chart(data)
         .mark_line(strokeWidth=2)
         .encode(
-            x=alt.X("time_step:Q", title="time step t (1 = first input, T = last)"),
-            y=alt.Y("shown:Q", title="‖∂L/∂x_t‖ (log scale)", scale=alt.Scale(type="log")),
+            x=alt.X("time_step:Q", axis=linear_axis("time step t (1 = first input, T = last)", True)),
+            y=alt.Y("shown:Q", axis=log_axis("‖∂L/∂x_t‖ (log scale)"), scale=alt.Scale(type="log")),
             color=alt.Color("run:N", title="run", scale=color_scale),
             strokeDash=alt.StrokeDash(
                 "phase:N",
@@ -185,6 +183,34 @@ def gradient_reach_chart(
         .properties(height=280, title=title)
         .interactive()
     )
+
+
+def reach_caption(lines: pd.DataFrame) -> str:
+    """What each line of gradient_reach_chart does, read from its own data: for every run and moment,
+    how the gradient at step 1 compares with step T and which way the line rises."""
+    parts = []
+    for run, frame in lines.groupby("run", sort=False):
+        said = []
+        for moment, line in frame.groupby("moment", sort=False):
+            said.append(f"{moment}, {_line_shape(line.sort_values('time_step')['norm'].to_numpy(dtype=float))}")
+        parts.append(f"**{run}**: " + "; ".join(said))
+    if not parts:
+        return ""
+    return "**Read from these lines.** " + ". ".join(parts) + "."
+
+
+def _line_shape(norms: np.ndarray) -> str:
+    first, last = float(norms[0]), float(norms[-1])
+    if np.isfinite(norms).all() and not norms.any():
+        return f"0 at every step (drawn on the chart's {NORM_FLOOR:g} floor: nothing flows back at all)"
+    if not (np.isfinite(first) and np.isfinite(last)) or last <= 0:
+        return "no finite gradient to draw"
+    ratio = reach_ratio(norms)
+    if ratio < NORM_FLOOR:
+        return f"step 1 gets {reach_words(ratio)} (the line rises to the right from the chart's floor)"
+    if ratio > 1:
+        return f"step 1 gets {ratio:.1e} × step T's gradient (the line rises to the left: it grows on the way back)"
+    return f"step 1 gets {ratio:.1e} × step T's gradient (the line rises to the right: it shrinks on the way back)"
 
 
 def _cell_of(run: str) -> str | None:
@@ -214,7 +240,7 @@ def score_vs_length_chart(table: pd.DataFrame, score: Score) -> alt.Chart:
                 scale=alt.Scale(zero=False, padding=30),
                 axis=alt.Axis(values=sorted(int(t) for t in data["T"].unique()), format="d"),
             ),
-            y=alt.Y("test score:Q", title=f"test {score.name}", scale=alt.Scale(zero=True)),
+            y=alt.Y("test score:Q", axis=linear_axis(f"test {score.name}"), scale=alt.Scale(zero=True)),
             color=alt.Color(
                 "cell:N", title="cell", scale=alt.Scale(domain=cells, range=[CELL_COLORS[c] for c in cells])
             ),
@@ -268,7 +294,7 @@ def global_norm_chart(
             .mark_line(strokeWidth=1.5)
             .encode(
                 x=alt.X("step:Q", title="training step"),
-                y=alt.Y("norm:Q", title="global norm (log scale)", scale=alt.Scale(type="log")),
+                y=alt.Y("norm:Q", axis=log_axis("global norm (log scale)"), scale=alt.Scale(type="log")),
                 color=alt.Color(
                     "series:N",
                     title="",
@@ -298,6 +324,72 @@ def global_norm_chart(
         return empty_chart("global gradient norm: every step was NaN or inf")
     heading = title or ("Global gradient norm and the clip threshold" if clip_norm else "Global gradient norm")
     return alt.layer(*layers).properties(height=260, title=heading).interactive()
+
+
+NormRun = tuple[str, pd.DataFrame, float | None, int | None]  # label, batch frame, clip norm, diverged step
+
+
+def runs_global_norm_chart(runs: Sequence[NormRun]) -> alt.Chart:
+    """Several runs' global gradient norm overlaid from step 0, log scale: one colour per run (named in
+    the legend), solid = before clipping, dashed = what the optimiser used after clipping; a dashed rule
+    in the run's colour at its clip threshold, a solid one where it went NaN/inf."""
+    series = {"grad_norm": "before clipping", "applied_norm": "after clipping (used)"}
+    frames, clips, ends = [], [], []
+    for label, batches, clip_norm, diverged in runs:
+        if not batches.empty and "grad_norm" in batches:
+            kept = ["grad_norm", "applied_norm"] if clip_norm else ["grad_norm"]
+            data = bucket_steps(batches[["step", *kept]], kept)
+            long = data.melt(id_vars=["step"], value_vars=kept, var_name="series", value_name="norm")
+            frames.append(long.assign(series=long["series"].map(series), run=label))
+        if clip_norm:
+            clips.append({"run": label, "clip": clip_norm, "label": f"{label}: clip norm = {clip_norm:g}"})
+        if diverged is not None:
+            ends.append({"run": label, "step": diverged, "label": f"{label}: NaN/inf at step {diverged}"})
+    data = _finite_positive(pd.concat(frames, ignore_index=True), "norm") if frames else pd.DataFrame()
+    if data.empty:
+        return empty_chart("global gradient norm: no finite steps yet")
+    labels = [label for label, *_ in runs]
+    color = alt.Color(
+        "run:N",
+        title="run",
+        scale=alt.Scale(domain=labels, scheme="category10"),
+        legend=run_legend(),
+    )
+    layers = [
+        alt.Chart(data)
+        .mark_line(strokeWidth=1.5)
+        .encode(
+            x=alt.X("step:Q", axis=linear_axis("training step of each run", True)),
+            y=alt.Y("norm:Q", axis=log_axis("global norm (log scale)"), scale=alt.Scale(type="log")),
+            color=color,
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                title="norm",
+                scale=alt.Scale(domain=list(series.values()), range=[[1, 0], [5, 3]]),
+                legend=run_legend(),
+            ),
+            detail="series:N",
+            tooltip=[
+                alt.Tooltip("run:N"),
+                alt.Tooltip("series:N", title="norm"),
+                alt.Tooltip("step:Q"),
+                alt.Tooltip("norm:Q", format=".3g"),
+            ],
+        )
+    ]
+    if clips:
+        layers.append(
+            alt.Chart(pd.DataFrame(clips))
+            .mark_rule(strokeDash=[4, 4], strokeWidth=2)
+            .encode(y="clip:Q", color=color, tooltip=[alt.Tooltip("label:N", title="threshold")])
+        )
+    if ends:
+        layers.append(
+            alt.Chart(pd.DataFrame(ends))
+            .mark_rule(strokeWidth=2)
+            .encode(x="step:Q", color=color, tooltip=[alt.Tooltip("label:N", title="diverged")])
+        )
+    return alt.layer(*layers).properties(height=280, title="Global gradient norm, runs overlaid").interactive()
 
 
 # ----------------------------------------------------------------------------- tables the charts read
@@ -348,9 +440,9 @@ def outcomes_frame(outcomes: Sequence[RunOutcome]) -> pd.DataFrame:
                 "steps": o.result.steps,
                 "test score": o.test_score,
                 "baseline": o.baseline,
-                "gradient reaching step 1 / step T": reach_ratio(o.recorder.latest().norms)
-                if o.recorder.latest() is not None
-                else float("nan"),
+                "gradient reaching step 1 / step T": reach_words(
+                    reach_ratio(o.recorder.latest().norms) if o.recorder.latest() is not None else float("nan")
+                ),
                 "spectral radius of U": o.spectral_radius,
                 "seconds": o.result.seconds,
             }

@@ -229,6 +229,36 @@ class ComparisonOutcome(TrainedRun):
 # ----------------------------------------------------------------------------- facts and verdicts
 
 
+# A gradient can underflow to exactly 0 in float32; a log axis cannot show 0, so charts draw it here,
+# and the page words any share below it as "nothing reaches step 1".
+NORM_FLOOR = 1e-30
+
+
+def reach_words(ratio: float, short: bool = False) -> str:
+    """A reach ratio as a student reads it: "3.2e-05", or "below 1e-30: nothing reaches step 1"
+    ("below 1e-30" when `short`, for a metric tile), never "0.0e+00"."""
+    if not math.isfinite(ratio):
+        return "n/a" if short else "not measurable (no finite gradient at step T)"
+    if ratio < NORM_FLOOR:
+        return f"below {NORM_FLOOR:g}" if short else f"below {NORM_FLOOR:g}: nothing reaches step 1"
+    return f"{ratio:.1e}"
+
+
+def floor_note(*ratios: float) -> str:
+    """The sentence under the reach tiles when one of them is below the floor ("" otherwise)."""
+    if any(r < NORM_FLOOR for r in ratios if math.isfinite(r)):
+        return f"Below {NORM_FLOOR:g}: nothing reaches step 1 (the gradient there underflowed to 0 in float32)."
+    return ""
+
+
+def skill(value: float, baseline: float, lower_is_better: bool) -> float:
+    """How far a test score got from the trivial guess towards perfect: 0 = the trivial guess,
+    1 = perfect, negative = worse than the trivial guess (MSE: 1 - value / baseline)."""
+    if lower_is_better:
+        return 1 - value / baseline if baseline > 0 else math.nan
+    return (value - baseline) / (1 - baseline) if baseline < 1 else math.nan
+
+
 def reach_ratio(norms: np.ndarray) -> float:
     """How much of the gradient at the last step reaches the first: norm_1 / norm_T."""
     last = float(norms[-1])
@@ -286,6 +316,10 @@ def comparison_signature(config: LabConfig) -> str:
 
 # ----------------------------------------------------------------------------- words the page shows
 
+# The comparison tabs' Train buttons (short: the panel's button column is narrow).
+CELLS_TRAIN_LABEL = "Train 3 cells"
+CLIP_TRAIN_LABEL = "Train both runs"
+
 
 INTRO = (
     "Every textbook says a plain RNN cannot learn long-range dependencies because its gradient vanishes "
@@ -336,6 +370,7 @@ SINGLE_INTRO = (
     "Train the model in the sidebar and watch, every few steps, how much gradient reaches each input "
     "step. Start with the *Vanishing* preset, then the *cure*."
 )
+REACH_TILE_HELP = "How much of the gradient the last input gets reaches the first input. 1 = all of it."
 HEATMAP_HELP = (
     "**What this shows.** Each row is one snapshot of the model during training (the top row is the "
     "untrained model); each column is an input position t. The colour is the size of the gradient of the "
@@ -358,6 +393,14 @@ GLOBAL_NORM_HELP = (
     "clip threshold; a red vertical line marks the step where the loss or gradient became NaN/inf and "
     "training stopped, keeping the last good weights. **What to look for:** spikes of several orders of "
     "magnitude are exploding gradients; with clipping the orange line never rises above the threshold."
+)
+CLIPPING_NORM_HELP = (
+    "**What this shows.** Both runs' whole gradient (all weights together) at every training step, each "
+    "from its own first step, on a log scale: one colour per run, solid before clipping, dashed after (what "
+    "the optimiser actually used). The dashed rule is the clip threshold; a solid vertical rule marks the "
+    "step where a run's loss or gradient became NaN/inf and it stopped, keeping its last good weights. "
+    "**What to look for:** the unclipped run's norm shoots up by orders of magnitude before it stops; the "
+    "clipped run's dashed line never rises above the threshold."
 )
 COMPARE_INTRO = (
     "One click trains **SimpleRNN, LSTM and GRU** with the settings in the sidebar (units, activation, "
@@ -388,8 +431,11 @@ CLIPPING_INTRO = (
     "*Exploding* preset sets this up."
 )
 CLIPPING_REACH_HELP = (
-    "Lines rising to the left mean the gradient *grows* as it travels back: each step multiplies it by more "
-    "than 1. Clipping does not change this direction, only the size of the update the optimiser takes."
+    "**What this shows.** ‖∂L/∂x_t‖ before training (dashed) and after (solid), per run. A line that is "
+    "higher at the left (step 1) than at the right (step T) means the gradient *grows* as it travels back "
+    "through time - it explodes; a line higher at the right means it shrinks. Clipping does not change "
+    "this shape, only the size of each update the optimiser takes. A run that blew up has no solid line "
+    f"where its gradient was NaN/inf, and lies on the chart's {NORM_FLOOR:g} floor where it was exactly 0."
 )
 STAND_IN = (
     "**Offline default in use - not real data.** {notice} The real data could not be loaded, so the page "

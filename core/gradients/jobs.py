@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from core.data.memory_tasks import SequenceTask
+from core.engine.charts import RUN_STARTS
 from core.engine.history import StopSignal
 from core.engine.training_job import LiveProgress, WorkSpec
 from core.gradients.config import (
@@ -79,6 +80,7 @@ def runs_work(
         probe_size=config.lab.probe_size,
         on_run=on_run,
         set_phase=progress.set_phase,
+        on_starts=lambda starts: progress.put_extra(RUN_STARTS, starts),  # the panel overlays the runs from 0
     )
     combined = combined_result(outcomes, stopped=stop.requested)
     last_model = outcomes[-1].model if outcomes else None

@@ -25,9 +25,10 @@ import pandas as pd
 import tensorflow as tf
 from keras import layers
 
-from core.data.memory_tasks import SequenceTask
+from core.data.memory_tasks import SequenceTask, trivial_score
 from core.engine import reuse
 from core.engine.cells import rnn_layer
+from core.engine.charts import RunStart
 from core.engine.config import ConfigError, InputSpec, OutputSpec, TrainConfig, validate_all
 from core.engine.keras_state import set_random_seed
 from core.engine.trainer import (
@@ -253,6 +254,8 @@ class RunOutcome:
     model: keras.Model = field(repr=False)
     # After a divergence: the weights kept are those after this many steps (the last good ones).
     restored_step: int | None = None
+    # The same model's test score before its first step: what training is judged against.
+    initial_score: float = float("nan")
 
 
 def probe_batch(task: SequenceTask, size: int = 32) -> tuple[np.ndarray, np.ndarray]:
@@ -284,6 +287,7 @@ def train_and_probe(
     if on_ready is not None:
         on_ready(recorder)
     trainer = Trainer(model, task.loss, [task.metric], train)
+    initial = test_score(trainer, task)
     keeper = KeepLastGoodWeights(model)
     result = trainer.fit(task.x_train, task.y_train, callbacks=[keeper, recorder, *callbacks], stop=stop)
     score = test_score(trainer, task)
@@ -295,10 +299,11 @@ def train_and_probe(
         result,
         recorder,
         score,
-        task.score.baseline,
+        trivial_score(task),  # the trivial guess scored on this very test set
         recurrent_spectral_radius(model),
         model,
         keeper.restored_step,
+        initial,
     )
 
 
@@ -352,15 +357,19 @@ def combined_result(outcomes: Sequence[RunOutcome], stopped: bool) -> TrainingRe
         offset_step += o.result.steps
         offset_epoch += len(o.result.epochs)
     diverged = [o.label for o in outcomes if o.result.status == "diverged"]
-    summary = "; ".join(f"{o.label}: {o.test_score:.3g}" for o in outcomes)
+    summary = "; ".join(
+        f"{o.label}: " + ("diverged" if o.result.status == "diverged" else f"{o.test_score:.3g}") for o in outcomes
+    )
     seconds = sum(o.result.seconds for o in outcomes)
     if stopped:
         status, message = "stopped", f"Stopped by the user after {len(outcomes)} run(s). {summary}."
     elif diverged:
         status = "diverged"
+        which = ", ".join(f"'{label}'" for label in diverged)
+        runs = "run" if len(diverged) == 1 else "runs"
         message = (
-            f"Trained {len(outcomes)} runs in {seconds:.0f} s; NaN/inf gradients stopped {', '.join(diverged)} "
-            f"early (its last finite weights are kept). Test scores - {summary}."
+            f"Trained {len(outcomes)} runs in {seconds:.0f} s; the {runs} {which} stopped early because its loss "
+            f"or gradient became NaN/inf (the last finite weights are kept). Test scores - {summary}."
         )
     else:
         status, message = "completed", f"Trained {len(outcomes)} runs in {seconds:.0f} s. Test scores - {summary}."
@@ -376,11 +385,14 @@ def train_runs(
     probe_size: int = 32,
     on_run: Callable[[LabRun, GradientTimeRecorder], None] | None = None,
     set_phase: Callable[[str], None] | None = None,
+    on_starts: Callable[[list[RunStart]], None] | None = None,
 ) -> list[RunOutcome]:
     """Train several runs one after another on the same data and seed.
 
     `task_for(T)` returns the data for sequence length T (callers cache it, so runs at the
     same T share one data set). Stops early, keeping finished runs, when `stop` is set.
+    `on_starts(starts)` hears, as each run begins, where every run so far starts in the shared
+    progress (core.engine.charts.RunStart), so the panel's charts can overlay the runs from 0.
     """
     tasks = {run.length: task_for(run.length) for run in runs}
     forward = SequentialProgress(
@@ -389,9 +401,13 @@ def train_runs(
         total_steps=sum(steps_for(tasks[run.length], run.train) for run in runs),
     )
     outcomes: list[RunOutcome] = []
+    starts: list[RunStart] = []
     for i, run in enumerate(runs, start=1):
         if stop.requested:
             break
+        starts.append(RunStart(run.label, forward.step_offset, forward.epoch_offset))
+        if on_starts is not None:
+            on_starts(list(starts))
         if set_phase is not None:
             set_phase(f"Run {i}/{len(runs)}: {run.label}, T = {run.length}")
         outcome = train_and_probe(

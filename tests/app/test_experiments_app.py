@@ -73,20 +73,21 @@ def test_controls_the_experiment_does_not_name_go_back_to_their_defaults(without
 
 def test_a_finished_run_shows_the_claim_check(without_local_data):
     """Experiment 3 of the Gradient lab (exploding gradients), on a smaller data set: the check says
-    the unclipped run diverged and the clipped one stayed finite; a run with another threshold is not checked."""
+    the unclipped run diverged and the clipped one stayed finite and beat the trivial guess (measured on
+    1,000 sequences: 16 % and 28 % below it on seeds 0 and 1); a run with another threshold is not checked."""
     page = "gradient-lab"
     e = next(e for e in experiments_for(page) if e.panel == f"{page}-clip")
     at = set_up(open_page(page), page, e.number)
     index = at.selectbox(key=f"{page}:preset").options.index(e.params["preset"])
     at.select_slider(key=f"{page}:{index}:train_size").set_value(1_000)  # not one of the experiment's settings
-    at.slider(key=f"{page}:{index}:epochs").set_value(1)
     at.run()
     at.button(key=f"{page}-clip:train").click().run()
     run_until(at, training_finished(f"{page}-clip"), timeout=300, every=2)
     at.run()
     assert_no_exception(at)
     shown = [s.value for s in at.success if s.value.startswith(f"**Experiment {e.number}. This run showed it")]
-    assert shown and "without clipping the run diverged" in shown[0], texts(at)
+    assert shown and "Without clipping the loss or gradient became NaN/inf" in shown[0], texts(at)
+    assert "below the trivial guess's" in shown[0]
 
     at.select_slider(key=f"{page}-clip:threshold").set_value(0.5).run()  # one of the experiment's settings
     at.button(key=f"{page}-clip:train").click().run()

@@ -85,6 +85,44 @@ def test_exploding_gradients_are_reported_and_clipping_keeps_the_run_finite(with
     assert "clip norm 1" in successes and "completed" in successes
 
 
+def test_experiment_1_is_judged_against_the_same_run_before_training(without_local_data):
+    """Set up 1 (SimpleRNN, T = 100, one epoch): the verdict compares the gradient reaching step 1 before and
+    after training and the test MSE with the trivial guess on the same test set, and never prints 0.0e+00."""
+    at = app_at_page(PAGE)
+    at.button(key="experiments-gradient-lab-1").click().run()
+    at.button(key="gradient-lab:train").click().run()
+    run_until(at, training_finished("gradient-lab"), timeout=300, every=3)
+    assert_no_exception(at)
+    shown = [s.value for s in at.success if s.value.startswith("**Experiment 1. This run showed it")]
+    assert shown, [w.value for w in at.warning] + [i.value for i in at.info]
+    assert "Before training the gradient reaching step 1 was" in shown[0] and "on the same test set" in shown[0]
+    assert "0.0e+00" not in texts(at) and "below float precision" not in texts(at)
+    assert "validation" not in " ".join(c.value for c in at.caption if "What to look for" in c.value).replace(
+        "keeps no validation data", ""
+    )
+
+
+def test_experiment_3_shows_its_lesson_and_its_margin_on_its_own_settings(without_local_data):
+    """Set up 3, train both runs: the unclipped run blows up, the clipped one learns (it beats the trivial
+    guess on the same test set, measured 29 % below it on seed 0), and the runs are drawn overlaid."""
+    at = app_at_page(PAGE)
+    at.button(key="experiments-gradient-lab-3").click().run()
+    assert_no_exception(at)
+    at.button(key="gradient-lab-clip:train").click().run()
+    run_until(at, training_finished("gradient-lab-clip"), timeout=300, every=3)
+    assert_no_exception(at)
+    successes = " ".join(s.value for s in at.success)
+    assert "Experiment 3. This run showed it" in successes, [w.value for w in at.warning]
+    assert "below the trivial guess's" in successes and "NaN/inf at step" in successes
+    page = texts(at)
+    specs = str([c.proto.spec for c in at.get("vega_lite_chart")])
+    assert "Global gradient norm, runs overlaid" in specs and "loss, runs overlaid" in specs
+    assert "One colour per run (no clipping, clip norm 0.1)" in page
+    assert "stopped no clipping early" not in page and "the run 'no clipping' stopped early" in " ".join(
+        e.value for e in at.error
+    )
+
+
 @pytest.mark.slow
 def test_every_preset_opens_with_real_data(with_shared_data):
     """Every preset's values fit its widgets, and IMDb and SPY come from the local copies."""

@@ -9,7 +9,7 @@ from types import SimpleNamespace as NS
 import numpy as np
 import pytest
 
-from core.engine.experiments import CONCEPTS, Experiment, by_concept, check, controls, encode_value
+from core.engine.experiments import CONCEPTS, Experiment, Outcome, by_concept, check, controls, encode_value
 from core.engine.history import EpochRecord, TrainingResult
 from core.gradients import experiments as gradient_experiments
 
@@ -69,57 +69,149 @@ def test_by_concept_groups_experiments():
 
 
 # ----------------------------------------------------------------------------- Gradient lab
+# Every claim is fed the outcome of a run that must NOT show its lesson (an untrained run, a run at the
+# trivial guess, a twin that did not explode, ...) and must fail on it; and the measured real outcome,
+# on which it must hold. Figures are those measured on the app's settings (see the claims' docstrings).
+
+MSE = NS(name="MSE", lower_is_better=True, baseline=1 / 6, baseline_label="always answer 1")
+SHOWED, NOT_SHOWN, INCONCLUSIVE = Outcome.SHOWED, Outcome.NOT_SHOWN, Outcome.INCONCLUSIVE
 
 
-def gradient_run(cell: str, score: float, length: int = 50, clip=None, status="finished") -> NS:
+def gradient_run(
+    cell: str, score: float, length: int = 50, clip=None, status="finished", baseline=0.163, initial=0.7, steps=22
+) -> NS:
     return NS(
-        model_config=NS(cell=cell), test_score=score, length=length, train=NS(clip_norm=clip), result=result(status, 22)
+        model_config=NS(cell=cell),
+        test_score=score,
+        length=length,
+        train=NS(clip_norm=clip),
+        result=result(status, steps),
+        baseline=baseline,
+        initial_score=initial,
     )
 
 
 def comparison(runs) -> NS:
     longest = max(r.length for r in runs)
-    return NS(runs=runs, longest=[r for r in runs if r.length == longest], score=NS(baseline=1 / 6))
+    return NS(runs=runs, longest=[r for r in runs if r.length == longest], score=MSE)
 
 
-def test_cells_claim():
-    claim = gradient_experiments.cells_claim
-    held, sentence = claim(
-        comparison([gradient_run("SimpleRNN", 0.168), gradient_run("LSTM", 0.15), gradient_run("GRU", 0.01)])
+def cells(simple: float, lstm: float, gru: float, **kw) -> NS:
+    return comparison(
+        [gradient_run("SimpleRNN", simple, **kw), gradient_run("LSTM", lstm, **kw), gradient_run("GRU", gru, **kw)]
     )
-    assert held and "GRU learned" in sentence and "LSTM learned" not in sentence
-    assert not claim(
-        comparison([gradient_run("SimpleRNN", 0.02), gradient_run("LSTM", 0.01), gradient_run("GRU", 0.01)])
-    )[0]
-    assert not claim(
-        comparison([gradient_run("SimpleRNN", 0.17), gradient_run("LSTM", 0.16), gradient_run("GRU", 0.12)])
-    )[0]
-    assert not claim(
-        comparison([gradient_run("SimpleRNN", 0.17), gradient_run("LSTM", math.nan), gradient_run("GRU", 0.16)])
-    )[0]
 
 
-def test_clipping_claim():
-    claim = gradient_experiments.clipping_claim
-    blew = gradient_run("SimpleRNN", math.nan, status="diverged")
-    held, sentence = claim(comparison([blew, gradient_run("SimpleRNN", 0.5, clip=1.0)]))
-    assert held and "diverged at step 22" in sentence and "stayed finite" in sentence
-    assert not claim(comparison([gradient_run("SimpleRNN", 0.3), gradient_run("SimpleRNN", 0.5, clip=1.0)]))[0]
-    assert not claim(comparison([blew, gradient_run("SimpleRNN", math.nan, clip=1.0, status="diverged")]))[0]
+def test_cells_claim_holds_for_the_measured_comparison_and_states_its_margins():
+    v = gradient_experiments.cells_claim(cells(0.165, 0.15, 0.004))
+    assert v.outcome is SHOWED
+    assert "GRU learned" in v.text() and "LSTM learned" not in v.text()
+    assert "GRU 0.004 (98% below the trivial guess's)" in v.text() and "SimpleRNN 0.165 (1% above" in v.text()
+    assert "always answer 1: 0.163 on the same test set" in v.text()
 
 
-def single(norms) -> NS:
-    recorder = NS(latest=lambda: NS(norms=np.asarray(norms)))
-    return NS(run=NS(recorder=recorder), config=NS(source=NS(length=len(norms))))
+@pytest.mark.parametrize(
+    "run, why",
+    [
+        (cells(0.72, 0.81, 0.64), "untrained: every cell worse than the trivial guess"),
+        (cells(0.163, 0.162, 0.161), "every cell at the trivial guess"),
+        (cells(0.02, 0.01, 0.01), "the SimpleRNN learned too"),
+        (cells(0.17, math.nan, 0.16), "the gated cells did not learn"),
+    ],
+)
+def test_cells_claim_fails_on_runs_that_do_not_show_it(run, why):
+    v = gradient_experiments.cells_claim(run)
+    assert v.outcome is NOT_SHOWN, why
+    assert v.try_next
 
 
-def test_reach_claim():
-    claim = gradient_experiments.reach_claim
-    held, sentence = claim(single([1e-6, 1e-3, 1.0]))
-    assert held and "1.0e-06" in sentence
-    assert claim(single([0.0, 1.0]))[0]
-    assert not claim(single([0.5, 1.0]))[0]
-    assert not claim(single([1e-6, 0.0]))[0]  # no gradient at step T: nothing to compare with
+def test_cells_claim_is_inconclusive_when_the_margin_is_thin():
+    assert gradient_experiments.cells_claim(cells(0.165, 0.10, 0.09)).outcome is INCONCLUSIVE  # 45 % of the way
+    assert gradient_experiments.cells_claim(cells(0.13, 0.01, 0.01)).outcome is INCONCLUSIVE  # SimpleRNN 20 %
+
+
+def clipped(
+    plain_status="diverged", plain_score=math.inf, clipped_score=0.115, baseline=0.163, clip_status="completed"
+):
+    return comparison(
+        [
+            gradient_run("SimpleRNN", plain_score, status=plain_status, baseline=baseline, steps=18),
+            gradient_run("SimpleRNN", clipped_score, clip=0.1, status=clip_status, baseline=baseline, steps=1260),
+        ]
+    )
+
+
+def test_clipping_claim_holds_when_the_clipped_run_learns():
+    v = gradient_experiments.clipping_claim(clipped())
+    assert v.outcome is SHOWED
+    assert "NaN/inf at step 18" in v.text() and "stayed finite for all 1,260 steps" in v.text()
+    assert "0.115 (29% below the trivial guess's)" in v.text() and "(always answer 1) scores 0.163" in v.text()
+
+
+def test_clipping_claim_says_when_a_finite_run_learned_nothing():
+    """The run the issue measured: clipped at 1, finite, test MSE 0.590 against 0.167 for always answering 1."""
+    v = gradient_experiments.clipping_claim(clipped(clipped_score=0.590, baseline=0.167))
+    assert v.outcome is NOT_SHOWN
+    assert "3.5× the trivial guess's" in v.text() and "learned nothing" in v.text()
+
+
+@pytest.mark.parametrize(
+    "run",
+    [
+        clipped(plain_status="completed", plain_score=0.3),  # nothing exploded without clipping
+        clipped(clipped_score=math.nan, clip_status="diverged"),  # the clipped twin blew up too
+    ],
+)
+def test_clipping_claim_fails_without_an_explosion_or_a_finite_twin(run):
+    assert gradient_experiments.clipping_claim(run).outcome is NOT_SHOWN
+
+
+def test_clipping_claim_is_inconclusive_just_below_the_trivial_guess():
+    assert gradient_experiments.clipping_claim(clipped(clipped_score=0.160)).outcome is INCONCLUSIVE
+
+
+def single(before, after, initial=0.64, final=0.172, baseline=0.1716, steps=63) -> NS:
+    first = NS(training_step=0, norms=np.asarray(before))
+    last = NS(training_step=steps, norms=np.asarray(after))
+    recorder = NS(initial=lambda: first, latest=lambda: last if steps else first)
+    run = NS(recorder=recorder, initial_score=initial, test_score=final, baseline=baseline)
+    return NS(run=run, score=MSE, config=NS(source=NS(length=len(after))))
+
+
+def test_reach_claim_holds_for_the_measured_simple_rnn_run():
+    """SimpleRNN, T = 100, one epoch (measured): 1.5e-4 at initialisation, 0 (underflow) after 63 steps,
+    test MSE 0.172 against 0.1716 for always answering 1."""
+    v = gradient_experiments.reach_claim(single([1.5e-4, 1e-3, 1.0], [0.0, 1e-9, 1.0]))
+    assert v.outcome is SHOWED
+    text = v.text()
+    assert "Before training" in text and "1.5e-04" in text and "below 1e-30: nothing reaches step 1" in text
+    assert (
+        "more than 28 orders of magnitude below" in text
+        and "from 0.640 to 0.172 (the same as the trivial guess's)" in text
+    )
+    v = gradient_experiments.reach_claim(single([1.5e-4, 1.0], [2.2e-7, 1.0]))
+    assert v.outcome is SHOWED and "2.2e-07" in v.text() and "5 orders" in v.text()
+
+
+def test_reach_claim_fails_on_an_untrained_run_although_its_gradient_has_vanished():
+    """At initialisation the SimpleRNN's reach is already 1.5e-4 < 1e-2: the old claim held before any training."""
+    v = gradient_experiments.reach_claim(single([1.5e-4, 1.0], [1.5e-4, 1.0], steps=0))
+    assert v.outcome is NOT_SHOWN and "no step" in v.text()
+    v = gradient_experiments.reach_claim(single([1.5e-4, 1.0], [1e-6, 1.0], initial=0.17, final=0.19))
+    assert v.outcome is NOT_SHOWN and "did not improve" in v.text()
+
+
+@pytest.mark.parametrize(
+    "run, outcome",
+    [
+        (single([1e-3, 1.0], [0.5, 1.0]), NOT_SHOWN),  # the gradient reaches step 1 (a gated cell)
+        (single([1e-3, 1.0], [1e-5, 1.0], final=0.02), NOT_SHOWN),  # it learned the task anyway
+        (single([1e-3, 1.0], [0.05, 1.0]), INCONCLUSIVE),  # 5 %: between the 1 % needed and 10 %
+        (single([1e-6, 1.0], [1e-6, 0.0]), INCONCLUSIVE),  # no gradient at step T: nothing to compare with
+    ],
+)
+def test_reach_claim_fails_when_the_gradient_reaches_or_the_task_was_learned(run, outcome):
+    assert gradient_experiments.reach_claim(run).outcome is outcome
 
 
 def test_gradient_experiments_name_real_presets():
@@ -305,7 +397,14 @@ def test_verdict_words_follow_the_outcome_and_facts_are_separate():
     assert shown.held and shown.text() == "RMSE 1.0 vs 1.2. Lesson." and shown.try_next == ""
     missed = verdict(Outcome.NOT_SHOWN, "RMSE 1.3 vs 1.2.", showed="Lesson.", not_shown="Try more epochs.")
     assert not missed.held and missed.try_next == "Try more epochs."
-    e = Experiment(1, "t", ("x",), {}, "look", lambda o: Verdict(Outcome.INCONCLUSIVE, "close"), facts=(
-        lambda o: [f"this model has {o.weights:,} weights"], lambda o: [o.missing]))
+    e = Experiment(
+        1,
+        "t",
+        ("x",),
+        {},
+        "look",
+        lambda o: Verdict(Outcome.INCONCLUSIVE, "close"),
+        facts=(lambda o: [f"this model has {o.weights:,} weights"], lambda o: [o.missing]),
+    )
     assert judge_run(e, NS(weights=2112)).outcome is Outcome.INCONCLUSIVE
     assert facts_of(e, NS(weights=2112)) == ["this model has 2,112 weights"]  # an unreadable fact is left out

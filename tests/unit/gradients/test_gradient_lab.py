@@ -18,6 +18,7 @@ import tensorflow as tf
 from core.data import imdb, memory_tasks
 from core.data.local import DataSource
 from core.data.memory_tasks import ADDING_BASELINE_MSE, adding_problem, recall_problem
+from core.engine.charts import RUN_STARTS, by_run
 from core.engine.config import ConfigError, InputSpec, OutputSpec, TrainConfig
 from core.engine.trainer import BatchRecord, Callback, StopSignal, Trainer, TrainingPlan
 from core.engine.training_job import LiveProgress
@@ -330,6 +331,21 @@ def test_work_functions_return_typed_outcomes():
     assert [o.label for o in outcome.runs] == ["SimpleRNN", "LSTM", "GRU"] and outcome.longest == outcome.runs
     assert outcome.model is outcome.runs[-1].model and outcome.result.steps == 6
     assert set(progress.extra(LIVE_RECORDERS)) == {"SimpleRNN", "LSTM", "GRU"} and progress.extra(LIVE_CURRENT) == "GRU"
+    # Where each run starts in the shared progress, so the panel overlays them from step 0 (not end to end).
+    starts = progress.extra(RUN_STARTS)
+    assert [(s.label, s.step_offset, s.epoch_offset) for s in starts] == [
+        ("SimpleRNN", 0, 0),
+        ("LSTM", 2, 1),
+        ("GRU", 4, 2),
+    ]
+    snap = progress.snapshot()
+    batches, _ = by_run(snap.batches, snap.epochs, starts)
+    assert (
+        list(batches["run"]) == ["SimpleRNN"] * 2 + ["LSTM"] * 2 + ["GRU"] * 2 and list(batches["step"]) == [1, 2] * 3
+    )
+    # Each run is judged against the same model before training and the trivial guess on the same test set.
+    for o in outcome.runs:
+        assert np.isfinite(o.initial_score) and o.baseline == pytest.approx(memory_tasks.trivial_score(task))
 
 
 def test_stopped_runs_end_early():
