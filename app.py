@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import presenter
+from ui import charts, presenter
 from ui.registry import HOME, available_pages
 from ui.runs import run_manager
 
@@ -27,5 +27,6 @@ def _page(info):
 
 run_manager()  # once per server (cached); starting the workers takes milliseconds, warming them a few seconds
 navigation = st.navigation([_page(HOME), *(_page(p) for p in available_pages(ROOT))])  # a flat list: valid list markup
+charts.new_run()  # chart download keys count from one on every run
 presenter.setup()  # the stylesheet (phones, presenter mode) and the presenter toggle, on every page
 navigation.run()

@@ -11,23 +11,43 @@ import streamlit as st
 from ui import presenter
 
 CHART_CHROME = 90  # pixels for a chart's title, axis labels and axis title, on top of its plot height
+COUNTER_KEY = "charts:drawn"  # title -> charts with that title drawn so far in this run (download keys)
+
+
+def _title_text(chart) -> str:
+    title = getattr(chart, "title", alt.Undefined)
+    if isinstance(title, str):
+        return title
+    text = getattr(title, "text", "")
+    return text if isinstance(text, str) else ""
+
+
+def _encoding(chart):
+    """The chart's encoding, or its first layer's (a layered chart keeps its encodings in the layers)."""
+    encoding = getattr(chart, "encoding", alt.Undefined)
+    if encoding is alt.Undefined and getattr(chart, "layer", alt.Undefined) is not alt.Undefined:
+        encoding = getattr(chart.layer[0], "encoding", alt.Undefined)
+    return encoding
 
 
 def describe(chart) -> str:
-    """A one-line text alternative for a chart without one: its title and what its axes show."""
-    title = getattr(chart, "title", None)
-    text = title if isinstance(title, str) else getattr(title, "text", "") if title is not None else ""
-    try:
-        encoding = chart.to_dict(validate=False).get("encoding", {})
-    except Exception:  # a chart that cannot be read still gets its title
-        encoding = {}
+    """A one-line text alternative for a chart without one: its title and what its axes show.
+
+    Reads the Altair objects directly (no serialisation: it runs for every chart on every rerun)."""
+    encoding = _encoding(chart)
     axes = []
     for channel in ("x", "y", "color"):
-        spec = encoding.get(channel)
-        if isinstance(spec, dict):
-            name = spec.get("title") or spec.get("field")
-            if name and isinstance(name, str):
-                axes.append(f"{'colour' if channel == 'color' else channel}: {name}")
+        spec = getattr(encoding, channel, alt.Undefined) if encoding is not alt.Undefined else alt.Undefined
+        if spec is alt.Undefined:
+            continue
+        try:  # one channel's dict: cheap, unlike the whole chart's
+            fields = spec.to_dict(validate=False) if hasattr(spec, "to_dict") else {"field": str(spec).split(":")[0]}
+        except (TypeError, ValueError):
+            continue
+        name = fields.get("title") or fields.get("field")
+        if isinstance(name, str) and name:
+            axes.append(f"{'colour' if channel == 'color' else channel}: {name}")
+    text = _title_text(chart)
     words = f"Chart: {text}" if text else "Chart"
     return f"{words} ({'; '.join(axes)})" if axes else words
 
@@ -52,6 +72,42 @@ def draw_chart(
         with contextlib.suppress(AttributeError, TypeError, ValueError):  # a chart kind without properties
             chart = chart.properties(description=description or describe(chart))
     chart = presenter.for_room(chart)
+    _draw(chart, width, height, live)
+    if not live:
+        download_button(chart)
+
+
+def chart_svg(spec: dict) -> bytes:
+    """The chart as an SVG file, drawn on the server by vl-convert (the Vega-Lite compiler Altair's `save` uses)."""
+    import vl_convert  # imported on the first download only (a few MB, ~2 s the first time)
+
+    return vl_convert.vegalite_to_svg(spec).encode("utf-8")
+
+
+def new_run() -> None:
+    """Called once at the start of every script run (app.py): download keys count from one again."""
+    st.session_state[COUNTER_KEY] = {}
+
+
+def download_button(chart) -> None:
+    """A visible 'Download chart (SVG)' button under a chart: touch screens cannot reach the hover menu. The
+    chart is serialised and drawn as SVG only when pressed (deferred data), so an unpressed button costs nothing."""
+    slug = "".join(ch if ch.isalnum() else "-" for ch in _title_text(chart).lower()).strip("-")[:40] or "chart"
+    seen: dict = st.session_state.setdefault(COUNTER_KEY, {})
+    seen[slug] = seen.get(slug, 0) + 1
+    st.download_button(
+        "Download chart (SVG)",
+        data=lambda: chart_svg(chart.to_dict(validate=False)),
+        file_name=f"{slug}.svg",
+        mime="image/svg+xml",
+        key=f"chart-download-{slug}-{seen[slug]}",
+        on_click="ignore",
+        icon=":material/download:",
+        type="tertiary",
+    )
+
+
+def _draw(chart, width, height, live: bool) -> None:
     plot_height = getattr(chart, "height", None)
     if height is None and isinstance(plot_height, int | float):
         height = int(plot_height) + CHART_CHROME

@@ -64,3 +64,13 @@ def test_every_chart_gets_a_text_alternative():
     )
     assert ui_charts.describe(chart) == "Chart: Training loss (x: training step; y: loss; colour: run)"
     assert ui_charts.describe(alt.Chart(frame).mark_point()) == "Chart"
+    layered = chart + alt.Chart(frame).mark_rule().encode(y="loss:Q")
+    assert ui_charts.describe(layered.properties(title="Both")) == "Chart: Both (x: training step; y: loss; colour: run)"
+
+
+def test_every_chart_has_a_visible_svg_download():
+    at = _run()
+    buttons = at.get("download_button")
+    assert len(buttons) == 1 and buttons[0].proto.label == "Download chart (SVG)"
+    svg = ui_charts.chart_svg(at.session_state["shown"])
+    assert svg.startswith(b"<svg") and b"Loss" in svg
