@@ -25,15 +25,17 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from core.engine import palette
+from core.engine.names import reader_name
+
+# Every colour comes from the one colour-blind-safe palette (core/engine/palette.py).
 CELL_COLORS = {
-    "SimpleRNN": "#e45756",
-    "LSTM": "#4c78a8",
-    "GRU": "#54a24b",
-    "Dense": "#9d755d",
-    "Persistence": "#7f7f7f",
-    "Moving average": "#bab0ac",
+    **palette.CELL_COLORS,
+    "Dense": palette.ORANGE,  # the one-to-one baseline: never drawn beside a SimpleRNN in one run's chart
+    "Persistence": palette.NEUTRAL,
+    "Moving average": palette.LIGHT_NEUTRAL,
 }
-SPLIT_COLORS = {"train (per batch)": "#c6dbef", "train": "#1f77b4", "validation": "#ff7f0e", "test": "#2ca02c"}
+SPLIT_COLORS = dict(palette.SPLIT_COLORS)
 GLOBAL_NORM = "global (all layers)"
 LOG_FORMAT = "~e"  # every tick of a log axis as 1e-6, 2e+3: one format, never "0.000001" beside "1e-10"
 LINEAR_FORMAT = ".4~g"  # at most four significant digits: 2, 0.35, 1200, 1.5e+10
@@ -41,15 +43,6 @@ LINEAR_FORMAT = ".4~g"  # at most four significant digits: 2, 0.35, 1200, 1.5e+1
 LINEAR_LABELS = f"format(datum.value, '{LINEAR_FORMAT}')"
 LOG_SPAN = 1e3  # values spanning more than this factor are drawn on a log axis
 RUN_STARTS = "run starts"  # the LiveProgress extra of a several-run work: list[RunStart]
-# Reader's names of the layers the model builders name (core/engine/models.py, core/gradients).
-LAYER_NAMES = {
-    "embedding": "embedding",
-    "source_embedding": "source embedding",
-    "target_embedding": "target embedding",
-    "output": "output layer",
-    "attention_combine": "attention + decoder state",
-}
-NUMBERED_LAYERS = {"rnn": "recurrent layer", "encoder": "encoder layer", "decoder": "decoder layer"}
 
 
 @dataclass(frozen=True)
@@ -87,13 +80,10 @@ def value_axis(values: pd.Series, label: str) -> tuple[alt.Scale, alt.Axis]:
 
 
 def layer_name(layer: str) -> str:
-    """A layer's reader's name: "recurrent layer 2" for rnn_2, the name itself when unknown."""
-    if layer in LAYER_NAMES:
-        return LAYER_NAMES[layer]
-    stem, _, number = layer.rpartition("_")
-    if stem in NUMBERED_LAYERS and number.isdigit():
-        return f"{NUMBERED_LAYERS[stem]} {number}"
-    return layer
+    """A layer's reader's name in a legend: "recurrent layer 2" for rnn_2 (core.engine.names), the name itself
+    when unknown."""
+    name = reader_name(layer)
+    return name if name == layer else name[0].lower() + name[1:]
 
 
 def _run_of(values: pd.Series, offsets: Sequence[int], labels: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -132,11 +122,21 @@ def run_colors(runs: list[str]) -> alt.Scale:
     cells = [next((c for c in CELL_COLORS if r == c or r.startswith(f"{c},")), None) for r in runs]
     if None not in cells and len(set(cells)) == len(runs):
         return alt.Scale(domain=runs, range=[CELL_COLORS[c] for c in cells])  # type: ignore[index]
-    return alt.Scale(domain=runs, scheme="category10")
+    return series_scale(runs)
+
+
+def series_scale(names: list[str]) -> alt.Scale:
+    """The palette's series colours for these names, in order (repeating after four: pair with series_dash)."""
+    return alt.Scale(domain=names, range=palette.series_colors(names))
+
+
+def series_dash(field: str, names: list[str]) -> alt.StrokeDash:
+    """Solid lines for the first four series, dashed ones after: a second channel beside colour."""
+    return alt.StrokeDash(f"{field}:N", scale=alt.Scale(domain=names, range=palette.series_dashes(names)), legend=None)
 
 
 def cell_color_scale(cells: list[str]) -> alt.Scale:
-    return alt.Scale(domain=cells, range=[CELL_COLORS.get(c, "#888888") for c in cells])
+    return alt.Scale(domain=cells, range=[CELL_COLORS.get(c, palette.BLACK) for c in cells])
 
 
 def empty_chart(message: str) -> alt.Chart:
@@ -324,7 +324,7 @@ def _log_norm_lines(data: pd.DataFrame, x: alt.X, y: str, y_title: str, color: a
 def _clip_rule(clip_norm: float) -> alt.Chart:
     return (
         alt.Chart(pd.DataFrame({"clip": [clip_norm], "label": [f"clip norm = {clip_norm:g}"]}))
-        .mark_rule(color="#d62728", strokeDash=[4, 4], strokeWidth=2)
+        .mark_rule(color=palette.NEUTRAL, strokeDash=list(palette.THRESHOLD_DASH), strokeWidth=2)
         .encode(y="clip:Q", tooltip=[alt.Tooltip("label:N", title="threshold")])
     )
 
@@ -393,7 +393,7 @@ def _run_color(runs: list[str]) -> alt.Color:
     return alt.Color(
         "run:N",
         title="run",
-        scale=alt.Scale(domain=runs, scheme="category10"),
+        scale=series_scale(runs),
         legend=alt.Legend(orient="bottom", direction="vertical", columns=2, labelLimit=320),
     )
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 BLUE, VERMILLION, SKY_BLUE, BLACK = "#0072B2", "#D55E00", "#56B4E9", "#000000"
+ORANGE = "#E69F00"  # a lone extra (the dense baseline): never beside VERMILLION in one chart
 NEUTRAL = "#8C8C8C"  # baselines (persistence, moving average, the trivial predictor) and threshold rules
 LIGHT_NEUTRAL = "#C8C8C8"  # what sits behind a series (per-batch noise under its running mean)
 

@@ -17,7 +17,16 @@ import numpy as np
 import pandas as pd
 
 from core.data.memory_tasks import Score
-from core.engine.charts import CELL_COLORS, LOG_FORMAT, empty_chart, linear_axis, log_axis, run_legend
+from core.engine import palette
+from core.engine.charts import (
+    CELL_COLORS,
+    LOG_FORMAT,
+    empty_chart,
+    linear_axis,
+    log_axis,
+    run_legend,
+    series_scale,
+)
 from core.gradients.config import NORM_FLOOR, reach_ratio, reach_words
 
 if TYPE_CHECKING:
@@ -155,9 +164,9 @@ def gradient_reach_chart(
     data = data.assign(phase=np.where(data["moment"] == "at initialisation", "at initialisation", "now"))
     runs = list(dict.fromkeys(data["run"]))
     cells = [_cell_of(r) for r in runs]
-    colours = [CELL_COLORS.get(c, "#888888") if c else None for c in cells]
+    colours = [CELL_COLORS.get(c) if c else None for c in cells]
     if len(set(colours)) < len(runs) or None in colours:
-        color_scale = alt.Scale(domain=runs, scheme="category10")
+        color_scale = series_scale(runs)
     else:
         color_scale = alt.Scale(domain=runs, range=colours)
     return (
@@ -255,12 +264,12 @@ def score_vs_length_chart(table: pd.DataFrame, score: Score) -> alt.Chart:
     label = f"baseline ({score.baseline_label}): {score.baseline:.3g}"
     rule = (
         alt.Chart(pd.DataFrame({"baseline": [score.baseline], "label": [label]}))
-        .mark_rule(color="#7f7f7f", strokeDash=[6, 4], strokeWidth=2)
+        .mark_rule(color=palette.NEUTRAL, strokeDash=[6, 4], strokeWidth=2)
         .encode(y="baseline:Q", tooltip=[alt.Tooltip("label:N", title="trivial baseline")])
     )
     text = (
         alt.Chart(pd.DataFrame({"baseline": [score.baseline], "label": [label]}))
-        .mark_text(align="left", dx=4, dy=-7, color="#555555")
+        .mark_text(align="left", dx=4, dy=-7, color=palette.BLACK)
         .encode(y="baseline:Q", x=alt.value(4), text="label:N")
     )
     better = "lower" if score.lower_is_better else "higher"
@@ -298,7 +307,7 @@ def global_norm_chart(
                 color=alt.Color(
                     "series:N",
                     title="",
-                    scale=alt.Scale(domain=domain, range=["#4c78a8", "#f58518"][: len(domain)]),
+                    scale=series_scale(domain),
                     legend=alt.Legend(labelLimit=260),
                 ),
                 tooltip=[
@@ -311,13 +320,13 @@ def global_norm_chart(
     if clip_norm:
         layers.append(
             alt.Chart(pd.DataFrame({"clip": [clip_norm], "label": [f"clip norm = {clip_norm:g}"]}))
-            .mark_rule(color="#d62728", strokeDash=[4, 4], strokeWidth=2)
+            .mark_rule(color=palette.NEUTRAL, strokeDash=list(palette.THRESHOLD_DASH), strokeWidth=2)
             .encode(y="clip:Q", tooltip=[alt.Tooltip("label:N", title="threshold")])
         )
     if diverged_step is not None:
         layers.append(
             alt.Chart(pd.DataFrame({"step": [diverged_step], "label": [f"NaN/inf detected at step {diverged_step}"]}))
-            .mark_rule(color="#d62728", strokeWidth=2)
+            .mark_rule(color=palette.VERMILLION, strokeWidth=2)
             .encode(x="step:Q", tooltip=[alt.Tooltip("label:N", title="diverged")])
         )
     if not layers:
@@ -352,7 +361,7 @@ def runs_global_norm_chart(runs: Sequence[NormRun]) -> alt.Chart:
     color = alt.Color(
         "run:N",
         title="run",
-        scale=alt.Scale(domain=labels, scheme="category10"),
+        scale=series_scale(labels),
         legend=run_legend(),
     )
     layers = [

@@ -11,12 +11,13 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from core.engine import palette
 from core.engine.charts import CELL_COLORS, SPLIT_COLORS
 from core.stocks.config import PERSISTENCE
 
 ACTUAL = "Actual close"
 HISTORY = "Known history"
-ACTUAL_COLOR = "#222222"
+ACTUAL_COLOR = palette.BLACK
 REGION_COLORS = {"train": SPLIT_COLORS["train"], "validation": SPLIT_COLORS["validation"], "test": SPLIT_COLORS["test"]}
 
 
@@ -27,7 +28,7 @@ def forecaster_colors(names: list[str], model_name: str, cell: str) -> dict[str,
         if name in (ACTUAL, HISTORY):
             colors[name] = ACTUAL_COLOR
         elif name == model_name:
-            colors[name] = CELL_COLORS.get(cell, "#1f77b4")
+            colors[name] = CELL_COLORS.get(cell, palette.BLUE)
         elif name == PERSISTENCE:
             colors[name] = CELL_COLORS["Persistence"]
         else:

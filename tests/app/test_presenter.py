@@ -65,7 +65,9 @@ def test_every_chart_gets_a_text_alternative():
     assert ui_charts.describe(chart) == "Chart: Training loss (x: training step; y: loss; colour: run)"
     assert ui_charts.describe(alt.Chart(frame).mark_point()) == "Chart"
     layered = chart + alt.Chart(frame).mark_rule().encode(y="loss:Q")
-    assert ui_charts.describe(layered.properties(title="Both")) == "Chart: Both (x: training step; y: loss; colour: run)"
+    assert (
+        ui_charts.describe(layered.properties(title="Both")) == "Chart: Both (x: training step; y: loss; colour: run)"
+    )
 
 
 def test_every_chart_has_a_visible_svg_download():

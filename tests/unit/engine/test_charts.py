@@ -185,7 +185,9 @@ def test_runs_are_overlaid_from_zero_and_named_in_the_legend():
 def test_runs_named_after_cells_keep_the_cells_colours():
     scale = charts.run_colors(["SimpleRNN", "LSTM", "GRU"])
     assert scale.range == [charts.CELL_COLORS[c] for c in ("SimpleRNN", "LSTM", "GRU")]
-    assert charts.run_colors(["no clipping", "clip norm 1"]).scheme == "category10"
+    from core.engine import palette
+
+    assert charts.run_colors(["no clipping", "clip norm 1"]).range == [palette.BLUE, palette.VERMILLION]
 
 
 def test_curves_caption_says_what_the_chart_draws():
@@ -216,7 +218,7 @@ def test_axes_use_one_format_per_scale():
 def test_layers_get_readers_names():
     assert charts.layer_name("rnn_2") == "recurrent layer 2"
     assert charts.layer_name("decoder_1") == "decoder layer 1"
-    assert charts.layer_name("attention_combine") == "attention + decoder state"
+    assert charts.layer_name("attention_combine") == "attention + decoder (combine)"
     assert charts.layer_name("dense_head") == "dense_head"
 
 

@@ -95,3 +95,23 @@ def test_more_series_than_colours_repeat_with_a_dash():
     pairs = list(zip(palette.series_colors(names), map(tuple, palette.series_dashes(names)), strict=True))
     assert len(set(pairs)) == 8  # every series has its own colour-and-dash pair
     assert palette.series_dashes(names)[0] == [1, 0] and palette.series_dashes(names)[4] != [1, 0]
+
+
+def test_every_chart_builder_takes_its_colours_from_the_palette():
+    """No chart module names a colour of its own: hex colours and categorical schemes live in palette.py only
+    (single-hue and perceptual sequential schemes are colour-blind safe and allowed; Graphviz diagrams are not
+    Altair charts and keep their pastel fills)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    allowed_schemes = {"viridis", "blues", "orangered", "purples", "greys"}
+    offenders = []
+    for path in sorted(root.glob("core/**/charts.py")):
+        text = path.read_text()
+        diagram = text.find("digraph")  # the Graphviz source builders at the end of a module
+        chart_text = text if diagram < 0 else text[:diagram]
+        offenders += [f"{path.name}: {c}" for c in re.findall(r'color="#[0-9a-fA-F]{6}"', chart_text)]
+        offenders += [f"{path.name}: {s}" for s in re.findall(r'scheme="(\w+)"', text) if s not in allowed_schemes]
+        offenders += [f"{path.name}: {c}" for c in re.findall(r'range=\["#', text)]
+    assert offenders == []
