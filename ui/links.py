@@ -27,6 +27,7 @@ from streamlit.delta_generator import DeltaGenerator
 from streamlit.time_util import adjust_years
 
 from core.engine.links import (
+    APP_PARAMS,
     DROP,
     LINKED_KINDS,
     MAX_TEXT_CHARS,
@@ -222,6 +223,7 @@ def publish(page_key: str) -> None:
     if notes:
         (state.get(_SLOT) or st).info(notice(notes), icon=":material/link_off:")
     params = current_params(page_key)
+    params |= {name: value for name, value in st.query_params.to_dict().items() if name in APP_PARAMS}
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
     copy_link(page_key)

@@ -15,6 +15,14 @@ import streamlit as st
 PARAM = "present"
 STATE_KEY = "presenter:on"
 AXIS_LABEL_PX, AXIS_TITLE_PX, TITLE_PX, LEGEND_PX = 20, 22, 24, 20
+ROOM_CONFIG = {
+    "axis": {"labelFontSize": AXIS_LABEL_PX, "titleFontSize": AXIS_TITLE_PX},
+    "legend": {"labelFontSize": LEGEND_PX, "titleFontSize": LEGEND_PX, "symbolSize": 220},
+    "title": {"fontSize": TITLE_PX},
+    "line": {"strokeWidth": 3.5},
+    "point": {"size": 90},
+}
+
 
 BASE_CSS = """
 <style>
@@ -76,12 +84,23 @@ def for_room(chart):
     if not presenting():
         return chart
     return (
-        chart.configure_axis(labelFontSize=AXIS_LABEL_PX, titleFontSize=AXIS_TITLE_PX)
-        .configure_legend(labelFontSize=LEGEND_PX, titleFontSize=LEGEND_PX, symbolSize=220)
-        .configure_title(fontSize=TITLE_PX)
-        .configure_line(strokeWidth=3.5)
-        .configure_point(size=90)
+        chart.configure_axis(**ROOM_CONFIG["axis"])
+        .configure_legend(**ROOM_CONFIG["legend"])
+        .configure_title(**ROOM_CONFIG["title"])
+        .configure_line(**ROOM_CONFIG["line"])
+        .configure_point(**ROOM_CONFIG["point"])
     )
+
+
+def spec_for_room(spec: dict) -> dict:
+    """A chart spec (a dict shared by every session watching a run) as presenter mode shows it: a copy with the
+    larger sizes merged into its config; the shared spec is never changed."""
+    if not presenting():
+        return spec
+    config = {**spec.get("config", {})}
+    for part, sizes in ROOM_CONFIG.items():
+        config[part] = {**config.get(part, {}), **sizes}
+    return {**spec, "config": config}
 
 
 def heatmap_scale() -> str:

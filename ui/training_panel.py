@@ -45,6 +45,7 @@ from core.engine.config import config_diff
 from core.engine.run import TrainedRun
 from core.engine.runs import AdmissionError, BusyElsewhere, SharedRun
 from core.engine.training_job import ProgressSnapshot, WorkSpec, result_of
+from ui import presenter
 from ui.compare import compare_section, record_run
 from ui.registry import panel_title
 from ui.runs import run_manager, session_id
@@ -72,7 +73,7 @@ GRADIENTS_HELP = (
     "each layer's weights, per step, on a log scale; the dashed line is all layers together. "
     "Norms that shrink towards zero mean that layer has stopped learning (vanishing "
     "gradients); sudden spikes by orders of magnitude are exploding gradients. With clipping "
-    "on, the red dashed line is the threshold: a step whose global norm lies above it is "
+    "on, the grey dashed line is the threshold: a step whose global norm lies above it is "
     "scaled down to it before the update."
 )
 
@@ -182,11 +183,24 @@ def live_view(job: SharedRun, metric: str | None, metric_label: str | None, clip
     snap = job.progress.snapshot(max_points=LIVE_POINTS if job.running else 600)
     curves = charts.training_curves
     batches, epochs = charts.by_run(snap.batches, snap.epochs, job.progress.extra(charts.RUN_STARTS))  # overlaid
+    described = charts.with_summary  # a text alternative saying what the curve did ("loss fell from 0.69 to 0.23")
     view = LiveView(
         snap,
-        curves(batches, epochs, "loss", "loss").to_dict(validate=False),
-        curves(batches, epochs, metric, metric_label or metric).to_dict(validate=False) if metric else None,
-        charts.gradient_norm_chart(batches, clip_norm).to_dict(validate=False),
+        described(curves(batches, epochs, "loss", "loss").to_dict(validate=False), batches, "loss", "loss"),
+        described(
+            curves(batches, epochs, metric, metric_label or metric).to_dict(validate=False),
+            batches,
+            metric,
+            metric_label or metric,
+        )
+        if metric
+        else None,
+        described(
+            charts.gradient_norm_chart(batches, clip_norm).to_dict(validate=False),
+            batches,
+            "grad_norm",
+            "global gradient norm",
+        ),
         now if job.running else float("inf"),
         charts.curves_caption(batches, epochs),
         charts.norms_caption(batches, clip_norm),
@@ -203,11 +217,12 @@ def render_live_charts(view: LiveView) -> None:
     """Loss, metric and gradient-norm charts of one view (specs built once, validated by Altair)."""
     height = CHART_HEIGHT
     left, right = st.columns(2)
-    left.vega_lite_chart(spec=view.loss, width="stretch", height=height)
+    room = presenter.spec_for_room  # presenter mode: larger text, on a copy of the shared spec
+    left.vega_lite_chart(spec=room(view.loss), width="stretch", height=height)
     if view.metric is not None:
-        right.vega_lite_chart(spec=view.metric, width="stretch", height=height)
+        right.vega_lite_chart(spec=room(view.metric), width="stretch", height=height)
     st.caption(view.curves_help)
-    st.vega_lite_chart(spec=view.gradients, width="stretch", height=height)
+    st.vega_lite_chart(spec=room(view.gradients), width="stretch", height=height)
     st.caption(view.gradients_help)
 
 

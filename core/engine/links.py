@@ -20,6 +20,8 @@ from datetime import date
 from typing import Any
 
 PAGE_PARAM = "page"  # which page a link was made on; a link for another page is ignored
+# Parameters of the app, not of a page's controls (presenter mode): never a setting, kept in the URL as they are.
+APP_PARAMS = ("present",)
 MAX_PARAMS = 100  # more query parameters than this: the rest are ignored
 MAX_VALUE_CHARS = 200  # a longer value is ignored (a 10,000-character value never reaches a control)
 MAX_TEXT_CHARS = 40  # short text fields only (a ticker); longer text never goes into a link
@@ -214,7 +216,7 @@ def screen(page_key: str, params: Mapping[str, str]) -> tuple[dict[str, str], li
         return {}, [f"the link was made for another page ({str(page)[:30]}), so none of its settings apply"]
     kept: dict[str, str] = {}
     for name, value in params.items():
-        if name == PAGE_PARAM:
+        if name == PAGE_PARAM or name in APP_PARAMS:
             continue
         shown = name[:30] + ("…" if len(name) > 30 else "")
         if not NAME_PATTERN.match(name):

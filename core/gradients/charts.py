@@ -283,7 +283,7 @@ def global_norm_chart(
 ) -> alt.Chart:
     """Global gradient norm before clipping (raw) and after (applied), log scale.
 
-    The red dashed rule is the clip threshold; a red cross marks the step where the loss
+    The grey dashed rule is the clip threshold; a black rule marks the step where the loss
     or gradient became NaN/inf and the trainer stopped.
     """
     if batches.empty or "grad_norm" not in batches:
@@ -326,7 +326,7 @@ def global_norm_chart(
     if diverged_step is not None:
         layers.append(
             alt.Chart(pd.DataFrame({"step": [diverged_step], "label": [f"NaN/inf detected at step {diverged_step}"]}))
-            .mark_rule(color=palette.VERMILLION, strokeWidth=2)
+            .mark_rule(color=palette.BLACK, strokeWidth=2)
             .encode(x="step:Q", tooltip=[alt.Tooltip("label:N", title="diverged")])
         )
     if not layers:

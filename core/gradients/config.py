@@ -389,10 +389,10 @@ REACH_HELP = (
 )
 GLOBAL_NORM_HELP = (
     "**What this shows.** The size of the whole gradient (all weights together) at every training step, "
-    "before clipping (blue) and after (orange, what the optimiser actually used). The red dashed line is the "
-    "clip threshold; a red vertical line marks the step where the loss or gradient became NaN/inf and "
+    "before clipping (blue) and after (orange-red, what the optimiser actually used). The grey dashed line is "
+    "the clip threshold; a black vertical line marks the step where the loss or gradient became NaN/inf and "
     "training stopped, keeping the last good weights. **What to look for:** spikes of several orders of "
-    "magnitude are exploding gradients; with clipping the orange line never rises above the threshold."
+    "magnitude are exploding gradients; with clipping the orange-red line never rises above the threshold."
 )
 CLIPPING_NORM_HELP = (
     "**What this shows.** Both runs' whole gradient (all weights together) at every training step, each "

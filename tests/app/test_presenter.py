@@ -76,3 +76,14 @@ def test_every_chart_has_a_visible_svg_download():
     assert len(buttons) == 1 and buttons[0].proto.label == "Download chart (SVG)"
     svg = ui_charts.chart_svg(at.session_state["shown"])
     assert svg.startswith(b"<svg") and b"Loss" in svg
+
+
+def test_a_page_link_keeps_presenter_mode_and_does_not_call_it_a_setting():
+    from tests.helpers import app_at_page
+
+    at = app_at_page("app_pages/gradient_lab.py")
+    at.query_params["present"] = "1"
+    at.run()
+    assert not at.exception
+    assert at.query_params["present"] in ("1", ["1"])  # the page wrote its controls and kept the app's parameter
+    assert not any("present" in info.value for info in at.info)

@@ -108,6 +108,7 @@ def test_screen_drops_hostile_parameters_and_other_pages_links():
     kept, _ = screen("stocks", {f"p{i}": "1" for i in range(MAX_PARAMS + 50)})
     assert len(kept) == MAX_PARAMS
     assert screen("stocks", {"0.units": "64"})[0] == {"0.units": "64"}  # no page named: still applies
+    assert screen("stocks", {"present": "1", "0.units": "64"}) == ({"0.units": "64"}, [])  # the app's, not a setting
     assert MAX_VALUE_CHARS < 10_000
 
 
