@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import ast
+import os
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
-from core.data import stocks
-from core.engine import limits
+from core.data import disk_cache, local, stocks
+from core.engine import limits, links
+from tests.helpers import ROOT
+from ui import links as ui_links
 
 
 def price_lines(n: int) -> list[str]:
@@ -101,3 +107,64 @@ def test_the_attack_file_never_reaches_pandas(no_pandas):
     with pytest.raises(stocks.PriceDataError, match="line 1 has"):
         stocks.read_price_table(data, "attack.csv")
     assert not no_pandas
+
+
+# ----------------------------------------------------------------------------- smaller items (issue 22, item 10)
+
+
+@pytest.mark.parametrize("typed", ["a" * 300, "stocks/" + "b" * 300, "SPY\x00.csv", "stocks\n/SPY.csv"])
+def test_unusable_typed_paths_are_a_message_not_a_crash(tmp_path, typed):
+    (tmp_path / "stocks").mkdir()
+    with pytest.raises(local.LocalPathError) as refused:
+        local.resolve_local(typed, tmp_path)
+    assert "\x00" not in str(refused.value) and str(tmp_path) not in str(refused.value)
+
+
+def test_temp_dir_cache_fallback_must_be_this_users_private_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv(disk_cache.CACHE_ENV_VAR, raising=False)
+    monkeypatch.setattr(disk_cache, "default_cache_dir", lambda: Path("/proc/no-cache-here"))
+    monkeypatch.setattr(disk_cache.tempfile, "gettempdir", lambda: str(tmp_path))
+    fallback = tmp_path / f"rnn-playground-{os.getuid()}"
+    assert disk_cache.cache_root() == fallback  # created private: used
+    fallback.chmod(0o777)  # planted writable by everyone (or another user's): refused
+    assert disk_cache.cache_root() is None
+    fallback.rmdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    fallback.symlink_to(elsewhere)  # a link planted by someone else: refused
+    assert disk_cache.cache_root() is None
+
+
+def test_typed_inputs_of_the_architectures_page_have_max_chars():
+    tree = ast.parse((ROOT / "app_pages" / "architectures.py").read_text())
+    fields = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("text_input", "text_area")
+    ]
+    assert fields
+    for call in fields:
+        positional = 3 if call.func.attr == "text_area" else 2  # text_area(label, value, height, max_chars)
+        assert len(call.args) > positional or any(k.arg == "max_chars" for k in call.keywords), ast.unparse(call)
+
+
+STEPPED = links.Spec("slider", lo=0.05, hi=0.3, step=0.05)
+WHOLE = links.Spec("slider", lo=2, hi=250, integer=True, step=4)
+
+
+@pytest.mark.parametrize(
+    ("spec", "text", "value"),
+    [(STEPPED, "0.07", 0.05), (STEPPED, "0.08", 0.1), (STEPPED, "0.15", 0.15), (WHOLE, "5", 6), (WHOLE, "999", 250)],
+)
+def test_link_values_snap_to_the_slider_steps(spec, text, value):
+    decoded, note = links.decode(spec, text)
+    assert decoded == pytest.approx(value)
+    assert (note == "") == (text == str(value))
+
+
+def test_slider_specs_carry_streamlits_default_step():
+    assert ui_links.spec_of("slider", {"min_value": 0.0, "max_value": 1.0, "value": 0.5}).step == 0.01
+    assert ui_links.spec_of("slider", {"min_value": 1, "max_value": 9, "value": 2}).step == 1
+    assert ui_links.spec_of("slider", {"min_value": 1, "max_value": 9, "value": 2, "step": 2}).step == 2
