@@ -16,10 +16,14 @@ so a 2-for-1 split is not mistaken for a 50 % crash.
 
 from __future__ import annotations
 
+import collections
 import csv
 import io
 import logging
+import os
 import re
+import threading
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,11 +59,15 @@ DEFAULT_YEARS = 10
 MIN_ROWS = 30  # below this no split into train / validation / test makes sense
 DOWNLOAD_TIMEOUT_S = 8.0  # per HTTP request inside yfinance
 DOWNLOAD_DEADLINE_S = 20.0  # the whole download, retries included
+DOWNLOADS_ENV_VAR = "RNN_PLAYGROUND_DOWNLOADS_PER_MINUTE"
+DOWNLOADS_PER_MINUTE = 6  # downloads the whole server may start in any minute (the deployer's setting above)
+FAILURE_TTL_S = 600.0  # a ticker whose download failed is not asked for again for this long
 PRICE_COLUMNS = ("Open", "High", "Low", "Close", "Volume")
 SYNTHETIC_END = "2024-12-31"  # fixed, so the generated series is the same on every machine
 
 ErrorKind = Literal["unknown_ticker", "empty", "network", "rate_limit", "malformed", "too_few_rows", "not_found"]
 
+logger = logging.getLogger(__name__)
 _TICKER = re.compile(r"^[A-Z0-9][A-Z0-9.\-^=]{0,14}$")
 
 
@@ -502,6 +510,65 @@ def _fetch_history(ticker: str, start: str | None, end: str | None, years: int, 
         return yf.Ticker(ticker).history(**kwargs)
 
 
+class DownloadGuard:
+    """What stands between visitors and Yahoo Finance: a global rate limit and a per-ticker negative cache.
+
+    A server whose visitors can make it download without limit gets its address rate-limited for
+    the whole class. At most `per_minute` downloads start in any 60 s (a deployer's setting,
+    RNN_PLAYGROUND_DOWNLOADS_PER_MINUTE), and a ticker whose download failed is not asked for
+    again for `failure_ttl_s`: the remembered failure is the answer. Thread-safe (one per server).
+    """
+
+    def __init__(self, per_minute: int, failure_ttl_s: float = FAILURE_TTL_S, max_failures: int = 512):
+        self.per_minute, self.failure_ttl_s, self.max_failures = per_minute, failure_ttl_s, max_failures
+        self._starts: collections.deque[float] = collections.deque()
+        self._failures: dict[str, tuple[float, PriceDataError]] = {}
+        self._lock = threading.Lock()
+
+    def admit(self, symbol: str, now: float | None = None) -> None:
+        """Returns when a download of `symbol` may start now (and counts it); PriceDataError otherwise."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            failed = self._failures.get(symbol)
+            if failed is not None and now - failed[0] < self.failure_ttl_s:
+                wait = self.failure_ttl_s - (now - failed[0])
+                raise PriceDataError(f"{failed[1]} (This answer is remembered for {wait:.0f} s more.)", failed[1].kind)
+            while self._starts and now - self._starts[0] >= 60.0:
+                self._starts.popleft()
+            if len(self._starts) >= self.per_minute:
+                raise PriceDataError(
+                    f"This server has started {self.per_minute} downloads in the last minute, its limit. Try again "
+                    f"in {60.0 - (now - self._starts[0]):.0f} s, or upload a CSV.",
+                    "rate_limit",
+                )
+            self._starts.append(now)
+
+    def failed(self, symbol: str, error: PriceDataError, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._failures.pop(symbol, None)
+            self._failures[symbol] = (now, error)
+            while len(self._failures) > self.max_failures:
+                self._failures.pop(next(iter(self._failures)))
+
+    def forget(self) -> None:
+        with self._lock:
+            self._starts.clear()
+            self._failures.clear()
+
+
+def _per_minute_setting() -> int:
+    raw = os.environ.get(DOWNLOADS_ENV_VAR, "").strip()
+    try:
+        return max(0, int(raw)) if raw else DOWNLOADS_PER_MINUTE
+    except ValueError:
+        logger.warning("%s=%r is not a whole number; using %d", DOWNLOADS_ENV_VAR, raw, DOWNLOADS_PER_MINUTE)
+        return DOWNLOADS_PER_MINUTE
+
+
+GUARD = DownloadGuard(_per_minute_setting())
+
+
 def download_prices(
     ticker: str,
     start: str | None = None,
@@ -512,18 +579,23 @@ def download_prices(
 ) -> PriceData:
     """Daily adjusted prices from Yahoo Finance; PriceDataError (never a hang) when that fails."""
     symbol = normalise_ticker(ticker)
+    GUARD.admit(symbol)
     try:
         raw = run_with_deadline(
             lambda: _fetch_history(symbol, start, end, years, timeout), deadline, "yfinance-download"
         )
     except Exception as err:
-        raise classify_download_error(err, symbol) from err
+        error = classify_download_error(err, symbol)
+        GUARD.failed(symbol, error)
+        raise error from err
     if raw is None or len(raw) == 0:
-        raise PriceDataError(
+        error = PriceDataError(
             f"Yahoo Finance returned no prices for '{symbol}' in {_range_text(start, end, years)}: the symbol may "
             "not exist, or the range lies outside its history.",
             "empty",
         )
+        GUARD.failed(symbol, error)
+        raise error
     frame = raw.reset_index()
     frame = frame.rename(columns={frame.columns[0]: "Date"})
     frame["Date"] = pd.to_datetime(frame["Date"], utc=False).map(lambda d: d.tz_localize(None) if d.tzinfo else d)

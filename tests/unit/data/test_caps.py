@@ -168,3 +168,54 @@ def test_slider_specs_carry_streamlits_default_step():
     assert ui_links.spec_of("slider", {"min_value": 0.0, "max_value": 1.0, "value": 0.5}).step == 0.01
     assert ui_links.spec_of("slider", {"min_value": 1, "max_value": 9, "value": 2}).step == 1
     assert ui_links.spec_of("slider", {"min_value": 1, "max_value": 9, "value": 2, "step": 2}).step == 2
+
+
+# ----------------------------------------------------------------------------- downloads (item 8)
+
+
+def test_the_server_starts_at_most_n_downloads_a_minute():
+    guard = stocks.DownloadGuard(per_minute=2)
+    guard.admit("A", now=0.0)
+    guard.admit("B", now=1.0)
+    with pytest.raises(stocks.PriceDataError, match="limit") as refused:
+        guard.admit("C", now=2.0)
+    assert refused.value.kind == "rate_limit"
+    guard.admit("C", now=60.5)  # the first start has left the minute
+
+
+def test_a_failed_ticker_is_not_asked_for_again_for_a_while():
+    guard = stocks.DownloadGuard(per_minute=100, failure_ttl_s=600)
+    guard.failed("NOPE", stocks.PriceDataError("Yahoo Finance does not know NOPE.", "unknown_ticker"), now=0.0)
+    with pytest.raises(stocks.PriceDataError, match="does not know NOPE") as remembered:
+        guard.admit("NOPE", now=300.0)
+    assert remembered.value.kind == "unknown_ticker"
+    guard.admit("NOPE", now=601.0)
+    guard.admit("SPY", now=1.0)  # other tickers are not affected
+
+
+def test_remembered_failures_are_bounded():
+    guard = stocks.DownloadGuard(per_minute=100, max_failures=3)
+    for i in range(10):
+        guard.failed(f"T{i}", stocks.PriceDataError("no", "empty"), now=0.0)
+    assert len(guard._failures) == 3
+
+
+def test_download_prices_asks_yahoo_once_per_failed_ticker(monkeypatch):
+    asked: list[str] = []
+
+    def fetch(symbol, *args):
+        asked.append(symbol)
+        raise ConnectionError("offline")
+
+    monkeypatch.setattr(stocks, "_fetch_history", fetch)
+    for _ in range(5):
+        with pytest.raises(stocks.PriceDataError):
+            stocks.download_prices("NOPE")
+    assert asked == ["NOPE"]
+
+
+def test_the_download_rate_is_a_deployer_setting(monkeypatch):
+    monkeypatch.setenv(stocks.DOWNLOADS_ENV_VAR, "3")
+    assert stocks._per_minute_setting() == 3
+    monkeypatch.setenv(stocks.DOWNLOADS_ENV_VAR, "lots")
+    assert stocks._per_minute_setting() == stocks.DOWNLOADS_PER_MINUTE
