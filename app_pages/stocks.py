@@ -206,7 +206,7 @@ def forecast_controls(key: str, defaults: ForecastSpec, pattern: str) -> Forecas
 
 def make_work(run: ForecastRun, prices: stocks.PriceData) -> WorkSpec:
     """Cut and scale the data now (cheap, and errors show at once); train on the job's thread."""
-    data = stocks_lab.forecasting.prepare(prices.close, run.forecast)
+    data = stocks_data.windows(prices, run.forecast)
     return stocks_lab.jobs.spec(data, run, prices.label())
 
 
@@ -220,7 +220,7 @@ def show_setup(prices: stocks.PriceData, run: ForecastRun) -> stocks_lab.forecas
         frame = pd.DataFrame({"date": prices.frame.index, "close": prices.close.to_numpy(), "split": "train"})
         draw_chart(forecast_charts.price_history_chart(frame, f"{prices.label()}: closing price"))
         return None
-    data = stocks_lab.forecasting.prepare(prices.close, spec)
+    data = stocks_data.windows(prices, spec)
     draw_chart(
         forecast_charts.price_history_chart(data.split_frame(), f"{prices.label()}: closing price and the split")
     )

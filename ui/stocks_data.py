@@ -9,12 +9,15 @@ and caps the downloads the whole server starts per minute). A page view reads on
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import streamlit as st
 
-from core.data import stocks
+from core.data import bounded_cache, stocks
 from core.data.local import data_root
+from core.stocks import forecasting
+from core.stocks.config import ForecastSpec
 
 DOWNLOAD_TTL = timedelta(hours=6)
 
@@ -45,3 +48,21 @@ def local_ticker_prices(
 @st.cache_resource(max_entries=4, show_spinner="Generating synthetic prices…")
 def synthetic_prices(days: int, seed: int) -> stocks.PriceData:
     return stocks.synthetic_data(days, seed)
+
+
+def fingerprint(prices: stocks.PriceData) -> str:
+    """Names a price series by its content (dates and closes): two uploads of one file share windows."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(prices.frame.index.asi8.tobytes())
+    digest.update(prices.close.to_numpy(dtype="float64").tobytes())
+    return digest.hexdigest()
+
+
+def windows(prices: stocks.PriceData, spec: ForecastSpec) -> forecasting.ForecastData:
+    """The split, scaled and windowed series for `spec`, built once and shared under the byte budget.
+
+    The page draws its setup on every rerun; cutting a long series into windows of 250 days each
+    time cost hundreds of MB per rerun (issue 22). ForecastError as forecasting.prepare raises it.
+    """
+    key = ("stock-windows", fingerprint(prices), spec)
+    return bounded_cache.SHARED.get(key, lambda: forecasting.prepare(prices.close, spec))

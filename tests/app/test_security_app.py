@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.data import imdb, local, shakespeare, stocks
+from core.data import bounded_cache, imdb, local, shakespeare, stocks
+from core.stocks import forecasting
 from tests.helpers import ROOT, app_at_page, assert_no_exception, texts
 from ui import data_cache, stocks_data
 
@@ -170,3 +171,25 @@ def test_a_long_or_nul_path_is_a_message(data_folder, offline, typed):
     at.text_input(key="stocks:local").set_value(typed).run()
     assert_no_exception(at)
     assert "path" in errors(at) and "Data: **SPY**" in texts(at)
+
+
+def test_the_windowing_is_not_redone_on_every_rerun(with_shared_data, offline, monkeypatch):
+    """Cutting 250-day windows ran on every page run (1.8 GB per rerun for a long upload)."""
+    monkeypatch.setattr(bounded_cache, "SHARED", bounded_cache.BoundedCache(200_000_000))
+    cuts: list[int] = []
+    real = forecasting.prepare
+
+    def counting(close, spec):
+        cuts.append(len(close))
+        return real(close, spec)
+
+    monkeypatch.setattr(forecasting, "prepare", counting)
+    at = app_at_page("app_pages/stocks.py")
+    assert_no_exception(at)
+    assert len(cuts) == 1
+    at.run()
+    at.run()
+    assert len(cuts) == 1
+    window = at.slider(key="stocks:0:window")
+    window.set_value(window.value + 5).run()
+    assert len(cuts) == 2
