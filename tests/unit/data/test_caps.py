@@ -219,3 +219,17 @@ def test_the_download_rate_is_a_deployer_setting(monkeypatch):
     assert stocks._per_minute_setting() == 3
     monkeypatch.setenv(stocks.DOWNLOADS_ENV_VAR, "lots")
     assert stocks._per_minute_setting() == stocks.DOWNLOADS_PER_MINUTE
+
+
+def test_the_hostile_benchs_attack_files_are_refused_before_parsing(no_pandas):
+    """bench/hostile.py replays issue 22's files; the parser refuses each without pandas."""
+    from bench import hostile  # the bench imports Streamlit's protobufs: only this test needs them
+
+    for name, data, reason in (
+        ("wide", hostile.wide_csv(), "line 1 has"),
+        ("long", hostile.long_csv(), "at most 20,000 rows"),
+        ("undatable", hostile.undatable_csv(), "rows"),
+    ):
+        with pytest.raises(stocks.PriceDataError, match=reason):
+            stocks.read_price_table(data, name)
+    assert not no_pandas
