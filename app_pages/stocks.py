@@ -109,7 +109,7 @@ def current_prices(request: DataRequest, clicked: bool) -> stocks.PriceData:
             return previous
         fallback = stocks_data.synthetic_prices(lab.SYNTHETIC_DAYS, 0)
         notice = f"{err} Showing synthetic prices instead."
-        if not clicked and err.kind == "not_found":
+        if not clicked and err.kind == "not_found" and request.source == "Ticker":
             notice = f"Nothing is downloaded until you ask: press **Load data** to fetch {request.ticker.strip()[:20]}."
         prices = replace(fallback, source=replace(fallback.source, notice=notice))
     st.session_state[PRICES] = prices
