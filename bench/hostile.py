@@ -54,6 +54,9 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from bench.classroom import (
     DEFAULT_DATA,
+    PRESET_KEY,
+    TINY_PREFIX,
+    TINY_PRESET,
     WIDGET_KINDS,
     Client,
     PageSession,
@@ -161,6 +164,9 @@ class AnyPage(PageSession):
         state = ClientState(
             query_string=self.query_string, page_script_hash=self.page_script_hash, page_name=self.page_url
         )
+        if fragment_id:
+            state.fragment_id = fragment_id
+            state.is_auto_rerun = True
         for value in self.values.values():
             state.widget_states.widgets.append(value)
         if trigger_key is not None:
@@ -267,7 +273,10 @@ async def on_fresh_server(
     name: str, attack: Attack | None, data: Path, proxy: CountingProxy, log_dir: Path, clock: Callable[[], float]
 ) -> dict[str, Any]:
     server = Server(_free_port(), data, clock, log_dir)
-    await asyncio.to_thread(server.start)
+    try:
+        await asyncio.to_thread(server.start)
+    except RuntimeError as err:
+        return {"attack": name, "failed": f"the server did not start: {str(err)[-200:]}"}
     context = Context(server.port, data, proxy, clock)
     proxy.requests.clear()
     result: dict[str, Any] = {"attack": name}
@@ -334,8 +343,18 @@ async def max_train(ctx: Context) -> dict[str, Any]:
     return {"refusal_s": seconds, "page_said": attacker.said(("error", "warning", "info"))}
 
 
+async def _long_tiny(ctx: Context) -> PageClient:
+    """The Tiny preset with its epochs and training reviews at their maxima: admitted, and long."""
+    attacker = ctx.client("attacker", "sentiment")
+    await attacker.open()
+    await attacker.act({PRESET_KEY: TINY_PRESET})
+    maxima = attacker.page.maxima(TINY_PREFIX)
+    await attacker.act({k: v for k, v in maxima.items() if k.endswith((":epochs", ":train"))})
+    return attacker
+
+
 async def stop_run(ctx: Context) -> dict[str, Any]:
-    attacker = await _max_sentiment(ctx)
+    attacker = await _long_tiny(ctx)
     await attacker.act({}, trigger="sentiment:train")
     await asyncio.sleep(25)
     attacker.page.alerts.clear()
@@ -343,7 +362,9 @@ async def stop_run(ctx: Context) -> dict[str, Any]:
     await attacker.send(attacker.session.rerun(trigger_key="sentiment:stop"))
     with contextlib.suppress(TimeoutError):
         await attacker.wait_for(
-            lambda: any(k in ("warning", "success", "info") for k, _ in attacker.page.alerts), 120, "stopped run"
+            lambda: any(k in ("warning", "success", "error") and "review" not in b for k, b in attacker.page.alerts),
+            120,
+            "stopped run",
         )
     return {"refusal_s": ctx.clock() - started, "page_said": attacker.said(("error", "warning", "info"))}
 
@@ -514,7 +535,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         data = attack_data(base)
         print("lone honest run…", flush=True)
         lone = await on_fresh_server("alone", None, data, proxy, base, clock)
-        lone_s = lone["honest"]["finish_s"]
+        lone_s = (lone.get("honest") or {}).get("finish_s")
+        print(
+            f"  alone: {lone_s} s, {json.dumps({k: v for k, v in lone.items() if k != 'outbound'})[:300]}", flush=True
+        )
         results = []
         for number in args.attacks:
             if clock() > deadline - 60:
