@@ -355,8 +355,11 @@ async def _long_tiny(ctx: Context) -> PageClient:
 
 async def stop_run(ctx: Context) -> dict[str, Any]:
     attacker = await _long_tiny(ctx)
+    attacker.record.click_at = ctx.clock()  # the progress texts are read from the click on
     await attacker.act({}, trigger="sentiment:train")
-    await asyncio.sleep(25)
+    with contextlib.suppress(TimeoutError):  # queued behind the honest run first, perhaps
+        await attacker.wait_for(lambda: "Training" in attacker.record.phases, 200, "training phase")
+    await asyncio.sleep(10)
     attacker.page.alerts.clear()
     started = ctx.clock()
     await attacker.send(attacker.session.rerun(trigger_key="sentiment:stop"))
