@@ -550,7 +550,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             name, attack = ATTACKS[number]
             print(f"attack {number} ({name})…", flush=True)
             results.append(await on_fresh_server(name, attack, data, proxy, base, clock))
-            print(f"  {json.dumps({k: v for k, v in results[-1].items() if k != 'outbound'})[:600]}", flush=True)
+            figures = ("server_peak_mb", "workers_peak_mb", "total_peak_mb", "refusal_s", "honest")
+            shown = {k: results[-1].get(k) for k in figures}
+            shown.update({k: v for k, v in results[-1].items() if k not in figures and k != "outbound"})
+            print(f"  {json.dumps(shown, default=str)[:900]}", flush=True)
         return {"lone": lone, "lone_s": lone_s, "results": results}
     finally:
         await proxy.stop()
