@@ -30,6 +30,7 @@ from ui.registry import pages_training, panel_title
 from ui.training_panel import finished_runs, running_panels, training_panel
 
 KEY = "architectures"
+LINE, REVIEW = limits.MAX_PROMPT_CHARS, limits.MAX_USER_TEXT_CHARS  # max_chars of the typed inputs
 ROOT = Path(__file__).resolve().parent.parent
 WORDS, NUMBERS = "a word (token id → embedding)", "a vector of numbers"
 MAX_WORDS, MAX_FEATURES, EMBEDDINGS = limits.MAX_VOCABULARY, limits.MAX_FEATURES, list(lab.EMBEDDING_SIZES)
@@ -187,12 +188,12 @@ def choose_input(source: str, run: TrainedRun | None, route):
     imdb_run = imdb_config(run)
     try:
         if imdb_run is not None and route.tokens:
-            text = st.text_area("A review to feed", lab.DEFAULT_REVIEW, height=80, key=f"{KEY}:review")
+            text = st.text_area("A review to feed", lab.DEFAULT_REVIEW, 80, REVIEW, key=f"{KEY}:review")
             vocab = data_cache.imdb_capped(imdb_run.local_path, imdb_run.data.num_words).vocab
             return inputs.review_example(vocab, text, imdb_run.data.max_length, route)
         codec = inputs.text_codec(run, route.vocab_size) if run else None
         if codec is not None and route.tokens:
-            text = st.text_input("A line of text to feed", lab.DEFAULT_LINE, key=f"{KEY}:line:{source}")
+            text = st.text_input("A line of text to feed", lab.DEFAULT_LINE, LINE, key=f"{KEY}:line:{source}")
             return inputs.codec_example(codec, text, route)
         stored = inputs.example_arrays(run, route) if run else None
         if stored is not None:
@@ -213,7 +214,7 @@ def numbers_input(source: str, route):
     )
     if kind != "numbers I type":
         return cells.inputs.signal_example(kind, route, 40)
-    text = st.text_input("Numbers (for example a price window)", lab.DEFAULT_NUMBERS, key=f"{KEY}:numbers:{source}")
+    text = st.text_input("Numbers (e.g. a price window)", lab.DEFAULT_NUMBERS, LINE, key=f"{KEY}:numbers:{source}")
     values = cells.inputs.parse_numbers(text)
     scale = st.checkbox("Standardise (mean 0, spread 1), as the training pages do", True, key=f"{KEY}:scale:{source}")
     return cells.inputs.numbers_example(values, route, scale)
@@ -347,7 +348,7 @@ def word_embeddings() -> None:
     c1, c2, c3, c4 = st.columns(4)
     count = c1.slider("Words plotted", 50, 1000, 300, 50, key=f"{KEY}:emb_count")
     skip = c2.slider("Skip the most frequent", 0, 200, 20, key=f"{KEY}:emb_skip", help=HELP["skip"])
-    word = c3.text_input("Word to inspect", "great", key=f"{KEY}:emb_word").strip().lower()
+    word = c3.text_input("Word to inspect", "great", 40, key=f"{KEY}:emb_word").strip().lower()
     k = c4.slider("Neighbours", 3, 25, 10, key=f"{KEY}:emb_k")
     data = imdb_run.data
     plot = lambda: cells.embeddings.word_map(  # noqa: E731

@@ -78,13 +78,17 @@ def data_controls() -> tuple[DataRequest, bool]:
     return request, clicked
 
 
-def fetch(request: DataRequest) -> stocks.PriceData:
-    """The prices a request asks for; PriceDataError with a readable reason when it can't."""
+def fetch(request: DataRequest, clicked: bool) -> stocks.PriceData:
+    """The prices a request asks for; PriceDataError with a readable reason when it can't.
+
+    Yahoo Finance is asked only on a Load click: a page view (a link's ticker included) reads a local copy.
+    """
     if request.source == "Ticker":
         symbol = stocks.normalise_ticker(request.ticker)
         if request.start and request.end and request.start >= request.end:
             raise stocks.PriceDataError("The start date must be before the end date.", "empty")
-        return stocks_data.ticker_prices(symbol, request.start, request.end, request.years, request.local_path)
+        load = stocks_data.ticker_prices if clicked else stocks_data.local_ticker_prices
+        return load(symbol, request.start, request.end, request.years, request.local_path)
     if request.source == "Upload a CSV":
         if request.upload is None:
             raise stocks.PriceDataError("Choose a CSV file to upload first.", "not_found")
@@ -98,13 +102,16 @@ def current_prices(request: DataRequest, clicked: bool) -> stocks.PriceData:
     if previous is not None and not clicked:
         return previous
     try:
-        prices = fetch(request)
+        prices = fetch(request, clicked)
     except stocks.PriceDataError as err:
         if previous is not None:
             st.error(f"**Could not load the data.** {err}\n\nStill showing the previous data: {previous.label()}.")
             return previous
         fallback = stocks_data.synthetic_prices(lab.SYNTHETIC_DAYS, 0)
-        prices = replace(fallback, source=replace(fallback.source, notice=f"{err} Showing synthetic prices instead."))
+        notice = f"{err} Showing synthetic prices instead."
+        if not clicked and err.kind == "not_found" and request.source == "Ticker":
+            notice = f"Nothing is downloaded until you ask: press **Load data** to fetch {request.ticker.strip()[:20]}."
+        prices = replace(fallback, source=replace(fallback.source, notice=notice))
     st.session_state[PRICES] = prices
     return prices
 
@@ -200,7 +207,7 @@ def forecast_controls(key: str, defaults: ForecastSpec, pattern: str) -> Forecas
 
 def make_work(run: ForecastRun, prices: stocks.PriceData) -> WorkSpec:
     """Cut and scale the data now (cheap, and errors show at once); train on the job's thread."""
-    data = stocks_lab.forecasting.prepare(prices.close, run.forecast)
+    data = stocks_data.windows(prices, run.forecast)
     return stocks_lab.jobs.spec(data, run, prices.label())
 
 
@@ -214,7 +221,7 @@ def show_setup(prices: stocks.PriceData, run: ForecastRun) -> stocks_lab.forecas
         frame = pd.DataFrame({"date": prices.frame.index, "close": prices.close.to_numpy(), "split": "train"})
         draw_chart(forecast_charts.price_history_chart(frame, f"{prices.label()}: closing price"))
         return None
-    data = stocks_lab.forecasting.prepare(prices.close, spec)
+    data = stocks_data.windows(prices, spec)
     draw_chart(
         forecast_charts.price_history_chart(data.split_frame(), f"{prices.label()}: closing price and the split")
     )

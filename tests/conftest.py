@@ -29,6 +29,16 @@ os.environ.setdefault("RNN_PLAYGROUND_MEMORY_MB", "64000")
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from core.data import stocks as _stocks  # noqa: E402 - after the path and settings above
+
+
+@pytest.fixture(autouse=True)
+def _fresh_download_guard():
+    """Each test starts with no remembered download failures and a fresh per-minute download budget."""
+    _stocks.GUARD.forget()
+    yield
+    _stocks.GUARD.forget()
+
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:

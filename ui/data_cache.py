@@ -9,7 +9,8 @@ RETRY_AFTER_S seconds (so an outage does not make every rerun wait for a downloa
 tries again; `retry_button` lets a visitor retry at once. The default source has its own
 cache entry, so paths a visitor types (already resolved inside the data folder by
 ui.controls.local_path_input) cannot evict it. Derived caches are keyed on the data's
-source, so a fallback's vocabulary or padding is never served once the real data is back.
+source, so a fallback's vocabulary or padding is never served once the real data is back, and
+they are bounded by bytes (core.data.bounded_cache.SHARED), whatever sizes visitors choose.
 
 Pages show themselves before their data: `while_loading` runs a slow load on a background
 thread and waits for it with a spinner that keeps the page live (a click in the sidebar reruns
@@ -31,7 +32,7 @@ import numpy as np
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core.data import imdb
+from core.data import bounded_cache, imdb
 from core.data.local import DataSource, data_root
 from core.sentiment.config import padded_arrays
 
@@ -199,22 +200,17 @@ def imdb_full(local_path: str | None) -> imdb.ImdbData:
     return while_loading(key, lambda: healing(key, lambda: _imdb_local(local_path)), "Loading IMDb reviews…")
 
 
-@st.cache_resource(show_spinner="Preparing the vocabulary…", max_entries=4)
-def _imdb_capped(source: str, num_words: int, _data: imdb.ImdbData) -> imdb.ImdbData:
-    return _data.with_vocabulary(num_words)
-
-
 def imdb_capped(local_path: str | None, num_words: int) -> imdb.ImdbData:
+    """The reviews with the vocabulary cut to `num_words`, shared under the server's byte budget."""
     data = imdb_full(local_path)
-    return _imdb_capped(source_key(data.source), num_words, data)
-
-
-@st.cache_resource(show_spinner="Padding reviews…", max_entries=4)
-def _imdb_arrays(source: str, num_words: int, max_length: int, _data: imdb.ImdbData) -> dict[str, np.ndarray]:
-    return padded_arrays(_data, max_length)
+    key = ("imdb-capped", source_key(data.source), num_words)
+    with st.spinner("Preparing the vocabulary…"):
+        return bounded_cache.SHARED.get(key, lambda: data.with_vocabulary(num_words))
 
 
 def imdb_arrays(local_path: str | None, num_words: int, max_length: int) -> dict[str, np.ndarray]:
-    """Padded train/test id matrices for one (vocabulary, length) choice."""
+    """Padded train/test id matrices for one (vocabulary, length) choice, shared under the byte budget."""
     data = imdb_capped(local_path, num_words)
-    return _imdb_arrays(source_key(data.source), num_words, max_length, data)
+    key = ("imdb-arrays", source_key(data.source), num_words, max_length)
+    with st.spinner("Padding reviews…"):
+        return bounded_cache.SHARED.get(key, lambda: padded_arrays(data, max_length))

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import streamlit as st
 
-from core.data import imdb, memory_tasks, stocks
+from core.data import bounded_cache, memory_tasks, stocks
 from core.data.memory_tasks import SequenceTask
 from core.gradients.sources import imdb_long_reviews, stock_return_windows
 from ui import data_cache
@@ -18,20 +18,18 @@ from ui import data_cache
 IMDB_VOCABULARY = 10_000
 
 
-@st.cache_resource(max_entries=12, show_spinner="Generating the task (shared by all users)…")
 def memory_task(name: str, length: int, train_size: int, seed: int) -> SequenceTask:
-    return memory_tasks.make_task(name, length, train_size, seed)  # type: ignore[arg-type]
-
-
-@st.cache_resource(max_entries=4, show_spinner="Selecting long reviews…")
-def _imdb_task(source: str, length: int, train_size: int, _data: imdb.ImdbData) -> SequenceTask:
-    return imdb_long_reviews(_data, length, max_train=train_size)
+    """Shared by every session, kept under the server's byte budget (core.data.bounded_cache)."""
+    with st.spinner("Generating the task (shared by all users)…"):
+        return memory_tasks.shared_task(name, length, train_size, seed)  # type: ignore[arg-type]
 
 
 def imdb_task(local_path: str, length: int, train_size: int) -> SequenceTask:
     """`local_path` is "" (the default source) or a path resolved inside the data folder."""
     data = data_cache.imdb_capped(local_path or None, IMDB_VOCABULARY)
-    return _imdb_task(data_cache.source_key(data.source), length, train_size, data)
+    key = ("gradient-imdb", data_cache.source_key(data.source), length, train_size)
+    with st.spinner("Selecting long reviews…"):
+        return bounded_cache.SHARED.get(key, lambda: imdb_long_reviews(data, length, max_train=train_size))
 
 
 @st.cache_resource(ttl=timedelta(hours=6), max_entries=8, show_spinner="Loading prices (cached for 6 hours)…")
@@ -47,11 +45,10 @@ def prices(ticker: str, local_path: str) -> stocks.PriceData:
     return data_cache.healing(("prices", ticker, local_path), lambda: _prices(ticker, local_path))
 
 
-@st.cache_resource(max_entries=8, show_spinner="Cutting price windows…")
-def _stock_task(source: str, ticker: str, length: int, _data: stocks.PriceData) -> SequenceTask:
-    return stock_return_windows(_data.close, length, _data.source, ticker=_data.label())
-
-
 def stock_task(ticker: str, local_path: str, length: int) -> SequenceTask:
     data = prices(ticker, local_path)
-    return _stock_task(data_cache.source_key(data.source), ticker, length, data)
+    key = ("gradient-stock", data_cache.source_key(data.source), ticker, length)
+    with st.spinner("Cutting price windows…"):
+        return bounded_cache.SHARED.get(
+            key, lambda: stock_return_windows(data.close, length, data.source, ticker=data.label())
+        )

@@ -73,6 +73,8 @@ def _number_spec(kind: str, args: dict) -> Spec | None:
     if kind == "slider":
         lo = lo if lo is not None else (0 if integer else 0.0)
         hi = hi if hi is not None else (100 if integer else 1.0)
+        step = args.get("step") or (1 if integer else 0.01)  # Streamlit's default steps
+        return Spec(kind, lo=lo, hi=hi, integer=integer, step=step)
     return Spec(kind, lo=lo, hi=hi, integer=integer)
 
 

@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import os
+import stat
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -62,10 +63,28 @@ def cache_root() -> Path | None:
             return folder
         logger.warning("%s=%s cannot be created or written; the data cache is off", CACHE_ENV_VAR, value)
         return None
-    for folder in (default_cache_dir(), Path(tempfile.gettempdir()) / f"rnn-playground-{os.getuid()}"):
-        if _usable(folder):
-            return folder
+    if _usable(default_cache_dir()):
+        return default_cache_dir()
+    fallback = Path(tempfile.gettempdir()) / f"rnn-playground-{os.getuid()}"
+    if _usable(fallback) and _private(fallback):
+        return fallback
     return None
+
+
+def _private(folder: Path) -> bool:
+    """True when `folder` is a real folder (not a link) owned by this user and writable by no one else.
+
+    The temp directory is shared: another local user could create rnn-playground-<uid> first (or a
+    link by that name) and plant entries the server would read, or read what it writes.
+    """
+    try:
+        info = os.lstat(folder)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
+        logger.warning("the data cache fallback %s is not a private folder of this user; the data cache is off", folder)
+        return False
+    return True
 
 
 def identity(kind: str, version: int, sources: Sequence[Path], **extra: object) -> str:

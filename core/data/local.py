@@ -106,14 +106,24 @@ def resolve_local(typed: str, root: Path | None = None, max_bytes: int = MAX_LOC
             "Upload a file instead, or use the default data."
         )
     root = Path(os.path.realpath(root))
-    candidate = Path(os.path.realpath(root / typed.strip()))
+    shown = "".join(c for c in typed.strip()[:80] if c.isprintable())
+    if not typed.strip().isprintable():  # NUL, line breaks, escapes: no file name a visitor means
+        raise LocalPathError(f"'{shown}' is not a path: it holds control characters.")
+    try:
+        candidate = Path(os.path.realpath(root / typed.strip()))
+    except (OSError, ValueError) as err:
+        raise LocalPathError(f"'{shown}' cannot be used as a path ({type(err).__name__}).") from err
     if candidate != root and root not in candidate.parents:
         raise LocalPathError(
-            f"'{typed.strip()[:80]}' is outside the data folder; give a path relative to it "
-            "(for example imdb or stocks/SPY.csv)."
+            f"'{shown}' is outside the data folder; give a path relative to it (for example imdb or stocks/SPY.csv)."
         )
-    if not candidate.exists():
-        raise LocalPathError(f"'{typed.strip()[:80]}' does not exist in the data folder.")
+    try:
+        exists = candidate.exists()
+    except (OSError, ValueError) as err:  # a name too long for the file system, a loop, ...
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else type(err).__name__
+        raise LocalPathError(f"'{shown}' cannot be used as a path ({reason}).") from err
+    if not exists:
+        raise LocalPathError(f"'{shown}' does not exist in the data folder.")
     return check_local(candidate, max_bytes)
 
 

@@ -24,6 +24,7 @@ from typing import Literal
 
 import numpy as np
 
+from core.data import bounded_cache
 from core.data.local import DataSource
 from core.engine.config import InputSpec, OutputSpec
 
@@ -215,6 +216,18 @@ def make_task(name: TaskName, length: int, train_size: int = 10_000, seed: int =
     if name == "recall":
         return recall_task(length, train_size, seed=seed)
     raise ValueError(f"Unknown task {name!r}; choose 'adding' or 'recall'.")
+
+
+def shared_task(name: TaskName, length: int, train_size: int = 10_000, seed: int = 0) -> SequenceTask:
+    """make_task(...), shared by every session under the server's byte budget for derived data.
+
+    Visitors choose the length and size (T = 500 tasks take tens of MB each), so the tasks are
+    kept by bytes (core.data.bounded_cache.SHARED), least recently used dropped first - never
+    a fixed number of entries whatever their size.
+    """
+    return bounded_cache.SHARED.get(
+        ("memory-task", name, length, train_size, seed), lambda: make_task(name, length, train_size, seed)
+    )
 
 
 def trivial_score(task: SequenceTask) -> float:

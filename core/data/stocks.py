@@ -16,10 +16,14 @@ so a 2-for-1 split is not mistaken for a 50 % crash.
 
 from __future__ import annotations
 
+import collections
 import csv
 import io
 import logging
+import os
 import re
+import threading
+import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,16 +43,31 @@ from core.data.local import (
 )
 from core.engine.limits import MAX_CSV_LINE_CHARS, MAX_SNIFF_CHARS, MAX_UPLOAD_BYTES
 
+# Caps checked on the raw text before pandas parses a byte of it (upload or local copy alike).
+# 20,000 daily rows are 80 years of trading days; a price file needs a date and a few prices.
+MAX_PRICE_ROWS = 20_000
+MAX_PRICE_COLUMNS = 50
+# pandas' parser ends a line at "\n", "\r" or "\r\n" only - not at the other characters
+# str.splitlines() breaks on ("\x1c"-"\x1e", "\x85", "\u2028", ...). The checks use the same rule.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Dates are tried on this many rows first: a file whose first rows read in no format is refused
+# before every format is tried on every row.
+DATE_PROBE_ROWS = 200
+
 DEFAULT_TICKER = "SPY"
 DEFAULT_YEARS = 10
 MIN_ROWS = 30  # below this no split into train / validation / test makes sense
 DOWNLOAD_TIMEOUT_S = 8.0  # per HTTP request inside yfinance
 DOWNLOAD_DEADLINE_S = 20.0  # the whole download, retries included
+DOWNLOADS_ENV_VAR = "RNN_PLAYGROUND_DOWNLOADS_PER_MINUTE"
+DOWNLOADS_PER_MINUTE = 6  # downloads the whole server may start in any minute (the deployer's setting above)
+FAILURE_TTL_S = 600.0  # a ticker whose download failed is not asked for again for this long
 PRICE_COLUMNS = ("Open", "High", "Low", "Close", "Volume")
 SYNTHETIC_END = "2024-12-31"  # fixed, so the generated series is the same on every machine
 
 ErrorKind = Literal["unknown_ticker", "empty", "network", "rate_limit", "malformed", "too_few_rows", "not_found"]
 
+logger = logging.getLogger(__name__)
 _TICKER = re.compile(r"^[A-Z0-9][A-Z0-9.\-^=]{0,14}$")
 
 
@@ -159,21 +178,31 @@ def parse_dates(values: pd.Series) -> tuple[pd.DatetimeIndex, str]:
     """Dates in the first format that reads every value; returns (dates, format).
 
     Time-zone suffixes (yfinance writes '2020-01-02 00:00:00-05:00') are dropped: for daily
-    prices the local trading day is what matters. Raises ValueError when nothing fits.
+    prices the local trading day is what matters. Raises ValueError when nothing fits. Formats
+    are tried on the first DATE_PROBE_ROWS values first, so a column of non-dates is refused in
+    milliseconds, not after every format has failed on every row.
     """
     candidates = values.astype(str).str.strip().str.replace(_TZ_SUFFIX, "", regex=True)
     if candidates.empty:
         raise ValueError("the date column is empty")
     stripped = candidates.str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "", regex=True)
+    probe, probe_stripped = candidates.iloc[:DATE_PROBE_ROWS], stripped.iloc[:DATE_PROBE_ROWS]
+    unread: pd.Series | None = None  # the values the first format that read the probe could not read
     for fmt in _DATE_FORMATS:
+        if not pd.to_datetime(probe_stripped, format=fmt, errors="coerce").notna().all():
+            continue
         parsed = pd.to_datetime(stripped, format=fmt, errors="coerce")
         if parsed.notna().all():
             return pd.DatetimeIndex(parsed), fmt
-    parsed = pd.to_datetime(candidates, format="ISO8601", errors="coerce")
-    if parsed.notna().all():
-        return pd.DatetimeIndex(parsed).normalize(), "ISO 8601"
-    bad = candidates[pd.to_datetime(stripped, format="mixed", errors="coerce").isna()]
-    example = bad.iloc[0] if len(bad) else candidates.iloc[0]
+        unread = candidates[parsed.isna()] if unread is None else unread
+    if pd.to_datetime(probe, format="ISO8601", errors="coerce").notna().all():
+        parsed = pd.to_datetime(candidates, format="ISO8601", errors="coerce")
+        if parsed.notna().all():
+            return pd.DatetimeIndex(parsed).normalize(), "ISO 8601"
+        unread = candidates[parsed.isna()] if unread is None else unread
+    if unread is None:
+        unread = probe[pd.to_datetime(probe_stripped, format="mixed", errors="coerce").isna()]
+    example = unread.iloc[0] if len(unread) else probe.iloc[0]
     raise ValueError(f"could not read dates such as {example!r} (try YYYY-MM-DD)")
 
 
@@ -263,7 +292,7 @@ def _sniff_sample(text: str) -> str:
     csv.Sniffer's regular expressions take time quadratic in the line length (and hold the
     GIL), so it only ever sees this bounded prefix.
     """
-    return "\n".join(text[:MAX_SNIFF_CHARS].splitlines()[:20])
+    return "\n".join(LINE_BREAK.split(text[:MAX_SNIFF_CHARS])[:20])
 
 
 def _separator(text: str) -> str:
@@ -292,8 +321,10 @@ def read_price_table(data: bytes, name: str) -> pd.DataFrame:
     except UnicodeDecodeError:
         text = data.decode("latin-1")
     _refuse_long_lines(text, name)
+    separator = _separator(text)
+    _refuse_wide_or_long(text, separator, name)
     try:
-        raw = pd.read_csv(io.StringIO(text), sep=_separator(text), dtype=str, skipinitialspace=True)
+        raw = pd.read_csv(io.StringIO(text), sep=separator, dtype=str, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as err:
         raise PriceDataError(f"{name} is not a readable CSV file ({err}).", "malformed") from err
     if raw.shape[1] < 2:
@@ -305,12 +336,40 @@ def read_price_table(data: bytes, name: str) -> pd.DataFrame:
 
 
 def _refuse_long_lines(text: str, name: str) -> None:
-    longest = max(map(len, text.splitlines()), default=0)
-    if longest > MAX_CSV_LINE_CHARS:
-        number = next(i for i, line in enumerate(text.splitlines(), start=1) if len(line) > MAX_CSV_LINE_CHARS)
+    """PriceDataError naming the first line longer than MAX_CSV_LINE_CHARS (lines as pandas splits them)."""
+    start = 0
+    for number, match in enumerate(LINE_BREAK.finditer(f"{text}\n"), start=1):
+        length = match.start() - start
+        if length > MAX_CSV_LINE_CHARS:
+            raise PriceDataError(
+                f"{name}: line {number:,} has {length:,} characters; price rows are short (at most "
+                f"{MAX_CSV_LINE_CHARS:,} characters). Is this a price CSV?",
+                "malformed",
+            )
+        start = match.end()
+
+
+def _refuse_wide_or_long(text: str, separator: str, name: str) -> None:
+    """PriceDataError for more than MAX_PRICE_ROWS lines or MAX_PRICE_COLUMNS header fields, before parsing.
+
+    Lines are counted as pandas splits them (an upper bound on its rows: a quoted field may hold a
+    line break); the header is read with the csv module, linear in its length whatever its quoting.
+    """
+    lines = len(LINE_BREAK.findall(text.rstrip("\r\n"))) + 1
+    if lines > MAX_PRICE_ROWS + 1:
         raise PriceDataError(
-            f"{name}: line {number:,} has {longest:,} characters; price rows are short (at most "
-            f"{MAX_CSV_LINE_CHARS:,} characters). Is this a price CSV?",
+            f"{name} has {lines:,} lines; a price file may have at most {MAX_PRICE_ROWS:,} rows "
+            f"(80 years of trading days). Cut it to the years you need.",
+            "malformed",
+        )
+    try:
+        header = next(csv.reader(io.StringIO(text), delimiter=separator), [])
+    except csv.Error:
+        return  # pandas reports the broken quoting
+    if len(header) > MAX_PRICE_COLUMNS:
+        raise PriceDataError(
+            f"{name}'s header has {len(header):,} columns; a price file has a date and a few prices "
+            f"(at most {MAX_PRICE_COLUMNS} columns).",
             "malformed",
         )
 
@@ -451,6 +510,65 @@ def _fetch_history(ticker: str, start: str | None, end: str | None, years: int, 
         return yf.Ticker(ticker).history(**kwargs)
 
 
+class DownloadGuard:
+    """What stands between visitors and Yahoo Finance: a global rate limit and a per-ticker negative cache.
+
+    A server whose visitors can make it download without limit gets its address rate-limited for
+    the whole class. At most `per_minute` downloads start in any 60 s (a deployer's setting,
+    RNN_PLAYGROUND_DOWNLOADS_PER_MINUTE), and a ticker whose download failed is not asked for
+    again for `failure_ttl_s`: the remembered failure is the answer. Thread-safe (one per server).
+    """
+
+    def __init__(self, per_minute: int, failure_ttl_s: float = FAILURE_TTL_S, max_failures: int = 512):
+        self.per_minute, self.failure_ttl_s, self.max_failures = per_minute, failure_ttl_s, max_failures
+        self._starts: collections.deque[float] = collections.deque()
+        self._failures: dict[str, tuple[float, PriceDataError]] = {}
+        self._lock = threading.Lock()
+
+    def admit(self, symbol: str, now: float | None = None) -> None:
+        """Returns when a download of `symbol` may start now (and counts it); PriceDataError otherwise."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            failed = self._failures.get(symbol)
+            if failed is not None and now - failed[0] < self.failure_ttl_s:
+                wait = self.failure_ttl_s - (now - failed[0])
+                raise PriceDataError(f"{failed[1]} (This answer is remembered for {wait:.0f} s more.)", failed[1].kind)
+            while self._starts and now - self._starts[0] >= 60.0:
+                self._starts.popleft()
+            if len(self._starts) >= self.per_minute:
+                raise PriceDataError(
+                    f"This server has started {self.per_minute} downloads in the last minute, its limit. Try again "
+                    f"in {60.0 - (now - self._starts[0]):.0f} s, or upload a CSV.",
+                    "rate_limit",
+                )
+            self._starts.append(now)
+
+    def failed(self, symbol: str, error: PriceDataError, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            self._failures.pop(symbol, None)
+            self._failures[symbol] = (now, error)
+            while len(self._failures) > self.max_failures:
+                self._failures.pop(next(iter(self._failures)))
+
+    def forget(self) -> None:
+        with self._lock:
+            self._starts.clear()
+            self._failures.clear()
+
+
+def _per_minute_setting() -> int:
+    raw = os.environ.get(DOWNLOADS_ENV_VAR, "").strip()
+    try:
+        return max(0, int(raw)) if raw else DOWNLOADS_PER_MINUTE
+    except ValueError:
+        logger.warning("%s=%r is not a whole number; using %d", DOWNLOADS_ENV_VAR, raw, DOWNLOADS_PER_MINUTE)
+        return DOWNLOADS_PER_MINUTE
+
+
+GUARD = DownloadGuard(_per_minute_setting())
+
+
 def download_prices(
     ticker: str,
     start: str | None = None,
@@ -461,18 +579,23 @@ def download_prices(
 ) -> PriceData:
     """Daily adjusted prices from Yahoo Finance; PriceDataError (never a hang) when that fails."""
     symbol = normalise_ticker(ticker)
+    GUARD.admit(symbol)
     try:
         raw = run_with_deadline(
             lambda: _fetch_history(symbol, start, end, years, timeout), deadline, "yfinance-download"
         )
     except Exception as err:
-        raise classify_download_error(err, symbol) from err
+        error = classify_download_error(err, symbol)
+        GUARD.failed(symbol, error)
+        raise error from err
     if raw is None or len(raw) == 0:
-        raise PriceDataError(
+        error = PriceDataError(
             f"Yahoo Finance returned no prices for '{symbol}' in {_range_text(start, end, years)}: the symbol may "
             "not exist, or the range lies outside its history.",
             "empty",
         )
+        GUARD.failed(symbol, error)
+        raise error
     frame = raw.reset_index()
     frame = frame.rename(columns={frame.columns[0]: "Date"})
     frame["Date"] = pd.to_datetime(frame["Date"], utc=False).map(lambda d: d.tz_localize(None) if d.tzinfo else d)

@@ -4,7 +4,7 @@ A control is described by a `Spec` (its kind and what it accepts: options, bound
 cap), taken from the widget call itself. `encode` turns a control's value into the short
 string a link carries; `decode` turns a link's string back into a value the control accepts
 - clamped into its bounds (which come from core.engine.limits), snapped to the nearest rung
-of a numeric ladder, or refused with a one-phrase reason. Nothing here raises on bad input.
+of a numeric ladder or a slider's steps, or refused with a one-phrase reason. Nothing here raises on bad input.
 
 A link only carries names the server knows (presets, tickers, built-in sources, numbers):
 never a local path, an upload or free text longer than `MAX_TEXT_CHARS`.
@@ -61,6 +61,7 @@ class Spec:
     integer: bool = False
     max_chars: int = MAX_TEXT_CHARS
     max_selections: int | None = None
+    step: float | None = None  # a slider's step: a link's number snaps to lo + k * step
     extra: dict = field(default_factory=dict, compare=False)
 
 
@@ -138,6 +139,16 @@ def _clamp(value, lo, hi):
     return value
 
 
+def _snap(number: float | int, spec: Spec) -> float | int:
+    """`number` on the slider's grid lo + k * step (the nearest rung); unchanged without a step."""
+    if not spec.step or spec.step <= 0:
+        return number
+    base = spec.lo if spec.lo is not None else 0
+    rungs = round((number - base) / spec.step)
+    snapped = base + rungs * spec.step
+    return int(snapped) if spec.integer else round(float(snapped), 12)
+
+
 def _choose(spec: Spec, text: str) -> tuple[Any, str]:
     """An option from its link text; numeric ladders snap to the nearest rung."""
     for option in spec.options:
@@ -170,7 +181,7 @@ def decode(spec: Spec, text: str) -> tuple[Any, str]:
         number = _parse_number(text, spec.integer)
         if number is None:
             return DROP, "not a whole number" if spec.integer else "not a number"
-        clamped = _clamp(number, spec.lo, spec.hi)
+        clamped = _clamp(_snap(number, spec), spec.lo, spec.hi)
         return clamped, "" if clamped == number else f"clamped to {_number_text(clamped)}"
     if kind == "text_input":
         if len(text) > spec.max_chars or not text.isprintable():

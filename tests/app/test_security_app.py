@@ -6,10 +6,14 @@ from __future__ import annotations
 import os
 import shutil
 
+import numpy as np
+import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 
-from core.data import imdb, local, shakespeare, stocks
-from tests.helpers import app_at_page, assert_no_exception, texts
+from core.data import bounded_cache, imdb, local, shakespeare, stocks
+from core.stocks import forecasting
+from tests.helpers import ROOT, app_at_page, assert_no_exception, texts
 from ui import data_cache, stocks_data
 
 SECRET = "TOP SECRET first line"
@@ -98,3 +102,94 @@ def test_without_a_data_folder_the_path_field_is_hidden(without_local_data, offl
     assert not [t for t in at.text_input if t.key == "shakespeare:local"]
     assert "Local copies are off on this server" in texts(at)
     assert any(b.key == "shakespeare:retry_download" for b in at.button)  # offline default: retry offered
+
+
+# ----------------------------------------------------------------------------- issue 22
+
+
+@pytest.fixture
+def counted_downloads(monkeypatch) -> list[str]:
+    """A counting stub of the one outbound call (yfinance): every ticker asked for, in order."""
+    asked: list[str] = []
+    index = pd.DatetimeIndex(pd.bdate_range("2024-01-02", periods=300), name="Date")
+
+    def fetch(symbol, start, end, years, timeout):
+        asked.append(symbol)
+        if symbol.startswith("NOPE"):
+            raise ConnectionError("Could not resolve host: query2.finance.yahoo.com")
+        return pd.DataFrame({"Close": np.linspace(10, 20, 300), "Volume": 7.0}, index=index)
+
+    monkeypatch.setattr(stocks, "_fetch_history", fetch)
+    stocks_data.ticker_prices.clear()
+    stocks_data._local_prices.clear()
+    yield asked
+    stocks_data.ticker_prices.clear()
+    stocks_data._local_prices.clear()
+
+
+def open_stocks_link(params: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    for name, value in {"page": "stocks", **params}.items():
+        at.query_params[name] = value
+    at.run()
+    at.switch_page("app_pages/stocks.py")
+    return at.run()
+
+
+def test_a_ticker_link_restores_the_text_but_downloads_only_on_load(without_local_data, counted_downloads):
+    at = open_stocks_link({"ticker": "AAPL"})
+    assert_no_exception(at)
+    assert at.text_input(key="stocks:ticker").value == "AAPL"
+    assert counted_downloads == []  # opening the link (and rerunning) asks Yahoo nothing
+    at.run()
+    assert counted_downloads == []
+    assert "press **Load data** to fetch AAPL" in " ".join(w.value for w in at.warning)
+    at.button(key="stocks:load").click().run()
+    assert counted_downloads == ["AAPL"]
+    assert "Data: **AAPL**" in texts(at)
+
+
+def test_plain_page_views_never_download(without_local_data, counted_downloads):
+    for _ in range(3):
+        at = app_at_page("app_pages/stocks.py")
+        assert_no_exception(at)
+    assert counted_downloads == []
+
+
+def test_a_failed_ticker_is_remembered_across_sessions(without_local_data, counted_downloads):
+    for _ in range(3):
+        at = open_stocks_link({"ticker": "NOPE"})
+        at.button(key="stocks:load").click().run()
+        assert_no_exception(at)
+        assert "Could not reach Yahoo Finance" in errors(at) + " ".join(w.value for w in at.warning)
+    assert counted_downloads == ["NOPE"]
+
+
+@pytest.mark.parametrize("typed", ["a" * 300, "stocks/SPY\x00.csv"])
+def test_a_long_or_nul_path_is_a_message(data_folder, offline, typed):
+    at = app_at_page("app_pages/stocks.py")
+    at.text_input(key="stocks:local").set_value(typed).run()
+    assert_no_exception(at)
+    assert "path" in errors(at) and "Data: **SPY**" in texts(at)
+
+
+def test_the_windowing_is_not_redone_on_every_rerun(with_shared_data, offline, monkeypatch):
+    """Cutting 250-day windows ran on every page run (1.8 GB per rerun for a long upload)."""
+    monkeypatch.setattr(bounded_cache, "SHARED", bounded_cache.BoundedCache(200_000_000))
+    cuts: list[int] = []
+    real = forecasting.prepare
+
+    def counting(close, spec):
+        cuts.append(len(close))
+        return real(close, spec)
+
+    monkeypatch.setattr(forecasting, "prepare", counting)
+    at = app_at_page("app_pages/stocks.py")
+    assert_no_exception(at)
+    assert len(cuts) == 1
+    at.run()
+    at.run()
+    assert len(cuts) == 1
+    window = at.slider(key="stocks:0:window")
+    window.set_value(window.value + 5).run()
+    assert len(cuts) == 2
