@@ -22,7 +22,6 @@ from core.cells import config as lab
 from core.cells.config import FRESH, QUICK, Analysis, ExplorerChoice, imdb_config
 from core.engine import limits
 from core.engine.config import PATTERNS, validate_all
-from core.engine.names import reader_name
 from core.engine.run import TrainedRun
 from ui import architectures_data, controls, data_cache, experiments, links
 from ui.charts import draw_chart
@@ -314,7 +313,7 @@ def show_analysis(recurrent, analysis: Analysis, run_is_imdb: bool) -> None:
     steps = cell_charts.shown_steps(trace.steps, analysis.padding, include_padding=include_padding)
     units = cell_charts.most_active_units(values[list(steps)], unit_count)
     frame = cell_charts.activation_frame(values, analysis.labels, units, steps)
-    title = f"{quantity.label} of {reader_name(recurrent.name).lower()} ({trace.direction})"
+    title = f"{quantity.label} of {recurrent.reader.lower()} ({trace.direction})"
     draw_chart(cell_charts.unit_explorer(frame, quantity, title, units[0]), width="content")
     st.caption(lab.UNIT_VIEW_HELP.format(symbol=quantity.symbol, meaning=quantity.meaning))
     if len(steps) < trace.steps and not include_padding and trace.steps - analysis.padding > len(steps):

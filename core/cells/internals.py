@@ -90,6 +90,11 @@ class RecurrentLayer:
             return [("forward", self.layer.forward_layer), ("backward", self.layer.backward_layer)]
         return [("forward", self.layer)]
 
+    @property
+    def reader(self) -> str:
+        """The layer's reader's name ("Recurrent layer 1", not rnn_1)."""
+        return reader_name(self.name)
+
     def describe(self) -> str:
         kind = f"Bidirectional {self.cell}" if self.bidirectional else self.cell
         return f"{reader_name(self.name)} ({kind}, {self.units} units)"
