@@ -47,7 +47,7 @@ from core.engine.runs import AdmissionError, BusyElsewhere, SharedRun
 from core.engine.training_job import ProgressSnapshot, WorkSpec, result_of
 from ui.compare import compare_section, record_run
 from ui.registry import panel_title
-from ui.runs import run_manager, session_id
+from ui.runs import client_address, run_manager, session_id
 
 logger = logging.getLogger(__name__)
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.\-]+){2,}[\\/]?")
@@ -92,7 +92,7 @@ def _state_key(key: str) -> str:
 
 def current_job(key: str) -> SharedRun | None:
     state: PanelState | None = st.session_state.get(_state_key(key))
-    return state.job if state else None
+    return state.job if state and not state.job.evicted else None
 
 
 def trained_config(key: str) -> Any:
@@ -287,6 +287,23 @@ def _record_ended(key: str, state: PanelState) -> None:
     record_run(key, state.job.output, state.config, state.clip_norm)
 
 
+EVICTED_NOTE = (
+    "Your finished model was let go to keep this server's memory for the whole class "
+    "(sessions keep a limited amount of trained models). Press **Train** to get it again: "
+    "an identical run another visitor has trained comes back at once."
+)
+
+
+def _held_state(key: str) -> PanelState | None:
+    """The panel's state, unless the server let go of its finished output (then a note says so)."""
+    state: PanelState | None = st.session_state.get(_state_key(key))
+    if state is not None and state.job.evicted:
+        del st.session_state[_state_key(key)]
+        st.session_state[f"panel-note:{key}"] = EVICTED_NOTE
+        return None
+    return state
+
+
 def _start_job(key: str, start: Callable[[], WorkSpec], config: Any, clip_norm: float | None = None) -> None:
     """Button callback: runs before the script, so the page redraws with the run queued or training."""
     state: PanelState | None = st.session_state.get(_state_key(key))
@@ -296,7 +313,7 @@ def _start_job(key: str, start: Callable[[], WorkSpec], config: Any, clip_norm: 
         _record_ended(key, state)  # a run that ended unseen (another page was open) is still kept
     try:
         spec = start()
-        run = run_manager().submit(session_id(), key, panel_title(key), spec, config)
+        run = run_manager().submit(session_id(), key, panel_title(key), spec, config, client=client_address())
     except BusyElsewhere as busy:
         st.session_state[f"panel-busy:{key}"] = busy.other
         return
@@ -333,7 +350,7 @@ def _prepare_ahead(key: str, start: Callable[[], WorkSpec], config: Any) -> None
         _PREPARED.popitem(last=False)
 
     def hand_over() -> None:
-        if not manager.prepare(key, spec):
+        if not manager.prepare(key, spec, config):  # the same admission as a run
             _PREPARED.pop(marker, None)  # not now (a run started, no worker ready): a later draw retries
 
     threading.Thread(target=hand_over, name="rnn-playground-prepare", daemon=True).start()
@@ -458,7 +475,7 @@ def training_panel(
     `prepare=False` for a panel whose `start()` may load data the page has not loaded yet (no
     rehearsal ahead of the click, see _prepare_ahead).
     """
-    state: PanelState | None = st.session_state.get(_state_key(key))
+    state = _held_state(key)
     running = state is not None and state.job.running
 
     left, middle, right = st.columns([1, 1, 4])

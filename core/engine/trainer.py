@@ -47,6 +47,7 @@ from core.engine.history import (  # noqa: F401
     batch_frame,
     epoch_frame,
 )
+from core.engine.limits import EVAL_BATCH_SIZE, PREDICT_BATCH_SIZE
 
 ArrayLike = np.ndarray | Sequence[np.ndarray]
 
@@ -537,7 +538,7 @@ class Trainer:
         if validation is None:
             return
         x, y, *weight = validation
-        n = max(self.config.batch_size, 256)
+        n = max(self.config.batch_size, EVAL_BATCH_SIZE)
         w = weight[0][:n] if weight and weight[0] is not None else None
         self.evaluate(_unpack(tuple(d[:n] for d in _as_tuple(x))), y[:n], w)
 
@@ -551,7 +552,7 @@ class Trainer:
         """Mean loss and metrics over a whole split, in batches, without updating weights."""
         if self._eval_step is None:
             self._build_steps()
-        batch_size = batch_size or max(self.config.batch_size, 256)
+        batch_size = batch_size or max(self.config.batch_size, EVAL_BATCH_SIZE)
         xs = _as_tuple(x)
         n = _num_samples(x)
         if n == 0:
@@ -571,7 +572,7 @@ class Trainer:
 COMPILE_PREDICT_FROM = 1_024  # examples; fewer run eagerly (tracing a graph costs more than it saves)
 
 
-def predict(model: keras.Model, x: ArrayLike, batch_size: int = 512) -> np.ndarray:
+def predict(model: keras.Model, x: ArrayLike, batch_size: int = PREDICT_BATCH_SIZE) -> np.ndarray:
     """Model outputs for `x`, in batches, inference mode (dropout off).
 
     From COMPILE_PREDICT_FROM examples on, the forward pass runs as one compiled graph: an eager

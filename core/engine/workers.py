@@ -52,6 +52,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from core.engine import reuse  # standard library only: no TensorFlow in the server
 from core.engine.history import BatchRecord, Callback, EpochRecord, StopSignal, TrainingPlan
 
@@ -70,11 +72,11 @@ EXTRAS_FLUSH_SECONDS = 1.0  # live extras (samples, recorders) are re-sent at mo
 
 
 def rss_bytes(pid: int | None = None) -> int:
-    """Resident memory of a process (this one by default), from /proc; 0 where unavailable."""
+    """Resident memory of a process (this one by default), through psutil (Linux, macOS, Windows);
+    0 only for a process that is gone."""
     try:
-        with open(f"/proc/{pid or os.getpid()}/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
+        return int(psutil.Process(pid or os.getpid()).memory_info().rss)
+    except (psutil.Error, OSError):
         return 0
 
 

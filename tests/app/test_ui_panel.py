@@ -62,7 +62,7 @@ def test_a_panel_hands_each_configuration_over_for_a_rehearsal_once(monkeypatch)
         def can_prepare(self):
             return True
 
-        def prepare(self, page, spec):
+        def prepare(self, page, spec, config):
             calls.append((page, spec))
             handed.set()
             return self.accept
