@@ -256,6 +256,9 @@ def _log_failure(job: SharedRun) -> None:
 
 
 def _final_status(job: SharedRun) -> None:
+    if job.state == "cancelled" and job.notice:
+        st.warning(job.notice)
+        return
     if job.state == "cancelled":
         st.info(
             "This run left the queue before it started, because its page stopped checking on it "

@@ -31,22 +31,19 @@ import os
 import pickle
 import threading
 import time
-import traceback
 import uuid
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from core.engine.backends import Backend, LocalBackend, ThreadBackend
 from core.engine.footprint import Footprint, footprint_of
 from core.engine.history import StopSignal, TrainingResult
 from core.engine.training_job import LiveProgress, WorkSpec
 from core.engine.workers import RunSink, WorkerPool, rss_bytes
-
-if TYPE_CHECKING:
-    from core.engine.cluster import ClusterBackend
 
 logger = logging.getLogger(__name__)
 
@@ -262,6 +259,7 @@ class SharedRun:
         self.payload = 0  # bytes of the pickled spec: the data a queued run holds
         self.seconds = 0.0  # estimated CPU seconds
         self.evicted = False  # its output was let go to keep sessions' models within the budget
+        self.notice = ""  # why it ended without an output, for the visitor (stopped while scoring, waited too long)
         self.label = page
         self.spec: WorkSpec | None = spec
         self.config = config
@@ -277,7 +275,6 @@ class SharedRun:
         self.started: float | None = None
         self.ended: float | None = None
         self.watchers: dict[str, float] = {}  # session -> when it last polled
-        self.worker_pid: int | None = None
         self.rss_at_start = 0
         self._done = threading.Event()
         self._on_end: Callable[[SharedRun], None] = lambda run: None
@@ -323,12 +320,19 @@ class SharedRun:
         self.error, self.error_detail = message, detail
         self._end("failed", "Failed")
 
+    def stopped(self, message: str) -> None:
+        """The Stop ended the work before it returned (during evaluation or scoring): nothing to keep."""
+        self.error = self.notice = message
+        self._end("cancelled", "Stopped")
+
     def _end(self, state: RunState, phase: str) -> None:
         self.state, self.ended = state, time.monotonic()
         self.spec = None  # the data arrays are no longer needed
         self.progress.set_phase(phase)
-        self._done.set()
-        self._on_end(self)
+        try:
+            self._on_end(self)  # the manager's books first: whoever waits for the end finds them done
+        finally:
+            self._done.set()
 
 
 class _Sink(RunSink):
@@ -345,6 +349,9 @@ class _Sink(RunSink):
 
     def failed(self, message: str, detail: str) -> None:
         self.run.failed(message, detail)
+
+    def stopped(self, message: str) -> None:
+        self.run.stopped(message)
 
 
 # ----------------------------------------------------------------------------- the manager
@@ -378,41 +385,53 @@ class RunManager:
         self._closed = False
         self.started_runs = 0  # how many runs actually trained (sharing keeps this low)
         self.peak_queue = 0
-        self.pool = pool
-        self.cluster: ClusterBackend | None = None
-        self._cluster_capacity = 0
-        if self.pool is None and self.settings.scheduler:
-            self._connect_cluster()
-        if self.pool is None and self.cluster is None and self.settings.workers > 0:
-            self.pool = WorkerPool(
-                self.settings.workers,
-                self._dispatch,
-                threads=self.settings.tf_threads,
-                retire_rss_bytes=self.settings.retire_rss,
-            )
+        self.backend: Backend = self._make_backend(pool)
+        self._capacity = self.backend.capacity()
+        self._capacity_checked = time.monotonic()
         self._sweeper = threading.Thread(target=self._sweep_forever, name="rnn-playground-runs", daemon=True)
         self._sweeper.start()
 
-    def _connect_cluster(self) -> None:
-        """Train on the deployer's Dask cluster; if it can't be reached, fall back to local workers."""
-        from core.engine.cluster import ClusterBackend
+    def _make_backend(self, pool: WorkerPool | None) -> Backend:
+        """The given pool; else the deployer's Dask cluster (falling back to local workers if it can't be
+        reached); else local worker processes, or threads in this process with RNN_PLAYGROUND_WORKERS=0."""
+        if pool is not None:
+            return pool if isinstance(pool, LocalBackend) else LocalBackend(pool)
+        if self.settings.scheduler:
+            from core.engine.cluster import ClusterBackend
 
-        try:
-            self.cluster = ClusterBackend(self.settings.scheduler, self._dispatch)
-        except Exception:
-            logger.exception(
-                "Could not reach the Dask scheduler at %s; training in local worker processes instead",
-                self.settings.scheduler,
+            try:
+                return ClusterBackend(self.settings.scheduler, self._dispatch)
+            except Exception:
+                logger.exception(
+                    "Could not reach the Dask scheduler at %s; training in local worker processes instead",
+                    self.settings.scheduler,
+                )
+        if self.settings.workers > 0:
+            return LocalBackend(
+                WorkerPool(
+                    self.settings.workers,
+                    self._dispatch,
+                    threads=self.settings.tf_threads,
+                    retire_rss_bytes=self.settings.retire_rss,
+                )
             )
-            return
-        self._cluster_capacity = self.cluster.capacity()
-        self._capacity_checked = time.monotonic()
+        return ThreadBackend()
+
+    @property
+    def pool(self) -> WorkerPool | None:
+        """The local worker pool, where runs train in one (tests and benches look inside it)."""
+        return getattr(self.backend, "pool", None)
+
+    @property
+    def cluster(self) -> Any:
+        """The Dask backend, where runs train on a cluster (tests and the deployer's log)."""
+        return self.backend if self.backend.name.startswith("dask") else None
 
     @property
     def max_running(self) -> int:
-        """Runs training at once: the setting, or on a cluster (unless the deployer fixed it) the cluster's size."""
-        if self.cluster is not None and not self.settings.max_running_explicit:
-            return max(1, self._cluster_capacity)
+        """Runs training at once: the setting, or the backend's size (a cluster's) unless the deployer fixed it."""
+        if self._capacity is not None and not self.settings.max_running_explicit:
+            return max(1, self._capacity)
         return self.settings.max_running
 
     # --- asking for a run
@@ -496,7 +515,7 @@ class RunManager:
         """Whether `prepare` may do anything now: local workers, and nothing queued or training."""
         with self._lock:
             idle = not self._closed and not self._queue and not self._running
-            return self.settings.rehearsals and self.pool is not None and idle
+            return self.settings.rehearsals and self.backend.can_rehearse() and idle
 
     def prepare(self, page: str, spec: WorkSpec, config: Any) -> bool:
         """A page shows this request and the workers have nothing to do: one rehearses it up to its
@@ -516,7 +535,7 @@ class RunManager:
                 return False
             if self._in_use() + admission.estimate > self.settings.memory_budget:
                 return False
-        return self.pool.prepare(key, spec)
+        return self.backend.rehearse(key, spec)
 
     def _dump(self, run: SharedRun) -> None:
         """The deployer's benchmarking aid (RNN_PLAYGROUND_SPEC_DUMP): the spec, pickled to a file."""
@@ -537,7 +556,7 @@ class RunManager:
         # The server's own size, less the data queued runs hold: what waits in the queue does not shrink
         # what a newcomer may run (it is bounded by the queue's own cap).
         server = max(0, rss_bytes() - self._queued_bytes())
-        floor = 0 if self.cluster else server + (self.pool.baseline_rss() if self.pool else 0)
+        floor = 0 if self.backend.remote else server + self.backend.baseline_rss()
         if floor + estimate > self.settings.memory_budget:
             raise AdmissionError(
                 f"This run needs about {estimate / MB:,.0f} MB, more than this server can give one run "
@@ -578,7 +597,7 @@ class RunManager:
 
     def _stop_or_leave(self, run: SharedRun, reason: str, leaving: str) -> Literal["stopped", "detached"]:
         """Stop a training run - unless, on a cluster, another replica still watches it: then only let go."""
-        if self.cluster is not None and self.cluster.others_watching(run.key):
+        if self.backend.others_watching(run.key):
             self._detach_remote(run, leaving)
             return "detached"
         self._stop_running(run, reason)
@@ -586,13 +605,7 @@ class RunManager:
 
     def _stop_running(self, run: SharedRun, reason: str) -> None:
         run.stop_signal.request(reason)
-        if self.cluster is not None:
-            self.cluster.stop(run.key, reason)
-        if self.pool is not None:
-            for worker in self.pool.workers:
-                current = worker.current
-                if current is not None and current.run_id == run.key:
-                    worker.stop(run.key, reason)
+        self.backend.stop(run.key, reason)
 
     def _detach_remote(self, run: SharedRun, reason: str) -> None:
         """Nobody here watches a cluster run another replica still watches: let go of it, don't stop it."""
@@ -603,7 +616,7 @@ class RunManager:
             run.error = reason
             run._on_end = lambda r: None
             run._end("cancelled", "Left the run")
-        self.cluster.detach(run.key)
+        self.backend.detach(run.key)
 
     def _cancel(self, run: SharedRun, reason: str) -> None:
         if run in self._queue:
@@ -641,7 +654,7 @@ class RunManager:
         return max(1.0, self._expected(run) - elapsed)
 
     def _dispatch(self) -> None:
-        """Start queued runs while a slot, a worker and the memory allow (in arrival order)."""
+        """Start queued runs while a slot, the backend and the memory allow (in arrival order)."""
         while True:
             with self._lock:
                 if self._closed or not self._queue or len(self._running) >= self.max_running:
@@ -650,52 +663,34 @@ class RunManager:
                 if not self._fits_now(head):
                     head.progress.set_phase("Waiting for memory to free up")
                     return
-                worker = None
-                if self.pool is not None:
-                    worker = self.pool.idle_worker()
-                    if worker is None:
-                        return
                 self._queue.pop(0)
                 self._running.append(head)
                 head.state, head.started = "running", time.monotonic()
+                if not self.backend.start(head.key, head.spec, _Sink(head)):
+                    self._running.remove(head)  # no free worker now: the backend calls back when one is
+                    self._queue.insert(0, head)
+                    head.state, head.started = "queued", None
+                    return
                 head.progress.restart_clock()
                 head.progress.set_phase("Starting")
-                spec = head.spec
+                head.rss_at_start = self.backend.run_rss(head.key)
                 self.started_runs += 1
-                if worker is not None:
-                    head.worker_pid, head.rss_at_start = worker.pid, worker.rss()
-                    worker.assign(head.key, spec, _Sink(head))
-                    continue
-                head.rss_at_start = rss_bytes()
-            if self.cluster is not None:  # network calls: outside the lock
-                self.cluster.assign(head.key, spec, _Sink(head))
-                if head.stop_signal.requested:  # stopped while it was being handed over
-                    self.cluster.stop(head.key, head.stop_signal.reason)
-                continue
-            threading.Thread(target=self._run_inline, args=(head, spec), daemon=True).start()
+            if head.stop_signal.requested:  # stopped while it was being handed over
+                self.backend.stop(head.key, head.stop_signal.reason)
 
     def _in_use(self) -> int:
         """Memory the server and its workers take now (their resident sizes)."""
-        return rss_bytes() + (self.pool.rss() if self.pool else 0)
+        return rss_bytes() + self.backend.rss()
 
     def _fits_now(self, run: SharedRun) -> bool:
-        if self.cluster is not None:
+        if self.backend.remote:
             return True  # training memory is the cluster workers' (each has its own memory limit)
         in_use = self._in_use()
         committed = 0
         for other in self._running:
-            grown = max(0, (rss_bytes(other.worker_pid) if other.worker_pid else rss_bytes()) - other.rss_at_start)
+            grown = max(0, self.backend.run_rss(other.key) - other.rss_at_start)
             committed += max(0, other.estimate - grown)
         return not self._running or in_use + committed + run.estimate <= self.settings.memory_budget
-
-    def _run_inline(self, run: SharedRun, spec: WorkSpec) -> None:
-        """Threads mode (RNN_PLAYGROUND_WORKERS=0): the work runs in this process."""
-        try:
-            output = spec(run.progress, run.stop_signal)
-        except Exception as err:
-            run.failed(f"{type(err).__name__}: {err}", traceback.format_exc())
-            return
-        run.finished(output, 0)
 
     def _ended(self, run: SharedRun) -> None:
         with self._lock:
@@ -711,8 +706,8 @@ class RunManager:
                     run.size = run.estimate
                 self._finished[run.key] = run
                 self._trim_finished()
-            elif self.cluster is not None:
-                self.cluster.release(run.key)
+            else:
+                self.backend.release(run.key)
             run.watchers.clear()
         threading.Thread(target=self._dispatch, daemon=True).start()
 
@@ -736,8 +731,8 @@ class RunManager:
                 break
             total -= oldest.size
             self._held.pop(oldest.key, None)
-            if self._finished.pop(oldest.key, None) is not None and self.cluster is not None:
-                self.cluster.release(oldest.key)
+            if self._finished.pop(oldest.key, None) is not None:
+                self.backend.release(oldest.key)
             oldest.evict()
             logger.info("Let go of a finished run's output (%s, %.0f MB)", oldest.page, oldest.size / MB)
 
@@ -753,8 +748,7 @@ class RunManager:
         ):
             _, oldest = self._finished.popitem(last=False)
             total -= oldest.size
-            if self.cluster is not None:
-                self.cluster.release(oldest.key)
+            self.backend.release(oldest.key)
 
     def stop_all(self, reason: str = "Stopped by the server") -> None:
         """Empty the queue and stop every training run (tests between cases; a deployer's reset)."""
@@ -770,9 +764,8 @@ class RunManager:
     def forget_finished(self) -> None:
         """Drop every finished run from the shared cache (tests; a deployer's reset)."""
         with self._lock:
-            if self.cluster is not None:
-                for key in self._finished:
-                    self.cluster.release(key)
+            for key in self._finished:
+                self.backend.release(key)
             self._finished.clear()
 
     # --- supervision
@@ -803,7 +796,8 @@ class RunManager:
                         del run.watchers[session]
                 if run.queued and now - run.submitted > self.settings.max_queue_age:
                     minutes = self.settings.max_queue_age / 60
-                    self._cancel(run, f"It waited in the queue longer than {minutes:.0f} minutes; press Train again")
+                    run.notice = f"This run waited in the queue longer than {minutes:.0f} minutes; press Train again."
+                    self._cancel(run, run.notice)
                     continue
                 if not run.queued and self._overran(run, now) and not run.stop_signal.requested:
                     overran.append(run)
@@ -835,10 +829,10 @@ class RunManager:
 
     def _refresh_capacity(self, now: float) -> None:
         """A cluster may grow or shrink: follow its size (every 10 s) unless the deployer fixed it."""
-        if self.cluster is None or self.settings.max_running_explicit or now - self._capacity_checked < 10:
+        if self._capacity is None or self.settings.max_running_explicit or now - self._capacity_checked < 10:
             return
         self._capacity_checked = now
-        self._cluster_capacity = self.cluster.capacity()
+        self._capacity = self.backend.capacity()
 
     def status(self) -> dict[str, Any]:
         """Counts and memory, for a deployer's log and the classroom bench."""
@@ -850,9 +844,9 @@ class RunManager:
                 "started_runs": self.started_runs,
                 "peak_queue": self.peak_queue,
                 "server_rss_mb": rss_bytes() / MB,
-                "workers_rss_mb": (self.pool.rss() / MB) if self.pool else 0.0,
-                "worker_pids": self.pool.pids() if self.pool else [],
-                "backend": f"dask {self.cluster.address}" if self.cluster else ("local" if self.pool else "threads"),
+                "workers_rss_mb": self.backend.rss() / MB,
+                "worker_pids": self.backend.pids(),
+                "backend": self.backend.name,
                 "max_running": self.max_running,
             }
 
@@ -862,10 +856,7 @@ class RunManager:
             runs = list(self._running)
         for run in runs:  # a run another replica still watches goes on for them
             self._stop_or_leave(run, "The server is shutting down", "This server shut down.")
-        if self.pool is not None:
-            self.pool.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        self.backend.close()
 
 
 def new_session_id() -> str:

@@ -31,7 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from core.engine import reuse
+from core.engine import keras_state, reuse
 from core.engine.config import HIGHER_IS_BETTER, TrainConfig, target_reached
 
 # Records and the callback interface live in core.engine.history (no TensorFlow there); they are
@@ -40,11 +40,13 @@ from core.engine.history import (  # noqa: F401
     BatchRecord,
     Callback,
     EpochRecord,
+    RunStopped,
     Status,
     StopSignal,
     TrainingPlan,
     TrainingResult,
     batch_frame,
+    check_run_stop,
     epoch_frame,
 )
 from core.engine.limits import EVAL_BATCH_SIZE, PREDICT_BATCH_SIZE
@@ -150,10 +152,7 @@ def clip_by_value(grad: tf.Tensor | tf.IndexedSlices, limit: float) -> tf.Tensor
 def _unreduced(loss_fn: keras.losses.Loss) -> Callable:
     """The same loss, returning one value per element (padding masks applied) instead of their mean."""
     if isinstance(loss_fn, keras.losses.Loss):
-        per_element = object.__new__(type(loss_fn))  # a shallow copy (copy.copy would pickle it)
-        per_element.__dict__.update(loss_fn.__dict__)
-        per_element.reduction = "none"
-        return per_element
+        return keras_state.per_element_loss(loss_fn)
     return loss_fn  # a plain function of (y_true, y_pred) already returns per-sample values
 
 
@@ -357,7 +356,7 @@ class Trainer:
             else:
                 values = tf.cast(per_element(y, pred), tf.float32)
                 weight = _broadcast_weight(w, values)
-                mask = getattr(pred, "_keras_mask", None)  # a Keras padding mask on the outputs, if any
+                mask = keras_state.output_mask(model, x, pred)  # a Keras padding mask on the outputs, if any
                 if mask is not None and mask.shape.rank == values.shape.rank:
                     weight = weight * tf.cast(mask, tf.float32)
                 total = tf.reduce_sum(weight)
@@ -559,6 +558,7 @@ class Trainer:
             raise ValueError("Cannot evaluate on an empty split.")
         totals, seen = np.zeros(1 + len(self.metric_names)), 0.0
         for start in range(0, n, batch_size):
+            check_run_stop()  # a Stop ends the work within one batch, evaluation included
             sl = slice(start, start + batch_size)
             xb = _unpack(tuple(tf.constant(d[sl]) for d in xs))
             wb = None if sample_weight is None else tf.constant(sample_weight[sl], tf.float32)
@@ -590,6 +590,7 @@ def predict(model: keras.Model, x: ArrayLike, batch_size: int = PREDICT_BATCH_SI
         forward = tf.function(forward)
     outs = []
     for s in range(0, n, batch_size):
+        check_run_stop()  # a Stop ends the work within one batch, scoring included
         batch = [d[s : s + batch_size] for d in xs]
         real = len(batch[0])
         if compiled and real < batch_size:

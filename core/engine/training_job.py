@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
 
+from core.engine.execute import execute
 from core.engine.history import (
     BatchRecord,
     Callback,
@@ -29,7 +29,7 @@ from core.engine.history import (
     epoch_frame,
 )
 
-JobState = Literal["running", "done", "failed"]
+JobState = Literal["running", "done", "failed", "stopped"]  # stopped: ended by Stop before it returned
 
 
 @dataclass
@@ -202,15 +202,13 @@ class TrainingJob:
         return self
 
     def _run(self) -> None:
-        try:
-            self.output = self.work(self.progress, self.stop_signal)
-            self.state = "done"
-        except Exception as err:
-            self.error = f"{type(err).__name__}: {err}"
-            self.error_detail = traceback.format_exc()
-            self.state = "failed"
-        finally:
-            self.progress.set_phase("Finished" if self.state == "done" else "Failed")
+        outcome = execute(self.work, self.progress, self.stop_signal, pickled=False)
+        if outcome.state == "done":
+            self.output, self.state = outcome.value, "done"
+        else:
+            self.error, self.error_detail = outcome.message, outcome.detail
+            self.state = "failed" if outcome.state == "failed" else "stopped"
+        self.progress.set_phase({"done": "Finished", "failed": "Failed"}.get(self.state, "Stopped"))
 
     def stop(self) -> None:
         self.stop_signal.request()

@@ -20,8 +20,7 @@ The protocol, over one connection per worker (everything pickled):
                        ("exit",)
     worker -> server   ("ready", pid)
                        ("progress", run_id, kind, payload)   kind: phase | plan | batches | epoch | extras
-                       ("done", run_id, output)              the work's return value (a TrainedRun)
-                       ("failed", run_id, message, traceback)
+                       ("outcome", run_id, outcome)          how it ended (core.engine.execute.Outcome)
                        ("prepared", seconds)                 the rehearsal is over (or was skipped: 0)
 
 A worker that dies (killed for memory, a crash in native code) is noticed by the pipe closing;
@@ -38,7 +37,6 @@ import contextlib
 import importlib
 import logging
 import os
-import pickle
 import queue
 import socket
 import subprocess
@@ -55,6 +53,7 @@ from typing import Any
 import psutil
 
 from core.engine import reuse  # standard library only: no TensorFlow in the server
+from core.engine.execute import deliver, execute
 from core.engine.history import BatchRecord, Callback, EpochRecord, StopSignal, TrainingPlan
 
 logger = logging.getLogger(__name__)
@@ -159,7 +158,6 @@ def _warm_up() -> None:
     meets for the first time (about 0.3-1 s of CPU before its first batch). Imports the labs'
     training modules too. Nothing here affects a later run's numbers: every run seeds itself.
     """
-    import importlib
 
     import numpy as np
 
@@ -183,10 +181,10 @@ def _warm_up() -> None:
     for module in WARM_MODULES:
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
-    _clear_after_run()  # the first run starts as every later one does (and as in a script): a fresh Keras state
+    clear_after_run()  # the first run starts as every later one does (and as in a script): a fresh Keras state
 
 
-def _clear_after_run() -> None:
+def clear_after_run() -> None:
     """Keras' global state forgotten (names count from zero again) and garbage collected; TensorFlow's
     kernel caches kept, so the steps of models kept for the next run stay instantiated."""
     import gc
@@ -202,6 +200,9 @@ def worker_main(conn, threads: int, warm: bool = True, keep_bytes: int = 0) -> N
 
     Above `keep_bytes` of memory after a run (0: no limit) it lets go of its kept models (_make_room)."""
     _configure_tensorflow(threads)
+    from core.engine.keras_state import self_check  # Keras: in the worker only
+
+    self_check()  # one log line if a Keras internal moved (the public API is used for it then)
     if warm:
         _warm_up()
     reuse.enable()  # later runs of a shape this worker has trained skip tracing their steps
@@ -248,24 +249,15 @@ def worker_main(conn, threads: int, warm: bool = True, keep_bytes: int = 0) -> N
 
 
 def _run_one(send: Callable[[tuple], None], run_id: str, spec: Any, stop: StopSignal, keep_bytes: int = 0) -> None:
-    progress = RemoteProgress(send, run_id)
-    try:
-        output = spec(progress, stop)
-        progress.flush()
-        blob = pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as err:  # every failure becomes a message; the worker lives on
-        progress.flush()
-        _after_run(keep_bytes)
-        send(("failed", run_id, f"{type(err).__name__}: {err}", traceback.format_exc()))
-        return
-    _after_run(keep_bytes)  # before "done": the server decides on the worker's size when it hears it
-    send(("done", run_id, blob, _custom_object_modules()))
+    outcome = execute(spec, RemoteProgress(send, run_id), stop)
+    _after_run(keep_bytes)  # before the outcome: the server decides on the worker's size when it hears it
+    send(("outcome", run_id, outcome))
 
 
 def _after_run(keep_bytes: int) -> None:
     """The run's outcome is pickled (or it failed): its models may serve the next run; a fresh Keras state."""
     reuse.give_back()
-    _clear_after_run()
+    clear_after_run()
     _make_room(keep_bytes)
 
 
@@ -313,23 +305,12 @@ def _rehearse(spec: Any, stop: StopSignal, keep_bytes: int = 0) -> float:
     start = time.perf_counter()
     try:
         with reuse.rehearsal():
-            spec(_Silent(), stop)
-    except reuse.RehearsalDone:
-        pass
-    except Exception:  # the run will meet the same problem and say so
-        logger.debug("Rehearsal failed", exc_info=True)
+            outcome = execute(spec, _Silent(), stop, pickled=False)  # ends with RehearsalDone: a "failure"
+        if "RehearsalDone" not in outcome.message:  # the run will meet the same problem and say so
+            logger.debug("Rehearsal ended otherwise: %s", outcome.message or outcome.state)
     finally:
         _after_run(keep_bytes)
     return time.perf_counter() - start
-
-
-def _custom_object_modules() -> list[str]:
-    """Modules defining the registered Keras classes (custom layers): the server imports them
-    before unpickling, or a model using them could not be rebuilt there."""
-    import keras
-
-    objects = keras.saving.get_custom_objects().values()
-    return sorted({getattr(obj, "__module__", "") for obj in objects} - {"", "__main__"})
 
 
 # ----------------------------------------------------------------------------- in the server
@@ -343,6 +324,9 @@ class RunSink:
     def finished(self, output: Any, size: int) -> None: ...
 
     def failed(self, message: str, detail: str) -> None: ...
+
+    def stopped(self, message: str) -> None:
+        """The Stop ended the work before it returned (scoring included): no output."""
 
 
 @dataclass
@@ -490,20 +474,9 @@ class Worker:
             return
         if kind == "progress":
             current.sink.progress(message[2], message[3])
-        elif kind == "done":
-            try:
-                for module in message[3]:
-                    importlib.import_module(module)  # registers the custom layers the model uses
-                output = pickle.loads(message[2])
-            except Exception as err:
-                self._fail_current(f"The result could not be read: {type(err).__name__}: {err}", traceback.format_exc())
-                return
+        elif kind == "outcome":
             self.current = None
-            current.sink.finished(output, len(message[2]))
-            self._on_idle(self)
-        elif kind == "failed":
-            self.current = None
-            current.sink.failed(message[2], message[3])
+            deliver(message[2], current.sink)
             self._on_idle(self)
 
     def _fail_current(self, message: str, detail: str) -> None:

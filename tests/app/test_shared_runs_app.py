@@ -158,8 +158,11 @@ def test_a_crashed_worker_is_a_clear_error_and_the_server_goes_on(with_shared_da
     assert manager.pool is not None and manager.pool.wait_ready(180)
     at.button(key="sentiment:train").click().run()
     run = run_of(at)
-    until(lambda: run.worker_pid is not None and run.progress.batch_count > 0)
-    os.kill(run.worker_pid, signal.SIGKILL)  # as the kernel's OOM killer would
+    def worker_pid() -> int | None:
+        return next((w.pid for w in manager.pool.workers if w.current and w.current.run_id == run.key), None)
+
+    until(lambda: worker_pid() is not None and run.progress.batch_count > 0)
+    os.kill(worker_pid(), signal.SIGKILL)  # as the kernel's OOM killer would
     run_until(at, training_finished("sentiment"), timeout=60)
     message = " ".join(e.value for e in at.error)
     assert "worker stopped unexpectedly" in message and "press Train to retry" in message

@@ -233,7 +233,7 @@ def test_a_queued_run_and_a_silent_watcher_have_a_maximum_age():
         m.touch(old, "o")
         old.watchers["o"] = old.submitted + 101  # it keeps polling...
         m.sweep(now=old.submitted + 101)
-        assert old.state == "cancelled" and "queue longer" in old.error  # ...but waited too long
+        assert old.state == "cancelled" and "queue longer" in old.notice  # ...but waited too long
     finally:
         m.stop_all()
         m.close()
