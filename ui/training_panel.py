@@ -330,17 +330,17 @@ def _start_job(key: str, start: Callable[[], WorkSpec], config: Any, clip_norm: 
     st.session_state[_state_key(key)] = PanelState(run, config, clip_norm, from_cache=run.state == "done")
 
 
-_PREPARED: OrderedDict[tuple[str, str], None] = OrderedDict()  # (panel, configuration) handed to a worker
+_REHEARSED: OrderedDict[tuple[str, str], None] = OrderedDict()  # (panel, configuration) handed to a worker
 
 
-def _prepare_ahead(key: str, start: Callable[[], WorkSpec], config: Any) -> None:
+def _rehearse_ahead(key: str, start: Callable[[], WorkSpec], config: Any) -> None:
     """The panel shows a configuration nobody trains: while the workers have nothing to do, one
     rehearses it up to its first step (core.engine.reuse), so a press of Train skips tracing the
     model's training step (about 1-2 s before the first loss point). Once per configuration per
     server; the hashing and the hand-over run off the page's thread."""
     marker = (key, repr(config))
     manager = run_manager()
-    if marker in _PREPARED or not manager.can_prepare():
+    if marker in _REHEARSED or not manager.can_rehearse():
         return
     try:
         spec = start()
@@ -348,15 +348,15 @@ def _prepare_ahead(key: str, start: Callable[[], WorkSpec], config: Any) -> None
         logger.debug("No rehearsal for %s", key, exc_info=True)
         return
 
-    _PREPARED[marker] = None  # claimed: sessions opening the same page at once hand it over once
-    while len(_PREPARED) > 64:
-        _PREPARED.popitem(last=False)
+    _REHEARSED[marker] = None  # claimed: sessions opening the same page at once hand it over once
+    while len(_REHEARSED) > 64:
+        _REHEARSED.popitem(last=False)
 
     def hand_over() -> None:
-        if not manager.prepare(key, spec, config):  # the same admission as a run
-            _PREPARED.pop(marker, None)  # not now (a run started, no worker ready): a later draw retries
+        if not manager.rehearse(key, spec, config):  # the same admission as a run
+            _REHEARSED.pop(marker, None)  # not now (a run started, no worker ready): a later draw retries
 
-    threading.Thread(target=hand_over, name="rnn-playground-prepare", daemon=True).start()
+    threading.Thread(target=hand_over, name="rnn-playground-rehearse", daemon=True).start()
 
 
 def _stop_job(key: str) -> None:
@@ -476,7 +476,7 @@ def training_panel(
     the shared charts; it is redrawn every second with them from the run's mirrored progress
     (`job.progress.extra(name)`, which the work sets with `progress.put_extra`), so it only reads.
     `prepare=False` for a panel whose `start()` may load data the page has not loaded yet (no
-    rehearsal ahead of the click, see _prepare_ahead).
+    rehearsal ahead of the click, see _rehearse_ahead).
     """
     state = _held_state(key)
     running = state is not None and state.job.running
@@ -500,7 +500,7 @@ def training_panel(
         right.info("Stopping after the current batch…")
     _busy_elsewhere(key, right, start, config, clip_norm)
     if prepare and not running and can_train:
-        _prepare_ahead(key, start, config)
+        _rehearse_ahead(key, start, config)
 
     if state is None:
         st.info(f"Press **{train_label}** to start. Progress, curves and gradient norms will appear here.")

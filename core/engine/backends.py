@@ -106,7 +106,7 @@ class LocalBackend:
         return True
 
     def rehearse(self, key: str, spec: Any) -> bool:
-        return self.pool.prepare(key, spec)
+        return self.pool.rehearse(key, spec)
 
     def rss(self) -> int:
         return self.pool.rss()

@@ -249,10 +249,6 @@ class ClusterBackend:
 
     def start(self, key: str, spec: Any, sink: RunSink) -> bool:
         """Hand the run to the cluster (the scheduler queues it until a worker is free)."""
-        self.assign(key, spec, sink)
-        return True
-
-    def assign(self, key: str, spec: Any, sink: RunSink) -> None:
         from distributed import Event, Variable
 
         try:
@@ -266,12 +262,13 @@ class ClusterBackend:
                 f"{type(err).__name__}: {err}\n{traceback.format_exc()}",
             )
             self._on_idle()
-            return
+            return True  # taken, and already ended
         remote = _RemoteRun(key, sink, future)
         with self._lock:
             self._active[key] = remote
         sink.progress("phase", "Waiting for a cluster worker")
         future.add_done_callback(lambda fut, r=remote: self._done(r))
+        return True
 
     def wanted_by(self, key: str) -> list[str]:
         """Ids of the clients (app replicas) holding the task, as the scheduler sees them."""
@@ -461,9 +458,3 @@ def _failure_words(err: BaseException) -> str:
     if "Comm" in name or isinstance(err, OSError | TimeoutError):
         return "The training cluster could not be reached - press Train to retry in a moment."
     return f"The run failed on the training cluster ({name}) - press Train to retry."
-
-
-def scheduler_address(environ: dict[str, str] | None = None) -> str:
-    """The deployer's Dask scheduler address (RNN_PLAYGROUND_SCHEDULER), or '' for the local pool."""
-    env = os.environ if environ is None else environ
-    return env.get("RNN_PLAYGROUND_SCHEDULER", "").strip()

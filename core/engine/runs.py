@@ -511,19 +511,19 @@ class RunManager:
         if self._queue and self._queued_bytes() + payload > settings.max_queue_bytes:
             raise QueueFull("The runs waiting already hold as much data as the queue may; try again in a minute.")
 
-    def can_prepare(self) -> bool:
-        """Whether `prepare` may do anything now: local workers, and nothing queued or training."""
+    def can_rehearse(self) -> bool:
+        """Whether `rehearse` may do anything now: local workers, and nothing queued or training."""
         with self._lock:
             idle = not self._closed and not self._queue and not self._running
             return self.settings.rehearsals and self.backend.can_rehearse() and idle
 
-    def prepare(self, page: str, spec: WorkSpec, config: Any) -> bool:
+    def rehearse(self, page: str, spec: WorkSpec, config: Any) -> bool:
         """A page shows this request and the workers have nothing to do: one rehearses it up to its
         first training step (core.engine.reuse), so if someone presses Train the run skips tracing
         its steps. Nothing happens while anything queues or trains, for a run already kept, or for
         one that admission would refuse or that does not fit in memory now: a rehearsal makes a
         worker compute, so it passes the same admission as a run."""
-        if not self.can_prepare():
+        if not self.can_rehearse():
             return False
         key, payload = run_identity(page, spec)
         try:
@@ -531,7 +531,7 @@ class RunManager:
         except AdmissionError:
             return False
         with self._lock:
-            if key in self._by_key or key in self._finished or not self.can_prepare():
+            if key in self._by_key or key in self._finished or not self.can_rehearse():
                 return False
             if self._in_use() + admission.estimate > self.settings.memory_budget:
                 return False
@@ -666,15 +666,18 @@ class RunManager:
                 self._queue.pop(0)
                 self._running.append(head)
                 head.state, head.started = "running", time.monotonic()
+                head.progress.restart_clock()
+                head.progress.set_phase("Starting")
                 if not self.backend.start(head.key, head.spec, _Sink(head)):
                     self._running.remove(head)  # no free worker now: the backend calls back when one is
                     self._queue.insert(0, head)
                     head.state, head.started = "queued", None
+                    head.progress.set_phase("Waiting in the queue")
                     return
-                head.progress.restart_clock()
-                head.progress.set_phase("Starting")
-                head.rss_at_start = self.backend.run_rss(head.key)
                 self.started_runs += 1
+                if head.state != "running":
+                    continue  # it failed on the way (the pipe or the cluster refused it): already ended
+                head.rss_at_start = self.backend.run_rss(head.key)
             if head.stop_signal.requested:  # stopped while it was being handed over
                 self.backend.stop(head.key, head.stop_signal.reason)
 

@@ -48,6 +48,7 @@ from core.engine.history import (  # noqa: F401
     batch_frame,
     check_run_stop,
     epoch_frame,
+    first_step_hook,
 )
 from core.engine.limits import EVAL_BATCH_SIZE, PREDICT_BATCH_SIZE
 
@@ -470,15 +471,12 @@ class Trainer:
             seen = 0
             for b in range(steps_per_epoch):
                 if stop is not None and stop.requested:
-                    if reuse.rehearsing():
-                        raise reuse.RehearsalDone  # a run arrived: it goes first
                     result.status, result.message = "stopped", f"{stop.reason} after {step} steps."
                     break
                 idx = order[b * cfg.batch_size : (b + 1) * cfg.batch_size]
                 out = self._train_step(data, y_t, w_t, tf.constant(idx, tf.int32)).numpy()
-                if reuse.rehearsing():
-                    self._rehearse_evaluation(validation)
-                    raise reuse.RehearsalDone
+                if step == 0 and (hook := first_step_hook()) is not None:
+                    hook(self, validation)  # once per fit, not per batch (a rehearsal ends here)
                 step += 1
                 loss, raw, applied, finite, weight = (float(v) for v in out[:5])
                 metrics = dict(zip(self.metric_names, (float(v) for v in out[5 : 5 + n_metrics]), strict=False))
@@ -532,7 +530,7 @@ class Trainer:
             cb.on_train_end(result)
         return result
 
-    def _rehearse_evaluation(self, validation: tuple | None) -> None:
+    def trace_evaluation(self, validation: tuple | None) -> None:
         """One evaluation batch, so that the evaluation step is traced too."""
         if validation is None:
             return

@@ -67,8 +67,6 @@ class LiveProgress(Callback):
         self._plan: TrainingPlan | None = None
         self._phase = "Starting"
         self._start = time.perf_counter()
-        self._last_seen = time.monotonic()  # when a UI last read the progress
-        self._watchdog: tuple[StopSignal, float] | None = None
         self.version = 0  # bumps on every change, so a UI can skip redrawing
         self._extras: dict[str, Any] = {}
 
@@ -97,14 +95,6 @@ class LiveProgress(Callback):
         with self._lock:
             self._batches.append(record)
             self.version += 1
-            unwatched = time.monotonic() - self._last_seen
-        if self._watchdog is not None and unwatched > self._watchdog[1]:
-            # Nobody has looked for a while (tab closed): free the shared CPU for others.
-            self._watchdog[0].request(f"Stopped because nobody watched for {self._watchdog[1]:.0f} s")
-
-    def watch(self, stop: StopSignal, abandon_after: float) -> None:
-        """Stop training when no UI has read the progress for `abandon_after` seconds."""
-        self._watchdog = (stop, abandon_after)
 
     def on_epoch_end(self, record: EpochRecord) -> None:
         with self._lock:
@@ -141,7 +131,6 @@ class LiveProgress(Callback):
     def snapshot(self, max_points: int = 600) -> ProgressSnapshot:
         """Progress so far; long batch histories are thinned to about `max_points` rows."""
         with self._lock:
-            self._last_seen = time.monotonic()
             batches = list(self._batches)
             epochs = list(self._epochs)
             plan, phase = self._plan, self._phase
@@ -193,10 +182,8 @@ class TrainingJob:
     error_detail: str = ""
     _thread: threading.Thread | None = None
 
-    def start(self, abandon_after: float | None = None) -> TrainingJob:
-        """Run on a daemon thread; with `abandon_after`, stop when nobody polls progress."""
-        if abandon_after is not None:
-            self.progress.watch(self.stop_signal, abandon_after)
+    def start(self) -> TrainingJob:
+        """Run on a daemon thread (abandoned runs are the run manager's to notice: core.engine.runs)."""
         self._thread = threading.Thread(target=self._run, name=f"rnn-playground-{self.label}", daemon=True)
         self._thread.start()
         return self

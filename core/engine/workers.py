@@ -16,12 +16,12 @@ The protocol, over one connection per worker (everything pickled):
     server -> worker   ("run", run_id, spec)     spec: a picklable WorkSpec (core.engine.training_job)
                        ("stop", run_id, reason)  the trainer stops before its next batch
                        ("wake",)                 a run is waiting: stop waiting for a quiet server, warm up now
-                       ("prepare", spec)         nothing to do: rehearse this request (core.engine.reuse)
+                       ("rehearse", spec)        nothing to do: rehearse this request (core.engine.reuse)
                        ("exit",)
     worker -> server   ("ready", pid)
                        ("progress", run_id, kind, payload)   kind: phase | plan | batches | epoch | extras
                        ("outcome", run_id, outcome)          how it ended (core.engine.execute.Outcome)
-                       ("prepared", seconds)                 the rehearsal is over (or was skipped: 0)
+                       ("rehearsed", seconds)                the rehearsal is over (or was skipped: 0)
 
 A worker that dies (killed for memory, a crash in native code) is noticed by the pipe closing;
 its run fails with a clear message and a fresh worker takes its place. A worker is also retired
@@ -52,7 +52,7 @@ from typing import Any
 
 import psutil
 
-from core.engine import reuse  # standard library only: no TensorFlow in the server
+from core.engine import reuse  # no TensorFlow in the server
 from core.engine.execute import deliver, execute
 from core.engine.history import BatchRecord, Callback, EpochRecord, StopSignal, TrainingPlan
 
@@ -237,9 +237,9 @@ def worker_main(conn, threads: int, warm: bool = True, keep_bytes: int = 0) -> N
     send(("ready", os.getpid()))
     while True:
         message = inbox.get()
-        if message[0] == "prepare":
+        if message[0] == "rehearse":
             rehearsal = StopSignal()
-            send(("prepared", 0.0 if inbox.qsize() else _rehearse(message[1], rehearsal, keep_bytes)))
+            send(("rehearsed", 0.0 if inbox.qsize() else _rehearse(message[1], rehearsal, keep_bytes)))
             continue
         if message[0] != "run":
             return
@@ -388,8 +388,8 @@ class Worker:
         self.baseline_rss = 0
         self.closed = False
         self._woken = False
-        self.preparing = False  # rehearsing a request (a run sent meanwhile waits for the end of it)
-        self.prepared: list[str] = []  # the requests it rehearsed, latest last
+        self.rehearsing = False  # rehearsing a request (a run sent meanwhile waits for the end of it)
+        self.rehearsed: list[str] = []  # the requests it rehearsed, latest last
         self._reader = threading.Thread(target=self._read, name="rnn-playground-worker-reader", daemon=True)
         self._reader.start()
 
@@ -420,18 +420,18 @@ class Worker:
             else:
                 self._on_idle(self)
 
-    def prepare(self, key: str, spec: Any) -> bool:
+    def rehearse(self, key: str, spec: Any) -> bool:
         """Rehearse a request while there is nothing to do (core.engine.reuse); False if not now."""
-        if self.preparing or self.busy or self.closed or not self.ready.is_set():
+        if self.rehearsing or self.busy or self.closed or not self.ready.is_set():
             return False
-        self.preparing = True
+        self.rehearsing = True
         try:
-            self.send(("prepare", spec))
+            self.send(("rehearse", spec))
         except Exception:  # the spec would not pickle, or the pipe is gone: only a missed head start
             logger.debug("Could not send a rehearsal", exc_info=True)
-            self.preparing = False
+            self.rehearsing = False
             return False
-        self.prepared = [*self.prepared[-7:], key]
+        self.rehearsed = [*self.rehearsed[-7:], key]
         return True
 
     def wake(self) -> None:
@@ -465,8 +465,8 @@ class Worker:
             self.ready.set()
             self._on_idle(self)
             return
-        if kind == "prepared":
-            self.preparing = False
+        if kind == "rehearsed":
+            self.rehearsing = False
             logger.debug("Worker %s rehearsed a request in %.2f s", self.pid, message[1])
             return
         current = self.current
@@ -561,18 +561,18 @@ class WorkerPool:
         with self._lock:
             free = [w for w in self.workers if w.ready.is_set() and not w.busy and not w.closed]
             if free:
-                return min(free, key=lambda w: w.preparing)  # one not rehearsing, if there is one
+                return min(free, key=lambda w: w.rehearsing)  # one not rehearsing, if there is one
             for worker in self.workers:
                 worker.wake()  # someone asked for a worker: don't wait for the server to go quiet
         return None
 
-    def prepare(self, key: str, spec: Any) -> bool:
+    def rehearse(self, key: str, spec: Any) -> bool:
         """Have one idle worker rehearse a request, unless a worker already has (core.engine.reuse)."""
         with self._lock:
             workers = [w for w in self.workers if not w.closed]
-            if any(key in w.prepared for w in workers):
+            if any(key in w.rehearsed for w in workers):
                 return False
-            return any(w.prepare(key, spec) for w in workers)
+            return any(w.rehearse(key, spec) for w in workers)
 
     def wait_ready(self, timeout: float = 120) -> bool:
         for worker in list(self.workers):

@@ -32,7 +32,7 @@ class FakePool:
         self.rehearsed: list[str] = []
         self.workers: list = []
 
-    def prepare(self, key: str, spec: WorkSpec) -> bool:
+    def rehearse(self, key: str, spec: WorkSpec) -> bool:
         self.rehearsed.append(key)
         return True
 
@@ -82,10 +82,10 @@ def test_a_rehearsal_passes_the_same_admission_as_a_run():
     try:
         with pytest.raises(AdmissionError):
             m.submit("s1", "sentiment", "Sentiment", WorkSpec(fx.counting, (3,)), HUGE)
-        assert m.prepare("sentiment", WorkSpec(fx.counting, (3,)), HUGE) is False
+        assert m.rehearse("sentiment", WorkSpec(fx.counting, (3,)), HUGE) is False
         assert pool.rehearsed == []
         tiny = SENTIMENT_PRESETS["Tiny: seconds, for a quick demo"]
-        assert m.prepare("sentiment", WorkSpec(fx.counting, (3,)), tiny) is True
+        assert m.rehearse("sentiment", WorkSpec(fx.counting, (3,)), tiny) is True
         assert pool.rehearsed == [run_identity("sentiment", WorkSpec(fx.counting, (3,)))[0]]
     finally:
         m.close()
@@ -98,7 +98,7 @@ def test_a_rehearsal_waits_when_it_does_not_fit_in_memory_now():
     try:
         config = SENTIMENT_PRESETS["Tiny: seconds, for a quick demo"]
         assert estimate_run_bytes(config, 0) > 100 * MB
-        assert m.prepare("sentiment", WorkSpec(fx.counting, (3,)), config) is False
+        assert m.rehearse("sentiment", WorkSpec(fx.counting, (3,)), config) is False
         assert pool.rehearsed == []
     finally:
         m.close()
