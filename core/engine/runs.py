@@ -81,7 +81,8 @@ class RunSettings:
     RNN_PLAYGROUND_RUN_MINUTES    the longest a run may train, in estimated CPU minutes (default 10); a run
                                   estimated longer is refused up front, one running 3x that long is stopped
     RNN_PLAYGROUND_QUEUE          runs waiting at once, all visitors together (default 8)
-    RNN_PLAYGROUND_QUEUE_PER_CLIENT  runs waiting at once from one address (default 2)
+    RNN_PLAYGROUND_QUEUE_PER_CLIENT  runs waiting at once from one address (default 4: a classroom behind one
+                                  NAT address shares it; each session holds one run anyway)
     RNN_PLAYGROUND_QUEUE_MB       data the waiting runs may hold together (default 400)
     RNN_PLAYGROUND_QUEUE_MINUTES  the longest a run may wait in the queue (default 15)
     RNN_PLAYGROUND_HELD_MB        finished models sessions hold, all together (default 600; past it the
@@ -109,7 +110,7 @@ class RunSettings:
     max_run_seconds: float = 600.0  # estimated CPU seconds one run may take (refused up front beyond)
     overrun_factor: float = 3.0  # a run training this many times its allowance (wall clock) is stopped
     max_queue: int = 8  # queued runs, all visitors together
-    max_queue_per_client: int = 2  # queued runs from one client address
+    max_queue_per_client: int = 4  # queued runs from one client address
     max_queue_bytes: int = 400 * MB  # data the queued runs hold together
     max_queue_age: float = 900.0  # a run queued this long leaves the queue
     watcher_max_silence: float = 600.0  # a watcher unseen this long leaves, connected or not
@@ -141,7 +142,7 @@ class RunSettings:
             rehearsals=_env_int("RNN_PLAYGROUND_REHEARSALS", 1, env) != 0,
             max_run_seconds=60.0 * max(1, _env_int("RNN_PLAYGROUND_RUN_MINUTES", 10, env)),
             max_queue=max(1, _env_int("RNN_PLAYGROUND_QUEUE", 8, env)),
-            max_queue_per_client=max(1, _env_int("RNN_PLAYGROUND_QUEUE_PER_CLIENT", 2, env)),
+            max_queue_per_client=max(1, _env_int("RNN_PLAYGROUND_QUEUE_PER_CLIENT", 4, env)),
             max_queue_bytes=max(16, _env_int("RNN_PLAYGROUND_QUEUE_MB", 400, env)) * MB,
             max_queue_age=60.0 * max(1, _env_int("RNN_PLAYGROUND_QUEUE_MINUTES", 15, env)),
             held_bytes=max(64, _env_int("RNN_PLAYGROUND_HELD_MB", 600, env)) * MB,
