@@ -102,6 +102,14 @@ def existing_manager() -> RunManager | None:
     return _current[0] if _current else None
 
 
+def client_address() -> str:
+    """The visitor's address (the queue's per-client share); "" where Streamlit can't tell (AppTest)."""
+    try:
+        return str(st.context.ip_address or "")
+    except Exception:  # no script run context
+        return ""
+
+
 def session_id() -> str:
     """This browser session's id for the run manager (stable across reruns and pages)."""
     sid = st.session_state.get(_SESSION_KEY)

@@ -48,7 +48,7 @@ from core.engine.training_job import ProgressSnapshot, WorkSpec, result_of
 from ui import presenter
 from ui.compare import compare_section, record_run
 from ui.registry import panel_title
-from ui.runs import run_manager, session_id
+from ui.runs import client_address, run_manager, session_id
 
 logger = logging.getLogger(__name__)
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.\-]+){2,}[\\/]?")
@@ -93,7 +93,7 @@ def _state_key(key: str) -> str:
 
 def current_job(key: str) -> SharedRun | None:
     state: PanelState | None = st.session_state.get(_state_key(key))
-    return state.job if state else None
+    return state.job if state and not state.job.evicted else None
 
 
 def trained_config(key: str) -> Any:
@@ -276,6 +276,9 @@ def _log_failure(job: SharedRun) -> None:
 
 
 def _final_status(job: SharedRun) -> None:
+    if job.state == "cancelled" and job.notice:
+        st.warning(job.notice)
+        return
     if job.state == "cancelled":
         st.info(
             "This run left the queue before it started, because its page stopped checking on it "
@@ -307,6 +310,23 @@ def _record_ended(key: str, state: PanelState) -> None:
     record_run(key, state.job.output, state.config, state.clip_norm)
 
 
+EVICTED_NOTE = (
+    "Your finished model was let go to keep this server's memory for the whole class "
+    "(sessions keep a limited amount of trained models). Press **Train** to get it again: "
+    "an identical run another visitor has trained comes back at once."
+)
+
+
+def _held_state(key: str) -> PanelState | None:
+    """The panel's state, unless the server let go of its finished output (then a note says so)."""
+    state: PanelState | None = st.session_state.get(_state_key(key))
+    if state is not None and state.job.evicted:
+        del st.session_state[_state_key(key)]
+        st.session_state[f"panel-note:{key}"] = EVICTED_NOTE
+        return None
+    return state
+
+
 def _start_job(key: str, start: Callable[[], WorkSpec], config: Any, clip_norm: float | None = None) -> None:
     """Button callback: runs before the script, so the page redraws with the run queued or training."""
     state: PanelState | None = st.session_state.get(_state_key(key))
@@ -316,7 +336,7 @@ def _start_job(key: str, start: Callable[[], WorkSpec], config: Any, clip_norm: 
         _record_ended(key, state)  # a run that ended unseen (another page was open) is still kept
     try:
         spec = start()
-        run = run_manager().submit(session_id(), key, panel_title(key), spec, config)
+        run = run_manager().submit(session_id(), key, panel_title(key), spec, config, client=client_address())
     except BusyElsewhere as busy:
         st.session_state[f"panel-busy:{key}"] = busy.other
         return
@@ -330,17 +350,17 @@ def _start_job(key: str, start: Callable[[], WorkSpec], config: Any, clip_norm: 
     st.session_state[_state_key(key)] = PanelState(run, config, clip_norm, from_cache=run.state == "done")
 
 
-_PREPARED: OrderedDict[tuple[str, str], None] = OrderedDict()  # (panel, configuration) handed to a worker
+_REHEARSED: OrderedDict[tuple[str, str], None] = OrderedDict()  # (panel, configuration) handed to a worker
 
 
-def _prepare_ahead(key: str, start: Callable[[], WorkSpec], config: Any) -> None:
+def _rehearse_ahead(key: str, start: Callable[[], WorkSpec], config: Any) -> None:
     """The panel shows a configuration nobody trains: while the workers have nothing to do, one
     rehearses it up to its first step (core.engine.reuse), so a press of Train skips tracing the
     model's training step (about 1-2 s before the first loss point). Once per configuration per
     server; the hashing and the hand-over run off the page's thread."""
     marker = (key, repr(config))
     manager = run_manager()
-    if marker in _PREPARED or not manager.can_prepare():
+    if marker in _REHEARSED or not manager.can_rehearse():
         return
     try:
         spec = start()
@@ -348,15 +368,15 @@ def _prepare_ahead(key: str, start: Callable[[], WorkSpec], config: Any) -> None
         logger.debug("No rehearsal for %s", key, exc_info=True)
         return
 
-    _PREPARED[marker] = None  # claimed: sessions opening the same page at once hand it over once
-    while len(_PREPARED) > 64:
-        _PREPARED.popitem(last=False)
+    _REHEARSED[marker] = None  # claimed: sessions opening the same page at once hand it over once
+    while len(_REHEARSED) > 64:
+        _REHEARSED.popitem(last=False)
 
     def hand_over() -> None:
-        if not manager.prepare(key, spec):
-            _PREPARED.pop(marker, None)  # not now (a run started, no worker ready): a later draw retries
+        if not manager.rehearse(key, spec, config):  # the same admission as a run
+            _REHEARSED.pop(marker, None)  # not now (a run started, no worker ready): a later draw retries
 
-    threading.Thread(target=hand_over, name="rnn-playground-prepare", daemon=True).start()
+    threading.Thread(target=hand_over, name="rnn-playground-rehearse", daemon=True).start()
 
 
 def _stop_job(key: str) -> None:
@@ -476,9 +496,9 @@ def training_panel(
     the shared charts; it is redrawn every second with them from the run's mirrored progress
     (`job.progress.extra(name)`, which the work sets with `progress.put_extra`), so it only reads.
     `prepare=False` for a panel whose `start()` may load data the page has not loaded yet (no
-    rehearsal ahead of the click, see _prepare_ahead).
+    rehearsal ahead of the click, see _rehearse_ahead).
     """
-    state: PanelState | None = st.session_state.get(_state_key(key))
+    state = _held_state(key)
     running = state is not None and state.job.running
 
     left, middle, right = st.columns([1, 1, 4])
@@ -500,7 +520,7 @@ def training_panel(
         right.info("Stopping after the current batch…")
     _busy_elsewhere(key, right, start, config, clip_norm)
     if prepare and not running and can_train:
-        _prepare_ahead(key, start, config)
+        _rehearse_ahead(key, start, config)
 
     if state is None:
         st.info(f"Press **{train_label}** to start. Progress, curves and gradient norms will appear here.")

@@ -14,6 +14,7 @@ import numpy as np
 from core.engine import limits
 from core.engine.cells import cell_problems
 from core.engine.config import TrainConfig
+from core.engine.footprint import Footprint, Recurrent
 from core.engine.run import HeldOut, TrainedRun
 from core.sentiment.config import ImdbChoice, ImdbRun
 
@@ -31,6 +32,13 @@ ATTENTION_LABELS = {
     "additive": "Additive (Bahdanau)",
     "dot": "Dot-product (Luong)",
 }
+
+
+# The generated tasks' longest source and target (characters) and largest character set, for the
+# memory and time estimate (core.engine.footprint): dates and number words are the longest.
+TASK_SOURCE_STEPS = 40
+TASK_TARGET_STEPS = 24
+TASK_VOCABULARY = 64
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,10 @@ class Seq2SeqConfig:
         )
         return f"{kind} · {'bi-' if self.bidirectional else ''}{self.cell} {self.units}"
 
+    def recurrent(self) -> Recurrent:
+        """The encoder's stack (core.engine.footprint); the decoder is counted as extra steps."""
+        return Recurrent(self.cell, max(self.units, self.attention_units), 1, self.bidirectional)
+
 
 @dataclass(frozen=True)
 class TranslationData:
@@ -84,6 +96,24 @@ class TranslationRun:
     model: Seq2SeqConfig
     train: TrainConfig
 
+    def footprint(self, models: int = 1) -> Footprint:
+        """What this run costs (core.engine.footprint): the longest task's sources and targets, the
+        decoder reading the target while attending over every source step."""
+        return Footprint(
+            self.model.recurrent(),
+            steps=TASK_SOURCE_STEPS,
+            batch_size=self.train.batch_size,
+            epochs=self.train.epochs,
+            input_width=max(self.model.embedding_dim, self.model.units),
+            vocab=TASK_VOCABULARY,
+            output_steps=TASK_TARGET_STEPS,
+            output_size=TASK_VOCABULARY + TASK_SOURCE_STEPS,  # logits, and attention weights per target step
+            train_examples=self.data.train_size,
+            eval_examples=self.data.test_size,
+            models=models,
+            extra_steps=2 * TASK_TARGET_STEPS,  # the decoder, and its greedy decoding of the test split
+        )
+
 
 @dataclass(frozen=True)
 class AttentionPageRun:
@@ -91,6 +121,10 @@ class AttentionPageRun:
 
     translation: TranslationRun
     twin: bool = False  # also train a no-attention copy for the bottleneck comparison
+
+    def footprint(self) -> Footprint:
+        """The translation's footprint; a twin trains after it (twice the time, one model at a time)."""
+        return self.translation.footprint(models=2 if self.twin else 1)
 
 
 def translation_model(
@@ -201,6 +235,10 @@ class PoolingConfig:
             if not 1 <= value <= limits.MAX_UNITS:
                 out.append(f"{label} must be between 1 and {limits.MAX_UNITS} (got {value}).")
         return out
+
+    def recurrent(self) -> Recurrent:
+        """The classifier's recurrent layer (core.engine.footprint)."""
+        return Recurrent(self.cell, max(self.units, self.attention_units), 1, self.bidirectional)
 
 
 class PoolingRun(ImdbRun[PoolingConfig]):

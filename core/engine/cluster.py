@@ -52,8 +52,9 @@ from typing import Any
 
 from distributed import WorkerPlugin
 
+from core.engine.execute import Outcome, deliver, execute, read_output
 from core.engine.history import StopSignal
-from core.engine.workers import RemoteProgress, RunSink
+from core.engine.workers import RemoteProgress, RunSink, clear_after_run
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def prepare_tensorflow() -> None:
     with _tf_lock:
         if _tf_ready:
             return
-        from core.engine.workers import _configure_tensorflow, _warm_up
+        from core.engine.workers import _configure_tensorflow, _warm_up  # TensorFlow: in a Dask worker only
 
         _configure_tensorflow(worker_threads())
         _warm_up()
@@ -165,12 +166,9 @@ class _Publisher:
             self.publish()
 
 
-def run_on_cluster(key: str, spec: Any) -> tuple:
-    """The Dask task: run a WorkSpec on this worker, publishing progress as it goes.
-
-    Returns ("done", pickled output, custom-layer modules) or ("failed", message, traceback):
-    a failure of the work is a message for the visitor, not a task error.
-    """
+def run_on_cluster(key: str, spec: Any) -> Outcome:
+    """The Dask task: run a WorkSpec on this worker (core.engine.execute, as a local worker does),
+    publishing progress as it goes. A failure of the work is an outcome for the visitor, not a task error."""
     prepare_tensorflow()
     stop = StopSignal()
     log = ProgressLog(uuid.uuid4().hex)
@@ -178,24 +176,11 @@ def run_on_cluster(key: str, spec: Any) -> tuple:
     progress = RemoteProgress(log.send, key)
     progress.set_phase("Starting on a cluster worker")
     try:
-        output = spec(progress, stop)
-        progress.flush()
-        blob = pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
-        from core.engine.workers import _custom_object_modules
-
-        return ("done", blob, _custom_object_modules())
-    except Exception as err:  # every failure becomes a message; the worker lives on
-        progress.flush()
-        return ("failed", f"{type(err).__name__}: {err}", traceback.format_exc())
+        return execute(spec, progress, stop)
     finally:
         publisher.close()
         with contextlib.suppress(Exception):
-            import gc
-
-            import keras
-
-            keras.backend.clear_session()
-            gc.collect()
+            clear_after_run()  # the same clean-up as a local worker: Keras' state, not TensorFlow's caches
 
 
 class WarmUp(WorkerPlugin):
@@ -256,9 +241,14 @@ class ClusterBackend:
         except Exception:
             return 1
 
+    @property
+    def name(self) -> str:
+        return f"dask {self.address}"
+
     # --- starting, stopping, letting go
 
-    def assign(self, key: str, spec: Any, sink: RunSink) -> None:
+    def start(self, key: str, spec: Any, sink: RunSink) -> bool:
+        """Hand the run to the cluster (the scheduler queues it until a worker is free)."""
         from distributed import Event, Variable
 
         try:
@@ -272,19 +262,21 @@ class ClusterBackend:
                 f"{type(err).__name__}: {err}\n{traceback.format_exc()}",
             )
             self._on_idle()
-            return
+            return True  # taken, and already ended
         remote = _RemoteRun(key, sink, future)
         with self._lock:
             self._active[key] = remote
         sink.progress("phase", "Waiting for a cluster worker")
         future.add_done_callback(lambda fut, r=remote: self._done(r))
+        return True
 
     def wanted_by(self, key: str) -> list[str]:
         """Ids of the clients (app replicas) holding the task, as the scheduler sees them."""
 
         def who_wants(dask_scheduler, key: str) -> list[str]:  # runs on the scheduler (pickled by value)
             task = dask_scheduler.tasks.get(key)
-            return [] if task is None else sorted(client.client_key for client in task.who_wants)
+            wanting = () if task is None else task.who_wants or ()  # Dask types who_wants `set | None`
+            return sorted(client.client_key for client in wanting)
 
         return list(self.client.run_on_scheduler(who_wants, key=key))
 
@@ -364,7 +356,7 @@ class ClusterBackend:
             if remote.finished or self._active.get(remote.key) is not remote:
                 return
         future = remote.future
-        outcome: tuple | None = None
+        outcome: Outcome | None = None
         message, detail = "", ""
         try:
             if future.status == "finished":
@@ -381,34 +373,28 @@ class ClusterBackend:
         with self._lock:
             remote.finished = True
             self._active.pop(remote.key, None)
-        if outcome is not None and outcome[0] == "done":
-            self._deliver(remote, outcome[1], outcome[2])
-        else:
-            if outcome is not None:
-                message, detail = outcome[1], outcome[2]
-            future.release()  # a failure is never shared: pressing Train computes it afresh
-            remote.sink.failed(message, detail)
+        if outcome is None:
+            outcome = Outcome("failed", message=message, detail=detail)
+        self._deliver(remote, outcome)
         self._cleanup(remote.key)
         self._on_idle()
 
-    def _deliver(self, remote: _RemoteRun, blob: bytes, modules: list[str]) -> None:
-        import importlib
-
-        try:
-            for module in modules:
-                importlib.import_module(module)  # registers the custom layers the model uses
-            output = pickle.loads(blob)
-        except Exception as err:
-            remote.future.release()
-            remote.sink.failed(f"The result could not be read: {type(err).__name__}: {err}", traceback.format_exc())
-            return
-        result = getattr(output, "result", None)
-        if result is not None and getattr(result, "status", "") == "stopped":
-            remote.future.release()  # a stopped run is not what the same request would give
+    def _deliver(self, remote: _RemoteRun, outcome: Outcome) -> None:
+        """Keep a finished, shareable run's future (identical requests share it); release anything else."""
+        if outcome.state == "done":
+            output = read_output_or_none(outcome)
+            result = getattr(output, "result", None)
+            if output is not None and getattr(result, "status", "") != "stopped":
+                with self._lock:
+                    self._kept[remote.key] = remote.future
+            else:
+                remote.future.release()  # a stopped or unreadable run is not what the same request would give
+            if output is not None:
+                remote.sink.finished(output, outcome.size)
+                return
         else:
-            with self._lock:
-                self._kept[remote.key] = remote.future
-        remote.sink.finished(output, len(blob))
+            remote.future.release()  # a failure is never shared: pressing Train computes it afresh
+        deliver(outcome, remote.sink)
 
     def _cleanup(self, key: str) -> None:
         """Drop the run's progress Variable once nobody else is computing it."""
@@ -426,6 +412,15 @@ class ClusterBackend:
     def baseline_rss(self) -> int:
         return 0
 
+    def run_rss(self, key: str) -> int:
+        return 0  # the run's memory is a cluster worker's
+
+    def can_rehearse(self) -> bool:
+        return False  # a cluster worker is not ours to keep busy ahead of a click
+
+    def rehearse(self, key: str, spec: Any) -> bool:
+        return False
+
     def pids(self) -> list[int]:
         return []
 
@@ -442,6 +437,15 @@ class ClusterBackend:
             self.client.close(timeout=5)
 
 
+def read_output_or_none(outcome: Outcome) -> Any:
+    """A done outcome's output, or None where it can't be read here (deliver then reports the failure)."""
+    try:
+        return read_output(outcome)
+    except Exception:
+        logger.debug("Could not read a cluster run's output", exc_info=True)
+        return None
+
+
 def _failure_words(err: BaseException) -> str:
     name = type(err).__name__
     if name == "KilledWorker":
@@ -454,9 +458,3 @@ def _failure_words(err: BaseException) -> str:
     if "Comm" in name or isinstance(err, OSError | TimeoutError):
         return "The training cluster could not be reached - press Train to retry in a moment."
     return f"The run failed on the training cluster ({name}) - press Train to retry."
-
-
-def scheduler_address(environ: dict[str, str] | None = None) -> str:
-    """The deployer's Dask scheduler address (RNN_PLAYGROUND_SCHEDULER), or '' for the local pool."""
-    env = os.environ if environ is None else environ
-    return env.get("RNN_PLAYGROUND_SCHEDULER", "").strip()

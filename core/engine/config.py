@@ -12,6 +12,7 @@ from typing import Literal
 
 from core.engine import limits
 from core.engine.cells import Cell, cell_problems
+from core.engine.footprint import Recurrent
 
 Pattern = Literal["one_to_one", "one_to_many", "many_to_one", "many_to_many", "encoder_decoder"]
 Readout = Literal["last", "mean", "max"]
@@ -119,6 +120,10 @@ class ModelConfig:
         _check_range(out, "Dense units", self.dense_units, 1, limits.MAX_UNITS)
         _check_range(out, "Dropout", self.dropout, 0.0, limits.MAX_DROPOUT)
         return out
+
+    def recurrent(self) -> Recurrent:
+        """The recurrent stack this architecture builds (its memory and CPU cost, core.engine.footprint)."""
+        return Recurrent(self.cell, max(self.units, self.dense_units), self.layers, self.bidirectional)
 
     def validate(self) -> ModelConfig:
         problems = self.problems()

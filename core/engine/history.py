@@ -7,8 +7,10 @@ produces these records; core.engine.training_job collects them for the UI.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -78,6 +80,50 @@ class StopSignal:
     @property
     def requested(self) -> bool:
         return self._event.is_set()
+
+
+class RunStopped(Exception):
+    """Raised between evaluation or scoring batches once the run's Stop was requested: a Stop ends
+    the work within one batch, scoring included (core.engine.execute reports the run as stopped)."""
+
+
+_RUN_STOP: contextvars.ContextVar[StopSignal | None] = contextvars.ContextVar("rnn_playground_run_stop", default=None)
+
+
+def bind_run_stop(stop: StopSignal | None) -> contextvars.Token:
+    """The stop signal of the run this thread executes (core.engine.execute binds it)."""
+    return _RUN_STOP.set(stop)
+
+
+def release_run_stop(token: contextvars.Token) -> None:
+    _RUN_STOP.reset(token)
+
+
+_FIRST_STEP: contextvars.ContextVar[Callable[[Any, Any], None] | None] = contextvars.ContextVar(
+    "rnn_playground_first_step", default=None
+)
+
+
+@contextlib.contextmanager
+def after_first_step(hook: Callable[[Any, Any], None]) -> Iterator[None]:
+    """Within it, every Trainer.fit on this thread calls `hook(trainer, validation)` once, right after its
+    first training step (a rehearsal ends there: core.engine.reuse)."""
+    token = _FIRST_STEP.set(hook)
+    try:
+        yield
+    finally:
+        _FIRST_STEP.reset(token)
+
+
+def first_step_hook() -> Callable[[Any, Any], None] | None:
+    return _FIRST_STEP.get()
+
+
+def check_run_stop() -> None:
+    """Raise RunStopped when the run this thread executes was asked to stop (evaluation, scoring)."""
+    stop = _RUN_STOP.get()
+    if stop is not None and stop.requested:
+        raise RunStopped(stop.reason)
 
 
 @dataclass

@@ -31,5 +31,9 @@ MAX_CSV_LINE_CHARS = 2_000
 MAX_SNIFF_CHARS = 4_096
 # Runs kept per training page for "Compare runs" (oldest dropped first), and the approximate
 # memory their records may take together (the newest run is always kept).
+# Batches of validation (Trainer.evaluate) and of scoring (trainer.predict): larger than training
+# batches, so the memory estimate (core.engine.footprint) counts them.
+EVAL_BATCH_SIZE = 256
+PREDICT_BATCH_SIZE = 512
 MAX_RUN_HISTORY = 8
 MAX_RUN_HISTORY_BYTES = 32_000_000

@@ -33,6 +33,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.engine.history import after_first_step
+
 CAPACITY = 6  # kept models per worker (a default Sentiment model and its steps: about 30 MB)
 
 
@@ -55,7 +57,6 @@ class _Pool:
         self.capacity = CAPACITY
         self.free: OrderedDict[tuple, list[_Kept]] = OrderedDict()  # least recently used first
         self.lent: list[_Kept] = []
-        self.rehearsing = False
         self.reused = 0  # runs that got a kept model (for tests and the worker's log)
 
     def take(self, key: tuple, signature: list) -> _Kept | None:
@@ -135,18 +136,17 @@ def steps_for(model: Any) -> dict | None:
     return _POOL.steps_for(model) if _POOL.on else None
 
 
-def rehearsing() -> bool:
-    return _POOL.rehearsing
+def _end_rehearsal(trainer: Any, validation: Any) -> None:
+    trainer.trace_evaluation(validation)  # one evaluation batch, so the evaluation step is traced too
+    raise RehearsalDone
 
 
 @contextlib.contextmanager
 def rehearsal() -> Iterator[None]:
-    """Within it, a Trainer traces and runs one step (and one evaluation batch), then raises RehearsalDone."""
-    _POOL.rehearsing = True
-    try:
+    """Within it, a Trainer traces and runs one step (and one evaluation batch), then raises RehearsalDone
+    (through the Trainer's first-step hook, core.engine.history.after_first_step)."""
+    with after_first_step(_end_rehearsal):
         yield
-    finally:
-        _POOL.rehearsing = False
 
 
 def _signature(model: Any) -> list:

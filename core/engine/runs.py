@@ -31,20 +31,19 @@ import os
 import pickle
 import threading
 import time
-import traceback
 import uuid
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from core.engine.backends import Backend, LocalBackend, ThreadBackend
+from core.engine.footprint import Footprint, footprint_of
 from core.engine.history import StopSignal, TrainingResult
 from core.engine.training_job import LiveProgress, WorkSpec
 from core.engine.workers import RunSink, WorkerPool, rss_bytes
-
-if TYPE_CHECKING:
-    from core.engine.cluster import ClusterBackend
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +78,15 @@ class RunSettings:
     RNN_PLAYGROUND_TF_THREADS     TensorFlow threads per worker (default: cores / workers)
     RNN_PLAYGROUND_RETIRE_MB      a worker bigger than this after a run is replaced (default 1000)
     RNN_PLAYGROUND_REHEARSALS     0: idle workers do not rehearse the configurations pages show (default 1)
+    RNN_PLAYGROUND_RUN_MINUTES    the longest a run may train, in estimated CPU minutes (default 10); a run
+                                  estimated longer is refused up front, one running 3x that long is stopped
+    RNN_PLAYGROUND_QUEUE          runs waiting at once, all visitors together (default 8)
+    RNN_PLAYGROUND_QUEUE_PER_CLIENT  runs waiting at once from one address (default 4: a classroom behind one
+                                  NAT address shares it; each session holds one run anyway)
+    RNN_PLAYGROUND_QUEUE_MB       data the waiting runs may hold together (default 400)
+    RNN_PLAYGROUND_QUEUE_MINUTES  the longest a run may wait in the queue (default 15)
+    RNN_PLAYGROUND_HELD_MB        finished models sessions hold, all together (default 600; past it the
+                                  oldest are let go: a visitor trains again, or gets the shared cache's copy)
     RNN_PLAYGROUND_SCHEDULER      a Dask scheduler's address (tcp://host:8786): runs train on that cluster,
                                   shared by every app replica, instead of in local workers (default: off)
     RNN_PLAYGROUND_SPEC_DUMP      a folder: every new run's WorkSpec is also pickled there (for
@@ -99,6 +107,14 @@ class RunSettings:
     scheduler: str = ""  # a Dask scheduler's address: train there (core.engine.cluster)
     max_running_explicit: bool = False  # RNN_PLAYGROUND_MAX_RUNS was given (else a cluster's size decides)
     rehearsals: bool = True  # idle workers rehearse the configurations pages show (core.engine.reuse)
+    max_run_seconds: float = 600.0  # estimated CPU seconds one run may take (refused up front beyond)
+    overrun_factor: float = 3.0  # a run training this many times its allowance (wall clock) is stopped
+    max_queue: int = 8  # queued runs, all visitors together
+    max_queue_per_client: int = 4  # queued runs from one client address
+    max_queue_bytes: int = 400 * MB  # data the queued runs hold together
+    max_queue_age: float = 900.0  # a run queued this long leaves the queue
+    watcher_max_silence: float = 600.0  # a watcher unseen this long leaves, connected or not
+    held_bytes: int = 600 * MB  # finished outputs sessions hold; past it the oldest are let go
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> RunSettings:
@@ -124,6 +140,12 @@ class RunSettings:
             scheduler=env.get("RNN_PLAYGROUND_SCHEDULER", "").strip(),
             max_running_explicit=bool(env.get("RNN_PLAYGROUND_MAX_RUNS", "").strip()),
             rehearsals=_env_int("RNN_PLAYGROUND_REHEARSALS", 1, env) != 0,
+            max_run_seconds=60.0 * max(1, _env_int("RNN_PLAYGROUND_RUN_MINUTES", 10, env)),
+            max_queue=max(1, _env_int("RNN_PLAYGROUND_QUEUE", 8, env)),
+            max_queue_per_client=max(1, _env_int("RNN_PLAYGROUND_QUEUE_PER_CLIENT", 4, env)),
+            max_queue_bytes=max(16, _env_int("RNN_PLAYGROUND_QUEUE_MB", 400, env)) * MB,
+            max_queue_age=60.0 * max(1, _env_int("RNN_PLAYGROUND_QUEUE_MINUTES", 15, env)),
+            held_bytes=max(64, _env_int("RNN_PLAYGROUND_HELD_MB", 600, env)) * MB,
         )
 
 
@@ -166,35 +188,14 @@ def _walk(obj: Any, depth: int = 0) -> Iterable[tuple[str, Any]]:
 
 
 def estimate_run_bytes(config: Any, payload_bytes: int) -> int:
-    """A run's memory, estimated from its configuration before it starts (an upper-end guess).
-
-    The worker's copy of the data (twice: the arrays and the batches cut from them), the weights
-    with their gradients and two Adam moments, the activations backpropagation keeps (batch x
-    steps x units x gates x directions x layers), and a fixed allowance for traced graphs.
-    """
-    found: dict[str, int] = {}
-    for name, value in _walk(config):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            if name == "cell" and isinstance(value, str):
-                found["gates"] = {"LSTM": 4, "GRU": 3}.get(value, 1)
-            if name == "bidirectional" and value is True:
-                found["directions"] = 2
-            continue
-        key = name.lower()
-        if key in ("units", "layers", "batch_size", "embedding_dim", "hidden_units"):
-            found[key] = max(found.get(key, 0), int(value))
-        elif "vocab" in key or key == "num_words":
-            found["vocab"] = max(found.get("vocab", 0), int(value))
-        elif key.endswith("length") or key in ("window", "seq_len", "steps", "sequence_length"):
-            found["steps"] = max(found.get("steps", 0), int(value))
-    units = max(found.get("units", 32), found.get("hidden_units", 0))
-    layers = max(1, found.get("layers", 1))
-    gates, directions = found.get("gates", 3), found.get("directions", 1)
-    batch, steps = max(1, found.get("batch_size", 64)), max(1, found.get("steps", 100))
-    vocab, embedding = found.get("vocab", 0), found.get("embedding_dim", 0)
-    weights = vocab * embedding + layers * directions * gates * units * (embedding + units + directions * units + 2)
-    activations = batch * steps * units * gates * directions * layers * 4 * 3
-    return int(2 * payload_bytes + 16 * weights + activations + 64 * MB)
+    """A run's peak memory (worker growth), from the footprint its configuration declares
+    (core.engine.footprint: data copies, weights with optimiser state, training and evaluation
+    batches, traced graphs). A configuration declaring none (a test's bare work) counts its data
+    copies and one graph allowance."""
+    footprint = footprint_of(config)
+    if footprint is None:
+        return int(3 * payload_bytes + 64 * MB)
+    return footprint.memory_bytes(payload_bytes)
 
 
 def shrink_advice(config: Any) -> str:
@@ -203,8 +204,11 @@ def shrink_advice(config: Any) -> str:
     options = [
         label
         for field_name, label in (
+            ("epochs", "fewer epochs"),
             ("train_size", "fewer training examples"),
             ("num_words", "a smaller vocabulary"),
+            ("max_chars", "less text"),
+            ("sequence_length", "shorter sequences"),
             ("max_length", "shorter sequences"),
             ("window", "a shorter window"),
             ("units", "fewer units"),
@@ -213,7 +217,7 @@ def shrink_advice(config: Any) -> str:
         )
         if field_name in names
     ]
-    return ", ".join(options) if options else "a smaller model or less data"
+    return ", ".join(dict.fromkeys(options)) if options else "a smaller model or less data"
 
 
 # ----------------------------------------------------------------------------- one shared run
@@ -221,6 +225,20 @@ def shrink_advice(config: Any) -> str:
 
 class AdmissionError(RuntimeError):
     """A run that cannot be admitted; the message is for the visitor."""
+
+
+class QueueFull(AdmissionError):
+    """The queue has no room for this run now (all visitors together, or this client's share)."""
+
+
+@dataclass(frozen=True)
+class Admission:
+    """A request that passed admission: its identity and what it will cost."""
+
+    key: str
+    payload: int  # bytes of the pickled spec (its data)
+    estimate: int  # peak memory, bytes
+    seconds: float  # estimated CPU seconds (0: not declared)
 
 
 class BusyElsewhere(AdmissionError):
@@ -234,8 +252,15 @@ class BusyElsewhere(AdmissionError):
 class SharedRun:
     """One run and everyone watching it; reads like a TrainingJob to the training panel."""
 
-    def __init__(self, key: str, page: str, title: str, spec: WorkSpec, config: Any, estimate: int) -> None:
+    def __init__(
+        self, key: str, page: str, title: str, spec: WorkSpec, config: Any, estimate: int, client: str = ""
+    ) -> None:
         self.key, self.page, self.title = key, page, title
+        self.client = client  # the visitor's address (a queue share is per address)
+        self.payload = 0  # bytes of the pickled spec: the data a queued run holds
+        self.seconds = 0.0  # estimated CPU seconds
+        self.evicted = False  # its output was let go to keep sessions' models within the budget
+        self.notice = ""  # why it ended without an output, for the visitor (stopped while scoring, waited too long)
         self.label = page
         self.spec: WorkSpec | None = spec
         self.config = config
@@ -251,7 +276,6 @@ class SharedRun:
         self.started: float | None = None
         self.ended: float | None = None
         self.watchers: dict[str, float] = {}  # session -> when it last polled
-        self.worker_pid: int | None = None
         self.rss_at_start = 0
         self._done = threading.Event()
         self._on_end: Callable[[SharedRun], None] = lambda run: None
@@ -283,6 +307,10 @@ class SharedRun:
         result = self.result
         return self.state == "done" and result is not None and result.status != "stopped"
 
+    def evict(self) -> None:
+        """Let go of the finished output (its model): sessions holding it train again or share the cache's."""
+        self.output, self.evicted = None, True
+
     # --- what the worker (through _Sink) or the in-process thread reports
 
     def finished(self, output: Any, size: int) -> None:
@@ -293,12 +321,19 @@ class SharedRun:
         self.error, self.error_detail = message, detail
         self._end("failed", "Failed")
 
+    def stopped(self, message: str) -> None:
+        """The Stop ended the work before it returned (during evaluation or scoring): nothing to keep."""
+        self.error = self.notice = message
+        self._end("cancelled", "Stopped")
+
     def _end(self, state: RunState, phase: str) -> None:
         self.state, self.ended = state, time.monotonic()
         self.spec = None  # the data arrays are no longer needed
         self.progress.set_phase(phase)
-        self._done.set()
-        self._on_end(self)
+        try:
+            self._on_end(self)  # the manager's books first: whoever waits for the end finds them done
+        finally:
+            self._done.set()
 
 
 class _Sink(RunSink):
@@ -315,6 +350,9 @@ class _Sink(RunSink):
 
     def failed(self, message: str, detail: str) -> None:
         self.run.failed(message, detail)
+
+    def stopped(self, message: str) -> None:
+        self.run.stopped(message)
 
 
 # ----------------------------------------------------------------------------- the manager
@@ -344,58 +382,74 @@ class RunManager:
         self._by_key: dict[str, SharedRun] = {}  # queued and running, by key
         self._finished: OrderedDict[str, SharedRun] = OrderedDict()
         self._durations: dict[str, float] = {}  # page -> seconds of its latest finished run
+        self._held: OrderedDict[str, weakref.ref[SharedRun]] = OrderedDict()  # finished outputs, oldest first
         self._closed = False
         self.started_runs = 0  # how many runs actually trained (sharing keeps this low)
         self.peak_queue = 0
-        self.pool = pool
-        self.cluster: ClusterBackend | None = None
-        self._cluster_capacity = 0
-        if self.pool is None and self.settings.scheduler:
-            self._connect_cluster()
-        if self.pool is None and self.cluster is None and self.settings.workers > 0:
-            self.pool = WorkerPool(
-                self.settings.workers,
-                self._dispatch,
-                threads=self.settings.tf_threads,
-                retire_rss_bytes=self.settings.retire_rss,
-            )
+        self.backend: Backend = self._make_backend(pool)
+        self._capacity = self.backend.capacity()
+        self._capacity_checked = time.monotonic()
         self._sweeper = threading.Thread(target=self._sweep_forever, name="rnn-playground-runs", daemon=True)
         self._sweeper.start()
 
-    def _connect_cluster(self) -> None:
-        """Train on the deployer's Dask cluster; if it can't be reached, fall back to local workers."""
-        from core.engine.cluster import ClusterBackend
+    def _make_backend(self, pool: WorkerPool | None) -> Backend:
+        """The given pool; else the deployer's Dask cluster (falling back to local workers if it can't be
+        reached); else local worker processes, or threads in this process with RNN_PLAYGROUND_WORKERS=0."""
+        if pool is not None:
+            return pool if isinstance(pool, LocalBackend) else LocalBackend(pool)
+        if self.settings.scheduler:
+            from core.engine.cluster import ClusterBackend
 
-        try:
-            self.cluster = ClusterBackend(self.settings.scheduler, self._dispatch)
-        except Exception:
-            logger.exception(
-                "Could not reach the Dask scheduler at %s; training in local worker processes instead",
-                self.settings.scheduler,
+            try:
+                return ClusterBackend(self.settings.scheduler, self._dispatch)
+            except Exception:
+                logger.exception(
+                    "Could not reach the Dask scheduler at %s; training in local worker processes instead",
+                    self.settings.scheduler,
+                )
+        if self.settings.workers > 0:
+            return LocalBackend(
+                WorkerPool(
+                    self.settings.workers,
+                    self._dispatch,
+                    threads=self.settings.tf_threads,
+                    retire_rss_bytes=self.settings.retire_rss,
+                )
             )
-            return
-        self._cluster_capacity = self.cluster.capacity()
-        self._capacity_checked = time.monotonic()
+        return ThreadBackend()
+
+    @property
+    def pool(self) -> WorkerPool | None:
+        """The local worker pool, where runs train in one (tests and benches look inside it)."""
+        return getattr(self.backend, "pool", None)
+
+    @property
+    def cluster(self) -> Any:
+        """The Dask backend, where runs train on a cluster (tests and the deployer's log)."""
+        return self.backend if self.backend.name.startswith("dask") else None
 
     @property
     def max_running(self) -> int:
-        """Runs training at once: the setting, or on a cluster (unless the deployer fixed it) the cluster's size."""
-        if self.cluster is not None and not self.settings.max_running_explicit:
-            return max(1, self._cluster_capacity)
+        """Runs training at once: the setting, or the backend's size (a cluster's) unless the deployer fixed it."""
+        if self._capacity is not None and not self.settings.max_running_explicit:
+            return max(1, self._capacity)
         return self.settings.max_running
 
     # --- asking for a run
 
-    def submit(self, session: str, page: str, title: str, spec: WorkSpec, config: Any) -> SharedRun:
+    def submit(
+        self, session: str, page: str, title: str, spec: WorkSpec, config: Any, client: str = ""
+    ) -> SharedRun:
         """The session's run for this request: an identical one it can share, or a new one in the queue.
 
-        Raises BusyElsewhere when the session already holds another queued or training run, and
-        AdmissionError when the run could never fit in the memory budget.
+        Raises BusyElsewhere when the session already holds another queued or training run,
+        AdmissionError when the run could never fit in the memory or time budget, and QueueFull
+        when the queue (or this client's share of it) has no room now.
         """
         key, payload = run_identity(page, spec)
         with self._lock:
             finished = self._finished.get(key)
-            if finished is not None:  # costs nothing, so even a session busy elsewhere may have it
+            if finished is not None and not finished.evicted:  # costs nothing, so a busy session may have it
                 self._finished.move_to_end(key)
                 return finished
             self._forget_session_elsewhere(session, key)
@@ -403,9 +457,10 @@ class RunManager:
             if existing is not None:
                 existing.watchers[session] = time.monotonic()
                 return existing
-            estimate = estimate_run_bytes(config, payload)
-            self._check_fits_ever(estimate, config)
-            run = SharedRun(key, page, title, spec, config, estimate)
+            admission = self.admit(key, payload, config)
+            self._check_queue_room(payload, client)
+            run = SharedRun(key, page, title, spec, config, admission.estimate, client)
+            run.payload, run.seconds = payload, admission.seconds
             run._on_end = self._ended
             run.watchers[session] = time.monotonic()
             run.progress.set_phase("Waiting in the queue")
@@ -417,23 +472,71 @@ class RunManager:
         self._dispatch()
         return run
 
-    def can_prepare(self) -> bool:
-        """Whether `prepare` may do anything now: local workers, and nothing queued or training."""
+    def admit(self, key: str, payload: int, config: Any) -> Admission:
+        """The one admission check for everything that makes a worker compute - runs and rehearsals:
+        the run's declared footprint must fit the memory budget and its estimated time the time budget.
+        Raises AdmissionError with what to shrink."""
+        footprint = footprint_of(config)
+        estimate = estimate_run_bytes(config, payload)
+        self._check_fits_ever(estimate, config)
+        seconds = footprint.cpu_seconds(payload) if footprint is not None else 0.0
+        self._check_time(seconds, footprint, payload, config)
+        return Admission(key, payload, estimate, seconds)
+
+    def _check_time(self, seconds: float, footprint: Footprint | None, payload: int, config: Any) -> None:
+        limit = self.settings.max_run_seconds
+        if footprint is None or seconds <= limit:
+            return
+        raise AdmissionError(
+            f"This run would train for about {seconds / 60:,.0f} minutes "
+            f"({footprint.train_steps(payload):,} steps), more than one run may take here "
+            f"({limit / 60:,.0f} minutes). Try {shrink_advice(config)}."
+        )
+
+    def _queued_bytes(self) -> int:
+        return sum(run.payload for run in self._queue)
+
+    def _check_queue_room(self, payload: int, client: str) -> None:
+        """The queue is bounded: in runs, in runs per client address and in the data queued runs hold."""
+        settings = self.settings
+        if len(self._queue) >= settings.max_queue:
+            raise QueueFull(
+                f"The queue is full ({len(self._queue)} runs waiting). Try again in a minute, "
+                "or pick a preset someone may already be training (identical runs are shared)."
+            )
+        if client and sum(run.client == client for run in self._queue) >= settings.max_queue_per_client:
+            raise QueueFull(
+                f"Your address already has {settings.max_queue_per_client} runs waiting; "
+                "wait for one to start before adding another."
+            )
+        if self._queue and self._queued_bytes() + payload > settings.max_queue_bytes:
+            raise QueueFull("The runs waiting already hold as much data as the queue may; try again in a minute.")
+
+    def can_rehearse(self) -> bool:
+        """Whether `rehearse` may do anything now: local workers, and nothing queued or training."""
         with self._lock:
             idle = not self._closed and not self._queue and not self._running
-            return self.settings.rehearsals and self.pool is not None and idle
+            return self.settings.rehearsals and self.backend.can_rehearse() and idle
 
-    def prepare(self, page: str, spec: WorkSpec) -> bool:
+    def rehearse(self, page: str, spec: WorkSpec, config: Any) -> bool:
         """A page shows this request and the workers have nothing to do: one rehearses it up to its
         first training step (core.engine.reuse), so if someone presses Train the run skips tracing
-        its steps. Nothing happens while anything queues or trains, or for a run already kept."""
-        if not self.can_prepare():
+        its steps. Nothing happens while anything queues or trains, for a run already kept, or for
+        one that admission would refuse or that does not fit in memory now: a rehearsal makes a
+        worker compute, so it passes the same admission as a run."""
+        if not self.can_rehearse():
             return False
-        key, _ = run_identity(page, spec)
+        key, payload = run_identity(page, spec)
+        try:
+            admission = self.admit(key, payload, config)
+        except AdmissionError:
+            return False
         with self._lock:
-            if key in self._by_key or key in self._finished or not self.can_prepare():
+            if key in self._by_key or key in self._finished or not self.can_rehearse():
                 return False
-        return self.pool.prepare(key, spec)
+            if self._in_use() + admission.estimate > self.settings.memory_budget:
+                return False
+        return self.backend.rehearse(key, spec)
 
     def _dump(self, run: SharedRun) -> None:
         """The deployer's benchmarking aid (RNN_PLAYGROUND_SPEC_DUMP): the spec, pickled to a file."""
@@ -451,7 +554,10 @@ class RunManager:
             raise BusyElsewhere(other)
 
     def _check_fits_ever(self, estimate: int, config: Any) -> None:
-        floor = 0 if self.cluster else rss_bytes() + (self.pool.baseline_rss() if self.pool else 0)
+        # The server's own size, less the data queued runs hold: what waits in the queue does not shrink
+        # what a newcomer may run (it is bounded by the queue's own cap).
+        server = max(0, rss_bytes() - self._queued_bytes())
+        floor = 0 if self.backend.remote else server + self.backend.baseline_rss()
         if floor + estimate > self.settings.memory_budget:
             raise AdmissionError(
                 f"This run needs about {estimate / MB:,.0f} MB, more than this server can give one run "
@@ -492,7 +598,7 @@ class RunManager:
 
     def _stop_or_leave(self, run: SharedRun, reason: str, leaving: str) -> Literal["stopped", "detached"]:
         """Stop a training run - unless, on a cluster, another replica still watches it: then only let go."""
-        if self.cluster is not None and self.cluster.others_watching(run.key):
+        if self.backend.others_watching(run.key):
             self._detach_remote(run, leaving)
             return "detached"
         self._stop_running(run, reason)
@@ -500,13 +606,7 @@ class RunManager:
 
     def _stop_running(self, run: SharedRun, reason: str) -> None:
         run.stop_signal.request(reason)
-        if self.cluster is not None:
-            self.cluster.stop(run.key, reason)
-        if self.pool is not None:
-            for worker in self.pool.workers:
-                current = worker.current
-                if current is not None and current.run_id == run.key:
-                    worker.stop(run.key, reason)
+        self.backend.stop(run.key, reason)
 
     def _detach_remote(self, run: SharedRun, reason: str) -> None:
         """Nobody here watches a cluster run another replica still watches: let go of it, don't stop it."""
@@ -517,7 +617,7 @@ class RunManager:
             run.error = reason
             run._on_end = lambda r: None
             run._end("cancelled", "Left the run")
-        self.cluster.detach(run.key)
+        self.backend.detach(run.key)
 
     def _cancel(self, run: SharedRun, reason: str) -> None:
         if run in self._queue:
@@ -555,7 +655,7 @@ class RunManager:
         return max(1.0, self._expected(run) - elapsed)
 
     def _dispatch(self) -> None:
-        """Start queued runs while a slot, a worker and the memory allow (in arrival order)."""
+        """Start queued runs while a slot, the backend and the memory allow (in arrival order)."""
         while True:
             with self._lock:
                 if self._closed or not self._queue or len(self._running) >= self.max_running:
@@ -564,48 +664,37 @@ class RunManager:
                 if not self._fits_now(head):
                     head.progress.set_phase("Waiting for memory to free up")
                     return
-                worker = None
-                if self.pool is not None:
-                    worker = self.pool.idle_worker()
-                    if worker is None:
-                        return
                 self._queue.pop(0)
                 self._running.append(head)
                 head.state, head.started = "running", time.monotonic()
                 head.progress.restart_clock()
                 head.progress.set_phase("Starting")
-                spec = head.spec
+                if not self.backend.start(head.key, head.spec, _Sink(head)):
+                    self._running.remove(head)  # no free worker now: the backend calls back when one is
+                    self._queue.insert(0, head)
+                    head.state, head.started = "queued", None
+                    head.progress.set_phase("Waiting in the queue")
+                    return
                 self.started_runs += 1
-                if worker is not None:
-                    head.worker_pid, head.rss_at_start = worker.pid, worker.rss()
-                    worker.assign(head.key, spec, _Sink(head))
-                    continue
-                head.rss_at_start = rss_bytes()
-            if self.cluster is not None:  # network calls: outside the lock
-                self.cluster.assign(head.key, spec, _Sink(head))
-                if head.stop_signal.requested:  # stopped while it was being handed over
-                    self.cluster.stop(head.key, head.stop_signal.reason)
-                continue
-            threading.Thread(target=self._run_inline, args=(head, spec), daemon=True).start()
+                if head.state != "running":
+                    continue  # it failed on the way (the pipe or the cluster refused it): already ended
+                head.rss_at_start = self.backend.run_rss(head.key)
+            if head.stop_signal.requested:  # stopped while it was being handed over
+                self.backend.stop(head.key, head.stop_signal.reason)
+
+    def _in_use(self) -> int:
+        """Memory the server and its workers take now (their resident sizes)."""
+        return rss_bytes() + self.backend.rss()
 
     def _fits_now(self, run: SharedRun) -> bool:
-        if self.cluster is not None:
+        if self.backend.remote:
             return True  # training memory is the cluster workers' (each has its own memory limit)
-        in_use = rss_bytes() + (self.pool.rss() if self.pool else 0)
+        in_use = self._in_use()
         committed = 0
         for other in self._running:
-            grown = max(0, (rss_bytes(other.worker_pid) if other.worker_pid else rss_bytes()) - other.rss_at_start)
+            grown = max(0, self.backend.run_rss(other.key) - other.rss_at_start)
             committed += max(0, other.estimate - grown)
         return not self._running or in_use + committed + run.estimate <= self.settings.memory_budget
-
-    def _run_inline(self, run: SharedRun, spec: WorkSpec) -> None:
-        """Threads mode (RNN_PLAYGROUND_WORKERS=0): the work runs in this process."""
-        try:
-            output = spec(run.progress, run.stop_signal)
-        except Exception as err:
-            run.failed(f"{type(err).__name__}: {err}", traceback.format_exc())
-            return
-        run.finished(output, 0)
 
     def _ended(self, run: SharedRun) -> None:
         with self._lock:
@@ -614,15 +703,47 @@ class RunManager:
             self._by_key.pop(run.key, None)
             if run.state == "done" and run.started is not None:
                 self._durations[run.page] = time.monotonic() - run.started
+            if run.state == "done" and run.output is not None:
+                self._hold(run)
             if run.shareable and self.settings.finished_runs > 0:
                 if not run.size:
                     run.size = run.estimate
                 self._finished[run.key] = run
                 self._trim_finished()
-            elif self.cluster is not None:
-                self.cluster.release(run.key)
+            else:
+                self.backend.release(run.key)
             run.watchers.clear()
         threading.Thread(target=self._dispatch, daemon=True).start()
+
+    def _hold(self, run: SharedRun) -> None:
+        """Sessions keep finished runs (their models) in session state: count them, all sessions together,
+        and past the budget let the oldest go (a session that still shows one is told to train again)."""
+        if not run.size:
+            run.size = run.estimate
+        self._held[run.key] = weakref.ref(run)
+        total = 0
+        alive: list[SharedRun] = []
+        for key, ref in list(self._held.items()):
+            held = ref()
+            if held is None or held.evicted:
+                del self._held[key]
+                continue
+            alive.append(held)
+            total += held.size
+        for oldest in alive[:-1]:  # the newest run is always kept
+            if total <= self.settings.held_bytes:
+                break
+            total -= oldest.size
+            self._held.pop(oldest.key, None)
+            if self._finished.pop(oldest.key, None) is not None:
+                self.backend.release(oldest.key)
+            oldest.evict()
+            logger.info("Let go of a finished run's output (%s, %.0f MB)", oldest.page, oldest.size / MB)
+
+    def held_bytes(self) -> int:
+        """Bytes of the finished outputs sessions may still hold (as pickled)."""
+        with self._lock:
+            return sum(run.size for ref in self._held.values() if (run := ref()) is not None and not run.evicted)
 
     def _trim_finished(self) -> None:
         total = sum(r.size for r in self._finished.values())
@@ -631,8 +752,7 @@ class RunManager:
         ):
             _, oldest = self._finished.popitem(last=False)
             total -= oldest.size
-            if self.cluster is not None:
-                self.cluster.release(oldest.key)
+            self.backend.release(oldest.key)
 
     def stop_all(self, reason: str = "Stopped by the server") -> None:
         """Empty the queue and stop every training run (tests between cases; a deployer's reset)."""
@@ -648,9 +768,8 @@ class RunManager:
     def forget_finished(self) -> None:
         """Drop every finished run from the shared cache (tests; a deployer's reset)."""
         with self._lock:
-            if self.cluster is not None:
-                for key in self._finished:
-                    self.cluster.release(key)
+            for key in self._finished:
+                self.backend.release(key)
             self._finished.clear()
 
     # --- supervision
@@ -667,16 +786,26 @@ class RunManager:
         """Drop watchers that left (tab closed, or unseen too long); stop or cancel runs nobody watches."""
         now = time.monotonic() if now is None else now
         to_stop: list[SharedRun] = []
+        overran: list[SharedRun] = []
         with self._lock:
             for run in list(self._queue) + list(self._running):
                 limit = self.settings.queue_abandon_after if run.queued else self.settings.abandon_after
                 for session, seen in list(run.watchers.items()):
                     alive = self._is_alive(session)
                     gone = alive is False and now - seen > self.settings.disconnect_grace
-                    # a connected visitor looking at another page keeps its place in the queue
+                    # a connected visitor looking at another page keeps its place in the queue (for a while)
                     stale = now - seen > limit and not (run.queued and alive is True)
-                    if gone or stale:
+                    silent = now - seen > self.settings.watcher_max_silence
+                    if gone or stale or silent:
                         del run.watchers[session]
+                if run.queued and now - run.submitted > self.settings.max_queue_age:
+                    minutes = self.settings.max_queue_age / 60
+                    run.notice = f"This run waited in the queue longer than {minutes:.0f} minutes; press Train again."
+                    self._cancel(run, run.notice)
+                    continue
+                if not run.queued and self._overran(run, now) and not run.stop_signal.requested:
+                    overran.append(run)
+                    continue
                 if run.watchers:
                     continue
                 if run.queued:
@@ -689,15 +818,25 @@ class RunManager:
                 f"Stopped because nobody watched for {self.settings.abandon_after:.0f} s",
                 "Nobody here watched it; it goes on for visitors on another server.",
             )
+        for run in overran:
+            minutes = self._allowance(run) / 60
+            self._stop_running(run, f"Stopped at this server's time limit for one run ({minutes:.0f} minutes)")
         self._refresh_capacity(now)
         self._dispatch()
 
+    def _allowance(self, run: SharedRun) -> float:
+        """Wall-clock seconds a run may train: its time budget (or estimate, if larger) times the overrun factor."""
+        return self.settings.overrun_factor * max(self.settings.max_run_seconds, run.seconds)
+
+    def _overran(self, run: SharedRun, now: float) -> bool:
+        return run.started is not None and now - run.started > self._allowance(run)
+
     def _refresh_capacity(self, now: float) -> None:
         """A cluster may grow or shrink: follow its size (every 10 s) unless the deployer fixed it."""
-        if self.cluster is None or self.settings.max_running_explicit or now - self._capacity_checked < 10:
+        if self._capacity is None or self.settings.max_running_explicit or now - self._capacity_checked < 10:
             return
         self._capacity_checked = now
-        self._cluster_capacity = self.cluster.capacity()
+        self._capacity = self.backend.capacity()
 
     def status(self) -> dict[str, Any]:
         """Counts and memory, for a deployer's log and the classroom bench."""
@@ -709,9 +848,9 @@ class RunManager:
                 "started_runs": self.started_runs,
                 "peak_queue": self.peak_queue,
                 "server_rss_mb": rss_bytes() / MB,
-                "workers_rss_mb": (self.pool.rss() / MB) if self.pool else 0.0,
-                "worker_pids": self.pool.pids() if self.pool else [],
-                "backend": f"dask {self.cluster.address}" if self.cluster else ("local" if self.pool else "threads"),
+                "workers_rss_mb": self.backend.rss() / MB,
+                "worker_pids": self.backend.pids(),
+                "backend": self.backend.name,
                 "max_running": self.max_running,
             }
 
@@ -721,10 +860,7 @@ class RunManager:
             runs = list(self._running)
         for run in runs:  # a run another replica still watches goes on for them
             self._stop_or_leave(run, "The server is shutting down", "This server shut down.")
-        if self.pool is not None:
-            self.pool.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        self.backend.close()
 
 
 def new_session_id() -> str:

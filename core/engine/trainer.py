@@ -31,7 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from core.engine import reuse
+from core.engine import keras_state, reuse
 from core.engine.config import HIGHER_IS_BETTER, TrainConfig, target_reached
 
 # Records and the callback interface live in core.engine.history (no TensorFlow there); they are
@@ -40,13 +40,17 @@ from core.engine.history import (  # noqa: F401
     BatchRecord,
     Callback,
     EpochRecord,
+    RunStopped,
     Status,
     StopSignal,
     TrainingPlan,
     TrainingResult,
     batch_frame,
+    check_run_stop,
     epoch_frame,
+    first_step_hook,
 )
+from core.engine.limits import EVAL_BATCH_SIZE, PREDICT_BATCH_SIZE
 
 ArrayLike = np.ndarray | Sequence[np.ndarray]
 
@@ -149,10 +153,7 @@ def clip_by_value(grad: tf.Tensor | tf.IndexedSlices, limit: float) -> tf.Tensor
 def _unreduced(loss_fn: keras.losses.Loss) -> Callable:
     """The same loss, returning one value per element (padding masks applied) instead of their mean."""
     if isinstance(loss_fn, keras.losses.Loss):
-        per_element = object.__new__(type(loss_fn))  # a shallow copy (copy.copy would pickle it)
-        per_element.__dict__.update(loss_fn.__dict__)
-        per_element.reduction = "none"
-        return per_element
+        return keras_state.per_element_loss(loss_fn)
     return loss_fn  # a plain function of (y_true, y_pred) already returns per-sample values
 
 
@@ -356,7 +357,7 @@ class Trainer:
             else:
                 values = tf.cast(per_element(y, pred), tf.float32)
                 weight = _broadcast_weight(w, values)
-                mask = getattr(pred, "_keras_mask", None)  # a Keras padding mask on the outputs, if any
+                mask = keras_state.output_mask(model, x, pred)  # a Keras padding mask on the outputs, if any
                 if mask is not None and mask.shape.rank == values.shape.rank:
                     weight = weight * tf.cast(mask, tf.float32)
                 total = tf.reduce_sum(weight)
@@ -470,15 +471,12 @@ class Trainer:
             seen = 0
             for b in range(steps_per_epoch):
                 if stop is not None and stop.requested:
-                    if reuse.rehearsing():
-                        raise reuse.RehearsalDone  # a run arrived: it goes first
                     result.status, result.message = "stopped", f"{stop.reason} after {step} steps."
                     break
                 idx = order[b * cfg.batch_size : (b + 1) * cfg.batch_size]
                 out = self._train_step(data, y_t, w_t, tf.constant(idx, tf.int32)).numpy()
-                if reuse.rehearsing():
-                    self._rehearse_evaluation(validation)
-                    raise reuse.RehearsalDone
+                if step == 0 and (hook := first_step_hook()) is not None:
+                    hook(self, validation)  # once per fit, not per batch (a rehearsal ends here)
                 step += 1
                 loss, raw, applied, finite, weight = (float(v) for v in out[:5])
                 metrics = dict(zip(self.metric_names, (float(v) for v in out[5 : 5 + n_metrics]), strict=False))
@@ -532,12 +530,12 @@ class Trainer:
             cb.on_train_end(result)
         return result
 
-    def _rehearse_evaluation(self, validation: tuple | None) -> None:
+    def trace_evaluation(self, validation: tuple | None) -> None:
         """One evaluation batch, so that the evaluation step is traced too."""
         if validation is None:
             return
         x, y, *weight = validation
-        n = max(self.config.batch_size, 256)
+        n = max(self.config.batch_size, EVAL_BATCH_SIZE)
         w = weight[0][:n] if weight and weight[0] is not None else None
         self.evaluate(_unpack(tuple(d[:n] for d in _as_tuple(x))), y[:n], w)
 
@@ -551,13 +549,14 @@ class Trainer:
         """Mean loss and metrics over a whole split, in batches, without updating weights."""
         if self._eval_step is None:
             self._build_steps()
-        batch_size = batch_size or max(self.config.batch_size, 256)
+        batch_size = batch_size or max(self.config.batch_size, EVAL_BATCH_SIZE)
         xs = _as_tuple(x)
         n = _num_samples(x)
         if n == 0:
             raise ValueError("Cannot evaluate on an empty split.")
         totals, seen = np.zeros(1 + len(self.metric_names)), 0.0
         for start in range(0, n, batch_size):
+            check_run_stop()  # a Stop ends the work within one batch, evaluation included
             sl = slice(start, start + batch_size)
             xb = _unpack(tuple(tf.constant(d[sl]) for d in xs))
             wb = None if sample_weight is None else tf.constant(sample_weight[sl], tf.float32)
@@ -571,7 +570,7 @@ class Trainer:
 COMPILE_PREDICT_FROM = 1_024  # examples; fewer run eagerly (tracing a graph costs more than it saves)
 
 
-def predict(model: keras.Model, x: ArrayLike, batch_size: int = 512) -> np.ndarray:
+def predict(model: keras.Model, x: ArrayLike, batch_size: int = PREDICT_BATCH_SIZE) -> np.ndarray:
     """Model outputs for `x`, in batches, inference mode (dropout off).
 
     From COMPILE_PREDICT_FROM examples on, the forward pass runs as one compiled graph: an eager
@@ -589,6 +588,7 @@ def predict(model: keras.Model, x: ArrayLike, batch_size: int = 512) -> np.ndarr
         forward = tf.function(forward)
     outs = []
     for s in range(0, n, batch_size):
+        check_run_stop()  # a Stop ends the work within one batch, scoring included
         batch = [d[s : s + batch_size] for d in xs]
         real = len(batch[0])
         if compiled and real < batch_size:

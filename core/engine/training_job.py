@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
 
+from core.engine.execute import execute
 from core.engine.history import (
     BatchRecord,
     Callback,
@@ -29,7 +29,7 @@ from core.engine.history import (
     epoch_frame,
 )
 
-JobState = Literal["running", "done", "failed"]
+JobState = Literal["running", "done", "failed", "stopped"]  # stopped: ended by Stop before it returned
 
 
 @dataclass
@@ -67,8 +67,6 @@ class LiveProgress(Callback):
         self._plan: TrainingPlan | None = None
         self._phase = "Starting"
         self._start = time.perf_counter()
-        self._last_seen = time.monotonic()  # when a UI last read the progress
-        self._watchdog: tuple[StopSignal, float] | None = None
         self.version = 0  # bumps on every change, so a UI can skip redrawing
         self._extras: dict[str, Any] = {}
 
@@ -97,14 +95,6 @@ class LiveProgress(Callback):
         with self._lock:
             self._batches.append(record)
             self.version += 1
-            unwatched = time.monotonic() - self._last_seen
-        if self._watchdog is not None and unwatched > self._watchdog[1]:
-            # Nobody has looked for a while (tab closed): free the shared CPU for others.
-            self._watchdog[0].request(f"Stopped because nobody watched for {self._watchdog[1]:.0f} s")
-
-    def watch(self, stop: StopSignal, abandon_after: float) -> None:
-        """Stop training when no UI has read the progress for `abandon_after` seconds."""
-        self._watchdog = (stop, abandon_after)
 
     def on_epoch_end(self, record: EpochRecord) -> None:
         with self._lock:
@@ -141,7 +131,6 @@ class LiveProgress(Callback):
     def snapshot(self, max_points: int = 600) -> ProgressSnapshot:
         """Progress so far; long batch histories are thinned to about `max_points` rows."""
         with self._lock:
-            self._last_seen = time.monotonic()
             batches = list(self._batches)
             epochs = list(self._epochs)
             plan, phase = self._plan, self._phase
@@ -193,24 +182,20 @@ class TrainingJob:
     error_detail: str = ""
     _thread: threading.Thread | None = None
 
-    def start(self, abandon_after: float | None = None) -> TrainingJob:
-        """Run on a daemon thread; with `abandon_after`, stop when nobody polls progress."""
-        if abandon_after is not None:
-            self.progress.watch(self.stop_signal, abandon_after)
+    def start(self) -> TrainingJob:
+        """Run on a daemon thread (abandoned runs are the run manager's to notice: core.engine.runs)."""
         self._thread = threading.Thread(target=self._run, name=f"rnn-playground-{self.label}", daemon=True)
         self._thread.start()
         return self
 
     def _run(self) -> None:
-        try:
-            self.output = self.work(self.progress, self.stop_signal)
-            self.state = "done"
-        except Exception as err:
-            self.error = f"{type(err).__name__}: {err}"
-            self.error_detail = traceback.format_exc()
-            self.state = "failed"
-        finally:
-            self.progress.set_phase("Finished" if self.state == "done" else "Failed")
+        outcome = execute(self.work, self.progress, self.stop_signal, pickled=False)
+        if outcome.state == "done":
+            self.output, self.state = outcome.value, "done"
+        else:
+            self.error, self.error_detail = outcome.message, outcome.detail
+            self.state = "failed" if outcome.state == "failed" else "stopped"
+        self.progress.set_phase({"done": "Finished", "failed": "Failed"}.get(self.state, "Stopped"))
 
     def stop(self) -> None:
         self.stop_signal.request()

@@ -24,6 +24,7 @@ QUIET_WINDOW = 0.25  # seconds per CPU sample of the server
 QUIET_CPU_SHARE = 0.2  # below this share of one core the server counts as quiet
 QUIET_MACHINE_SHARE = 0.25  # ... and the whole machine below this share of all its cores
 QUIET_WINDOWS = 2  # ... for this many samples in a row
+OOM_SCORE_RAISE = 500  # a worker's oom_score_adj above the server's: under memory pressure the kernel kills a worker
 
 
 def process_cpu_seconds(pid: int) -> float | None:
@@ -71,8 +72,24 @@ def await_quiet_server(
     return "timeout"
 
 
+def raise_oom_score(server_pid: int, amount: int = OOM_SCORE_RAISE) -> int | None:
+    """Make this process the kernel's first choice when memory runs out: its `oom_score_adj` set
+    `amount` above the server's (at most 1000). A worker that dies is replaced and its run fails with
+    a clear message; a server that dies takes every visitor's page. Linux only; returns the value set."""
+    try:
+        with open(f"/proc/{server_pid}/oom_score_adj") as f:
+            server = int(f.read().strip())
+        value = min(1000, max(server + amount, 0))
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write(str(value))
+    except (OSError, ValueError):
+        return None
+    return value
+
+
 def main(argv: list[str]) -> None:
     fd, threads, warm, *keep = argv
+    raise_oom_score(os.getppid())
     conn = Connection(int(fd))
     if warm == "warm":
         await_quiet_server(conn, os.getppid())

@@ -16,13 +16,12 @@ The protocol, over one connection per worker (everything pickled):
     server -> worker   ("run", run_id, spec)     spec: a picklable WorkSpec (core.engine.training_job)
                        ("stop", run_id, reason)  the trainer stops before its next batch
                        ("wake",)                 a run is waiting: stop waiting for a quiet server, warm up now
-                       ("prepare", spec)         nothing to do: rehearse this request (core.engine.reuse)
+                       ("rehearse", spec)        nothing to do: rehearse this request (core.engine.reuse)
                        ("exit",)
     worker -> server   ("ready", pid)
                        ("progress", run_id, kind, payload)   kind: phase | plan | batches | epoch | extras
-                       ("done", run_id, output)              the work's return value (a TrainedRun)
-                       ("failed", run_id, message, traceback)
-                       ("prepared", seconds)                 the rehearsal is over (or was skipped: 0)
+                       ("outcome", run_id, outcome)          how it ended (core.engine.execute.Outcome)
+                       ("rehearsed", seconds)                the rehearsal is over (or was skipped: 0)
 
 A worker that dies (killed for memory, a crash in native code) is noticed by the pipe closing;
 its run fails with a clear message and a fresh worker takes its place. A worker is also retired
@@ -38,7 +37,6 @@ import contextlib
 import importlib
 import logging
 import os
-import pickle
 import queue
 import socket
 import subprocess
@@ -52,7 +50,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from core.engine import reuse  # standard library only: no TensorFlow in the server
+import psutil
+
+from core.engine import reuse  # no TensorFlow in the server
+from core.engine.execute import deliver, execute
 from core.engine.history import BatchRecord, Callback, EpochRecord, StopSignal, TrainingPlan
 
 logger = logging.getLogger(__name__)
@@ -70,11 +71,11 @@ EXTRAS_FLUSH_SECONDS = 1.0  # live extras (samples, recorders) are re-sent at mo
 
 
 def rss_bytes(pid: int | None = None) -> int:
-    """Resident memory of a process (this one by default), from /proc; 0 where unavailable."""
+    """Resident memory of a process (this one by default), through psutil (Linux, macOS, Windows);
+    0 only for a process that is gone."""
     try:
-        with open(f"/proc/{pid or os.getpid()}/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
+        return int(psutil.Process(pid or os.getpid()).memory_info().rss)
+    except (psutil.Error, OSError):
         return 0
 
 
@@ -157,7 +158,6 @@ def _warm_up() -> None:
     meets for the first time (about 0.3-1 s of CPU before its first batch). Imports the labs'
     training modules too. Nothing here affects a later run's numbers: every run seeds itself.
     """
-    import importlib
 
     import numpy as np
 
@@ -181,10 +181,10 @@ def _warm_up() -> None:
     for module in WARM_MODULES:
         with contextlib.suppress(ImportError):
             importlib.import_module(module)
-    _clear_after_run()  # the first run starts as every later one does (and as in a script): a fresh Keras state
+    clear_after_run()  # the first run starts as every later one does (and as in a script): a fresh Keras state
 
 
-def _clear_after_run() -> None:
+def clear_after_run() -> None:
     """Keras' global state forgotten (names count from zero again) and garbage collected; TensorFlow's
     kernel caches kept, so the steps of models kept for the next run stay instantiated."""
     import gc
@@ -200,6 +200,9 @@ def worker_main(conn, threads: int, warm: bool = True, keep_bytes: int = 0) -> N
 
     Above `keep_bytes` of memory after a run (0: no limit) it lets go of its kept models (_make_room)."""
     _configure_tensorflow(threads)
+    from core.engine.keras_state import self_check  # Keras: in the worker only
+
+    self_check()  # one log line if a Keras internal moved (the public API is used for it then)
     if warm:
         _warm_up()
     reuse.enable()  # later runs of a shape this worker has trained skip tracing their steps
@@ -234,9 +237,9 @@ def worker_main(conn, threads: int, warm: bool = True, keep_bytes: int = 0) -> N
     send(("ready", os.getpid()))
     while True:
         message = inbox.get()
-        if message[0] == "prepare":
+        if message[0] == "rehearse":
             rehearsal = StopSignal()
-            send(("prepared", 0.0 if inbox.qsize() else _rehearse(message[1], rehearsal, keep_bytes)))
+            send(("rehearsed", 0.0 if inbox.qsize() else _rehearse(message[1], rehearsal, keep_bytes)))
             continue
         if message[0] != "run":
             return
@@ -246,24 +249,15 @@ def worker_main(conn, threads: int, warm: bool = True, keep_bytes: int = 0) -> N
 
 
 def _run_one(send: Callable[[tuple], None], run_id: str, spec: Any, stop: StopSignal, keep_bytes: int = 0) -> None:
-    progress = RemoteProgress(send, run_id)
-    try:
-        output = spec(progress, stop)
-        progress.flush()
-        blob = pickle.dumps(output, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as err:  # every failure becomes a message; the worker lives on
-        progress.flush()
-        _after_run(keep_bytes)
-        send(("failed", run_id, f"{type(err).__name__}: {err}", traceback.format_exc()))
-        return
-    _after_run(keep_bytes)  # before "done": the server decides on the worker's size when it hears it
-    send(("done", run_id, blob, _custom_object_modules()))
+    outcome = execute(spec, RemoteProgress(send, run_id), stop)
+    _after_run(keep_bytes)  # before the outcome: the server decides on the worker's size when it hears it
+    send(("outcome", run_id, outcome))
 
 
 def _after_run(keep_bytes: int) -> None:
     """The run's outcome is pickled (or it failed): its models may serve the next run; a fresh Keras state."""
     reuse.give_back()
-    _clear_after_run()
+    clear_after_run()
     _make_room(keep_bytes)
 
 
@@ -311,23 +305,12 @@ def _rehearse(spec: Any, stop: StopSignal, keep_bytes: int = 0) -> float:
     start = time.perf_counter()
     try:
         with reuse.rehearsal():
-            spec(_Silent(), stop)
-    except reuse.RehearsalDone:
-        pass
-    except Exception:  # the run will meet the same problem and say so
-        logger.debug("Rehearsal failed", exc_info=True)
+            outcome = execute(spec, _Silent(), stop, pickled=False)  # ends with RehearsalDone: a "failure"
+        if "RehearsalDone" not in outcome.message:  # the run will meet the same problem and say so
+            logger.debug("Rehearsal ended otherwise: %s", outcome.message or outcome.state)
     finally:
         _after_run(keep_bytes)
     return time.perf_counter() - start
-
-
-def _custom_object_modules() -> list[str]:
-    """Modules defining the registered Keras classes (custom layers): the server imports them
-    before unpickling, or a model using them could not be rebuilt there."""
-    import keras
-
-    objects = keras.saving.get_custom_objects().values()
-    return sorted({getattr(obj, "__module__", "") for obj in objects} - {"", "__main__"})
 
 
 # ----------------------------------------------------------------------------- in the server
@@ -341,6 +324,9 @@ class RunSink:
     def finished(self, output: Any, size: int) -> None: ...
 
     def failed(self, message: str, detail: str) -> None: ...
+
+    def stopped(self, message: str) -> None:
+        """The Stop ended the work before it returned (scoring included): no output."""
 
 
 @dataclass
@@ -402,8 +388,8 @@ class Worker:
         self.baseline_rss = 0
         self.closed = False
         self._woken = False
-        self.preparing = False  # rehearsing a request (a run sent meanwhile waits for the end of it)
-        self.prepared: list[str] = []  # the requests it rehearsed, latest last
+        self.rehearsing = False  # rehearsing a request (a run sent meanwhile waits for the end of it)
+        self.rehearsed: list[str] = []  # the requests it rehearsed, latest last
         self._reader = threading.Thread(target=self._read, name="rnn-playground-worker-reader", daemon=True)
         self._reader.start()
 
@@ -434,18 +420,18 @@ class Worker:
             else:
                 self._on_idle(self)
 
-    def prepare(self, key: str, spec: Any) -> bool:
+    def rehearse(self, key: str, spec: Any) -> bool:
         """Rehearse a request while there is nothing to do (core.engine.reuse); False if not now."""
-        if self.preparing or self.busy or self.closed or not self.ready.is_set():
+        if self.rehearsing or self.busy or self.closed or not self.ready.is_set():
             return False
-        self.preparing = True
+        self.rehearsing = True
         try:
-            self.send(("prepare", spec))
+            self.send(("rehearse", spec))
         except Exception:  # the spec would not pickle, or the pipe is gone: only a missed head start
             logger.debug("Could not send a rehearsal", exc_info=True)
-            self.preparing = False
+            self.rehearsing = False
             return False
-        self.prepared = [*self.prepared[-7:], key]
+        self.rehearsed = [*self.rehearsed[-7:], key]
         return True
 
     def wake(self) -> None:
@@ -479,8 +465,8 @@ class Worker:
             self.ready.set()
             self._on_idle(self)
             return
-        if kind == "prepared":
-            self.preparing = False
+        if kind == "rehearsed":
+            self.rehearsing = False
             logger.debug("Worker %s rehearsed a request in %.2f s", self.pid, message[1])
             return
         current = self.current
@@ -488,20 +474,9 @@ class Worker:
             return
         if kind == "progress":
             current.sink.progress(message[2], message[3])
-        elif kind == "done":
-            try:
-                for module in message[3]:
-                    importlib.import_module(module)  # registers the custom layers the model uses
-                output = pickle.loads(message[2])
-            except Exception as err:
-                self._fail_current(f"The result could not be read: {type(err).__name__}: {err}", traceback.format_exc())
-                return
+        elif kind == "outcome":
             self.current = None
-            current.sink.finished(output, len(message[2]))
-            self._on_idle(self)
-        elif kind == "failed":
-            self.current = None
-            current.sink.failed(message[2], message[3])
+            deliver(message[2], current.sink)
             self._on_idle(self)
 
     def _fail_current(self, message: str, detail: str) -> None:
@@ -586,18 +561,18 @@ class WorkerPool:
         with self._lock:
             free = [w for w in self.workers if w.ready.is_set() and not w.busy and not w.closed]
             if free:
-                return min(free, key=lambda w: w.preparing)  # one not rehearsing, if there is one
+                return min(free, key=lambda w: w.rehearsing)  # one not rehearsing, if there is one
             for worker in self.workers:
                 worker.wake()  # someone asked for a worker: don't wait for the server to go quiet
         return None
 
-    def prepare(self, key: str, spec: Any) -> bool:
+    def rehearse(self, key: str, spec: Any) -> bool:
         """Have one idle worker rehearse a request, unless a worker already has (core.engine.reuse)."""
         with self._lock:
             workers = [w for w in self.workers if not w.closed]
-            if any(key in w.prepared for w in workers):
+            if any(key in w.rehearsed for w in workers):
                 return False
-            return any(w.prepare(key, spec) for w in workers)
+            return any(w.rehearse(key, spec) for w in workers)
 
     def wait_ready(self, timeout: float = 120) -> bool:
         for worker in list(self.workers):

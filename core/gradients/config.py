@@ -18,6 +18,7 @@ import numpy as np
 from core.data.memory_tasks import Score
 from core.engine.cells import CELLS, cell_problems
 from core.engine.config import TrainConfig
+from core.engine.footprint import Footprint, Recurrent
 from core.engine.history import TrainingResult
 from core.engine.limits import MAX_LAYERS, MAX_UNITS
 from core.engine.run import TrainedRun
@@ -31,6 +32,13 @@ MAX_RECURRENT_SCALE = 4.0
 
 
 # ----------------------------------------------------------------------------- configuration
+
+
+# Declared input sizes for the memory and time estimate (core.engine.footprint): features per step
+# of the generated tasks and stock windows (at most), and the IMDb source's embedding and vocabulary.
+GRADIENT_FEATURES = 16
+GRADIENT_EMBEDDING = 32
+GRADIENT_IMDB_WORDS = 10_000
 
 
 @dataclass(frozen=True)
@@ -84,6 +92,26 @@ class LabConfig:
     every: int = 20  # record gradients through time every K training steps
     probe_size: int = 32  # fixed test examples the gradient is measured on
 
+    def footprint(self, models: int = 1, length: int | None = None, cell: str | None = None) -> Footprint:
+        """What this run costs (core.engine.footprint). Generated tasks read a few features per step,
+        IMDb reviews go through an embedding; stock windows are as many as the prices give (derived
+        from the data's size). The gradient through time is recorded every `every` steps on the probe."""
+        imdb = self.source.kind == "imdb"
+        steps = length or self.source.length
+        return Footprint(
+            Recurrent(cell or self.model.cell, self.model.units, self.model.layers),
+            steps=steps,
+            batch_size=max(self.train.batch_size, self.probe_size),
+            epochs=self.train.epochs,
+            input_width=GRADIENT_EMBEDDING if imdb else GRADIENT_FEATURES,
+            vocab=GRADIENT_IMDB_WORDS if imdb else 0,
+            output_size=GRADIENT_FEATURES,
+            train_examples=self.source.train_size or None,
+            bytes_per_example=steps * GRADIENT_FEATURES * 4,
+            eval_examples=self.source.train_size // 5,
+            models=models,
+        )
+
 
 @dataclass(frozen=True)
 class ComparisonConfig:
@@ -92,6 +120,13 @@ class ComparisonConfig:
     lab: LabConfig
     lengths: tuple[int, ...] = ()
     clip_threshold: float | None = None
+
+    def footprint(self) -> Footprint:
+        """Three cells at every length (or two clipping runs), one after the other: the time of all of
+        them, the memory of the largest (an LSTM at the longest length)."""
+        lengths = self.lengths or (self.lab.source.length,)
+        models = 2 if self.clip_threshold is not None else len(CELLS) * len(lengths)
+        return self.lab.footprint(models=models, length=max(lengths), cell="LSTM")
 
 
 @dataclass(frozen=True)

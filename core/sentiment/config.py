@@ -17,6 +17,7 @@ import numpy as np
 from core.data import imdb
 from core.engine import limits
 from core.engine.config import InputSpec, ModelConfig, TrainConfig
+from core.engine.footprint import Footprint
 from core.engine.run import HeldOut, TrainedRun
 
 # ----------------------------------------------------------------------------- one IMDb run
@@ -50,6 +51,19 @@ class ImdbRun(Generic[Model]):
     model: Model
     train: TrainConfig
     local_path: str = ""
+
+    def footprint(self) -> Footprint:
+        """What this run costs (core.engine.footprint): reviews of max_length ids through an embedding."""
+        return Footprint(
+            self.model.recurrent(),
+            steps=self.data.max_length,
+            batch_size=self.train.batch_size,
+            epochs=self.train.epochs,
+            input_width=self.data.embedding_dim,
+            vocab=self.data.num_words,
+            train_examples=self.data.train_size,
+            eval_examples=self.data.test_size + MAX_VALIDATION_REVIEWS,
+        )
 
 
 R = TypeVar("R", bound=ImdbRun)

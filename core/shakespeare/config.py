@@ -15,6 +15,7 @@ import pandas as pd
 
 from core.engine import limits
 from core.engine.config import ModelConfig, TrainConfig
+from core.engine.footprint import Footprint
 from core.engine.run import HeldOut, TrainedRun
 
 if TYPE_CHECKING:  # TF-free too, but char_rnn imports this module
@@ -35,6 +36,9 @@ VARIANT_LABELS = {
 }
 
 # ----------------------------------------------------------------------------- one training run
+
+
+CHARACTER_SET = 256  # the most characters a vocabulary keeps (char_rnn.MAX_VOCABULARY_CHARS)
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,23 @@ class CharRun:
         if not MIN_TEMPERATURE <= self.sampling.temperature <= MAX_TEMPERATURE:
             out.append(f"Sample temperature must be between {MIN_TEMPERATURE} and {MAX_TEMPERATURE}.")
         return out
+
+    def footprint(self) -> Footprint:
+        """What this run costs (core.engine.footprint): windows of characters in, a distribution over
+        the character set out at every step (many-to-many); windows counted from the text's size."""
+        length = self.text.sequence_length
+        many = self.model.pattern == "many_to_many"
+        return Footprint(
+            self.model.recurrent(),
+            steps=length,
+            batch_size=self.train.batch_size,
+            epochs=self.train.epochs,
+            input_width=self.text.embedding_dim,
+            vocab=CHARACTER_SET,
+            output_steps=length if many else 1,
+            output_size=CHARACTER_SET,
+            bytes_per_example=4 * length,  # int32 character ids
+        )
 
     def label(self, number: int) -> str:
         """A short name for the run comparison: '#2 GRU 128×1, m2m, L=64, stateful'."""
@@ -189,6 +210,10 @@ class ShakespeareRun:
 
     data: DataChoice
     run: CharRun
+
+    def footprint(self) -> Footprint:
+        """The run's footprint (core.engine.footprint); the text's size comes from the data sent."""
+        return self.run.footprint()
 
 
 # ----------------------------------------------------------------------------- the outcome

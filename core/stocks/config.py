@@ -18,6 +18,7 @@ import pandas as pd
 from core.data.stocks import DEFAULT_TICKER, DEFAULT_YEARS
 from core.engine import limits
 from core.engine.config import PATTERN_LABELS, InputSpec, ModelConfig, OutputSpec, TrainConfig
+from core.engine.footprint import Footprint
 from core.engine.run import HeldOut, TrainedRun
 
 if TYPE_CHECKING:  # for annotations only: forecasting imports this module
@@ -98,6 +99,21 @@ class ForecastRun:
     forecast: ForecastSpec
     model: ModelConfig
     train: TrainConfig
+
+    def footprint(self) -> Footprint:
+        """What this run costs (core.engine.footprint): windows of daily features in, the horizon out;
+        as many windows as the prices give (counted from the data's size: inputs and targets)."""
+        spec = self.forecast
+        return Footprint(
+            self.model.recurrent(),
+            steps=spec.window,
+            batch_size=self.train.batch_size,
+            epochs=self.train.epochs,
+            input_width=spec.input_features,
+            output_steps=spec.window if self.model.pattern == "many_to_many" else spec.steps_ahead,
+            output_size=1,
+            bytes_per_example=4 * (spec.window * spec.input_features + spec.steps_ahead),
+        )
 
 
 @dataclass

@@ -92,10 +92,10 @@ def test_stop_by_one_of_two_watchers_only_detaches_it(with_shared_data):
     a.run()
     assert run.running and not run.stop_signal.requested
     assert not a.button(key="sentiment:stop").disabled
-    a.button(key="sentiment:stop").click().run()  # the last watcher's Stop stops it
+    a.button(key="sentiment:stop").click().run()  # the last watcher's Stop stops it - at once, scoring included
     run_until(a, training_finished("sentiment"), timeout=120)
-    assert run.output.result.status == "stopped"
-    assert any("keeps what it learned" in w.value for w in a.warning)
+    assert run.state == "cancelled" and run.output is None
+    assert any("before its results were scored" in w.value for w in a.warning)
 
 
 def test_the_queue_shows_each_session_its_place(with_shared_data, threads_manager):
@@ -136,7 +136,8 @@ def test_one_run_per_visitor_across_pages(with_shared_data, threads_manager):
     assert any("You already have a run training on **Sentiment" in w.value for w in at.warning)
     assert "panel:gradient-lab" not in at.session_state
     at.button(key="gradient-lab:stop-other").click().run()  # stop the other and train this one
-    assert first.wait(60) and first.output.result.status == "stopped"
+    assert first.wait(60) and first.stop_signal.requested  # stopped at once (scoring included): nothing kept
+    assert first.state == "cancelled" and "scored" in first.notice
     assert at.session_state["panel:gradient-lab"].job.running
     assert_no_exception(at)
 
@@ -158,8 +159,11 @@ def test_a_crashed_worker_is_a_clear_error_and_the_server_goes_on(with_shared_da
     assert manager.pool is not None and manager.pool.wait_ready(180)
     at.button(key="sentiment:train").click().run()
     run = run_of(at)
-    until(lambda: run.worker_pid is not None and run.progress.batch_count > 0)
-    os.kill(run.worker_pid, signal.SIGKILL)  # as the kernel's OOM killer would
+    def worker_pid() -> int | None:
+        return next((w.pid for w in manager.pool.workers if w.current and w.current.run_id == run.key), None)
+
+    until(lambda: worker_pid() is not None and run.progress.batch_count > 0)
+    os.kill(worker_pid(), signal.SIGKILL)  # as the kernel's OOM killer would
     run_until(at, training_finished("sentiment"), timeout=60)
     message = " ".join(e.value for e in at.error)
     assert "worker stopped unexpectedly" in message and "press Train to retry" in message

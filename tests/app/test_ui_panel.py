@@ -59,21 +59,21 @@ def test_a_panel_hands_each_configuration_over_for_a_rehearsal_once(monkeypatch)
     class Manager:
         accept = True
 
-        def can_prepare(self):
+        def can_rehearse(self):
             return True
 
-        def prepare(self, page, spec):
+        def rehearse(self, page, spec, config):
             calls.append((page, spec))
             handed.set()
             return self.accept
 
     manager = Manager()
     monkeypatch.setattr(tp, "run_manager", lambda: manager)
-    monkeypatch.setattr(tp, "_PREPARED", OrderedDict())
+    monkeypatch.setattr(tp, "_REHEARSED", OrderedDict())
 
     def draw(spec, config):
         handed.clear()
-        tp._prepare_ahead("page", lambda: spec, config)
+        tp._rehearse_ahead("page", lambda: spec, config)
 
     draw("spec-8", {"units": 8})
     assert handed.wait(5)
@@ -84,14 +84,14 @@ def test_a_panel_hands_each_configuration_over_for_a_rehearsal_once(monkeypatch)
     draw("spec-16", {"units": 16})
     assert handed.wait(5)
     deadline = time.monotonic() + 5
-    while ("page", repr({"units": 16})) in tp._PREPARED:  # refused: the claim is given up ...
+    while ("page", repr({"units": 16})) in tp._REHEARSED:  # refused: the claim is given up ...
         assert time.monotonic() < deadline
         time.sleep(0.01)
     manager.accept = True
     draw("spec-16", {"units": 16})  # ... and the next draw hands it over
     assert handed.wait(5) and calls[-1] == ("page", "spec-16") and len(calls) == 3
 
-    tp._prepare_ahead("page", lambda: 1 / 0, {"units": 32})  # no request yet (data loading): nothing
-    monkeypatch.setattr(Manager, "can_prepare", lambda self: False)
+    tp._rehearse_ahead("page", lambda: 1 / 0, {"units": 32})  # no request yet (data loading): nothing
+    monkeypatch.setattr(Manager, "can_rehearse", lambda self: False)
     draw("spec-64", {"units": 64})  # a run queues or trains: nothing
     assert not handed.wait(0.3) and len(calls) == 3

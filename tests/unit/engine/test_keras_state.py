@@ -8,7 +8,14 @@ import keras
 import numpy as np
 
 from core.engine.config import InputSpec, ModelConfig, OutputSpec
-from core.engine.keras_state import reset_keras_state, set_random_seed
+from core.engine.keras_state import (
+    output_mask,
+    per_element_loss,
+    public_api_only,
+    reset_keras_state,
+    self_check,
+    set_random_seed,
+)
 from core.engine.models import BUILDERS
 
 
@@ -35,3 +42,40 @@ def test_reset_forgets_generated_names_like_clear_session():
     assert keras.layers.Dense(2).name != "dense"
     reset_keras_state()
     assert keras.layers.Dense(2).name == "dense"
+
+
+# ----------------------------------------------------------------------------- the public-API fallbacks
+
+
+def test_seeding_and_reset_fall_back_to_keras_public_functions():
+    with public_api_only():
+        assert build(set_random_seed, 3)[0][0].tolist() == build(keras.utils.set_random_seed, 3)[0][0].tolist()
+        keras.layers.Dense(2)
+        reset_keras_state()
+        assert keras.layers.Dense(2).name == "dense"
+
+
+def test_the_per_element_loss_falls_back_to_rebuilding_it_from_its_config():
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    y, logits = np.array([[1, 0]]), np.array([[[0.0, 3.0], [2.0, -1.0]]], "float32")
+    ours = per_element_loss(loss)(y, logits)
+    with public_api_only():
+        fallback = per_element_loss(loss)(y, logits)
+    assert ours.shape == fallback.shape == (1, 2)
+    np.testing.assert_allclose(np.asarray(ours), np.asarray(fallback), rtol=1e-6)
+
+
+def test_the_output_mask_falls_back_to_computing_it_with_the_public_api():
+    inputs = keras.Input((3,), dtype="int32")
+    outputs = keras.layers.LSTM(2, return_sequences=True)(keras.layers.Embedding(5, 2, mask_zero=True)(inputs))
+    model = keras.Model(inputs, outputs)
+    x = np.array([[1, 2, 0]], "int32")
+    pred = model(x)
+    ours = output_mask(model, x, pred)
+    with public_api_only():
+        fallback = output_mask(model, x, pred)
+    assert np.asarray(ours).tolist() == np.asarray(fallback).tolist() == [[True, True, False]]
+
+
+def test_the_self_check_finds_nothing_moved_on_the_locked_keras():
+    assert self_check() == []

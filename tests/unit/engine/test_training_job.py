@@ -56,11 +56,3 @@ def test_snapshot_thins_long_histories():
     snap = job.progress.snapshot(max_points=10)
     assert len(snap.batches) <= 12
     assert snap.batches["step"].iloc[-1] == 48
-
-
-def test_unwatched_job_stops_itself():
-    job = TrainingJob(work_factory(epochs=50)).start(abandon_after=0.0)
-    assert job.wait(120)
-    result = job.output.result
-    assert result.status == "stopped"
-    assert "nobody watched" in result.message

@@ -57,10 +57,10 @@ def test_a_worker_reuses_traced_steps_and_a_rehearsal_and_every_run_matches_a_fr
     first, second = in_worker(1), in_worker(2)
     assert second.config["reused"] == first.config["reused"] + 1  # the same shape: the kept model and its steps
     worker = pooled.pool.workers[0]
-    assert pooled.prepare("reuse", WorkSpec(fx.tiny_keras_seeded, (x, y, 3)))
-    assert not pooled.prepare("reuse", WorkSpec(fx.tiny_keras_seeded, (x, y, 3)))  # once per worker
+    assert pooled.rehearse("reuse", WorkSpec(fx.tiny_keras_seeded, (x, y, 3)), None)
+    assert not pooled.rehearse("reuse", WorkSpec(fx.tiny_keras_seeded, (x, y, 3)), None)  # once per worker
     deadline = time.monotonic() + 60
-    while worker.preparing:
+    while worker.rehearsing:
         assert time.monotonic() < deadline
         time.sleep(0.05)
     third = in_worker(3)
@@ -73,8 +73,8 @@ def test_a_worker_reuses_traced_steps_and_a_rehearsal_and_every_run_matches_a_fr
 
 def test_nothing_is_rehearsed_while_a_run_trains(pooled):
     run = pooled.submit("s1", "page", "Page", WorkSpec(fx.until_stopped, (), {"seed": 8}), None)
-    assert not pooled.can_prepare()
-    assert not pooled.prepare("page", WorkSpec(fx.counting, (3,), {"seed": 1}))
+    assert not pooled.can_rehearse()
+    assert not pooled.rehearse("page", WorkSpec(fx.counting, (3,), {"seed": 1}), None)
     pooled.stop(run, "s1")
     assert run.wait(30)
 
