@@ -45,7 +45,7 @@ def code_panel(key: str, config: Any, label: str = "Show the code") -> None:
         )
         left, right, _ = st.columns([1, 1, 2])
         left.download_button(
-            f"Download {program.filename}",
+            "Download the script (.py)",
             script,
             file_name=program.filename,
             mime="text/x-python",

@@ -102,8 +102,8 @@ IMDB_DATA_NOTE = "IMDb reviews as word ids (0 = padding, 1 = start, 2 = unknown 
 
 NOT_SHOWN = (
     "Left out: the playground also charts every layer's gradient norm at every step, and when the loss "
-    "turns NaN it rolls the weights back to the last finite step; model.fit does neither (the Gradient "
-    "lab's script shows how to measure gradient norms)."
+    "turns NaN it rolls the weights back to the last finite step; model.fit does neither (keras.callbacks."
+    "TerminateOnNaN stops without rolling back)."
 )
 
 
