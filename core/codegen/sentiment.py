@@ -23,7 +23,7 @@ from core.codegen.common import (
 )
 from core.sentiment.config import MAX_VALIDATION_REVIEWS, ImdbRun, SentimentRun
 
-QUICK_EPOCHS, QUICK_TRAIN, QUICK_TEST = 2, 2_000, 500
+QUICK_EPOCHS, QUICK_TRAIN, QUICK_TEST = 2, 1_000, 500
 
 
 def quick(run: ImdbRun) -> ImdbRun:

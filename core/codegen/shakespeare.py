@@ -16,7 +16,7 @@ from core.codegen.common import (
 )
 from core.shakespeare.config import ShakespeareRun
 
-QUICK_CHARS, QUICK_EPOCHS = 60_000, 1
+QUICK_CHARS, QUICK_EPOCHS = 30_000, 1
 URL = "https://storage.googleapis.com/download.tensorflow.org/data/shakespeare.txt"
 
 

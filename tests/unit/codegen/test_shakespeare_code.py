@@ -20,8 +20,8 @@ M2O = "Many-to-one: one target per window"
 VARIANTS = {
     "many_to_many: 2-layer LSTM, dropout, no clipping": replace(
         PRESETS["Tiny: seconds, for a quick demo"],
-        model=ModelConfig(pattern="many_to_many", cell="LSTM", units=24, layers=2, dropout=0.1),
-        train=TrainConfig(epochs=1, batch_size=32, learning_rate=5e-3, seed=2),
+        model=ModelConfig(pattern="many_to_many", cell="LSTM", units=16, layers=2, dropout=0.1),
+        train=TrainConfig(epochs=1, batch_size=64, learning_rate=5e-3, seed=2),
     ),
 }
 CASES = {name: ShakespeareRun(DataChoice(), run) for name, run in {**PRESETS, **VARIANTS}.items()}
