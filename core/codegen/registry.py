@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from core.codegen import sentiment, shakespeare
+from core.attention.config import PoolingRun
+from core.codegen import attention, sentiment, shakespeare
 from core.codegen.common import Program
 from core.sentiment.config import SentimentRun
 from core.shakespeare.config import ShakespeareRun
@@ -13,6 +14,7 @@ from core.shakespeare.config import ShakespeareRun
 GENERATORS: dict[type, tuple[Callable[[object], bool], Callable[[object], Program]]] = {
     SentimentRun: (lambda run: True, sentiment.program),
     ShakespeareRun: (shakespeare.supported, shakespeare.program),
+    PoolingRun: (lambda run: True, attention.program),
 }
 
 
