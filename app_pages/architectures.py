@@ -23,7 +23,7 @@ from core.cells.config import FRESH, QUICK, Analysis, ExplorerChoice, imdb_confi
 from core.engine import limits
 from core.engine.config import PATTERNS, validate_all
 from core.engine.run import TrainedRun
-from ui import architectures_data, controls, data_cache, experiments, links
+from ui import architectures_data, code_panel, controls, data_cache, experiments, links
 from ui.charts import draw_chart
 from ui.registry import pages_training, panel_title
 from ui.training_panel import finished_runs, running_panels, training_panel
@@ -163,6 +163,7 @@ def pick_model(choice: ExplorerChoice) -> tuple[str, object, TrainedRun | None]:
             train_label="Train quickly",
             prepare=False,  # its IMDb data loads on the first press, not when the page opens
         )
+        code_panel.code_panel(KEY, run)
         if job is None or job.state != "done" or not isinstance(job.output, TrainedRun):
             return source, None, None
         return source, job.output.model, job.output

@@ -19,6 +19,7 @@ from core.engine.training_job import WorkSpec
 from core.sentiment.config import ImdbChoice, imdb_run_checks
 from ui import attention_data, controls, data_cache, experiments, links, presenter
 from ui.charts import draw_chart
+from ui.code_panel import code_panel
 from ui.training_panel import history_table, trained_config, training_panel
 
 KEY = "attention"
@@ -238,6 +239,7 @@ def translation_part() -> None:
         can_train=can_train,
         live_extra=live_snapshot,
     )
+    code_panel(KEY, page_run)
     if job is not None and job.state == "done":
         show_translation_results(job.output)
     elif job is None and trained_config(KEY) is None:
@@ -364,6 +366,7 @@ def imdb_part() -> None:
         clip_norm=run.train.clip_norm,
         can_train=can_train,
     )
+    code_panel(IMDB_KEY, run)
     if job is not None and job.state == "done":
         show_imdb_results(job.output)
 

@@ -18,6 +18,7 @@ from core.sentiment import charts as sentiment_charts
 from core.sentiment.config import PRESETS, ImdbChoice, SentimentOutcome, SentimentRun, imdb_run_checks
 from ui import controls, data_cache, experiments, links
 from ui.charts import draw_chart
+from ui.code_panel import code_panel
 from ui.training_panel import history_table, trained_config, training_panel
 
 KEY = "sentiment"
@@ -210,6 +211,7 @@ def main() -> None:
         clip_norm=run.train.clip_norm,
         can_train=can_train,
     )
+    code_panel(KEY, run)
     if job is not None and job.state == "done":
         show_results(job.output)
     elif job is None and trained_config(KEY) is None:

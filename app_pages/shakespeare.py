@@ -32,6 +32,7 @@ from core.shakespeare.config import (
 )
 from ui import controls, data_cache, experiments, links, shakespeare_data
 from ui.charts import draw_chart
+from ui.code_panel import code_panel
 from ui.training_panel import current_job, training_panel
 
 KEY = "shakespeare"
@@ -373,6 +374,7 @@ def main() -> None:
         can_train=controls.show_problems(problems),
         live_extra=live_samples,
     )
+    code_panel(KEY, choice)
     if job is not None and job.state == "done":
         show_results(job)
         generation_section(job.output)
