@@ -31,6 +31,7 @@ class RunEntry:
     curves: list[dict] = field(repr=False)  # {quantity, curve, epochs, value}
     status: str = "completed"
     seconds: float = 0.0
+    settings: dict[str, str] = field(default_factory=dict)  # the configuration's leaves by name, as text
 
 
 def lower_is_better(metric: str) -> bool:
@@ -87,6 +88,21 @@ def curves_of(result: TrainingResult, metric: str | None, points: int = CURVE_PO
     return out
 
 
+MAX_SETTINGS = 60
+
+
+def settings_of(config: Any) -> dict[str, str]:
+    """The configuration's leaf settings as text ("model cell": "LSTM", "train clip norm": "off")."""
+    if config is None:
+        return {}
+    flat = cmp.flatten_config(config)
+    out = {}
+    for name, value in list(flat.items())[:MAX_SETTINGS]:
+        text = "off" if value is None else ", ".join(map(str, value)) if isinstance(value, tuple | list) else str(value)
+        out[str(name)[:60]] = text[:80]
+    return out
+
+
 def entry_of(
     page: str,
     output: Any,
@@ -94,6 +110,7 @@ def entry_of(
     params: Mapping[str, str],
     metric: str | None = None,
     metric_label: str | None = None,
+    config: Any = None,
 ) -> RunEntry | None:
     """The board's entry for a finished (or stopped) run; None when it has no records (a failed run)."""
     result: TrainingResult | None = getattr(output, "result", None)
@@ -110,4 +127,5 @@ def entry_of(
         curves=curves_of(result, metric),
         status=result.status,
         seconds=float(result.seconds),
+        settings=settings_of(config if config is not None else getattr(output, "config", None)),
     )

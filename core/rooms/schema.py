@@ -8,7 +8,8 @@ at a whole version. Steps are only ever added, never edited: a deployed database
 - v1: rooms (link code, short code, the teacher secret's hash, times, closed) and runs (page,
   nickname, label, link parameters, held-out score, curves, duration, time; hidden, pinned).
 - v2: runs.session_tag (a hash of the recording session: the per-session rate limit holds across
-  replicas) and hidden_names (a teacher hides a nickname, and with it every run under it).
+  replicas), runs.settings (the run's configuration as named settings, for the board's filters and
+  its setting-against-score scatter) and hidden_names (a teacher hides a nickname, and every run under it).
 
 On PostgreSQL a transaction-level advisory lock serialises replicas that start at once; on SQLite
 the steps check what exists before they add it, so a second process repeating one is harmless.
@@ -84,6 +85,7 @@ schema_version = Table("schema_version", metadata, Column("version", Integer, nu
 rooms = _rooms(metadata)
 runs = _runs_v1(metadata)
 runs.append_column(Column("session_tag", String(64), nullable=True))
+runs.append_column(Column("settings", Text, nullable=True))  # JSON {name: text}; NULL on v1 rows
 hidden_names = Table(
     "hidden_names",
     metadata,
@@ -107,6 +109,8 @@ def _step_2(conn: Connection) -> None:
     columns = {c["name"] for c in inspect(conn).get_columns("runs")}
     if "session_tag" not in columns:
         conn.execute(text("ALTER TABLE runs ADD COLUMN session_tag VARCHAR(64)"))
+    if "settings" not in columns:
+        conn.execute(text("ALTER TABLE runs ADD COLUMN settings TEXT"))
     if "runs_session" not in {i["name"] for i in inspect(conn).get_indexes("runs")}:
         conn.execute(text("CREATE INDEX runs_session ON runs (session_tag, created_at)"))
     hidden_names.create(conn, checkfirst=True)

@@ -78,6 +78,7 @@ class StoredRun:
     hidden: bool
     pinned: bool
     name_hidden: bool
+    settings: dict[str, str] = field(default_factory=dict)
 
 
 def plain_text(value: str, limit: int) -> str:
@@ -276,6 +277,7 @@ class RoomStore:
                     hidden=False,
                     pinned=False,
                     session_tag=tag,
+                    settings=json.dumps(entry.settings, sort_keys=True),
                 )
             ).inserted_primary_key[0]
             conn.execute(update(schema.rooms).where(schema.rooms.c.id == room.id).values(active_at=now))
@@ -314,6 +316,7 @@ class RoomStore:
                     bool(row.hidden),
                     bool(row.pinned),
                     name_hidden,
+                    _json(row.settings, {}),
                 )
             )
         return out
@@ -355,3 +358,22 @@ def _json(text: str, default: Any) -> Any:
 def as_params(values: Mapping[str, Any]) -> dict[str, str]:
     """Link parameters as plain strings (what a URL carries)."""
     return {str(k)[:40]: str(v)[:200] for k, v in list(values.items())[:100]}
+
+
+class Throttle:
+    """At most `limit` events per `seconds` (a short code typed, per session and per server); thread-safe."""
+
+    def __init__(self, limit: int, seconds: float = 60.0, clock=time.monotonic) -> None:
+        self.limit, self.seconds, self.clock = limit, seconds, clock
+        self._times: list[float] = []
+        self._lock = threading.Lock()
+
+    def allow(self) -> bool:
+        """Count one event now; False (and not counted) when the window is full."""
+        with self._lock:
+            now = self.clock()
+            self._times = [t for t in self._times if t > now - self.seconds]
+            if len(self._times) >= self.limit:
+                return False
+            self._times.append(now)
+            return True

@@ -80,6 +80,9 @@ def test_an_entry_keeps_thinned_curves_and_no_model():
     assert len(training) <= records.CURVE_POINTS and [c["epochs"] for c in validation] == [1.0, 2.0, 3.0, 4.0]
     assert {c["quantity"] for c in entry.curves} == {"loss", "mae"}
     assert "model" not in repr(entry)
+    assert entry.settings == {}  # the fake outcome has no configuration
+    config = SimpleNamespace()
+    assert records.settings_of(None) == {} and records.settings_of(config) == {"configuration": str(config)}
     assert records.entry_of("sentiment", Outcome(TrainingResult("completed", "no batches")), "x", {}) is None
 
 

@@ -10,12 +10,14 @@ from sqlalchemy import inspect, select, text
 from core.rooms import schema
 from core.rooms.records import RunEntry
 from core.rooms.settings import RoomSettings
-from core.rooms.store import SHORT_ALPHABET, RoomError, RoomGone, RoomStore, make_engine, plain_text
+from core.rooms.store import SHORT_ALPHABET, RoomError, RoomGone, RoomStore, Throttle, make_engine, plain_text
 
 
 def entry(page: str = "gradient_lab", label: str = "LSTM", score: float | None = 0.5) -> RunEntry:
     curves = [{"quantity": "loss", "curve": "training", "epochs": 0.5, "value": 1.0}]
-    return RunEntry(page, label, {"page": page, "cell": "LSTM"}, score, "test MSE", True, curves, "completed", 3.2)
+    settings = {"model cell": "LSTM", "model units": "8"}
+    params = {"page": page, "c": "LSTM"}
+    return RunEntry(page, label, params, score, "test MSE", True, curves, "completed", 3.2, settings)
 
 
 # ----------------------------------------------------------------------------- schema
@@ -36,7 +38,7 @@ def test_an_empty_database_is_migrated_to_the_latest_version(db_url):
 def test_a_version_1_database_keeps_its_rooms_and_runs_through_the_migration(db_url, clock):
     engine = make_engine(db_url)
     assert schema.migrate(engine, target=1) == 1
-    assert "session_tag" not in {c["name"] for c in inspect(engine).get_columns("runs")}
+    assert not {"session_tag", "settings"} & {c["name"] for c in inspect(engine).get_columns("runs")}
     assert not inspect(engine).has_table("hidden_names")
     with engine.begin() as conn:  # what a v1 server wrote
         conn.execute(
@@ -60,6 +62,7 @@ def test_a_version_1_database_keeps_its_rooms_and_runs_through_the_migration(db_
     room = store.room("oldroomcode1")
     (run,) = store.runs(room)
     assert (run.nickname, run.label, run.score, run.params) == ("ada", "GRU", 0.81, {"page": "sentiment"})
+    assert run.settings == {}  # v1 kept no settings
     store.set_name_hidden(room, "ada", True)  # v2's table works on the migrated database
     assert store.runs(room) == []
     store.add_run(room, "bob", entry(), "s1")  # and v2's column
@@ -133,7 +136,8 @@ def test_runs_are_recorded_with_what_the_board_needs(store):
         True,
         "completed",
     )
-    assert run.params == {"page": "gradient_lab", "cell": "LSTM"} and run.curves[0]["value"] == 1.0
+    assert run.params == {"page": "gradient_lab", "c": "LSTM"} and run.curves[0]["value"] == 1.0
+    assert run.settings == {"model cell": "LSTM", "model units": "8"}
     assert run.seconds == pytest.approx(3.2)
     assert plain_text("x" * 100, 24) == "x" * 24
     with pytest.raises(RoomError, match="nickname"):
@@ -203,3 +207,11 @@ def test_a_sqlite_store_survives_a_restart(tmp_path, clock):
     assert [r.nickname for r in again.runs(room)] == ["ada"]
     assert again.is_teacher(room.code, made.teacher_secret)
     again.close()
+
+
+def test_a_throttle_allows_so_many_tries_a_minute():
+    now = [0.0]
+    throttle = Throttle(3, 60, clock=lambda: now[0])
+    assert [throttle.allow() for _ in range(4)] == [True, True, True, False]
+    now[0] = 61
+    assert throttle.allow()
