@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.registry import HOME, available_pages
+from ui.registry import BOARD, HOME, available_pages
 from ui.runs import run_manager
 
 ROOT = Path(__file__).parent
@@ -25,5 +25,5 @@ def _page(info):
 
 
 run_manager()  # once per server (cached); starting the workers takes milliseconds, warming them a few seconds
-navigation = st.navigation({"": [_page(HOME)], "Playground": [_page(p) for p in available_pages(ROOT)]})
+navigation = st.navigation({"": [_page(HOME), _page(BOARD)], "Playground": [_page(p) for p in available_pages(ROOT)]})
 navigation.run()

@@ -5,3 +5,7 @@
 without its model, as the row the board reads), `charts` (the board's Altair charts). Never imports
 Streamlit; the glue is ui/rooms.py and the page app_pages/board.py.
 """
+
+from core.engine.lazy import lazy_submodules
+
+__getattr__ = lazy_submodules(__name__)  # SQLAlchemy and Altair load on first use (Home stays light)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.engine import compare as cmp
+from core.engine.compare import headline  # noqa: F401 - a run's default label, for ui/rooms.py
 from core.engine.history import TrainingResult
 
 CURVE_POINTS = 60  # training points per curve kept in the database (validation: one per epoch)

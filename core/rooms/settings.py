@@ -18,18 +18,15 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy.engine import make_url
 
 from core.data.disk_cache import cache_root
 
 DATABASE_ENV_VAR = "RNN_PLAYGROUND_DATABASE_URL"
 SQLITE_FILE = "rooms.sqlite3"
 IN_MEMORY = "sqlite://"  # the cache folder is off: rooms last as long as the process
-MAX_NICKNAME = 24
-MAX_LABEL = 80
 logger = logging.getLogger(__name__)
 
 
@@ -88,5 +85,5 @@ def database_url(configured: str | None = None) -> str:
 
 
 def describe(url: str) -> str:
-    """The URL without its password, for logs and the README's words."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The URL without its password, for logs."""
+    return re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", url)

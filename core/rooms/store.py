@@ -22,17 +22,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import StaticPool
 
 from core.rooms import schema
+from core.rooms.limits import MAX_LABEL, MAX_NICKNAME, plain_text
 from core.rooms.records import RunEntry
-from core.rooms.settings import IN_MEMORY, MAX_LABEL, MAX_NICKNAME, RoomSettings, database_url
+from core.rooms.settings import IN_MEMORY, RoomSettings, database_url
 
 logger = logging.getLogger(__name__)
 SHORT_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read off a projector
 SHORT_LENGTH = 6
 CODE_BYTES = 9  # 72 bits, 12 URL-safe characters
 TEACHER_BYTES = 18  # 144 bits
+
+
+DatabaseDown = (SQLAlchemyError, OSError)  # what an unreachable or failing database raises
 
 
 class RoomError(Exception):
@@ -79,12 +84,6 @@ class StoredRun:
     pinned: bool
     name_hidden: bool
     settings: dict[str, str] = field(default_factory=dict)
-
-
-def plain_text(value: str, limit: int) -> str:
-    """One line of printable text, at most `limit` characters (control characters and newlines dropped)."""
-    cleaned = "".join(ch if ch.isprintable() else " " for ch in str(value))
-    return " ".join(cleaned.split())[:limit]
 
 
 def _hash(secret: str) -> str:
@@ -358,22 +357,3 @@ def _json(text: str, default: Any) -> Any:
 def as_params(values: Mapping[str, Any]) -> dict[str, str]:
     """Link parameters as plain strings (what a URL carries)."""
     return {str(k)[:40]: str(v)[:200] for k, v in list(values.items())[:100]}
-
-
-class Throttle:
-    """At most `limit` events per `seconds` (a short code typed, per session and per server); thread-safe."""
-
-    def __init__(self, limit: int, seconds: float = 60.0, clock=time.monotonic) -> None:
-        self.limit, self.seconds, self.clock = limit, seconds, clock
-        self._times: list[float] = []
-        self._lock = threading.Lock()
-
-    def allow(self) -> bool:
-        """Count one event now; False (and not counted) when the window is full."""
-        with self._lock:
-            now = self.clock()
-            self._times = [t for t in self._times if t > now - self.seconds]
-            if len(self._times) >= self.limit:
-                return False
-            self._times.append(now)
-            return True

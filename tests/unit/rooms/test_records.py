@@ -9,7 +9,7 @@ import pytest
 
 from core.engine.history import BatchRecord, EpochRecord, TrainingResult
 from core.rooms import records
-from core.rooms.settings import IN_MEMORY, RoomSettings, database_url, normalise_url
+from core.rooms.settings import IN_MEMORY, RoomSettings, database_url, describe, normalise_url
 
 
 def result(epochs: int = 3, steps: int = 4) -> TrainingResult:
@@ -97,6 +97,7 @@ def test_settings_come_from_the_deployer(monkeypatch, tmp_path):
     monkeypatch.setenv("RNN_PLAYGROUND_CACHE", "off")
     assert database_url() == IN_MEMORY
     assert normalise_url("sqlite:///a") == "sqlite:///a"
+    assert describe("postgresql+psycopg://u:secret@db/rnn") == "postgresql+psycopg://u:***@db/rnn"
     monkeypatch.setenv("RNN_PLAYGROUND_ROOM_HOURS", "2")
     monkeypatch.setenv("RNN_PLAYGROUND_MAX_ROOMS", "nonsense")
     monkeypatch.setenv("RNN_PLAYGROUND_RUNS_PER_MINUTE", "-5")

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import inspect, select, text
 
 from core.rooms import schema
+from core.rooms.limits import Throttle, plain_text
 from core.rooms.records import RunEntry
 from core.rooms.settings import RoomSettings
-from core.rooms.store import SHORT_ALPHABET, RoomError, RoomGone, RoomStore, Throttle, make_engine, plain_text
+from core.rooms.store import SHORT_ALPHABET, RoomError, RoomGone, RoomStore, make_engine
 
 
 def entry(page: str = "gradient_lab", label: str = "LSTM", score: float | None = 0.5) -> RunEntry:
