@@ -24,11 +24,15 @@ def run_name(run: StoredRun) -> str:
     return f"#{run.id} {run.nickname} · {run.label}"
 
 
+def scored(run: StoredRun) -> bool:
+    return run.score is not None and math.isfinite(run.score)
+
+
 def ranked(runs: Sequence[StoredRun]) -> list[StoredRun]:
     """Best held-out score first (by the metric's direction); runs without a score last, oldest first among ties."""
 
     def key(run: StoredRun) -> tuple:
-        if run.score is None or not math.isfinite(run.score):
+        if not scored(run):
             return (1, 0.0, run.id)
         return (0, run.score if run.lower_is_better else -run.score, run.id)
 
@@ -46,7 +50,7 @@ def leaderboard(runs: Sequence[StoredRun], base: str = "", teacher: bool = False
     rows = []
     for rank, run in enumerate(ranked(runs), start=1):
         row = {
-            "rank": rank if run.score is not None else None,
+            "rank": rank if scored(run) else None,
             "pinned": "📌" if run.pinned else "",
             "nickname": run.nickname,
             "label": run.label,
@@ -118,7 +122,7 @@ def setting_scores(runs: Sequence[StoredRun], setting: str) -> pd.DataFrame:
     rows = [
         {"setting": run.settings.get(setting, "—"), "score": run.score, "run": run_name(run), "nickname": run.nickname}
         for run in runs
-        if run.score is not None and math.isfinite(run.score)
+        if scored(run)
     ]
     frame = pd.DataFrame(rows, columns=["setting", "score", "run", "nickname"])
     numbers = pd.to_numeric(frame["setting"], errors="coerce")
