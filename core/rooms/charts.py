@@ -50,11 +50,10 @@ def setting_scatter(data: pd.DataFrame, setting: str, metric: str) -> alt.TopLev
     x = alt.X("setting:Q" if numeric else "setting:N", title=setting, axis=alt.Axis(labelAngle=0))
     chart = (
         alt.Chart(data)
-        .mark_circle(size=260, opacity=0.8)
+        .mark_circle(size=260, opacity=0.75, color="#1f77b4")  # one colour: the overlay's colours name runs
         .encode(
             x=x,
             y=alt.Y("score:Q", title=metric, scale=alt.Scale(zero=False)),
-            color=alt.Color("nickname:N", legend=None),
             tooltip=["run:N", "setting:N", alt.Tooltip("score:Q", format=".4f")],
         )
         .properties(height=HEIGHT, title=f"{metric} against {setting}")
