@@ -14,11 +14,12 @@ from collections.abc import Sequence
 import streamlit as st
 
 from ui import rooms
-from ui.charts import draw_chart
+from ui.charts import CHART_CHROME
 from ui.registry import PAGES
 
 REFRESH_SECONDS = 5  # the board part reruns alone this often (a fragment), not the page
 TOP_CURVES = 3  # the best runs (and every pinned one) are chosen in the overlay at first
+CHART_HEIGHT = 420 + CHART_CHROME + 60  # core.rooms.charts.HEIGHT, axes, title and a legend row or two
 
 INTRO = (
     "Every run the class finishes or stops on a training page lands here. Each tab is one training page: "
@@ -155,7 +156,12 @@ def overlay(key: str, runs: Sequence) -> None:
     chosen = [by_id[i] for i in picked if i in by_id]
     quantities = rooms.board.quantities(chosen) or ["loss"]
     quantity = st.radio("Curve", quantities, horizontal=True, key=f"board:{key}:quantity")
-    draw_chart(rooms.charts.overlay(rooms.board.curves(chosen, quantity), quantity))
+    spec = rooms.shared(
+        ("overlay", key, tuple(r.id for r in chosen), quantity),  # a recorded run's curves never change
+        lambda: rooms.charts.overlay(rooms.board.curves(chosen, quantity), quantity).to_dict(validate=False),
+        max_age=None,
+    )
+    st.vega_lite_chart(spec=spec, width="stretch", height=CHART_HEIGHT)
     st.caption(CURVES_HELP)
 
 
@@ -167,7 +173,14 @@ def scatter(key: str, runs: Sequence) -> None:
     preferred = next((i for i, n in enumerate(settings) if n.endswith(("cell", "units"))), 0)
     setting = st.selectbox("Setting against the score", settings, index=preferred, key=f"board:{key}:setting")
     metric = rooms.board.ranked(runs)[0].metric
-    draw_chart(rooms.charts.setting_scatter(rooms.board.setting_scores(runs, setting), setting, metric))
+    spec = rooms.shared(
+        ("scatter", key, setting, tuple((r.id, r.hidden) for r in runs)),
+        lambda: rooms.charts.setting_scatter(rooms.board.setting_scores(runs, setting), setting, metric).to_dict(
+            validate=False
+        ),
+        max_age=None,
+    )
+    st.vega_lite_chart(spec=spec, width="stretch", height=CHART_HEIGHT)
     st.caption(SCATTER_HELP)
 
 
@@ -195,7 +208,7 @@ def page_board(key: str, runs: Sequence, teacher: bool) -> None:
     scatter(key, shown)
     st.download_button(
         "This page's runs (CSV)",
-        data=rooms.board.csv(shown),
+        data=lambda: rooms.board.csv(shown),  # built when pressed, not on every refresh
         file_name=f"class_{key}_runs.csv",
         mime="text/csv",
         on_click="ignore",
@@ -212,7 +225,7 @@ def live_board(code: str, teacher: bool) -> None:
         return
     try:
         room = store.room(code)
-        runs = store.runs(room, include_hidden=teacher) if room is not None else []
+        runs = rooms.room_runs(store, room, teacher) if room is not None else []
     except rooms.DatabaseDown:
         rooms.outage_notice()
         return

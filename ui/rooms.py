@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
@@ -105,6 +107,42 @@ def reset_store(new: RoomStore | None = None) -> None:
     global _store, _failed_at
     with _store_lock:
         _store, _failed_at = new, None
+
+
+# ----------------------------------------------------------------------------- shared reads for the board
+
+SHARED_SECONDS = 2.0  # a room's runs read once per this long for all its students' boards
+MAX_CACHED = 256
+_cache: OrderedDict[tuple, tuple[float, Any]] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def shared(key: tuple, build: Callable[[], Any], max_age: float | None = SHARED_SECONDS) -> Any:
+    """`build()`'s value, shared by every session of this process for `max_age` seconds (None: for good).
+
+    Thirty students watching one board refresh it every few seconds each: they share one database
+    read of the room's runs, and one chart spec per set of chosen runs (a recorded run never changes).
+    """
+    now = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit is not None and (max_age is None or now - hit[0] < max_age):
+            _cache.move_to_end(key)
+            return hit[1]
+    value = build()
+    with _cache_lock:
+        _cache[key] = (now, value)
+        _cache.move_to_end(key)
+        while len(_cache) > MAX_CACHED:
+            _cache.popitem(last=False)
+    return value
+
+
+def room_runs(rooms: RoomStore, room: Room, teacher: bool) -> list:
+    """The room's runs for a board (the teacher's with hidden ones, read fresh: moderation shows at once)."""
+    if teacher:
+        return rooms.runs(room, include_hidden=True)
+    return shared(("runs", room.id), lambda: rooms.runs(room))
 
 
 def outage_notice() -> None:
