@@ -208,7 +208,7 @@ def page_board(key: str, runs: Sequence, teacher: bool) -> None:
     scatter(key, shown)
     st.download_button(
         "This page's runs (CSV)",
-        data=lambda: rooms.board.csv(shown),  # built when pressed, not on every refresh
+        data=rooms.shared(("csv", key, tuple(r.id for r in shown)), lambda: rooms.board.csv(shown), max_age=None),
         file_name=f"class_{key}_runs.csv",
         mime="text/csv",
         on_click="ignore",
@@ -259,14 +259,14 @@ def teacher_controls(store, room) -> None:
             middle.button(
                 "Show run" if run.hidden else "Hide run",
                 key="board:hide-run",
-                on_click=store.set_hidden,
-                args=(room, run.id, not run.hidden),
+                on_click=rooms.moderate,
+                args=(store.set_hidden, room, run.id, not run.hidden),
             )
             right.button(
                 "Unpin" if run.pinned else "Pin",
                 key="board:pin-run",
-                on_click=store.set_pinned,
-                args=(room, run.id, not run.pinned),
+                on_click=rooms.moderate,
+                args=(store.set_pinned, room, run.id, not run.pinned),
             )
             names = store.nicknames(room)
             hidden = {r.nickname for r in runs if r.name_hidden}
@@ -275,18 +275,18 @@ def teacher_controls(store, room) -> None:
             middle.button(
                 "Show nickname's runs" if name in hidden else "Hide nickname's runs",
                 key="board:hide-name",
-                on_click=store.set_name_hidden,
-                args=(room, name, name not in hidden),
+                on_click=rooms.moderate,
+                args=(store.set_name_hidden, room, name, name not in hidden),
             )
         st.toggle(
             "Closed (read-only: no new runs)",
             value=room.closed,
             key="board:closed",
-            on_change=lambda: store.set_closed(room, st.session_state["board:closed"]),
+            on_change=lambda: rooms.moderate(store.set_closed, room, st.session_state["board:closed"]),
         )
         sure = st.checkbox("I want to delete this class and all its runs", key="board:delete-sure")
         if st.button("Delete the class", disabled=not sure, key="board:delete"):
-            store.delete_room(room)
+            rooms.moderate(store.delete_room, room)
             rooms.leave()
             st.query_params.clear()
             st.rerun()

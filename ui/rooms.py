@@ -107,6 +107,8 @@ def reset_store(new: RoomStore | None = None) -> None:
     global _store, _failed_at
     with _store_lock:
         _store, _failed_at = new, None
+    with _cache_lock:
+        _cache.clear()  # a restarted server holds no shared reads either
 
 
 # ----------------------------------------------------------------------------- shared reads for the board
@@ -143,6 +145,13 @@ def room_runs(rooms: RoomStore, room: Room, teacher: bool) -> list:
     if teacher:
         return rooms.runs(room, include_hidden=True)
     return shared(("runs", room.id), lambda: rooms.runs(room))
+
+
+def moderate(action: Callable[..., None], room: Room, *args: Any) -> None:
+    """A teacher's action (hide, pin, close...) on the store; this server's boards show it at their next refresh."""
+    action(room, *args)
+    with _cache_lock:
+        _cache.pop(("runs", room.id), None)
 
 
 def outage_notice() -> None:
