@@ -11,7 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui import charts, presenter
-from ui.registry import HOME, available_pages
+from ui.registry import BOARD, HOME, available_pages
 from ui.runs import run_manager
 
 ROOT = Path(__file__).parent
@@ -26,7 +26,8 @@ def _page(info):
 
 
 run_manager()  # once per server (cached); starting the workers takes milliseconds, warming them a few seconds
-navigation = st.navigation([_page(HOME), *(_page(p) for p in available_pages(ROOT))])  # a flat list: valid list markup
+# A flat list: Streamlit's sectioned navigation is invalid list markup (axe: list, listitem).
+navigation = st.navigation([_page(HOME), _page(BOARD), *(_page(p) for p in available_pages(ROOT))])
 charts.new_run()  # chart download keys count from one on every run
 presenter.setup()  # the stylesheet (phones, presenter mode) and the presenter toggle, on every page
 navigation.run()

@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from ui.registry import available_pages
+from ui.rooms import class_section
 
 st.title("RNN Playground")
 st.markdown(
@@ -38,6 +39,8 @@ for info in available_pages(Path(__file__).parent.parent):
     with st.container(border=True):
         st.page_link(info.path, label=info.title, icon=info.icon)
         st.caption(f"**Pattern:** {info.pattern}. {info.blurb}")
+
+class_section()  # "Start a class": a room whose runs land on the Class board (ui/rooms.py)
 
 st.subheader("How to use it")
 st.markdown(

@@ -18,6 +18,9 @@ class PageInfo:
 
 
 HOME = PageInfo("app_pages/home.py", "Home", ":material/home:", "home", "", "What the playground is.")
+BOARD = PageInfo(  # not a training page: the class's runs (core/rooms), opened with a room's link or code
+    "app_pages/board.py", "Class board", ":material/leaderboard:", "board", "", "Every run of a class on one board."
+)
 
 PAGES: tuple[PageInfo, ...] = (
     PageInfo(

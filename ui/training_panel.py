@@ -48,6 +48,7 @@ from core.engine.training_job import ProgressSnapshot, WorkSpec, result_of
 from ui import presenter
 from ui.compare import compare_section, record_run
 from ui.registry import panel_title
+from ui.rooms import record_if_ended
 from ui.runs import client_address, run_manager, session_id
 
 logger = logging.getLogger(__name__)
@@ -574,6 +575,7 @@ def training_panel(
         _final_status(job)
         if job.state == "done":
             _downloads(job, key)
+    record_if_ended(key, state, metric, metric_label)  # the class board (ui/rooms.py), when this session is in a room
     compare_section(key, metric, metric_label)
     return job
 
