@@ -33,8 +33,7 @@ LINE, REVIEW = limits.MAX_PROMPT_CHARS, limits.MAX_USER_TEXT_CHARS  # max_chars 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS, NUMBERS = "a word (token id → embedding)", "a vector of numbers"
 MAX_WORDS, MAX_FEATURES, EMBEDDINGS = limits.MAX_VOCABULARY, limits.MAX_FEATURES, list(lab.EMBEDDING_SIZES)
-HELP = lab.WIDGET_HELP
-DEFAULT = lab.DEFAULT_CHOICE
+HELP, DEFAULT = lab.WIDGET_HELP, lab.DEFAULT_CHOICE
 
 
 # ----------------------------------------------------------------------------- sidebar
