@@ -21,6 +21,7 @@ from typing import Literal, TypeVar
 from core.engine.limits import MAX_LOCAL_FILE_BYTES
 
 DATA_ENV_VAR = "RNN_PLAYGROUND_DATA"
+DATA_FOLDER_WORDS = "the server's data folder"  # what a visitor reads for the folder DATA_ENV_VAR names
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
@@ -49,12 +50,13 @@ class DataSource:
 
 
 def public_path(path: str) -> str:
-    """A local path as a visitor may see it: relative to the data folder, never the server's layout."""
+    """A local path as a visitor may see it: in words, relative to the server's data folder, never the server's
+    layout or the setting's name ("imdb (in the server's data folder)")."""
     root = data_root()
     resolved = Path(os.path.realpath(path))
     if root is not None and resolved.is_relative_to(root):
         relative = resolved.relative_to(root)
-        return f"$RNN_PLAYGROUND_DATA/{relative}" if str(relative) != "." else "$RNN_PLAYGROUND_DATA"
+        return f"{relative} (in {DATA_FOLDER_WORDS})" if str(relative) != "." else DATA_FOLDER_WORDS
     return resolved.name
 
 

@@ -8,7 +8,7 @@ def test_local_source_is_described_relative_to_the_data_folder(monkeypatch, tmp_
     (folder / "imdb").mkdir(parents=True)
     monkeypatch.setenv("RNN_PLAYGROUND_DATA", str(folder))
     text = DataSource("local", str(folder / "imdb")).describe()
-    assert text == "local copy: $RNN_PLAYGROUND_DATA/imdb"
+    assert text == "local copy: imdb (in the server's data folder)"  # a reader's words, not the setting's name
     assert str(tmp_path) not in text
 
 

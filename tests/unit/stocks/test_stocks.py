@@ -170,8 +170,8 @@ def test_local_copy_errors_name_the_file_inside_the_data_folder_not_the_server_p
         with pytest.raises(stocks.PriceDataError) as info:
             stocks.load_prices("XYZ", start="2020-01-01", local_path=local_path, fallback=False)
         messages.append(str(info.value))
-    assert "the local copy $RNN_PLAYGROUND_DATA/stocks/XYZ.csv has 0 days" in messages[0]
-    assert "the local path '$RNN_PLAYGROUND_DATA/gone' does not exist" in messages[1]
+    assert "the local copy stocks/XYZ.csv (in the server's data folder) has 0 days" in messages[0]
+    assert "the local path 'gone (in the server's data folder)' does not exist" in messages[1]
     assert not any(str(local_folder) in message for message in messages)
 
 
