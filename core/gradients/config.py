@@ -21,7 +21,7 @@ from core.engine.config import TrainConfig
 from core.engine.footprint import Footprint, Recurrent
 from core.engine.history import TrainingResult
 from core.engine.limits import MAX_LAYERS, MAX_UNITS
-from core.engine.run import TrainedRun
+from core.engine.run import HeldOut, TrainedRun
 
 if TYPE_CHECKING:
     from core.gradients.through_time import RunOutcome
@@ -244,6 +244,9 @@ class SingleOutcome(TrainedRun):
     run: RunOutcome  # the recorder, test score, spectral radius, restored step
     score: Score  # how the task is judged (name, direction, trivial baseline)
 
+    def held_out(self) -> HeldOut | None:
+        return _held_out(self.score, [self.run.test_score], "test")
+
 
 @dataclass
 class ComparisonOutcome(TrainedRun):
@@ -254,11 +257,23 @@ class ComparisonOutcome(TrainedRun):
     runs: list[RunOutcome]
     score: Score
 
+    def held_out(self) -> HeldOut | None:
+        """The best of the compared runs (the board ranks a comparison by what it reached)."""
+        return _held_out(self.score, [o.test_score for o in self.runs], "best test")
+
     @property
     def longest(self) -> list[RunOutcome]:
         """The runs at the longest sequence length compared."""
         length = max(o.length for o in self.runs)
         return [o for o in self.runs if o.length == length]
+
+
+def _held_out(score: Score, values: list[float], words: str) -> HeldOut | None:
+    finite = [float(v) for v in values if v is not None and np.isfinite(v)]
+    if not finite:
+        return None
+    best = min(finite) if score.lower_is_better else max(finite)
+    return HeldOut(f"{words} {score.name}", best, not score.lower_is_better)
 
 
 # ----------------------------------------------------------------------------- facts and verdicts

@@ -16,6 +16,7 @@ from typing import Any
 from core.engine import compare as cmp
 from core.engine.compare import headline  # noqa: F401 - a run's default label, for ui/rooms.py
 from core.engine.history import TrainingResult
+from core.engine.run import TrainedRun
 
 CURVE_POINTS = 60  # training points per curve kept in the database (validation: one per epoch)
 LOWER_IS_BETTER = ("loss", "mse", "mae", "bits", "error", "perplexity")
@@ -49,25 +50,11 @@ def _finite(value: Any) -> float | None:
 
 
 def held_out_score(output: Any, metric: str | None, metric_label: str | None) -> tuple[float | None, str, bool]:
-    """(score, what it is, lower is better) of a lab's outcome."""
-    if (value := _finite(getattr(output, "test_accuracy", None))) is not None:
-        return value, "test accuracy", False
-    score = getattr(output, "score", None)
-    run = getattr(output, "run", None)
-    if score is not None and hasattr(score, "lower_is_better"):
-        tests = [getattr(run, "test_score", None)] if run is not None else []
-        tests += [getattr(o, "test_score", None) for o in getattr(output, "runs", []) or []]
-        values = [v for v in map(_finite, tests) if v is not None]
-        name = f"test {score.name}"
-        if len(tests) > 1:
-            name = f"best test {score.name}"
-        best = (min if score.lower_is_better else max)(values) if values else None
-        return best, name, bool(score.lower_is_better)
-    if (value := _finite(getattr(output, "val_bits", None))) is not None:
-        return value, "validation bits per character", True
-    evaluation = getattr(output, "evaluation", None)
-    if (value := _finite(getattr(evaluation, "exact_match", None))) is not None:
-        return value, "held-out exact match", False
+    """(score, what it is, lower is better) of a lab's outcome: its own `held_out()` (core.engine.run: test
+    accuracy, test MSE, exact match, bits per character, RMSE), else the page metric's last validation value."""
+    own = output.held_out() if isinstance(output, TrainedRun) else None
+    if own is not None and (value := _finite(own.value)) is not None:
+        return value, own.name, not own.higher_is_better
     result: TrainingResult | None = getattr(output, "result", None)
     last = result.epochs[-1] if result is not None and result.epochs else None
     if last is not None and metric and (value := _finite(last.val_metrics.get(metric))) is not None:

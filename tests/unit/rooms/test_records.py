@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from core.engine.history import BatchRecord, EpochRecord, TrainingResult
 from core.rooms import records
 from core.rooms.settings import IN_MEMORY, RoomSettings, database_url, describe, normalise_url
+from core.sentiment.config import SentimentOutcome
 
 
 def result(epochs: int = 3, steps: int = 4) -> TrainingResult:
@@ -20,12 +22,6 @@ def result(epochs: int = 3, steps: int = 4) -> TrainingResult:
             batches.append(BatchRecord(step, e, b, 1.0 / step, {"mae": 2.0 / step}, 1.0, 1.0, {}, step * 0.1))
         ends.append(EpochRecord(e, 1.0 / e, {"mae": 2.0 / e}, 1.5 / e, {"mae": 3.0 / e}, e * 0.4))
     return TrainingResult("completed", "done", batches, ends, seconds=1.2)
-
-
-@dataclass
-class Score:
-    name: str
-    lower_is_better: bool
 
 
 @dataclass
@@ -41,32 +37,37 @@ class Outcome:
 
 
 def test_held_out_scores_come_from_each_labs_outcome():
+    from core.attention.config import TwinOutcome
+    from core.data.memory_tasks import Score as TaskScore
+    from core.engine.run import TrainedRun
+    from core.gradients.config import ComparisonOutcome, SingleOutcome
+    from core.shakespeare.config import CharOutcome
+
     r = result()
-    assert records.held_out_score(Outcome(r, {"test_accuracy": 0.8}), "accuracy", "accuracy") == (
-        0.8,
-        "test accuracy",
-        False,
-    )
-    single = Outcome(r, {"score": Score("MSE", True), "run": SimpleNamespace(test_score=0.04)})
+    labels = np.array([1.0, 0.0])
+    sentiment = SentimentOutcome(r, None, None, np.array([0.9, 0.2]), labels, 0.8)
+    assert records.held_out_score(sentiment, "accuracy", "accuracy") == (0.8, "test accuracy", False)
+    mse = TaskScore("MSE", True, 0.16, "always 1")
+    single = SingleOutcome(r, None, None, SimpleNamespace(test_score=0.04), mse)
     assert records.held_out_score(single, "mae", "mae") == (0.04, "test MSE", True)
     runs = [SimpleNamespace(test_score=v) for v in (0.9, 0.6, float("nan"))]
-    comparison = Outcome(r, {"score": Score("accuracy", False), "runs": runs})
+    comparison = ComparisonOutcome(r, None, None, runs, TaskScore("accuracy", False, 0.5, "majority"))
     assert records.held_out_score(comparison, "accuracy", None) == (0.9, "best test accuracy", False)
-    assert records.held_out_score(Outcome(r, {"val_bits": 2.5}), "bits", None)[1:] == (
-        "validation bits per character",
-        True,
-    )
-    translation = Outcome(r, {"evaluation": SimpleNamespace(exact_match=0.7)})
-    assert records.held_out_score(translation, "sparse_accuracy", None) == (0.7, "held-out exact match", False)
+    chars = CharOutcome.__new__(CharOutcome)
+    chars.result, chars.val_bits = r, 2.5
+    assert records.held_out_score(chars, "bits", None) == (2.5, "validation bits per character", True)
+    twin = TwinOutcome(r, None, None, SimpleNamespace(exact_match=0.7))
+    assert records.held_out_score(twin, "sparse_accuracy", None) == (0.7, "held-out exact match", False)
     # no score of its own: the page metric's last validation value, else the validation loss
-    assert records.held_out_score(Outcome(r), "mae", "MAE") == (pytest.approx(1.0), "validation MAE", True)
+    plain = TrainedRun(r, None, None)
+    assert records.held_out_score(plain, "mae", "MAE") == (pytest.approx(1.0), "validation MAE", True)
     assert records.held_out_score(Outcome(r), None, None) == (pytest.approx(0.5), "validation loss", True)
     assert records.held_out_score(Outcome(TrainingResult("stopped", "s")), "accuracy", None)[0] is None
 
 
 def test_an_entry_keeps_thinned_curves_and_no_model():
     r = result(epochs=4, steps=50)
-    outcome = Outcome(r, {"model": object(), "test_accuracy": 0.75})
+    outcome = SentimentOutcome(r, object(), None, np.zeros(2), np.zeros(2), 0.75)
     entry = records.entry_of("sentiment", outcome, "GRU", {"page": "sentiment", "c": "GRU"}, "mae", "MAE")
     assert (entry.page, entry.label, entry.score, entry.status, entry.seconds) == (
         "sentiment",
