@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.experiments import concept_table
+from ui.concepts import course_map
 from ui.registry import available_pages
 
 st.title("RNN Playground")
@@ -41,16 +41,7 @@ for info in available_pages(Path(__file__).parent.parent):
         st.caption(f"**Pattern:** {info.pattern}. {info.blurb}")
 
 st.subheader("What each guided experiment teaches")
-st.dataframe(
-    concept_table(),
-    hide_index=True,
-    column_config={"open it": st.column_config.LinkColumn("open it", display_text="open the experiment")},
-)
-st.caption(
-    "Every concept of a first RNN course, and the one-click experiment that shows it. Each link opens the page "
-    "with the experiment's settings and its card expanded: press Train, and the page checks whether this run "
-    "showed the lesson, against a baseline measured on the same data."
-)
+course_map()
 
 st.subheader("How to use it")
 st.markdown(

@@ -199,3 +199,16 @@ def test_every_pages_default_trains_on_its_offline_stand_in(offline, page):
     assert_no_exception(at)
     assert not at.error, [e.value for e in at.error]
     assert at.success, texts(at)
+
+
+def test_home_maps_every_concept_to_an_experiment_link(without_local_data):
+    from core.engine.experiments import CONCEPTS
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.button(key="home:show_course_map").click().run()
+    assert_no_exception(at)
+    (table,) = [d.value for d in at.dataframe if "concept" in d.value.columns]
+    assert set(CONCEPTS) <= set(table["concept"])
+    sentiment = table[table["page"] == "Sentiment"]
+    assert sentiment["open it"].str.startswith("sentiment?page=sentiment&experiment=").all() and len(sentiment) >= 3
