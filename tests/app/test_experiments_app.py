@@ -212,3 +212,19 @@ def test_home_maps_every_concept_to_an_experiment_link(without_local_data):
     assert set(CONCEPTS) <= set(table["concept"])
     sentiment = table[table["page"] == "Sentiment"]
     assert sentiment["open it"].str.startswith("sentiment?page=sentiment&experiment=").all() and len(sentiment) >= 3
+
+
+def test_a_replay_draws_the_recorded_steps_up_to_its_share_and_only_the_epochs_that_ended():
+    import pandas as pd
+
+    from ui.replay import cut
+
+    losses = [1.0 - 0.05 * i for i in range(10)]
+    batches = pd.DataFrame({"step": range(1, 11), "epoch": [1] * 5 + [2] * 5, "loss": losses})
+    epochs = pd.DataFrame({"epoch": [1, 2], "loss": [0.9, 0.6], "val_loss": [0.95, 0.7]})
+    shown, ended = cut(batches, epochs, 0.0)
+    assert shown["step"].tolist() == [1] and ended.empty
+    shown, ended = cut(batches, epochs, 0.5)  # step 5.5: the first epoch ended at step 5
+    assert shown["step"].max() == 5 and ended["epoch"].tolist() == [1]
+    shown, ended = cut(batches, epochs, 1.0)
+    assert len(shown) == 10 and ended["epoch"].tolist() == [1, 2]
