@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.concepts import course_map
 from ui.registry import available_pages
 from ui.rooms import class_section
 
@@ -41,6 +42,9 @@ for info in available_pages(Path(__file__).parent.parent):
         st.caption(f"**Pattern:** {info.pattern}. {info.blurb}")
 
 class_section()  # "Start a class": a room whose runs land on the Class board (ui/rooms.py)
+
+st.subheader("What each guided experiment teaches")
+course_map()
 
 st.subheader("How to use it")
 st.markdown(

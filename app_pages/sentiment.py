@@ -15,7 +15,14 @@ from core.data import imdb
 from core.engine import limits
 from core.engine.training_job import WorkSpec
 from core.sentiment import charts as sentiment_charts
-from core.sentiment.config import PRESETS, ImdbChoice, SentimentOutcome, SentimentRun, imdb_run_checks
+from core.sentiment.config import (
+    OFFLINE_LESSON,
+    PRESETS,
+    ImdbChoice,
+    SentimentOutcome,
+    SentimentRun,
+    imdb_run_checks,
+)
 from ui import controls, data_cache, experiments, links
 from ui.charts import draw_chart
 from ui.code_panel import code_panel
@@ -196,6 +203,8 @@ def main() -> None:
     run = sidebar()
     data = data_cache.imdb_full(run.local_path)
     data_cache.imdb_source_notice(data, KEY, f" reviews · {data.vocab.distinct_words:,} distinct words")
+    if data.source.is_synthetic:
+        st.info(OFFLINE_LESSON, icon=":material/science:")
 
     problems, note, run = imdb_run_checks(run, data)
     if note:

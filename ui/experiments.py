@@ -8,6 +8,10 @@ panel finishes a run that was started with the experiment's settings, the sectio
 this run showed the claim ("This run showed it: ..." / "This run did not show it: ...") and draws
 the experiment's extra views.
 
+A link carries the lesson: a link that names an experiment (`experiment=2`, added to the page's URL
+and to its "Copy link" box whenever the controls are set as an experiment sets them) opens the page
+with that experiment's card expanded, and its check appears after Train in that session too.
+
 How a run is tied to its settings: the section runs before the page's widgets, so on the rerun
 that follows a press of Train the session state still holds the values the run was started
 with; the section notes them the first time it sees the panel's new job.
@@ -18,12 +22,13 @@ from __future__ import annotations
 import importlib
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
-from core.engine.experiments import Experiment, Outcome, encode_value, facts_of, judge_run
-from core.engine.links import param_name
+from core.engine.experiments import Experiment, Outcome, by_concept, encode_value, facts_of, judge_run
+from core.engine.links import PAGE_PARAM, param_name
 from core.sentiment import charts as sentiment_charts
 from core.sentiment.experiments import SHORT_REVIEW
 from ui import data_cache, links
@@ -49,6 +54,42 @@ INTRO = (
 def experiments_for(page_key: str) -> Sequence[Experiment]:
     module = PAGES.get(page_key)
     return importlib.import_module(module).EXPERIMENTS if module else ()
+
+
+def linked_experiment(page_key: str, params: dict[str, str]) -> dict[str, str]:
+    """The `experiment=N` a link gets when the page's controls (`params`, link text) are set as experiment N
+    sets them: the chosen experiment first, else the first that matches. Registered with ui/links.py."""
+    experiments = experiments_for(page_key)
+    if not experiments:
+        return {}
+    chosen = st.session_state.get(_chosen_key(page_key))
+    ordered = sorted(experiments, key=lambda e: e.number != chosen)
+    match = next((e for e in ordered if e.matches(params)), None)
+    return {links.EXPERIMENT_PARAM: str(match.number)} if match is not None else {}
+
+
+links.extra_params(linked_experiment)
+
+
+def experiment_url(page_key: str, e: Experiment) -> str:
+    """A relative link that opens the page with the experiment set up and its card expanded."""
+    return f"{page_key}?{urlencode({PAGE_PARAM: page_key, links.EXPERIMENT_PARAM: e.number, **e.link_params()})}"
+
+
+def concept_table() -> pd.DataFrame:
+    """Which experiment teaches which concept, on which page (Home's table), in the course's order."""
+    titles = {key: key.replace("-", " ").capitalize() for key in PAGES}
+    rows = [
+        {
+            "concept": concept,
+            "page": titles[page],
+            "experiment": f"{e.number} · {e.title}",
+            "open it": experiment_url(page, e),
+        }
+        for concept, found in by_concept({page: experiments_for(page) for page in PAGES}).items()
+        for page, e in found
+    ]
+    return pd.DataFrame(rows)
 
 
 def _chosen_key(page_key: str) -> str:
@@ -98,8 +139,12 @@ def section(page_key: str) -> None:
     if not experiments:
         return
     _note_started_runs(page_key, experiments)
+    linked = links.linked_experiment(page_key)
+    if linked.isdigit() and any(e.number == int(linked) for e in experiments):
+        st.session_state[_chosen_key(page_key)] = int(linked)  # a link that names it opens its card
     chosen = next((e for e in experiments if e.number == st.session_state.get(_chosen_key(page_key))), None)
-    with st.expander(f"Guided experiments ({len(experiments)})", expanded=chosen is not None):
+    taught = " · ".join(f"{'; '.join(e.concepts)} ({e.number})" for e in experiments)
+    with st.expander(f"Guided experiments ({len(experiments)}): {taught}", expanded=chosen is not None):
         st.caption(INTRO)
         for e in experiments:
             left, right = st.columns([5, 1])

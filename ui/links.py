@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-from collections.abc import KeysView, Sequence
+from collections.abc import Callable, KeysView, Sequence
 from datetime import date, datetime
 from urllib.parse import urlencode
 
@@ -49,6 +49,10 @@ _SLOT = f"{_PREFIX}:slot"  # where this run's notice goes (top of the page)
 # them waits quietly until the control appears (a result view shown after training).
 _KNOWN: dict[str, set[str]] = {}
 _installed = False
+# A link may name a guided experiment (ui/experiments.py): not a control, so it is taken out before the
+# controls are read and kept for the page's experiments section; `extra_params` sources add it back.
+EXPERIMENT_PARAM = "experiment"
+_EXTRA: list[Callable[[str, dict[str, str]], dict[str, str]]] = []
 
 WRAPPED = tuple(sorted(LINKED_KINDS))  # the Streamlit widget calls that carry a linked value
 
@@ -188,7 +192,10 @@ def restore(page_key: str) -> None:
     if opened not in state:
         state[opened] = True
         raw = {name: st.query_params.get(name, "") for name in list(st.query_params.keys())[:1000]}
+        experiment = raw.pop(EXPERIMENT_PARAM, "")
         kept, notes = screen(page_key, raw)
+        if experiment and raw.get(PAGE_PARAM, page_key) == page_key:  # not a link made for another page
+            state[f"{_PREFIX}:{page_key}:experiment"] = experiment[:10]
         state[f"{_PREFIX}:{page_key}:pending"] = kept
         state[f"{_PREFIX}:{page_key}:notes"] = notes
         state[f"{_PREFIX}:{page_key}:first"] = True
@@ -197,8 +204,19 @@ def restore(page_key: str) -> None:
     state[_SLOT] = st.empty() if linked else None
 
 
+def linked_experiment(page_key: str) -> str:
+    """The experiment the link this session opened the page with names ("" when none); asked once."""
+    return str(st.session_state.pop(f"{_PREFIX}:{page_key}:experiment", ""))
+
+
+def extra_params(source: Callable[[str, dict[str, str]], dict[str, str]]) -> None:
+    """Register `source(page_key, control_params) -> more params` (the experiment the controls are set for)."""
+    if source not in _EXTRA:
+        _EXTRA.append(source)
+
+
 def current_params(page_key: str) -> dict[str, str]:
-    """The query parameters that describe the page's controls as drawn in this run."""
+    """The query parameters that describe the page's controls as drawn in this run (and its experiment)."""
     state = st.session_state
     params = {PAGE_PARAM: page_key}
     for key, (name, spec) in state.get(_SEEN, {}).items():
@@ -206,6 +224,11 @@ def current_params(page_key: str) -> dict[str, str]:
             text = encode(spec, state[key])
             if text is not None:
                 params[name] = text
+    for source in _EXTRA:
+        try:
+            params.update(source(page_key, dict(params)))
+        except Exception:  # a link must never break a page
+            _LOG.warning("experiment link: an extra parameter failed", exc_info=True)
     return params
 
 

@@ -48,6 +48,7 @@ from core.engine.training_job import ProgressSnapshot, WorkSpec, result_of
 from ui import presenter
 from ui.compare import compare_section, record_run
 from ui.registry import panel_title
+from ui.replay import replay
 from ui.rooms import record_if_ended
 from ui.runs import client_address, run_manager, session_id
 
@@ -569,7 +570,9 @@ def training_panel(
         if job.running is False and run_every is not None:
             st.rerun()  # the job just ended: redraw the whole page with its results
 
-    live()
+    helps = (CURVES_HELP, GRADIENTS_HELP)
+    if not (state.from_cache and job.state == "done" and replay(key, job, metric, metric_label, clip_norm, helps)):
+        live()  # a run from the cache may be replayed instead (ui/replay.py)
     if not job.running:
         _record_ended(key, state)
         _final_status(job)

@@ -170,6 +170,16 @@ class ImdbData:
             cap(self.train_ids), self.train_labels, cap(self.test_ids), self.test_labels, vocab, self.source
         )
 
+    @property
+    def vocabulary_ids(self) -> int:
+        """The vocabulary size that gives every word of this data its own id (plus padding, start, unknown)."""
+        return self.vocab.distinct_words + INDEX_FROM
+
+    @property
+    def longest_review(self) -> int:
+        """Tokens in the longest training review (its start token included)."""
+        return max((len(s) for s in self.train_ids), default=0)
+
     def vocabulary_problem(self, num_words: int) -> str:
         """A message when the requested vocabulary is larger than the words the data has."""
         available = self.vocab.distinct_words + INDEX_FROM
@@ -446,90 +456,153 @@ def _download(num_words: int, deadline: float) -> ImdbData:
 
 
 # ----------------------------------------------------------------------------- offline default
+#
+# The stand-in must teach what the real reviews teach: reading in order matters. Most generated
+# reviews hold BOTH a positive and a negative opinion, and only word order says which one decides:
+# the clause after "but" ("the acting was superb, but the plot was not clever"), or the twist at the
+# end ("everyone told me the film was dull ... in the end it was gripping"); a negation flips the
+# adjective right after it. A bag of words (the one-to-one baseline) sees the same words either way,
+# so on those reviews it can only guess; a recurrent network that reads in order can learn the rule.
+# A few reviews are plain (every opinion agrees), and a few labels disagree with the words, as a
+# reviewer's star rating sometimes does - that noise is what a big model memorises when it overfits.
 
 _SUBJECTS = [
-    "the film",
-    "the plot",
-    "the acting",
-    "the story",
-    "the ending",
-    "the script",
-    "the cast",
-    "the music",
-    "the director's work",
-    "the camera work",
-    "the dialogue",
-    "the pacing",
-]
+    "the film", "the plot", "the acting", "the story", "the ending", "the script", "the cast",
+    "the music", "the soundtrack", "the dialogue", "the pacing", "the direction", "the camera work",
+    "the lead actor", "the lead actress", "the villain", "the hero", "the first half", "the second half",
+    "the opening scene", "the final act", "the humour", "the special effects", "the editing",
+    "the costumes", "the screenplay", "the supporting cast", "the score", "the premise", "the romance",
+]  # fmt: skip
 _POSITIVE = [
-    "wonderful",
-    "moving",
-    "brilliant",
-    "charming",
-    "gripping",
-    "beautiful",
-    "clever",
-    "delightful",
-    "superb",
-    "touching",
-    "excellent",
-    "funny",
-]
+    "wonderful", "moving", "brilliant", "charming", "gripping", "beautiful", "clever", "delightful",
+    "superb", "touching", "excellent", "funny", "powerful", "stunning", "witty", "memorable", "fresh",
+    "thrilling", "heartfelt", "inventive", "elegant", "gorgeous", "smart", "engaging", "lovely",
+    "haunting", "masterful", "uplifting", "sharp", "great",
+]  # fmt: skip
 _NEGATIVE = [
-    "dull",
-    "boring",
-    "awful",
-    "clumsy",
-    "tedious",
-    "predictable",
-    "weak",
-    "painful",
-    "lifeless",
-    "silly",
-    "terrible",
-    "bland",
+    "dull", "boring", "awful", "clumsy", "tedious", "predictable", "weak", "painful", "lifeless", "silly",
+    "terrible", "bland", "forgettable", "messy", "shallow", "flat", "pointless", "dreadful", "stiff",
+    "confusing", "lazy", "cheap", "overlong", "hollow", "tiresome", "muddled", "wooden", "clunky",
+    "annoying", "bad",
+]  # fmt: skip
+_INTENSIFIERS = ["", "", "", "really ", "very ", "quite ", "truly ", "rather ", "utterly ", "pretty "]
+_NEGATIONS = ["not", "never", "hardly", "far from"]
+_NEGATION_RATE = 0.3
+_CONTRASTS = ["but", "however", "yet", "though", "still", "that said"]
+_EXPECTATIONS = [
+    "everyone told me {s} was {a}",
+    "the trailer made {s} look {a}",
+    "at first {s} seemed {a}",
+    "my friends said {s} was {a}",
+    "the critics wrote that {s} was {a}",
+    "for the first hour {s} felt {a}",
 ]
-_INTENSIFIERS = ["", "", "really ", "very ", "quite ", "truly ", "rather "]
+_ENDINGS = ["in the end", "all in all", "overall", "by the last scene", "looking back", "in the final count"]
+_NAMES = [
+    "anna", "ben", "carla", "david", "elena", "frank", "grace", "hugo", "iris", "jack", "kate", "leo",
+    "maria", "nick", "olga", "paul", "quinn", "rosa", "sam", "tina", "victor", "wendy", "yusuf", "zoe",
+    "marco", "nadia", "oscar", "pia", "ravi", "sofia", "tom", "uma", "walter", "ximena", "yara", "omar",
+]  # fmt: skip
+_PLACES = [
+    "london", "paris", "berlin", "toronto", "sydney", "mumbai", "lagos", "lisbon", "oslo", "chicago",
+    "madrid", "seoul", "prague", "dublin", "vienna", "cairo", "lima", "tokyo",
+]  # fmt: skip
 _FILLER = [
-    "i watched it on a sunday evening",
-    "it runs for about two hours",
-    "my friend picked it",
+    "i watched it on a {day} evening",
+    "it runs for about {n} hours",
+    "my friend {name} picked it",
     "it came out a few years ago",
-    "the cinema was half empty",
+    "the cinema in {place} was half empty",
     "i had read the book before",
+    "{name} plays the lead and {name} the sister",
+    "it was filmed in {place}",
+    "i saw it with {name} at a festival in {place}",
+    "the story is set in {place} in the {decade}",
+    "it is based on a true story",
+    "{name} wrote the script with {name}",
+    "{rare} appears as the neighbour",
+    "the cameo by {rare} made me laugh",
+    "{rare} and {rare} play the twins",
+    "{rare} directed it after {rare}",
+    "the town of {rare} looks real",
+    "{rare} composed the theme",
 ]
+_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_DECADES = ["twenties", "thirties", "fifties", "sixties", "seventies", "eighties", "nineties"]
+LABEL_NOISE = 0.05  # share of generated labels that disagree with the words (as some star ratings do)
+# Kinds of generated review, with their shares: every opinion agrees; two opinions and "but"; a twist at the end.
+KINDS = {"plain": 0.35, "contrast": 0.35, "twist": 0.3}
+
+
+_SYLLABLES = ["ka", "lo", "mi", "dre", "van", "so", "tel", "ri", "bo", "nu", "zal", "fe", "gor", "in", "ya", "pe"]
+# Names of minor characters, made of syllables: 4,096 rare words, as a real review's cast and places are.
+_RARE_NAMES = [a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in _SYLLABLES]
+
+
+def _pick(rng: np.random.Generator, items: list[str]) -> str:
+    return str(items[int(rng.integers(len(items)))])
+
+
+def _filler(rng: np.random.Generator) -> str:
+    text = _pick(rng, _FILLER)
+    while "{name}" in text:
+        text = text.replace("{name}", _pick(rng, _NAMES), 1)
+    while "{rare}" in text:
+        text = text.replace("{rare}", _pick(rng, _RARE_NAMES), 1)
+    return text.format(
+        place=_pick(rng, _PLACES), day=_pick(rng, _DAYS), n=_pick(rng, ["two", "three"]), decade=_pick(rng, _DECADES)
+    )
+
+
+def _adjective(rng: np.random.Generator, positive: bool) -> tuple[str, bool]:
+    """An opinion that is `positive` in effect: 'superb', or a negated 'not dull' (either polarity word)."""
+    negated = bool(rng.random() < _NEGATION_RATE)
+    word = _pick(rng, _POSITIVE if positive != negated else _NEGATIVE)
+    return (f"{_pick(rng, _NEGATIONS)} {word}" if negated else f"{_pick(rng, _INTENSIFIERS)}{word}"), negated
+
+
+def _opinion(rng: np.random.Generator, positive: bool) -> str:
+    return f"{_pick(rng, _SUBJECTS)} was {_adjective(rng, positive)[0]}"
 
 
 def _generated_review(rng: np.random.Generator) -> tuple[str, int]:
-    """A few opinion sentences (some negated) plus filler; the majority opinion is the label."""
-    n_opinions = int(rng.choice([1, 3, 5]))
-    votes, sentences = 0, []
-    for _ in range(n_opinions):
-        positive = bool(rng.random() < 0.5)
-        negated = bool(rng.random() < 0.3)
-        adjective = rng.choice(_POSITIVE if positive else _NEGATIVE)
-        verb = "was not" if negated else "was"
-        sentences.append(f"{rng.choice(_SUBJECTS)} {verb} {rng.choice(_INTENSIFIERS)}{adjective}")
-        votes += 1 if positive != negated else -1
-    for _ in range(int(rng.integers(0, 3))):
-        sentences.insert(int(rng.integers(0, len(sentences) + 1)), str(rng.choice(_FILLER)))
-    return ". ".join(sentences) + ".", int(votes > 0)
+    """One review and the label its words give (the opinion that decides: the only one, the one after
+    "but", or the one at the end)."""
+    positive = bool(rng.random() < 0.5)
+    kind = rng.choice(list(KINDS), p=list(KINDS.values()))
+    if kind == "plain":
+        sentences = [_opinion(rng, positive) for _ in range(int(rng.integers(1, 3)))]
+    elif kind == "contrast":
+        sentences = [f"{_opinion(rng, not positive)}, {_pick(rng, _CONTRASTS)} {_opinion(rng, positive)}"]
+    else:
+        before = _pick(rng, _EXPECTATIONS).format(s=_pick(rng, _SUBJECTS), a=_adjective(rng, not positive)[0])
+        after, _ = _adjective(rng, positive)
+        sentences = [before, _filler(rng), f"{_pick(rng, _ENDINGS)} {_pick(rng, _SUBJECTS)} was {after}"]
+    for _ in range(int(rng.integers(0, 3))):  # filler never comes last: the decisive opinion stays at the end
+        sentences.insert(int(rng.integers(0, len(sentences))), _filler(rng))
+    return ". ".join(sentences) + ".", int(positive)
 
 
-def generate_reviews(n: int, seed: int) -> tuple[list[str], np.ndarray]:
+def generate_reviews(n: int, seed: int, noise: float = LABEL_NOISE) -> tuple[list[str], np.ndarray]:
+    """`n` generated reviews and their labels; a `noise` share of labels is flipped (fixed by the seed)."""
     rng = np.random.default_rng(seed)
     pairs = [_generated_review(rng) for _ in range(n)]
-    return [t for t, _ in pairs], np.array([label for _, label in pairs], dtype=np.float32)
+    labels = np.array([label for _, label in pairs], dtype=np.float32)
+    flip = rng.random(n) < noise
+    labels[flip] = 1.0 - labels[flip]
+    return [t for t, _ in pairs], labels
 
 
 OFFLINE_DESCRIPTION = (
-    "generated template reviews ('the plot was not very clever. the music was superb.'), "
-    "labelled by their majority opinion - a stand-in for IMDb, not real reviews"
+    "generated reviews in which word order decides ('the acting was superb, but the plot was not clever.'): "
+    "the opinion after 'but' or at the end wins, and 'not' flips the word after it - a stand-in for IMDb, "
+    "not real reviews"
 )
+OFFLINE_TRAIN, OFFLINE_TEST = 25_000, 5_000  # as many training reviews as IMDb: the default preset's budget fits
 
 
 def load_offline(
-    num_words: int = FULL_VOCABULARY, train_size: int = 6000, test_size: int = 2000, notice: str = ""
+    num_words: int = FULL_VOCABULARY, train_size: int = OFFLINE_TRAIN, test_size: int = OFFLINE_TEST, notice: str = ""
 ) -> ImdbData:
     return from_texts(
         generate_reviews(train_size, seed=1),

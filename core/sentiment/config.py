@@ -23,6 +23,7 @@ from core.engine.run import HeldOut, TrainedRun
 # ----------------------------------------------------------------------------- one IMDb run
 
 MAX_VALIDATION_REVIEWS = 2_000  # held out from the end of the training split
+LENGTH_STEP = 10  # the review-length slider's step
 
 
 @dataclass(frozen=True)
@@ -91,11 +92,38 @@ def imdb_run_checks(run: R, data: imdb.ImdbData) -> tuple[list[str], str, R]:
         problems.append("This data source has too few training reviews to hold out validation.")
     elif run.data.train_size > available:
         note = f"This source has {available:,} training reviews after holding out validation; using all of them."
-    if vocab_problem := data.vocabulary_problem(run.data.num_words):
-        problems.append(vocab_problem)
+    run, fitted = fit_to_data(run, data)
+    note = " ".join(n for n in (fitted, note) if n)
     if run.data.test_size > len(data.test_ids):
         run = replace(run, data=replace(run.data, test_size=len(data.test_ids)))
     return problems, note, run
+
+
+def fit_to_data(run: R, data: imdb.ImdbData) -> tuple[R, str]:
+    """The run with its vocabulary and length capped to what the data has, and a note saying so.
+
+    A vocabulary larger than the data's distinct words, or a length longer than its longest review,
+    adds only ids no review uses and padding the mask skips: capping them trains the same model on the
+    same words, faster - and lets a preset made for IMDb's 88,000 words train on a small stand-in.
+    """
+    vocab = min(run.data.num_words, data.vocabulary_ids)
+    longest = -(-data.longest_review // LENGTH_STEP) * LENGTH_STEP  # rounded up to the slider's step
+    length = min(run.data.max_length, max(LENGTH_STEP, longest))
+    if (vocab, length) == (run.data.num_words, run.data.max_length):
+        return run, ""
+    said = []
+    if vocab < run.data.num_words:
+        said.append(
+            f"it has {data.vocab.distinct_words:,} distinct words, so the vocabulary is {vocab:,} ids "
+            f"(every word its own, instead of {run.data.num_words:,})"
+        )
+    if length < run.data.max_length:
+        said.append(
+            f"its longest review has {data.longest_review:,} tokens, so the model reads {length} "
+            f"(instead of {run.data.max_length}; the rest would be masked padding)"
+        )
+    note = f"Adapted to this data: {' and '.join(said)}. Same model, same words, less work."
+    return replace(run, data=replace(run.data, num_words=vocab, max_length=length)), note
 
 
 def input_spec(choice: ImdbChoice, vocab_size: int) -> InputSpec:
@@ -153,6 +181,16 @@ PRESETS: dict[str, SentimentRun] = {
         TrainConfig(epochs=3, batch_size=128, learning_rate=1e-3, clip_norm=1.0),
     ),
 }
+
+
+# Measured on the generated stand-in (core.data.imdb.load_offline, seed 0), checked again by
+# tests/unit/sentiment/test_offline_lessons.py: reading in order decides most of its reviews, as the page says.
+OFFLINE_FIGURES = {"Default: GRU, about a minute": 0.947, "Baseline: one-to-one, no recurrence": 0.630}
+OFFLINE_LESSON = (
+    "On these generated reviews word order decides: the opinion after 'but' or at the end wins, and 'not' flips "
+    "the word after it. Measured here: the Default GRU reaches {gru:.1%} test accuracy, the one-to-one baseline "
+    "(the same words, no order) {flat:.1%}. Train both and compare."
+).format(gru=OFFLINE_FIGURES[DEFAULT_PRESET], flat=OFFLINE_FIGURES["Baseline: one-to-one, no recurrence"])
 
 
 @dataclass

@@ -114,3 +114,118 @@ def test_the_tokenisation_experiment_walks_a_review_to_its_padded_row(with_share
     assert len(short) == len(real) == 20
     assert short["token"].iloc[0] == "<pad>" and short["id"].iloc[0] == 0 and "<start>" in short["token"].tolist()
     assert real["token"].iloc[-1] != "<pad>" and real["id"].iloc[-1] != 0  # padding only ever at the front
+
+
+# ----------------------------------------------------------------------------- a link carries the lesson
+
+
+@pytest.fixture
+def offline(tmp_path, monkeypatch):
+    """No data folder and every download failing: each page falls back to its generated stand-in."""
+    from core.data import imdb, shakespeare, stocks
+    from ui import data_cache
+
+    def fail(*args, **kwargs):
+        raise ConnectionError("offline")
+
+    monkeypatch.setenv("RNN_PLAYGROUND_DATA", str(tmp_path))
+    monkeypatch.setattr(imdb, "load_download", fail)
+    monkeypatch.setattr(shakespeare, "load_download", fail)
+    monkeypatch.setattr(stocks, "_fetch_history", fail)
+    data_cache.retry_downloads()
+    yield
+    data_cache.retry_downloads()
+
+
+def experiment_link(page: str, number: int) -> dict[str, str]:
+    e = next(e for e in experiments_for(page) if e.number == number)
+    return {"page": page, "experiment": str(number), **e.link_params()}
+
+
+def verdicts(at: AppTest, number: int) -> list[str]:
+    boxes = [*at.success, *at.warning, *at.info]
+    return [b.value for b in boxes if b.value.startswith(f"**Experiment {number}.")]
+
+
+def test_set_up_puts_the_experiment_in_the_link_until_a_control_leaves_it(without_local_data):
+    page = "gradient-lab"
+    e = experiments_for(page)[0]
+    at = set_up(open_page(page), page, e.number)
+    assert link_params(at)["experiment"] == str(e.number)
+    assert f"experiment={e.number}" in at.sidebar.code[0].value  # the copy box carries it too
+    preset = at.selectbox(key=f"{page}:preset")
+    preset.set_value(next(o for o in preset.options if o != e.params["preset"])).run()
+    assert "experiment" not in link_params(at)
+
+
+def test_an_experiment_link_opens_its_card_and_every_session_gets_the_check(offline):
+    """Sentiment experiment 3 on the generated stand-in: a fresh session opened from the link sees the
+    experiment's card expanded, trains, and gets the verdict; a second fresh session gets the same run from
+    the server's cache, its verdict at once, and can replay the training."""
+    page, number = "sentiment", 3
+    first = open_page(page, experiment_link(page, number))
+    assert f"Experiment {number} is set up" in texts(first)
+    (card,) = [x for x in first.expander if x.label.startswith("Guided experiments")]
+    assert card.proto.expanded
+    assert link_params(first)["experiment"] == str(number)
+    assert not [i.value for i in first.info if i.value.startswith(notice([""])[:30])]  # every parameter was used
+    run_until(first, lambda at: not at.button(key=f"{page}:train").disabled, timeout=300)
+    first.button(key=f"{page}:train").click().run()
+    run_until(first, training_finished(page), timeout=300, every=2)
+    first.run()
+    assert_no_exception(first)
+    assert any("This run showed it" in v for v in verdicts(first, number)), verdicts(first, number)
+
+    second = open_page(page, experiment_link(page, number))
+    second.button(key=f"{page}:train").click().run()
+    run_until(second, training_finished(page), timeout=60)
+    assert_no_exception(second)
+    assert any("This run showed it" in v for v in verdicts(second, number)), texts(second)
+    second.button(key=f"{page}:replay").click().run()
+    assert any("Replaying the recorded training" in p.proto.text for p in second.get("progress"))
+    assert_no_exception(second)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_pages_default_trains_on_its_offline_stand_in(offline, page):
+    at = open_page(page)
+    trains = [b for b in at.button if str(b.key).endswith(":train")]
+    if not trains:
+        pytest.skip(f"{page} trains nothing by default")
+    panel = str(trains[0].key).removesuffix(":train")
+    run_until(at, lambda at: not at.button(key=f"{panel}:train").disabled, timeout=300)
+    at.button(key=f"{panel}:train").click().run()
+    run_until(at, training_finished(panel), timeout=600, every=2)
+    assert_no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    assert at.success, texts(at)
+
+
+def test_home_maps_every_concept_to_an_experiment_link(without_local_data):
+    from core.engine.experiments import CONCEPTS
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.button(key="home:show_course_map").click().run()
+    assert_no_exception(at)
+    (table,) = [d.value for d in at.dataframe if "concept" in d.value.columns]
+    assert set(CONCEPTS) <= set(table["concept"])
+    sentiment = table[table["page"] == "Sentiment"]
+    assert sentiment["open it"].str.startswith("sentiment?page=sentiment&experiment=").all() and len(sentiment) >= 3
+
+
+def test_a_replay_draws_the_recorded_steps_up_to_its_share_and_only_the_epochs_that_ended():
+    import pandas as pd
+
+    from ui.replay import cut
+
+    losses = [1.0 - 0.05 * i for i in range(10)]
+    batches = pd.DataFrame({"step": range(1, 11), "epoch": [1] * 5 + [2] * 5, "loss": losses})
+    epochs = pd.DataFrame({"epoch": [1, 2], "loss": [0.9, 0.6], "val_loss": [0.95, 0.7]})
+    shown, ended = cut(batches, epochs, 0.0)
+    assert shown["step"].tolist() == [1] and ended.empty
+    shown, ended = cut(batches, epochs, 0.5)  # step 5.5: the first epoch ended at step 5
+    assert shown["step"].max() == 5 and ended["epoch"].tolist() == [1]
+    shown, ended = cut(batches, epochs, 1.0)
+    assert len(shown) == 10 and ended["epoch"].tolist() == [1, 2]

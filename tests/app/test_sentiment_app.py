@@ -76,3 +76,17 @@ def test_the_stand_in_warning_speaks_to_a_visitor(offline_imdb):
     assert "generated stand-in" in warning and "A deployer can configure a local copy" in warning
     assert "RNN_PLAYGROUND_DATA" not in warning and "$" not in warning
     assert at.button(key="sentiment:retry_download")
+
+
+def test_the_offline_default_preset_adapts_to_the_stand_in_and_can_train(offline_imdb):
+    """The default asks for 10,000 words and 200 tokens; the stand-in has fewer: the page caps both, says
+    so, keeps Train enabled, and states what the stand-in teaches with the measured figures."""
+    from core.sentiment.config import OFFLINE_LESSON
+
+    at = app_at_page(PAGE, timeout=300)
+    assert_no_exception(at)
+    assert not at.error, [e.value for e in at.error]
+    assert not at.button(key="sentiment:train").disabled
+    page = texts(at)
+    assert "Adapted to this data" in page and "instead of 10,000" in page and "instead of 200" in page
+    assert OFFLINE_LESSON in page and "94.7%" in OFFLINE_LESSON and "63.0%" in OFFLINE_LESSON

@@ -249,9 +249,11 @@ def test_every_concept_of_the_course_has_an_experiment_and_every_training_page_h
 
 
 # ----------------------------------------------------------------------------- Sentiment
+# Each claim: the real run's outcome shows it; a run that must NOT show the lesson (the majority guess, an
+# untrained model, a run whose validation loss never turns up, one that never learned) does not.
 
 
-def sentiment(probabilities, labels, val_losses=None, losses=None, max_length=200) -> NS:
+def sentiment(probabilities, labels, val_losses=None, losses=None, max_length=200, train_size=1_000) -> NS:
     probabilities, labels = np.asarray(probabilities, float), np.asarray(labels, float)
     accuracy = float(np.mean((probabilities > 0.5) == (labels > 0.5)))
     return NS(
@@ -259,19 +261,34 @@ def sentiment(probabilities, labels, val_losses=None, losses=None, max_length=20
         test_labels=labels,
         test_accuracy=accuracy,
         result=epochs(val_losses or [0.6, 0.5], losses),
-        config=NS(data=NS(max_length=max_length)),
+        config=NS(data=NS(max_length=max_length, train_size=train_size)),
+        model=None,
     )
 
 
-def test_metrics_claim_and_charts():
+def balanced(n=400, seed=0):
+    return np.random.default_rng(seed).permutation(np.repeat([0.0, 1.0], n // 2))
+
+
+def test_metrics_claim_against_the_majority_guess_and_an_untrained_model():
     from core.sentiment import charts
     from core.sentiment import experiments as sentiment_experiments
 
+    claim = sentiment_experiments.metrics_claim
     labels = [0, 0, 0, 1, 1, 1]
     good = sentiment([0.1, 0.2, 0.6, 0.55, 0.8, 0.9], labels)
-    held, sentence = sentiment_experiments.metrics_claim(good)
-    assert held and "ROC AUC 0.889" in sentence and "precision 75.0%" in sentence and "recall 100.0%" in sentence
-    assert not sentiment_experiments.metrics_claim(sentiment([0.9, 0.2, 0.6, 0.55, 0.1, 0.4], labels))[0]
+    v = claim(good)
+    assert v.outcome is Outcome.SHOWED and "ROC AUC 0.889 against 0.5 for the majority guess" in v.sentence
+    assert "precision 75.0%" in v.sentence and "recall 100.0%" in v.sentence
+    y = balanced()
+    rng = np.random.default_rng(1)
+    untrained = sentiment(0.5 + rng.normal(0, 0.01, len(y)), y)  # the same model before training: near 0.5, unranked
+    assert claim(untrained).outcome is Outcome.NOT_SHOWN and claim(untrained).try_next
+    majority = sentiment(np.full(len(y), 0.7), y)  # always "positive": ranks no review above another
+    assert claim(majority).outcome is Outcome.NOT_SHOWN
+    middling = sentiment(np.clip(y * 0.3 + rng.normal(0.35, 0.22, len(y)), 0, 1), y)  # AUC about 0.8
+    assert 0.75 <= charts.roc_auc(y, middling.test_probabilities) < 0.85
+    assert claim(middling).outcome is Outcome.INCONCLUSIVE
     assert charts.roc_auc(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])) == 0.75
     assert charts.roc_auc(np.array([0, 1]), np.array([0.5, 0.5])) == 0.5  # a tie counts half
     frame = charts.roc_frame(np.array(labels), good.test_probabilities)
@@ -280,32 +297,54 @@ def test_metrics_claim_and_charts():
     assert len(views) == 2 and views[0][0].to_dict()["layer"]  # a valid Altair spec: curve, diagonal, dot
 
 
-def test_overfitting_claim_and_best_epoch():
+def test_overfitting_claim_against_the_runs_own_best_epoch():
     from core.sentiment import charts
     from core.sentiment import experiments as sentiment_experiments
 
     claim = sentiment_experiments.overfitting_claim
-    turned_up = sentiment([0.2, 0.8], [0, 1], val_losses=[0.6, 0.45, 0.55, 0.7], losses=[0.65, 0.4, 0.2, 0.1])
-    held, sentence = claim(turned_up)
-    assert held and "lowest after epoch 2" in sentence
+    y = [0, 1]
+    turned_up = sentiment([0.2, 0.8], y, val_losses=[0.6, 0.45, 0.55, 0.7], losses=[0.65, 0.4, 0.2, 0.1])
+    v = claim(turned_up)
+    assert v.outcome is Outcome.SHOWED and "lowest after epoch 2" in v.sentence and "+56%" in v.sentence
+    assert "1,000 training reviews" in v.sentence
     assert charts.best_epoch(turned_up.result.epoch_frame()) == 2
-    still_falling = sentiment([0.2, 0.8], [0, 1], val_losses=[0.6, 0.5, 0.45, 0.44], losses=[0.65, 0.4, 0.3, 0.2])
-    assert not claim(still_falling)[0]
-    barely_up = sentiment([0.2, 0.8], [0, 1], val_losses=[0.6, 0.45, 0.47], losses=[0.65, 0.4, 0.3])
-    assert not claim(barely_up)[0]
-    assert not claim(sentiment([0.2, 0.8], [0, 1], val_losses=[0.6]))[0]
+    still_falling = sentiment([0.2, 0.8], y, val_losses=[0.6, 0.5, 0.45, 0.44], losses=[0.65, 0.4, 0.3, 0.2])
+    assert claim(still_falling).outcome is Outcome.NOT_SHOWN  # early stopping's run: nothing turned up
+    barely_up = sentiment([0.2, 0.8], y, val_losses=[0.6, 0.45, 0.48], losses=[0.65, 0.4, 0.3])
+    assert claim(barely_up).outcome is Outcome.INCONCLUSIVE  # +7 %: too close to tell
+    flat = sentiment([0.2, 0.8], y, val_losses=[0.6, 0.45, 0.452], losses=[0.65, 0.4, 0.3])
+    assert claim(flat).outcome is Outcome.NOT_SHOWN
+    never_learned = sentiment([0.2, 0.8], y, val_losses=[0.69, 0.7, 0.9], losses=[0.69, 0.3, 0.1])
+    v = claim(never_learned)  # memorised without ever beating the majority guess (log 2 = 0.693)
+    assert v.outcome is Outcome.NOT_SHOWN and "never did clearly better than the majority guess" in v.sentence
+    train_rose = sentiment([0.2, 0.8], y, val_losses=[0.6, 0.45, 0.7], losses=[0.65, 0.4, 0.5])
+    assert claim(train_rose).outcome is Outcome.NOT_SHOWN  # a diverging run is not overfitting
+    assert claim(sentiment([0.2, 0.8], y, val_losses=[0.6])).outcome is Outcome.NOT_SHOWN
     (chart, caption), *_ = sentiment_experiments.overfitting_views(turned_up)
     assert "best epoch 2" in str(chart.to_dict()) and "What to look for" in caption
 
 
-def test_truncation_claim():
+def test_truncation_claim_against_the_majority_guess():
     from core.sentiment import experiments as sentiment_experiments
 
     claim = sentiment_experiments.truncation_claim
     labels = [0] * 5 + [1] * 5
-    held, sentence = claim(sentiment([0.1] * 4 + [0.9] + [0.9] * 4 + [0.1], labels, max_length=20))
-    assert held and "last 20 tokens" in sentence and "80.0%" in sentence
-    assert not claim(sentiment([0.1] * 10, labels, max_length=20))[0]  # the majority guess, no gain
+    v = claim(sentiment([0.1] * 4 + [0.9] + [0.9] * 4 + [0.1], labels, max_length=20))
+    assert v.outcome is Outcome.SHOWED and "last 20 tokens" in v.sentence and "80.0%" in v.sentence
+    assert claim(sentiment([0.1] * 10, labels, max_length=20)).outcome is Outcome.NOT_SHOWN  # the majority guess
+    y = balanced(200)
+    near_guess = np.where(np.arange(200) < 110, y, 1 - y) * 0.8 + 0.1  # 55 % right: +5 points
+    assert claim(sentiment(near_guess, y, max_length=20)).outcome is Outcome.INCONCLUSIVE
+
+
+def test_sentiment_run_for_an_experiment_is_what_its_link_sets():
+    from core.sentiment import experiments as sentiment_experiments
+    from core.sentiment.config import PRESETS
+
+    e = sentiment_experiments.EXPERIMENTS[1]
+    run = sentiment_experiments.run_for(e)
+    assert run.data.train_size == 1_000 and run.model.units == 64 and run.train.epochs == 10
+    assert run.model.cell == PRESETS[e.params["preset"]].model.cell
 
 
 def test_tokenisation_steps_pad_and_truncate_at_the_front():
