@@ -22,7 +22,7 @@ from live experiments, and for engineers who want an intuition before a paper.
 """
 )
 
-st.subheader("The five patterns")
+st.header("The five patterns")
 st.markdown(
     """
 | pattern | reads | writes | example |
@@ -35,7 +35,7 @@ st.markdown(
 """
 )
 
-st.subheader("Pages")
+st.header("Pages")
 for info in available_pages(Path(__file__).parent.parent):
     with st.container(border=True):
         st.page_link(info.path, label=info.title, icon=info.icon)
@@ -43,10 +43,10 @@ for info in available_pages(Path(__file__).parent.parent):
 
 class_section()  # "Start a class": a room whose runs land on the Class board (ui/rooms.py)
 
-st.subheader("What each guided experiment teaches")
+st.header("What each guided experiment teaches")
 course_map()
 
-st.subheader("How to use it")
+st.header("How to use it")
 st.markdown(
     """
 1. Open a page and leave the defaults: they are chosen to train in about a minute.
