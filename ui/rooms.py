@@ -255,7 +255,7 @@ START_HELP = (
 
 def class_section() -> None:
     """Home's "Start a class": a room, its join link and big code, and the private teacher link."""
-    st.subheader("Running a class")
+    st.header("Running a class")
     st.markdown(START_HELP)
     made: NewRoom | None = st.session_state.get(_STARTED)
     if made is None:
