@@ -134,7 +134,7 @@ def packages(labs: tuple[Lab, ...] | None = None) -> tuple[str, ...]:
 
 
 def pattern_pages(labs: tuple[Lab, ...] | None = None) -> dict[str, tuple[str, ...]]:
-    """pattern -> the pages that train it, the most specialised lab first (the one that trains all five last)."""
+    """pattern -> the pages that train it, in menu order, a lab that trains every pattern last."""
     labs = labs or LABS
     return {
         pattern: tuple(lab.path for lab in sorted((lab for lab in labs if pattern in lab.trains), key=_breadth))
@@ -142,8 +142,8 @@ def pattern_pages(labs: tuple[Lab, ...] | None = None) -> dict[str, tuple[str, .
     }
 
 
-def _breadth(lab: Lab) -> int:
-    return len(lab.trains)
+def _breadth(lab: Lab) -> bool:
+    return set(lab.trains) >= set(PATTERNS)
 
 
 def experiment_modules(labs: tuple[Lab, ...] | None = None) -> dict[str, str]:
