@@ -190,8 +190,9 @@ def marks_for(path: str, fixtures: set[str], source: str) -> set[str]:
         marks.add("browser")
     if "cluster" in fixtures:  # tests/unit/engine/test_cluster.py's LocalCluster
         marks.add("cluster")
-    if path in SLOW_MODULES and fixtures & _DATA_FIXTURES:
-        marks.add("slow")
+    real_data = bool(fixtures & _DATA_FIXTURES)
+    if real_data and (path in SLOW_MODULES or marks & {"apptest", "process"}):
+        marks.add("slow")  # a page or a worker training on the real data sets: tens of seconds each
     return marks
 
 

@@ -21,6 +21,10 @@ def test_marks_follow_folder_fixtures_and_imports():
     slow_module = "tests/unit/shakespeare/test_shakespeare.py"
     assert "slow" in marks_for(slow_module, {"shared_data"}, "")
     assert "slow" not in marks_for(slow_module, set(), "")
+    page_test = "from tests.helpers import app_at_page\n"
+    assert "slow" in marks_for("tests/app/test_x.py", {"with_shared_data"}, page_test)  # a page on real data
+    assert "slow" not in marks_for("tests/app/test_x.py", set(), page_test)  # the same page on generated data
+    assert "slow" not in marks_for("tests/unit/data/test_x.py", {"shared_data"}, "import json\n")  # loading only
 
 
 def test_every_mark_is_registered_and_the_fast_loop_leaves_out_what_it_promises():
