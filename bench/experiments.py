@@ -33,16 +33,10 @@ if "RNN_PLAYGROUND_DATA" not in os.environ and _DATA.is_dir():
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from core.engine.experiments import Experiment, check  # noqa: E402
+from core.labs import LABS  # noqa: E402
 from ui.experiments import PAGES, experiments_for  # noqa: E402
 
-PAGE_FILES = {
-    "gradient-lab": "app_pages/gradient_lab.py",
-    "sentiment": "app_pages/sentiment.py",
-    "attention": "app_pages/attention.py",
-    "stocks": "app_pages/stocks.py",
-    "shakespeare": "app_pages/shakespeare.py",
-    "architectures": "app_pages/architectures.py",
-}
+PAGE_FILES = {lab.key: lab.path for lab in LABS}  # page key -> its script (core/labs.py)
 TIMEOUT = 300
 SEEDED = {"gradient-lab"}  # pages with a seed control; the others train with the fixed seed 0
 
