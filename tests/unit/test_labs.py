@@ -28,6 +28,7 @@ labs.LABS = (*labs.LABS, fake)
 from ui import registry, experiments
 from core.engine import workers
 import harness
+import experiments as bench_experiments
 from tests.app import test_structure
 print(json.dumps({{
     "menu": [p.path for p in registry.PAGES],
@@ -39,6 +40,7 @@ print(json.dumps({{
     "structure_labs": list(test_structure.LABS),
     "bench_views": harness.PAGE_VIEWS,
     "bench_panels": harness.TRAINING_PANELS,
+    "bench_scripts": bench_experiments.PAGE_FILES,
     "readme": labs.readme_table(),
 }}))
 """
@@ -58,6 +60,7 @@ def test_a_lab_added_to_the_registry_alone_appears_in_every_derived_list():
     assert "fake" in seen["structure_labs"]
     assert seen["bench_views"]["fake-lab"] == "fake-lab" and seen["bench_views"]["fake-extra"] == "fake-lab?part=x"
     assert seen["bench_panels"]["fake-lab"] == "fake-lab"
+    assert seen["bench_scripts"]["fake-lab"] == "app_pages/fake_lab.py"
     assert "| **Fake lab** | many-to-one | pretend |" in seen["readme"]
 
 
