@@ -26,8 +26,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, so code edits reuse this layer. On Linux x86_64 requirements.txt picks tensorflow-cpu.
-# requirements.txt includes distributed, the cluster backend (Dask), whose package also provides the
+# Dependencies first, so code edits reuse this layer. requirements.txt is the lock (every package pinned exactly,
+# compiled from requirements.in by tools/lock.py): a rebuild installs the versions the tests ran on. On Linux
+# x86_64 it picks tensorflow-cpu. It includes distributed, the cluster backend (Dask), whose package also provides the
 # `dask scheduler` / `dask worker` commands.
 COPY requirements.txt ./
 RUN pip install -r requirements.txt

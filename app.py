@@ -10,11 +10,15 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import charts, presenter
+from ui import charts, links, presenter, streamlit_internals
 from ui.registry import BOARD, HOME, available_pages
 from ui.runs import run_manager
 
 ROOT = Path(__file__).parent
+
+# Once per server process: is every private Streamlit name the app relies on still there? One log line for each
+# that moved, and its fallback (ui/streamlit_internals.py); never an exception.
+streamlit_internals.startup(links.WRAPPED)
 
 st.set_page_config(page_title="RNN Playground", page_icon=":material/cycle:", layout="wide")
 

@@ -44,13 +44,11 @@ import random
 import re
 import resource
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -63,6 +61,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.Slider_pb2 import Slider
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+from bench.harness import cmdline, free_port, loadavg, process_tree, rss_mb, server_env, start_server, wait_healthy
 from core.engine.worker_process import process_cpu_seconds
 from core.sentiment.config import DEFAULT_PRESET, PRESETS, TINY_PRESET
 
@@ -466,70 +465,22 @@ class Client:
 # ----------------------------------------------------------------------------- server and memory
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _children(pid: int) -> list[int]:
-    found: list[int] = []
-    with contextlib.suppress(OSError):
-        for task in os.listdir(f"/proc/{pid}/task"):
-            with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{task}/children") as f:
-                found += [int(p) for p in f.read().split()]
-    return found
-
-
-def process_tree(root: int) -> list[int]:
-    pids, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        if pid not in pids:
-            pids.append(pid)
-            todo += _children(pid)
-    return pids
-
-
-def _rss_mb(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        return None
-    return 0.0
-
-
 def process_kind(pid: int, root: int) -> str:
     if pid == root:
         return "server"
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return "other"
-    if "resource_tracker" in cmdline:
+    line = cmdline(pid)
+    if not line or "resource_tracker" in line:
         return "other"
     worker = ("core.engine.worker_process", "spawn_main", "multiprocessing")
-    return "worker" if any(mark in cmdline for mark in worker) else "other"
-
-
-def loadavg() -> tuple[float, float, float]:
-    with open("/proc/loadavg") as f:
-        one, five, fifteen = f.read().split()[:3]
-    return float(one), float(five), float(fifteen)
+    return "worker" if any(mark in line for mark in worker) else "other"
 
 
 def cluster_kind(pid: int, root: int) -> str:
     """A Dask cluster's process: its scheduler, or a worker (the `dask worker` nanny and its worker children)."""
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            cmdline = f.read().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
+    line = cmdline(pid)
+    if not line:
         return "other"
-    return "scheduler" if "scheduler" in cmdline else "cluster-worker"
+    return "scheduler" if "scheduler" in line else "cluster-worker"
 
 
 class MemorySampler(threading.Thread):
@@ -563,7 +514,7 @@ class MemorySampler(threading.Thread):
         for root in self.cluster_roots:
             trees += [(pid, cluster_kind) for pid in process_tree(root)]
         for pid, kind_of in trees:
-            rss = _rss_mb(pid)
+            rss = rss_mb(pid)
             if rss is None:
                 continue
             kind = kind_of(pid, self.root)  # read each time: a child just forked still shows its parent's command
@@ -610,7 +561,7 @@ class DaskCluster:
     """`dask scheduler` and `dask worker --nworkers N --nthreads 1` on 127.0.0.1, as compose.yaml runs them."""
 
     def __init__(self, log_dir: Path, workers: int = 2) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"
         self.workers = workers
         self.log_path = log_dir / f"dask-{self.port}.log"
@@ -669,34 +620,17 @@ class Server:
         self.ready_s = 0.0
 
     def start(self, timeout: float = 120.0) -> None:
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(ROOT))
-        if self.data.is_dir():
-            env["RNN_PLAYGROUND_DATA"] = str(self.data)
+        env = server_env(self.data)
         if self.cluster is not None:
             self.cluster.start()
             env["RNN_PLAYGROUND_SCHEDULER"] = self.cluster.address
-        cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port)]
-        cmd += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-        with open(self.log_path, "w") as log:
-            self.proc = subprocess.Popen(
-                cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
+        self.log_path.write_text("")
+        self.proc = start_server(self.port, env, self.log_path, new_session=True)
         self.started_at = self.clock()
         self.sampler = MemorySampler(self.proc.pid, self.clock, self.cluster.pids() if self.cluster else ())
         self.sampler.start()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the server exited ({self.proc.returncode}):\n{self.log_tail()}")
-            with (
-                contextlib.suppress(OSError),
-                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/_stcore/health", timeout=2) as r,
-            ):
-                if r.status == 200:
-                    self.ready_s = self.clock() - self.started_at
-                    return
-            time.sleep(0.3)
-        raise RuntimeError(f"the server did not answer /_stcore/health within {timeout:.0f} s:\n{self.log_tail()}")
+        wait_healthy(self.proc, self.port, timeout, self.log_path)
+        self.ready_s = self.clock() - self.started_at
 
     def log_tail(self, lines: int = 30) -> str:
         with contextlib.suppress(OSError):
@@ -764,7 +698,7 @@ class Bench:
         return left
 
     def server(self) -> Server:
-        return Server(self.port or _free_port(), self.data, self.clock, self.log_dir, self.backend)
+        return Server(self.port or free_port(), self.data, self.clock, self.log_dir, self.backend)
 
 
 async def _close_all(clients: Iterable[Client]) -> None:

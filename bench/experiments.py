@@ -42,16 +42,10 @@ from core.engine.config import TrainConfig  # noqa: E402
 from core.engine.experiments import Experiment, judge_run  # noqa: E402
 from core.engine.runs import RunManager  # noqa: E402
 from core.engine.training_job import WorkSpec  # noqa: E402
+from core.labs import LABS  # noqa: E402
 from ui.experiments import PAGES, experiments_for  # noqa: E402
 
-PAGE_FILES = {
-    "gradient-lab": "app_pages/gradient_lab.py",
-    "sentiment": "app_pages/sentiment.py",
-    "attention": "app_pages/attention.py",
-    "stocks": "app_pages/stocks.py",
-    "shakespeare": "app_pages/shakespeare.py",
-    "architectures": "app_pages/architectures.py",
-}
+PAGE_FILES = {lab.key: lab.path for lab in LABS}  # page key -> its script (core/labs.py)
 TIMEOUT = 300
 SEEDED = {"gradient-lab"}  # pages with a seed control; the others train with the fixed seed 0
 

@@ -28,8 +28,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-# bench/page_open.py: the same server start-up (run as a script, bench/ is on the path)
-from page_open import process_cpu, server
+import psutil
+from harness import TRAINING_PANELS, process_cpu, process_tree, server  # bench/harness.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
@@ -46,14 +46,8 @@ FIRST_LOSS_JS = """() => {
   return document.querySelector('[data-testid="stAlertContentSuccess"], [data-testid="stAlertContentError"]') ? 2 : 0;
 }"""
 
-# page url path -> the training panel's key (its Train button is `st-key-<key with ':' -> '-'>`)
-PAGES: dict[str, str] = {
-    "sentiment": "sentiment",
-    "attention": "attention",
-    "shakespeare": "shakespeare",
-    "gradient-lab": "gradient-lab",
-    "stocks": "stocks",
-}
+# page url path -> the training panel's key (its Train button is `st-key-<key with ':' -> '-'>`), from core/labs.py
+PAGES: dict[str, str] = TRAINING_PANELS
 
 
 @dataclass
@@ -70,46 +64,22 @@ class AppTiming:
 
 
 def children_cpu(pid: int) -> tuple[int, float]:
-    """How many child processes `pid` has, and their CPU seconds so far (from /proc)."""
-    count, ticks = 0, 0
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        for child in task.read_text().split():
-            try:
-                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            count, ticks = count + 1, ticks + int(fields[11]) + int(fields[12])
-    return count, ticks / os.sysconf("SC_CLK_TCK")
+    """How many child processes `pid` has, and their CPU seconds so far."""
+    children = process_tree(pid)[1:]
+    return len(children), sum(cpu for child in children if (cpu := process_cpu(child)) == cpu)  # NaN: gone
 
 
 def machine_busy_seconds() -> float:
-    """CPU seconds the whole machine has been busy (all cores), from /proc/stat."""
-    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle + iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def _stat(pid: str) -> tuple[int, float] | None:
-    """(parent pid, CPU seconds) of a process, from /proc."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """CPU seconds the whole machine has been busy (all cores)."""
+    times = psutil.cpu_times()
+    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
 
 
 def browser_cpu(server_pid: int) -> float:
     """CPU seconds of this bench's other descendants (Playwright's driver and Chromium): not the server's tree."""
-    stats = {int(p.name): s for p in Path("/proc").iterdir() if p.name.isdigit() and (s := _stat(p.name))}
-    total, me = 0.0, os.getpid()
-    for pid, (_, cpu) in stats.items():
-        chain, ancestor = set(), pid
-        while ancestor in stats and ancestor not in chain and ancestor not in (me, server_pid, 1):
-            chain.add(ancestor)
-            ancestor = stats[ancestor][0]
-        if ancestor == me and server_pid not in chain and pid != me:
-            total += cpu
-    return total
+    server_tree = set(process_tree(server_pid))
+    mine = [pid for pid in process_tree(os.getpid())[1:] if pid not in server_tree]
+    return sum(cpu for pid in mine if (cpu := process_cpu(pid)) == cpu)
 
 
 def cpu_sample(pid: int) -> tuple[float, float, float, float]:

@@ -22,32 +22,20 @@ import argparse
 import os
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from harness import PAGE_VIEWS, process_cpu, server
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
-# name -> URL path (with query) of the page; the Attention page's IMDb part through its link.
-PAGES = {
-    "home": "",
-    "architectures": "architectures",
-    "sentiment": "sentiment",
-    "stocks": "stocks",
-    "shakespeare": "shakespeare",
-    "attention": "attention",
-    "attention-imdb": "attention?page=attention&part=Attention+on+IMDb+reviews",
-    "gradient-lab": "gradient-lab",
-}
+PAGES = PAGE_VIEWS  # name -> URL path (with query): every page of core/labs.py, and extra views it names
 SCENARIOS = {"a": "fresh server, empty cache", "b": "fresh server, filled cache", "c": "warm server"}
 
 # One snapshot of the page: is the title shown, are the sidebar controls enabled, is the script running?
@@ -75,59 +63,6 @@ class Opening:
     loaded_s: float | None
     server_cpu_s: float
     error: bool
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def process_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of a process, from /proc."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return float("nan")
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-@contextmanager
-def server(data: Path, cache: Path, log: Path, **extra_env: str):
-    """`streamlit run app.py` on a free port; yields (url, pid) once /_stcore/health answers."""
-    port = free_port()
-    env = dict(
-        os.environ,
-        TF_CPP_MIN_LOG_LEVEL="2",
-        RNN_PLAYGROUND_DATA=str(data),
-        RNN_PLAYGROUND_CACHE=str(cache),
-        PYTHONPATH=str(ROOT),
-        **extra_env,
-    )
-    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    with open(log, "a") as out:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise SystemExit(f"the Streamlit server did not start; see {log}")
-        yield url, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def open_page(browser, url: str, pid: int, name: str, scenario: str, timeout: float) -> Opening:

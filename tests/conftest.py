@@ -4,6 +4,7 @@ a Playwright browser driving Debian's Chromium."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -160,3 +161,53 @@ def _no_runs_left_over():
     if manager is not None:
         manager.stop_all("The test ended")
         manager.forget_finished()
+
+
+# ----------------------------------------------------------------------------- marks by need
+
+# What a test needs, read from where it lives and what it uses, so nobody marks 700 tests by hand.
+# `bash tests/run.sh --fast` deselects browser, cluster and slow (FAST_DESELECT).
+FAST_DESELECT = "not browser and not cluster and not slow"
+_BROWSER_FIXTURES = {"page", "browser", "app_url"}
+_DATA_FIXTURES = {"shared_data", "with_shared_data"}
+_NEEDS = {
+    "tf": re.compile(
+        r"^\s*(from|import)\s+(tensorflow|keras)\b|^\s*from\s+core\.\w+(\.\w+)?\s+import\s+.*\b(training|trainer|models"
+        r"|seq2seq|forecasting|char_rnn|through_time|lab|reuse|keras_state|numpy_cells|inspect|embeddings)\b"
+        r"|^\s*from\s+core\.\w+\.(training|trainer|models|seq2seq|forecasting|char_rnn|through_time|lab|reuse|keras_state)\b",
+        re.MULTILINE,
+    ),
+    "process": re.compile(r"\b(WorkerPool|worker_process|RunManager|run_fixtures|ui\.runs|existing_manager)\b"),
+    "apptest": re.compile(r"\b(AppTest|app_at_page)\b"),
+}
+# Tests that train on the real data sets for many seconds each (measured with --durations; see tests/run.sh).
+SLOW_MODULES = {"tests/unit/shakespeare/test_shakespeare.py", "tests/unit/gradients/test_gradient_lab.py"}
+
+
+def _module_source(item: pytest.Item) -> str:
+    module = getattr(item, "module", None)
+    cached = getattr(module, "__rnn_source__", None)
+    if cached is None and module is not None:
+        cached = Path(module.__file__).read_text(encoding="utf-8")
+        module.__rnn_source__ = cached
+    return cached or ""
+
+
+def marks_for(path: str, fixtures: set[str], source: str) -> set[str]:
+    """The need marks of one test: its path relative to the repo, its fixtures, its module's source."""
+    marks = {name for name, pattern in _NEEDS.items() if pattern.search(source)}
+    if path.startswith("tests/browser/") or fixtures & _BROWSER_FIXTURES:
+        marks.add("browser")
+    if "cluster" in fixtures:  # tests/unit/engine/test_cluster.py's LocalCluster
+        marks.add("cluster")
+    real_data = bool(fixtures & _DATA_FIXTURES)
+    if real_data and (path in SLOW_MODULES or marks & {"apptest", "process"}):
+        marks.add("slow")  # a page or a worker training on the real data sets: tens of seconds each
+    return marks
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
+        for name in marks_for(path, set(getattr(item, "fixturenames", ())), _module_source(item)):
+            item.add_marker(getattr(pytest.mark, name))

@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
-# The test command (README and .ci/run): venv, requirements, Chromium for the browser
-# tests, then the whole suite. Real data beside the checkout (../shared/data) is used
-# when present; tests that need it skip without it.
+# The test command (README and .ci/run).
+#   bash tests/run.sh           everything: venv, the locked requirements, Chromium for the browser tests, lint,
+#                               the wheel check for every supported Python, then the whole suite (slowest 15 shown)
+#   bash tests/run.sh --fast    the inner loop: lint and every test that needs no browser, no Dask cluster and no
+#                               long real-data training (markers: see pyproject.toml); no installs, no network
+# Further arguments go to pytest. Real data beside the checkout (../shared/data) is used when present; tests that
+# need it skip without it. VENV names another virtual environment (tools/upgrade.sh uses a scratch one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+VENV="${VENV:-.venv}"
+export TF_CPP_MIN_LOG_LEVEL=2
+
+if [ "${1:-}" = "--fast" ]; then
+  shift
+  "$VENV/bin/python" -m ruff check .
+  exec "$VENV/bin/python" -m pytest -q -m "not browser and not cluster and not slow" --durations=15 "$@"
+fi
 
 if [ ! -x /usr/bin/chromium ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -16,12 +28,12 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
 fi
-[ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -r requirements-dev.txt
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip
+# The lock: exact versions of everything (requirements-dev.txt = requirements.txt's pins + test tools).
+"$VENV/bin/python" -m pip install -q -r requirements-dev.txt
 
-export TF_CPP_MIN_LOG_LEVEL=2
-.venv/bin/python -m ruff check .
+"$VENV/bin/python" -m ruff check .
 # Every Python version we support must resolve to wheels (Community Cloud lets deployers pick one).
-.venv/bin/python tools/check_wheels.py
-.venv/bin/python -m pytest -q "$@"
+"$VENV/bin/python" tools/check_wheels.py
+"$VENV/bin/python" -m pytest -q --durations=15 "$@"

@@ -3,8 +3,8 @@
 Community Cloud lets the deployer pick the Python version (it ignores runtime.txt); a version
 with no `tensorflow-cpu` wheel means a failed install for a teacher who clicks through. The
 supported versions are stated once, in pyproject.toml's `requires-python` (">=3.11,<3.14"), and
-the README's deploy section names the same list; this asks pip, for each, whether every
-requirement has a Linux x86_64 wheel (a dry run: nothing is installed). Run by tests/run.sh.
+the README's deploy section names the same list; this asks uv, for each, whether every
+pinned requirement has a Linux x86_64 wheel (a resolution only: nothing is installed). Run by tests/run.sh.
 
     .venv/bin/python tools/check_wheels.py            # every supported version
     .venv/bin/python tools/check_wheels.py 3.14       # one version (expected to fail today)
@@ -12,6 +12,7 @@ requirement has a Linux x86_64 wheel (a dry run: nothing is installed). Run by t
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -19,7 +20,8 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PLATFORMS = ("manylinux_2_17_x86_64", "manylinux2014_x86_64", "manylinux_2_28_x86_64", "any")
+# Community Cloud and the Docker image run Debian (glibc >= 2.28); uv accepts every older manylinux tag too.
+PLATFORM = "x86_64-manylinux_2_28"
 
 
 def supported_versions() -> list[str]:
@@ -33,13 +35,16 @@ def supported_versions() -> list[str]:
 
 
 def resolves(version: str) -> tuple[bool, str]:
-    command = [sys.executable, "-m", "pip", "install", "--dry-run", "--quiet", "--ignore-installed"]
-    command += ["--only-binary=:all:", "--python-version", version, "-r", str(ROOT / "requirements.txt")]
-    for platform in PLATFORMS:
-        command += ["--platform", platform]
+    """Resolve the locked requirements.txt for one Python on Linux x86_64, wheels only (nothing is installed).
+
+    uv evaluates the lock's markers for the target Python (pip would use the running interpreter's), so a pin
+    split by Python version (numpy, soupsieve) is checked as that version would install it."""
+    command = [sys.executable, "-m", "uv", "pip", "compile", "--quiet", "--no-header", "--only-binary", ":all:"]
+    command += ["--python-platform", PLATFORM, "--python-version", version, str(ROOT / "requirements.txt")]
+    command += ["--output-file", os.devnull]
     done = subprocess.run(command, capture_output=True, text=True)
-    errors = [line for line in done.stderr.splitlines() if line.startswith("ERROR") and "Ignored" not in line]
-    return done.returncode == 0, "\n".join(errors[-2:])
+    errors = [line.strip() for line in done.stderr.splitlines() if line.strip()]
+    return done.returncode == 0, "\n".join(errors[:2])
 
 
 def main(argv: list[str]) -> int:

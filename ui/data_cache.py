@@ -30,11 +30,11 @@ from typing import TypeVar
 
 import numpy as np
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.data import bounded_cache, imdb
 from core.data.local import DataSource, data_root
 from core.sentiment.config import padded_arrays
+from ui.streamlit_internals import in_script_run
 
 T = TypeVar("T")
 RETRY_AFTER_S = 60.0  # a failed download is retried after this long (or at once with retry_button)
@@ -111,7 +111,7 @@ def while_loading(key: tuple, load: Callable[[], T], message: str) -> T:
     A load that finishes within QUICK_WAIT_S (a cache hit) shows nothing. Off a page's script
     thread (a worker, a test) it simply calls load().
     """
-    if get_script_run_ctx(suppress_warning=True) is None:
+    if not in_script_run():
         return load()
     future = _in_background(key, load)
     try:

@@ -36,14 +36,7 @@ from ui.charts import draw_chart
 from ui.training_panel import current_job
 
 # page KEY -> the module holding its EXPERIMENTS (TensorFlow-free)
-PAGES = {
-    "gradient-lab": "core.gradients.experiments",
-    "sentiment": "core.sentiment.experiments",
-    "attention": "core.attention.experiments",
-    "stocks": "core.stocks.experiments",
-    "shakespeare": "core.shakespeare.experiments",
-    "architectures": "core.cells.experiments",
-}
+PAGES = importlib.import_module("core.labs").experiment_modules()  # derived from the one list of labs
 INTRO = (
     "Each experiment sets this page's controls in one click (every other control goes back to its default, "
     "as when you open a link), says what to look for, and trains in under a minute. After the run, the page "

@@ -18,13 +18,12 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
+from calendar import isleap
 from collections.abc import Callable, KeysView, Sequence
 from datetime import date, datetime
 from urllib.parse import urlencode
 
 import streamlit as st
-from streamlit.delta_generator import DeltaGenerator
-from streamlit.time_util import adjust_years
 
 from core.engine.links import (
     APP_PARAMS,
@@ -39,6 +38,7 @@ from core.engine.links import (
     param_name,
     screen,
 )
+from ui import streamlit_internals
 
 _LOG = logging.getLogger(__name__)
 _PREFIX = "_links"
@@ -53,6 +53,7 @@ _installed = False
 # controls are read and kept for the page's experiments section; `extra_params` sources add it back.
 EXPERIMENT_PARAM = "experiment"
 _EXTRA: list[Callable[[str, dict[str, str]], dict[str, str]]] = []
+_unwrapped: frozenset[str] = frozenset()  # widget kinds Streamlit would not let us wrap
 
 WRAPPED = tuple(sorted(LINKED_KINDS))  # the Streamlit widget calls that carry a linked value
 
@@ -82,6 +83,16 @@ def _number_spec(kind: str, args: dict) -> Spec | None:
     return Spec(kind, lo=lo, hi=hi, integer=integer)
 
 
+def years_from(day: date, years: int) -> date:
+    """`day` moved by whole years (a date_input's default bounds are ten years either side), clamped to the
+    calendar; 29 February becomes 28 February in a year without one."""
+    year = day.year + years
+    if not date.min.year <= year <= date.max.year:
+        return date.max if years > 0 else date.min
+    leap_day = (day.month, day.day) == (2, 29) and not isleap(year)
+    return day.replace(year=year, day=28) if leap_day else day.replace(year=year)
+
+
 def _date_spec(args: dict) -> Spec | None:
     value = args.get("value", "today")
     value = date.today() if value in ("today", None) else value
@@ -90,8 +101,8 @@ def _date_spec(args: dict) -> Spec | None:
     if not isinstance(value, date):
         return None  # ranges are not linked
     lo, hi = args.get("min_value"), args.get("max_value")
-    lo = lo.date() if isinstance(lo, datetime) else lo if isinstance(lo, date) else adjust_years(value, -10)
-    hi = hi.date() if isinstance(hi, datetime) else hi if isinstance(hi, date) else adjust_years(value, 10)
+    lo = lo.date() if isinstance(lo, datetime) else lo if isinstance(lo, date) else years_from(value, -10)
+    hi = hi.date() if isinstance(hi, datetime) else hi if isinstance(hi, date) else years_from(value, 10)
     return Spec("date_input", lo=lo, hi=hi)
 
 
@@ -162,20 +173,12 @@ def _wrap(kind: str, original):
 
 
 def install() -> None:
-    """Wrap the widget calls once per process (st.<widget>, st.sidebar.<widget>, columns, expanders)."""
-    global _installed
+    """Wrap the widget calls once per process (st.<widget>, st.sidebar.<widget>, columns, expanders), through
+    ui/streamlit_internals.py; a widget kind that cannot be wrapped is logged there and its links fall back."""
+    global _installed, _unwrapped
     if _installed:
         return
-    for kind in WRAPPED:
-        original = getattr(DeltaGenerator, kind)
-        if getattr(original, "_links_wrapped", False):
-            continue
-        wrapped = _wrap(kind, original)
-        setattr(DeltaGenerator, kind, wrapped)
-        module_level = getattr(st, kind, None)
-        owner = getattr(module_level, "__self__", None)
-        if isinstance(owner, DeltaGenerator):
-            setattr(st, kind, wrapped.__get__(owner))
+    _unwrapped = frozenset(streamlit_internals.wrap_widget_calls(WRAPPED, _wrap, "_links_wrapped"))
     _installed = True
 
 
@@ -196,6 +199,8 @@ def restore(page_key: str) -> None:
         kept, notes = screen(page_key, raw)
         if experiment and raw.get(PAGE_PARAM, page_key) == page_key:  # not a link made for another page
             state[f"{_PREFIX}:{page_key}:experiment"] = experiment[:10]
+        if kept and _unwrapped:  # Streamlit moved its widget calls: say so rather than drop the link silently
+            notes.append("this server's Streamlit version lets a link set no control: the page opened on its defaults")
         state[f"{_PREFIX}:{page_key}:pending"] = kept
         state[f"{_PREFIX}:{page_key}:notes"] = notes
         state[f"{_PREFIX}:{page_key}:first"] = True

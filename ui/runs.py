@@ -12,14 +12,12 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import sys
 import threading
 
 import streamlit as st
-from streamlit.runtime import Runtime
-from streamlit.runtime.scriptrunner import get_script_run_ctx, script_runner
 
 from core.engine.runs import RunManager, RunSettings, new_session_id
+from ui import streamlit_internals
 
 logger = logging.getLogger(__name__)
 
@@ -33,36 +31,12 @@ def _session_alive(session: str) -> bool | None:
     """Whether the browser session is still connected; None where nobody can tell (AppTest)."""
     with _ids_lock:
         streamlit_id = _streamlit_ids.get(session)
-    if streamlit_id is None or not Runtime.exists():
-        return None
-    try:
-        return Runtime.instance().is_active_session(streamlit_id)
-    except Exception:  # a runtime shutting down
-        return None
+    return None if streamlit_id is None else streamlit_internals.session_connected(streamlit_id)
 
 
-def _close_matplotlib_only() -> None:
-    if "matplotlib.pyplot" in sys.modules:
-        try:
-            sys.modules["matplotlib.pyplot"].close("all")
-        except Exception:  # as Streamlit's own clean-up: never break a page for it
-            logger.debug("Could not close matplotlib figures", exc_info=True)
-
-
-def keep_keras_session() -> None:
-    """Stop Streamlit clearing Keras' session after every script run of every session.
-
-    Streamlit does that (`_clean_problem_modules`: `keras.backend.clear_session()`, which also runs
-    the garbage collector) for apps that train inside the script. Here training runs in worker
-    processes; the server holds Keras only to use finished models, so the clean-up protects
-    nothing and, with thirty sessions redrawing live charts once a second, it saturated the
-    server's CPU (the classroom bench measured it). Matplotlib's part of the clean-up is kept.
-    """
-    if hasattr(script_runner, "_clean_problem_modules"):
-        script_runner._clean_problem_modules = _close_matplotlib_only
-
-
-keep_keras_session()
+# Streamlit's per-run keras clear_session() protects nothing here (training runs in workers) and costs the
+# server's CPU: replaced once per process (ui/streamlit_internals.py explains, app.py also runs its self-check).
+streamlit_internals.keep_keras_session()
 
 
 def _settings_environment() -> dict[str, str]:
@@ -115,8 +89,8 @@ def session_id() -> str:
     sid = st.session_state.get(_SESSION_KEY)
     if sid is None:
         sid = st.session_state[_SESSION_KEY] = new_session_id()
-    ctx = get_script_run_ctx()
-    if ctx is not None:
+    streamlit_id = streamlit_internals.streamlit_session_id()
+    if streamlit_id is not None:
         with _ids_lock:
-            _streamlit_ids[sid] = ctx.session_id
+            _streamlit_ids[sid] = streamlit_id
     return sid

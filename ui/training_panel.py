@@ -38,7 +38,6 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from core.engine import charts
 from core.engine.config import config_diff
@@ -51,6 +50,7 @@ from ui.registry import panel_title
 from ui.replay import replay
 from ui.rooms import record_if_ended
 from ui.runs import client_address, run_manager, session_id
+from ui.streamlit_internals import in_fragment_rerun
 
 logger = logging.getLogger(__name__)
 _PATH = re.compile(r"(?:[A-Za-z]:)?(?:[\\/][\w.\-]+){2,}[\\/]?")
@@ -472,12 +472,6 @@ def _refresh_interval(job: SharedRun) -> float | None:
 
 def _is_fast(interval: float | None) -> bool:
     return interval == FIRST_POINT_SECONDS
-
-
-def in_fragment_rerun() -> bool:
-    """True while Streamlit reruns only a fragment (not the whole page script)."""
-    ctx = get_script_run_ctx(suppress_warning=True)
-    return bool(ctx is not None and ctx.fragment_ids_this_run)
 
 
 def training_panel(

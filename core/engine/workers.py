@@ -58,13 +58,7 @@ from core.engine.history import BatchRecord, Callback, EpochRecord, StopSignal, 
 
 logger = logging.getLogger(__name__)
 
-WARM_MODULES = (  # the labs' training code, imported while a worker warms up rather than in a first run
-    "core.sentiment.training",
-    "core.stocks.training",
-    "core.shakespeare.training",
-    "core.attention.seq2seq",
-    "core.gradients.through_time",
-)
+WARM_MODULES = importlib.import_module("core.labs").warm_modules()  # labs' TF code, imported while warming up
 KEEP_SHARE = 0.95  # of the retirement size: past it, a worker lets go of the models it keeps
 BATCH_FLUSH_SECONDS = 0.1  # batch records are sent in small bundles, at most this old
 EXTRAS_FLUSH_SECONDS = 1.0  # live extras (samples, recorders) are re-sent at most this often

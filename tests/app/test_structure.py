@@ -10,10 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from core import labs
 from tests.helpers import ROOT
+from ui.registry import HOME
 
-PAGES = sorted((ROOT / "app_pages").glob("*.py"))
-LABS = ("sentiment", "stocks", "shakespeare", "attention", "gradients", "cells")
+# Derived from the one list of labs (core/labs.py); test_every_page_file_is_registered checks none is missing.
+PAGES = [ROOT / HOME.path, *(ROOT / lab.path for lab in labs.LABS)]
+LABS = labs.packages()
 MAX_PAGE_LINES = 400
 # What a page may import at the top, besides the standard library and light third-party
 # packages: Streamlit glue, the engine's TensorFlow-free modules, data sources, and each
@@ -58,6 +61,11 @@ def _is_allowed(module: str) -> bool:
         return True
     # `from core import sentiment`: a lab package (lazy), or a data source module
     return module in {f"core.{lab}" for lab in LABS} or module.startswith("core.data.")
+
+
+def test_every_page_file_is_registered():
+    """A page script that no lab in core/labs.py names would escape every check here and every menu."""
+    assert sorted(PAGES) == sorted((ROOT / "app_pages").glob("*.py"))
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[p.stem for p in PAGES])

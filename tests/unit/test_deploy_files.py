@@ -247,9 +247,23 @@ def test_installs_requirements_with_tensorflow_cpu_and_the_cluster_backend(docke
     installs = [run for run in _all(dockerfile, "RUN") if "pip install" in run]
     assert any("-r requirements.txt" in run for run in installs)
     requirements = (ROOT / "requirements.txt").read_text(encoding="utf-8")
-    assert re.search(r"^tensorflow-cpu\b.*platform_machine == \"x86_64\"", requirements, re.MULTILINE)
+    assert re.search(r"^tensorflow-cpu==.*platform_machine == ['\"]x86_64['\"]", requirements, re.MULTILINE)
     has_distributed = re.search(r"^distributed\b", requirements, re.MULTILINE)
     assert has_distributed or any("distributed" in run for run in installs)
+
+
+def test_the_image_installs_the_lock_and_nothing_else(dockerfile):
+    """requirements.txt is the compiled lock (every line an exact pin): the image copies it before installing, and
+    installs no package by name, so a rebuild gets the same versions the tests ran on."""
+    copies = " ".join(_all(dockerfile, "COPY"))
+    assert "requirements.txt" in copies and "requirements.in" not in copies
+    for run in (run for run in _all(dockerfile, "RUN") if "pip install" in run):
+        words = shlex.split(run)
+        named = [w for w in words[words.index("install") + 1 :] if not w.startswith("-") and w != "requirements.txt"]
+        assert not named, f"the image installs {named} outside the lock"
+    lines = (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    pins = [line for line in lines if line and not line.startswith(("#", " "))]
+    assert pins and all(re.match(r"^[A-Za-z0-9._-]+==\S+", line) for line in pins)
 
 
 def _ignore_patterns() -> list[re.Pattern]:

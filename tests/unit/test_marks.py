@@ -1,0 +1,37 @@
+"""Tests are marked by what they need (tests/conftest.py), so `bash tests/run.sh --fast` can leave out the
+browser, the Dask cluster and the long real-data training without anyone marking files by hand."""
+
+from __future__ import annotations
+
+import tomllib
+
+from tests.conftest import FAST_DESELECT, marks_for
+from tests.helpers import ROOT
+
+
+def test_marks_follow_folder_fixtures_and_imports():
+    assert "browser" in marks_for("tests/browser/test_browser_stocks.py", set(), "")
+    assert "browser" in marks_for("tests/app/test_x.py", {"page"}, "")
+    assert "tf" in marks_for("tests/unit/x.py", set(), "import tensorflow as tf\n")
+    assert "tf" in marks_for("tests/unit/x.py", set(), "from core.sentiment import training\n")
+    assert "tf" not in marks_for("tests/unit/x.py", set(), "# no tensorflow here, only words\nimport json\n")
+    assert "process" in marks_for("tests/unit/x.py", set(), "from core.engine.workers import WorkerPool\n")
+    assert "apptest" in marks_for("tests/app/x.py", set(), "from streamlit.testing.v1 import AppTest\n")
+    assert "cluster" in marks_for("tests/unit/engine/test_cluster.py", {"cluster"}, "")
+    slow_module = "tests/unit/shakespeare/test_shakespeare.py"
+    assert "slow" in marks_for(slow_module, {"shared_data"}, "")
+    assert "slow" not in marks_for(slow_module, set(), "")
+    page_test = "from tests.helpers import app_at_page\n"
+    assert "slow" in marks_for("tests/app/test_x.py", {"with_shared_data"}, page_test)  # a page on real data
+    assert "slow" not in marks_for("tests/app/test_x.py", set(), page_test)  # the same page on generated data
+    assert "slow" not in marks_for("tests/unit/data/test_x.py", {"shared_data"}, "import json\n")  # loading only
+
+
+def test_every_mark_is_registered_and_the_fast_loop_leaves_out_what_it_promises():
+    registered = {m.split(":")[0] for m in tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]
+                  ["ini_options"]["markers"]}
+    assert {"tf", "process", "apptest", "browser", "cluster", "slow"} <= registered
+    assert FAST_DESELECT == "not browser and not cluster and not slow"
+    run = (ROOT / "tests" / "run.sh").read_text()
+    assert f'-m "{FAST_DESELECT}"' in run and "--durations=15" in run
+    assert tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["timeout"] > 0
