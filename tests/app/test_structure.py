@@ -12,10 +12,10 @@ import pytest
 
 from core import labs
 from tests.helpers import ROOT
-from ui.registry import HOME
+from ui.registry import BOARD, HOME
 
 # Derived from the one list of labs (core/labs.py); test_every_page_file_is_registered checks none is missing.
-PAGES = [ROOT / HOME.path, *(ROOT / lab.path for lab in labs.LABS)]
+PAGES = [ROOT / HOME.path, ROOT / BOARD.path, *(ROOT / lab.path for lab in labs.LABS)]
 LABS = labs.packages()
 MAX_PAGE_LINES = 400
 # What a page may import at the top, besides the standard library and light third-party
