@@ -89,7 +89,7 @@ EXPERIMENTS = (
         {
             "part": PART_TRANSLATION,
             "preset": BOTTLENECK_PRESET,
-            **controls(B, epochs=1, test=1_000, twin=True),
+            **controls(B, epochs=2, test=1_000, twin=True),
         },
         "The same encoder-decoder is trained twice on digits read aloud (“five two nine” -> 529): with "
         "attention, and as a twin that must squeeze the whole input into the encoder's final state. Look at the "
