@@ -61,10 +61,10 @@ from bench.classroom import (
     Client,
     PageSession,
     Server,
-    _free_port,
     tiny_variants,
     widget_key,
 )
+from bench.harness import free_port
 
 HONEST_RATIO_TARGET = 2.0
 RSS_TARGET_MB = 2500.0
@@ -117,7 +117,7 @@ class CountingProxy:
     """What the server would send out: every proxy request is counted (host kept) and answered 403."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.requests: list[str] = []
         self._server: asyncio.AbstractServer | None = None
 
@@ -272,7 +272,7 @@ async def honest_run(port: int, clock: Callable[[], float], delay: float = 0.0) 
 async def on_fresh_server(
     name: str, attack: Attack | None, data: Path, proxy: CountingProxy, log_dir: Path, clock: Callable[[], float]
 ) -> dict[str, Any]:
-    server = Server(_free_port(), data, clock, log_dir)
+    server = Server(free_port(), data, clock, log_dir)
     try:
         await asyncio.to_thread(server.start)
     except RuntimeError as err:
