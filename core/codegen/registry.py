@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from core.attention.config import PoolingRun
-from core.codegen import attention, sentiment, shakespeare
+from core.codegen import attention, gradients, sentiment, shakespeare
 from core.codegen.common import Program
+from core.gradients.config import ComparisonConfig, LabConfig
 from core.sentiment.config import SentimentRun
 from core.shakespeare.config import ShakespeareRun
 
@@ -15,6 +16,8 @@ GENERATORS: dict[type, tuple[Callable[[object], bool], Callable[[object], Progra
     SentimentRun: (lambda run: True, sentiment.program),
     ShakespeareRun: (shakespeare.supported, shakespeare.program),
     PoolingRun: (lambda run: True, attention.program),
+    LabConfig: (gradients.supported, gradients.program),
+    ComparisonConfig: (gradients.supported, gradients.program),
 }
 
 
