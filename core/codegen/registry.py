@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from core.attention.config import PoolingRun
-from core.codegen import attention, gradients, sentiment, shakespeare
+from core.codegen import attention, gradients, sentiment, shakespeare, stocks
 from core.codegen.common import Program
+from core.codegen.stocks import StocksCode
 from core.gradients.config import ComparisonConfig, LabConfig
 from core.sentiment.config import SentimentRun
 from core.shakespeare.config import ShakespeareRun
@@ -18,6 +19,7 @@ GENERATORS: dict[type, tuple[Callable[[object], bool], Callable[[object], Progra
     PoolingRun: (lambda run: True, attention.program),
     LabConfig: (gradients.supported, gradients.program),
     ComparisonConfig: (gradients.supported, gradients.program),
+    StocksCode: (stocks.supported, stocks.program),
 }
 
 

@@ -35,3 +35,11 @@ def test_gradient_lab_shows_the_code_of_each_experiment(without_local_data):
     assert '("SimpleRNN", "SimpleRNN", 20, CLIP_NORM)' in single and "UNITS = 8" in single
     assert all(f'"{cell}", "{cell}", 20' in cells for cell in ("SimpleRNN", "LSTM", "GRU"))
     assert '("no_clipping", "SimpleRNN", 20, None)' in clipping
+
+
+def test_stocks_page_shows_the_code_of_the_loaded_ticker(with_shared_data):
+    """The SPY copy loads on the first visit; the script names its ticker and the exact days the run reads."""
+    at = app_at_page("app_pages/stocks.py", timeout=300)
+    assert_no_exception(at)
+    script = _script(at)
+    assert "TICKER = 'SPY'" in script and "FIRST_DAY, LAST_DAY = " in script and "layers.GRU(32" in script
