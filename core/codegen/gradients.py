@@ -282,5 +282,9 @@ for name, (model, probe, x_test, y_test) in results.items():
             "Left out: the playground also charts every layer's gradient norm at every step and draws the "
             "gradient-through-time snapshots as a heatmap; here they are in probe.snapshots "
             "(training step, norm per time step) for you to plot.",
+            *(() if lab.model.recurrent_scale <= 1 else (
+                "With a recurrent scale above 1 the training can be chaotic: the same seed and batches, rounded "
+                "a little differently, can end at clearly different scores (the blow-up step stays the same).",
+            )),
         ),
     )
