@@ -19,7 +19,7 @@ from core.engine.config import TrainConfig
 from core.gradients import charts as gradient_charts
 from core.gradients import config as lab
 from core.gradients import jobs as gradient_jobs
-from ui import controls, data_cache, experiments, gradient_lab_data, links
+from ui import code_panel, controls, data_cache, experiments, gradient_lab_data, gradient_lab_views, links
 from ui.charts import draw_chart
 from ui.training_panel import running_panels, trained_config, training_panel
 
@@ -224,7 +224,7 @@ def runs_panel(key: str, config: lab.ComparisonConfig, runs, lengths: list[int],
     if busy and busy != key:
         st.caption(BUSY_NOTE)
     task = load_task(config.lab.source)
-    return training_panel(
+    job = training_panel(
         key,
         prepare=False,  # the first tab's single run is the one rehearsed ahead of a click
         start=lambda: gradient_jobs.make_runs_work(config, runs, {t: load_task(config.lab.source, t) for t in lengths}),
@@ -235,6 +235,8 @@ def runs_panel(key: str, config: lab.ComparisonConfig, runs, lengths: list[int],
         live_extra=live_runs,
         **panel,
     )
+    code_panel.code_panel(key, config)
+    return job
 
 
 def compare_tab(config: lab.LabConfig, can_train: bool) -> None:
@@ -339,15 +341,6 @@ def busy_panel() -> str:
     return next((key for key in (KEY, COMPARE_KEY, CLIP_KEY) if key in running), "")
 
 
-def diagram(cell: str) -> None:
-    with st.expander("How the gradient travels back through time (diagram)", expanded=False):
-        st.graphviz_chart(gradient_charts.bptt_dot(cell))
-        st.caption(lab.DIAGRAM_CAPTION)
-        st.latex(lab.BPTT_LATEX)
-        st.caption(f"For the {cell} chosen in the sidebar: {lab.JACOBIANS[cell]}.")
-        st.markdown(lab.BPTT_TEXT)
-
-
 def single_tab(config: lab.LabConfig, task: SequenceTask, can_train: bool) -> None:
     st.markdown(lab.SINGLE_INTRO)
     busy = busy_panel()
@@ -363,6 +356,7 @@ def single_tab(config: lab.LabConfig, task: SequenceTask, can_train: bool) -> No
         can_train=can_train and busy in ("", KEY),
         live_extra=live_single,
     )
+    code_panel.code_panel(KEY, config)
     if job is not None and job.state == "done":
         show_single_results(job.output)
     elif job is None and trained_config(KEY) is None:
@@ -374,7 +368,7 @@ def main() -> None:
     st.markdown(lab.INTRO)
     experiments.section(KEY)
     config = sidebar()
-    diagram(config.model.cell)
+    gradient_lab_views.diagram(config.model.cell)
     try:
         task = load_task(config.source)
     except ValueError as err:

@@ -26,6 +26,7 @@ from core.stocks import config as lab
 from core.stocks.config import PRESETS, RANGES, SOURCES, DataRequest, ForecastOutcome, ForecastRun, ForecastSpec
 from ui import controls, experiments, links, stocks_data
 from ui.charts import draw_chart
+from ui.code_panel import stocks_code_panel
 from ui.training_panel import history_table, trained_config, training_panel
 
 KEY = "stocks"
@@ -369,6 +370,7 @@ def main() -> None:
         clip_norm=run.train.clip_norm,
         can_train=can_train,
     )
+    stocks_code_panel(KEY, prices, run)
     if job is not None and job.state == "done":
         show_results(job.output)
     elif job is None and trained_config(KEY) is None:

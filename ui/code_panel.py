@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from core.codegen import program_for
+from core.codegen.stocks import code_for as stocks_code_for
 from core.engine.config import config_diff
 from ui.training_panel import trained_config
 
@@ -61,3 +62,13 @@ def code_panel(key: str, config: Any, label: str = "Show the code") -> None:
             on_click="ignore",
         )
         st.code(script, language="python", line_numbers=True)
+
+
+def stocks_code_panel(key: str, prices: Any, run: Any) -> None:
+    """The Stocks page's panel: its run names the prices only in words, so the program is made from the run
+    and the prices it trains on (a ticker's days; an upload or the synthetic series has no script)."""
+    code = stocks_code_for(prices, run)
+    if code is None:
+        st.caption("Show the code: a script is generated for a ticker's prices, not for an upload or synthetic prices.")
+        return
+    code_panel(key, code)

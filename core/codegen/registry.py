@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from core.attention.config import PoolingRun
-from core.codegen import attention, sentiment, shakespeare
+from core.codegen import attention, gradients, sentiment, shakespeare, stocks
 from core.codegen.common import Program
+from core.codegen.stocks import StocksCode
+from core.gradients.config import ComparisonConfig, LabConfig
 from core.sentiment.config import SentimentRun
 from core.shakespeare.config import ShakespeareRun
 
@@ -15,6 +17,9 @@ GENERATORS: dict[type, tuple[Callable[[object], bool], Callable[[object], Progra
     SentimentRun: (lambda run: True, sentiment.program),
     ShakespeareRun: (shakespeare.supported, shakespeare.program),
     PoolingRun: (lambda run: True, attention.program),
+    LabConfig: (gradients.supported, gradients.program),
+    ComparisonConfig: (gradients.supported, gradients.program),
+    StocksCode: (stocks.supported, stocks.program),
 }
 
 

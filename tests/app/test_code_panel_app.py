@@ -22,3 +22,24 @@ def test_sentiment_page_shows_the_code_of_the_controls_without_training(with_sha
     at.sidebar.number_input(key="sentiment:1:train").set_value(1500).run()
     assert "TRAIN_SIZE = 1500" in _script(at)
     assert_no_exception(at)
+
+
+def test_gradient_lab_shows_the_code_of_each_experiment(without_local_data):
+    """One script per experiment tab: the single run, the three cells and clipping off/on, following the sidebar."""
+    at = app_at_page("app_pages/gradient_lab.py", timeout=300)
+    at.sidebar.selectbox(key="gradient-lab:preset").set_value("Tiny: a few seconds").run()
+    assert_no_exception(at)
+    scripts = [c.value for c in at.code if "model.fit(" in c.value]
+    assert len(scripts) == 3, f"{len(scripts)} scripts on the page"
+    single, cells, clipping = scripts
+    assert '("SimpleRNN", "SimpleRNN", 20, CLIP_NORM)' in single and "UNITS = 8" in single
+    assert all(f'"{cell}", "{cell}", 20' in cells for cell in ("SimpleRNN", "LSTM", "GRU"))
+    assert '("no_clipping", "SimpleRNN", 20, None)' in clipping
+
+
+def test_stocks_page_shows_the_code_of_the_loaded_ticker(with_shared_data):
+    """The SPY copy loads on the first visit; the script names its ticker and the exact days the run reads."""
+    at = app_at_page("app_pages/stocks.py", timeout=300)
+    assert_no_exception(at)
+    script = _script(at)
+    assert "TICKER = 'SPY'" in script and "FIRST_DAY, LAST_DAY = " in script and "layers.GRU(32" in script

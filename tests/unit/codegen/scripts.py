@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def run_program(program: Program, folder: Path, local: Path | None = None, timeout: float = 600) -> dict[str, float]:
     """Write the program's script into `folder`, run it cut down (QUICK_RUN=1) and return its printed
-    `name: value` lines."""
+    `name: value` lines (its whole output is kept next to it, as <name>.out)."""
     script = folder / program.filename
     script.write_text(program.script())
     env = {
@@ -39,6 +39,7 @@ def run_program(program: Program, folder: Path, local: Path | None = None, timeo
     done = subprocess.run(
         [sys.executable, "-I", script.name], cwd=folder, env=env, capture_output=True, text=True, timeout=timeout
     )
+    script.with_suffix(".out").write_text(done.stdout)
     assert done.returncode == 0, f"{script.name} failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return {name: float(value) for name, value in _LINE.findall(done.stdout)}
 

@@ -10,6 +10,8 @@ import pytest
 from core.attention.config import IMDB_PRESETS
 from core.codegen import program_for
 from core.codegen.common import LOCAL_ENV, QUICK_ENV, SECTIONS
+from core.gradients.config import PRESETS as GRADIENTS
+from core.gradients.config import ComparisonConfig
 from core.sentiment.config import PRESETS as SENTIMENT
 from core.shakespeare.config import PRESETS as SHAKESPEARE
 from core.shakespeare.config import DataChoice, ShakespeareRun
@@ -18,12 +20,15 @@ RUNS = {
     **{f"sentiment/{n}": r for n, r in SENTIMENT.items()},
     **{f"shakespeare/{n}": ShakespeareRun(DataChoice(), r) for n, r in SHAKESPEARE.items()},
     **{f"attention/{n}": r for n, r in IMDB_PRESETS.items()},
+    **{f"gradients/{n}": r for n, r in GRADIENTS.items()},
+    **{f"gradients/cells, {n}": ComparisonConfig(r, (r.source.length, 100)) for n, r in GRADIENTS.items()},
+    **{f"gradients/clipping, {n}": ComparisonConfig(r, clip_threshold=1.0) for n, r in GRADIENTS.items()},
 }
 PROGRAMS = {name: program_for(run) for name, run in RUNS.items() if program_for(run) is not None}
 
 
 def test_every_lab_with_a_generator_is_covered():
-    assert {name.split("/")[0] for name in PROGRAMS} == {"sentiment", "shakespeare", "attention"}
+    assert {name.split("/")[0] for name in PROGRAMS} == {"sentiment", "shakespeare", "attention", "gradients"}
 
 
 @pytest.mark.parametrize("name", list(PROGRAMS))
@@ -34,8 +39,10 @@ def test_the_script_has_its_sections_and_switches(name):
     assert [s.title for s in program.sections] == list(SECTIONS)
     positions = [script.index(f"------------------------------ {title}\n# ") for title in SECTIONS]
     assert positions == sorted(positions)
-    assert f"{QUICK_ENV}=1 python {program.filename}" in script and f'os.environ.get("{LOCAL_ENV}"' in script
-    assert f'print(f"{program.metric}: ' in script and 'print(f"parameters: ' in script
+    assert f"{QUICK_ENV}=1 python {program.filename}" in script
+    # A program that reads data takes a local copy; a generated task's has nothing to read.
+    assert (f'os.environ.get("{LOCAL_ENV}"' in script) == bool(program.local_words)
+    assert f'print(f"{program.metric}' in script and 'print(f"parameters' in script
 
 
 @pytest.mark.parametrize("name", list(PROGRAMS))

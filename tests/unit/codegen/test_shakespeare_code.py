@@ -25,7 +25,8 @@ VARIANTS = {
     ),
 }
 CASES = {name: ShakespeareRun(DataChoice(), run) for name, run in {**PRESETS, **VARIANTS}.items()}
-REPRODUCED = [DEFAULT_PRESET, M2O, *VARIANTS]
+STATEFUL = "Stateful: state carried across windows"
+REPRODUCED = [DEFAULT_PRESET, M2O, STATEFUL, *VARIANTS]
 
 
 @pytest.mark.slow
@@ -47,10 +48,13 @@ def test_script_passes_ruff_and_imports_nothing_of_the_project(name, tmp_path):
     assert ruff_problems(program, tmp_path) == ""
 
 
-def test_stateful_runs_have_no_script_yet():
-    """A stateful run (fixed batch shape, a stateless twin for validation) is not generated: the panel says so."""
-    stateful = CASES["Stateful: state carried across windows"]
-    assert not gen.supported(stateful) and program_for(stateful) is None
+def test_a_stateful_run_trains_a_stateful_model_and_validates_on_a_twin():
+    """A stateful run: fixed batch shape, the windows in text order, states reset each epoch, validation on a
+    stateless twin with the weights copied in (the app's StatefulTrainer)."""
+    script = program_for(CASES[STATEFUL]).script()
+    assert 'shape = {"batch_shape": (BATCH_SIZE, None)} if stateful' in script and "stateful=stateful" in script
+    assert "shuffle=False, drop_remainder=True)" in script and "ResetStatesEachEpoch()" in script
+    assert "twin.evaluate(" in script and "validation_data=" not in script
 
 
 @pytest.mark.parametrize("text", ['a"b', "c:\\new\\t", "x\ny", '"""', "'''"])
