@@ -42,7 +42,8 @@ def code_panel(key: str, config: Any, label: str = "Show the code") -> None:
         script = program.script()
         st.caption(
             "The same network, data, preprocessing, seed, optimiser and batches as the playground, in public "
-            "Keras only: run it at home and it prints the same numbers. `QUICK_RUN=1` makes it a quick check."
+            "Keras only: run it at home and it prints the same numbers (a run that explodes on purpose may end "
+            "elsewhere: its docstring says so). `QUICK_RUN=1` makes it a quick check."
         )
         left, right, _ = st.columns([1, 1, 2])
         left.download_button(
