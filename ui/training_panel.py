@@ -337,7 +337,8 @@ def _start_job(key: str, start: Callable[[], WorkSpec], config: Any, clip_norm: 
         _record_ended(key, state)  # a run that ended unseen (another page was open) is still kept
     try:
         spec = start()
-        run = run_manager().submit(session_id(), key, panel_title(key), spec, config, client=client_address())
+        manager = run_manager()  # a queued run keeps `start`, not the spec's data, and rebuilds it at dispatch
+        run = manager.submit(session_id(), key, panel_title(key), spec, config, client=client_address(), rebuild=start)
     except BusyElsewhere as busy:
         st.session_state[f"panel-busy:{key}"] = busy.other
         return
