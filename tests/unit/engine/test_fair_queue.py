@@ -123,9 +123,9 @@ def test_a_queued_run_holds_no_data_and_rebuilds_it_when_it_starts():
         assert built[0]() is None  # the data it was submitted with is gone while it waits
         assert m.status()["queued"] == 1
         _stop_and_wait(m, busy, "x")
-        wait_for(lambda: queued.state == "running")
-        assert len(built) == 2  # built again at dispatch
-        assert queued.progress.snapshot(max_points=2).last is not None  # and it trains
+        wait_for(lambda: len(built) == 2)  # built again at dispatch
+        wait_for(lambda: queued.progress.snapshot(max_points=2).last is not None)  # and it trains
+        assert queued.state == "running"
         _stop_and_wait(m, queued, "q")
         assert queued.output.config == {"seed": 7}
     finally:
@@ -179,3 +179,28 @@ def test_a_run_without_a_rebuild_still_holds_its_data_and_counts(holder: bool):
     finally:
         m.stop_all()
         m.close()
+
+
+def test_the_panels_rebuild_drops_only_streamlits_no_context_warning_on_its_own_thread():
+    import logging
+
+    from ui.runs import _CONTEXT_LOGGER, rebuild_quietly
+
+    context_logger = logging.getLogger(_CONTEXT_LOGGER)
+    seen: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
+
+    def start() -> str:
+        context_logger.warning("Thread 'x': missing ScriptRunContext! This warning can be ignored")
+        context_logger.warning("something else")
+        return "spec"
+
+    context_logger.addHandler(handler)
+    try:
+        assert rebuild_quietly(start)() == "spec"
+        assert seen == ["something else"]
+        start()  # outside a rebuild the warning is kept
+        assert len(seen) == 3
+    finally:
+        context_logger.removeHandler(handler)
