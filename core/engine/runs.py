@@ -496,10 +496,11 @@ class RunManager:
             self._queue.append(run)
             if self.settings.spec_dump:
                 self._dump(run)
-            if rebuild is not None:
-                run.spec = None  # the queue holds the configuration; the data is rebuilt at dispatch
             self.peak_queue = max(self.peak_queue, len(self._queue))
-        self._dispatch()
+        self._dispatch()  # a run that starts at once uses the spec it came with
+        with self._lock:
+            if run.queued and rebuild is not None:
+                run.spec = None  # the queue holds the configuration; the data is rebuilt at dispatch
         return run
 
     def admit(self, key: str, payload: int, config: Any) -> Admission:

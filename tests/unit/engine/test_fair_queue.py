@@ -140,11 +140,23 @@ def test_a_queued_run_whose_data_changed_while_it_waited_is_not_trained():
         wait_for(lambda: busy.state == "running")
         seeds = iter([5, 6])  # the second build differs: another request than the one admitted
         queued = m.submit("q", "page", "Page", _data_spec(next(seeds)), None, rebuild=lambda: _data_spec(next(seeds)))
+        failing = m.submit("f", "page", "Page", _spec(1), None, rebuild=lambda: 1 / 0)
         _stop_and_wait(m, busy, "x")
         assert queued.wait(10)
         assert queued.state == "failed" and "changed" in queued.error
-        failing = m.submit("f", "page", "Page", _spec(1), None, rebuild=lambda: 1 / 0)
         assert failing.wait(10) and failing.state == "failed" and "prepare" in failing.error
+    finally:
+        m.stop_all()
+        m.close()
+
+
+def test_a_run_that_starts_at_once_uses_the_spec_it_came_with():
+    m = manager()
+    try:
+        calls: list[int] = []
+        run = m.submit("s", "page", "Page", _spec(3), None, rebuild=lambda: calls.append(1) or _spec(3))
+        wait_for(lambda: run.progress.snapshot(max_points=2).last is not None)
+        assert calls == []  # nothing was queued, nothing rebuilt
     finally:
         m.stop_all()
         m.close()
