@@ -2,7 +2,8 @@
 
 Each attack runs on a freshly started `streamlit run app.py` (127.0.0.1 only, a copy of the real
 data folder plus the attack's files) and drives raw websocket sessions through Streamlit's own
-protocol, reusing bench/classroom.py's session, client, server and RSS sampler. While the attack
+protocol, reusing bench/classroom.py's session, client, server and RSS sampler. The attacker's
+sessions connect from 127.0.0.2 (another client address; the honest session's is 127.0.0.1). While the attack
 runs, an honest session trains the Sentiment Tiny preset; its time is compared with the same run
 alone on its own fresh server. For each attack the bench prints: the server's and the workers'
 peak RSS (MB, whole server life), the time from the attacker's action to the page's answer (the
@@ -72,6 +73,7 @@ OPEN_TIMEOUT_S = 180.0
 RUN_TIMEOUT_S = 300.0
 ATTACK_TIMEOUT_S = 240.0
 ALL_ATTACKS = tuple(range(1, 11))
+ATTACKER_ADDRESS = "127.0.0.2"  # loopback too (all of 127/8 is), but another client address for the server
 
 
 # ----------------------------------------------------------------------------- attack files
@@ -200,7 +202,27 @@ class AnyPage(PageSession):
         return chosen
 
 
-class PageClient(Client):
+class AttackerClient(Client):
+    """A classroom client whose websocket comes from ATTACKER_ADDRESS: the attacker is another host than the
+    honest student (whose 127.0.0.1 Streamlit reports as no address, so the queue tells them apart by session)."""
+
+    async def connect(self) -> None:
+        from websockets.asyncio.client import connect
+
+        self._ws = await connect(
+            self.url,
+            subprotocols=["streamlit"],
+            max_size=2**26,
+            open_timeout=60,
+            ping_interval=None,
+            close_timeout=5,
+            local_addr=(ATTACKER_ADDRESS, 0),
+        )
+        self.record.connected_at = self.clock()
+        self._tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._timers())]
+
+
+class PageClient(AttackerClient):
     def __init__(self, port: int, name: str, clock: Callable[[], float], page_url: str, query: str = "") -> None:
         super().__init__(port, name, clock)
         self.session = AnyPage(name, page_url, query, clock)
@@ -262,8 +284,11 @@ async def honest_run(port: int, clock: Callable[[], float], delay: float = 0.0) 
         client.record.errors.append(f"{type(err).__name__}: {err}")
     finally:
         await client.close()
+    summary = client.record.summary()
     return {
-        "finish_s": client.record.summary()["finish_s"],
+        "finish_s": summary["finish_s"],
+        "wait_s": summary["wait_s"],  # from the click to its training start: the time spent queued
+        "first_place": summary["first_place"],
         "kind": client.record.final_kind,
         "errors": client.record.errors[:3],
     }
@@ -373,7 +398,7 @@ async def stop_run(ctx: Context) -> dict[str, Any]:
 
 
 async def _tiny_class(ctx: Context, n: int, finish: bool) -> list[Client]:
-    clients = [Client(ctx.port, f"class-{i}", ctx.clock) for i in range(n)]
+    clients = [AttackerClient(ctx.port, f"class-{i}", ctx.clock) for i in range(n)]
     ctx.clients.extend(clients)
     variants = tiny_variants(n)
 
@@ -523,6 +548,9 @@ def format_report(lone_s: float | None, results: list[dict[str, Any]]) -> str:
             if k.startswith("outbound_after") or k in ("rerun_s", "failed", "exceptions", "log_errors")
         }
         extra["outbound requests"] = len(r.get("outbound", []))
+        honest_run_record = r.get("honest") or {}
+        extra["honest queued s"] = honest_run_record.get("wait_s")
+        extra["honest first place"] = honest_run_record.get("first_place")
         lines.append(f"    {json.dumps(extra)[:400]}")
     return "\n".join(lines)
 

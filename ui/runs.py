@@ -13,6 +13,8 @@ import atexit
 import logging
 import os
 import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 import streamlit as st
 
@@ -20,6 +22,7 @@ from core.engine.runs import RunManager, RunSettings, new_session_id
 from ui import streamlit_internals
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _SESSION_KEY = "runs:session-id"
 _streamlit_ids: dict[str, str] = {}  # our session id -> Streamlit's, for the liveness check
@@ -69,6 +72,35 @@ def run_manager() -> RunManager:
     atexit.register(manager.close)
     _current[:] = [manager]
     return manager
+
+
+_CONTEXT_LOGGER = "streamlit.runtime.scriptrunner_utils.script_run_context"
+_quiet_threads: set[int] = set()  # threads rebuilding a queued run's data right now
+
+
+class _NoContextWarningWhileRebuilding(logging.Filter):
+    """A queued run's data is rebuilt at dispatch on the run manager's thread, outside any script run:
+    Streamlit's cached loaders then warn "missing ScriptRunContext" (harmless). Drop only those."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.thread in _quiet_threads and "missing ScriptRunContext" in str(record.msg))
+
+
+logging.getLogger(_CONTEXT_LOGGER).addFilter(_NoContextWarningWhileRebuilding())
+
+
+def rebuild_quietly(start: Callable[[], T]) -> Callable[[], T]:
+    """`start` for RunManager.submit's `rebuild`: the same call, without Streamlit's no-context warnings."""
+
+    def rebuild() -> T:
+        ident = threading.get_ident()
+        _quiet_threads.add(ident)
+        try:
+            return start()
+        finally:
+            _quiet_threads.discard(ident)
+
+    return rebuild
 
 
 def existing_manager() -> RunManager | None:

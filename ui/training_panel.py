@@ -49,7 +49,7 @@ from ui.compare import compare_section, record_run
 from ui.registry import panel_title
 from ui.replay import replay
 from ui.rooms import record_if_ended
-from ui.runs import client_address, run_manager, session_id
+from ui.runs import client_address, rebuild_quietly, run_manager, session_id
 from ui.streamlit_internals import in_fragment_rerun
 
 logger = logging.getLogger(__name__)
@@ -338,7 +338,8 @@ def _start_job(key: str, start: Callable[[], WorkSpec], config: Any, clip_norm: 
         _record_ended(key, state)  # a run that ended unseen (another page was open) is still kept
     try:
         spec = start()
-        run = run_manager().submit(session_id(), key, panel_title(key), spec, config, client=client_address())
+        rebuild = rebuild_quietly(start)  # a queued run keeps this, not the spec's data, and rebuilds at dispatch
+        run = run_manager().submit(session_id(), key, panel_title(key), spec, config, client_address(), rebuild)
     except BusyElsewhere as busy:
         st.session_state[f"panel-busy:{key}"] = busy.other
         return

@@ -207,6 +207,42 @@ class _RemoteRun:
     finished: bool = False
 
 
+# ----------------------------------------------------------------------------- Dask's private names, in one place
+
+TESTED_DASK = "2026.8"  # the distributed version these names were last checked against
+
+
+def scheduler_wanters(check: bool = False) -> Callable[..., Any]:
+    """A function to run on the scheduler (`client.run_on_scheduler(fn, key=...)`) that lists the client ids
+    wanting task `key`, or None where this Dask lacks the names it reads; with `check`, one that says whether
+    they are all there (the start-up self-check). Built here as a closure so Dask pickles it by value: the
+    scheduler need not have the app's code.
+
+    The only place the app reads Dask internals: `Scheduler.tasks` (key -> TaskState),
+    `TaskState.who_wants` (typed `set[ClientState] | None`) and `ClientState.client_key`.
+    """
+
+    def has_names(dask_scheduler: Any) -> bool:
+        from distributed.scheduler import ClientState, TaskState
+
+        tasks = getattr(dask_scheduler, "tasks", None)
+        return hasattr(tasks, "get") and hasattr(TaskState, "who_wants") and hasattr(ClientState, "client_key")
+
+    def wanters(dask_scheduler: Any, key: str) -> list[str] | None:
+        tasks = getattr(dask_scheduler, "tasks", None)
+        if not hasattr(tasks, "get"):
+            return None
+        task = tasks.get(key)
+        if task is None:
+            return []
+        if not hasattr(task, "who_wants"):
+            return None
+        ids = [getattr(client, "client_key", None) for client in task.who_wants or ()]
+        return None if any(not isinstance(i, str) for i in ids) else sorted(ids)
+
+    return has_names if check else wanters
+
+
 class ClusterBackend:
     """Hands runs to a Dask cluster and mirrors their progress; the RunManager's other backend.
 
@@ -225,6 +261,7 @@ class ClusterBackend:
         self._active: dict[str, _RemoteRun] = {}
         self._kept: dict[str, Any] = {}  # finished runs' futures, kept while the manager caches them
         self._closed = False
+        self.knows_wanters = self._check_dask_internals()
         try:
             self.client.register_plugin(WarmUp(), name=WarmUp.name)
         except Exception:
@@ -270,22 +307,37 @@ class ClusterBackend:
         future.add_done_callback(lambda fut, r=remote: self._done(r))
         return True
 
-    def wanted_by(self, key: str) -> list[str]:
-        """Ids of the clients (app replicas) holding the task, as the scheduler sees them."""
-
-        def who_wants(dask_scheduler, key: str) -> list[str]:  # runs on the scheduler (pickled by value)
-            task = dask_scheduler.tasks.get(key)
-            wanting = () if task is None else task.who_wants or ()  # Dask types who_wants `set | None`
-            return sorted(client.client_key for client in wanting)
-
-        return list(self.client.run_on_scheduler(who_wants, key=key))
+    def wanted_by(self, key: str) -> list[str] | None:
+        """Ids of the clients (app replicas) holding the task, as the scheduler sees them; None where this
+        Dask no longer has the private names they are read from (see `scheduler_wanters`)."""
+        if not self.knows_wanters:
+            return None
+        wanting = self.client.run_on_scheduler(scheduler_wanters(), key=key)
+        return None if wanting is None else list(wanting)
 
     def others_watching(self, key: str) -> bool:
-        """Whether another replica still wants this run (then our Stop only detaches us)."""
+        """Whether another replica still wants this run (then our Stop only detaches us). Where that can't
+        be known (an unreachable scheduler, a Dask without the names), only this replica's watchers count."""
         try:
-            return any(client != self.client.id for client in self.wanted_by(key))
+            wanting = self.wanted_by(key)
         except Exception:
             return False
+        return wanting is not None and any(client != self.client.id for client in wanting)
+
+    def _check_dask_internals(self) -> bool:
+        """Start-up self-check: can the scheduler tell which replicas want a task? If not, say so once."""
+        try:
+            ok = bool(self.client.run_on_scheduler(scheduler_wanters(check=True)))
+        except Exception:
+            logger.warning("Could not run the Dask self-check on the scheduler", exc_info=True)
+            ok = False
+        if not ok:
+            logger.warning(
+                "This Dask scheduler does not expose Scheduler.tasks / TaskState.who_wants / ClientState.client_key "
+                "(private names, checked on Dask %s): a Stop then stops a run even if another app replica watches it",
+                TESTED_DASK,
+            )
+        return ok
 
     def stop(self, key: str, reason: str) -> None:
         """Ask the run's trainer to stop before its next batch (whoever submitted it)."""

@@ -8,7 +8,13 @@ and the data arrays. The run's identity is a hash of exactly that, so
   finished (kept in a bounded cache of finished runs) attaches to it and sees the same live
   progress, curves and trained model;
 * **distinct runs queue fairly**: at most `max_running` train at once (in worker processes,
-  core.engine.workers); the rest wait in arrival order, each session seeing its place and an ETA;
+  core.engine.workers); the rest wait their turn, each session seeing its place and an ETA. Turns
+  go round the client addresses (a session without one is its own client): a client's first run
+  waits only for what is training, never behind another client's queued runs, and a client's
+  further runs wait behind every other client's earlier ones (arrival order within a client);
+* **a queued run holds its configuration, not its data**: a page's request comes with the function
+  that builds it, so a waiting run keeps only that, and its arrays are rebuilt (from the shared
+  data cache) when it starts - checked to be the very same request;
 * **one session holds one run**: a session watching a queued or training run cannot start
   another (on any page) until it stops or leaves that one;
 * **memory is budgeted**: a run whose estimated footprint can never fit in the budget is refused
@@ -33,7 +39,7 @@ import threading
 import time
 import uuid
 import weakref
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
@@ -253,10 +259,21 @@ class SharedRun:
     """One run and everyone watching it; reads like a TrainingJob to the training panel."""
 
     def __init__(
-        self, key: str, page: str, title: str, spec: WorkSpec, config: Any, estimate: int, client: str = ""
+        self,
+        key: str,
+        page: str,
+        title: str,
+        spec: WorkSpec | None,
+        config: Any,
+        estimate: int,
+        client: str = "",
+        rebuild: Callable[[], WorkSpec] | None = None,
+        owner: str = "",
     ) -> None:
         self.key, self.page, self.title = key, page, title
         self.client = client  # the visitor's address (a queue share is per address)
+        self.owner = owner or client  # whose turn it is in the queue: the address, else the submitting session
+        self.rebuild = rebuild  # builds the spec again at dispatch: a queued run then holds no data
         self.payload = 0  # bytes of the pickled spec: the data a queued run holds
         self.seconds = 0.0  # estimated CPU seconds
         self.evicted = False  # its output was let go to keep sessions' models within the budget
@@ -329,6 +346,7 @@ class SharedRun:
     def _end(self, state: RunState, phase: str) -> None:
         self.state, self.ended = state, time.monotonic()
         self.spec = None  # the data arrays are no longer needed
+        self.rebuild = None
         self.progress.set_phase(phase)
         try:
             self._on_end(self)  # the manager's books first: whoever waits for the end finds them done
@@ -383,6 +401,7 @@ class RunManager:
         self._finished: OrderedDict[str, SharedRun] = OrderedDict()
         self._durations: dict[str, float] = {}  # page -> seconds of its latest finished run
         self._held: OrderedDict[str, weakref.ref[SharedRun]] = OrderedDict()  # finished outputs, oldest first
+        self._last_served: OrderedDict[str, float] = OrderedDict()  # client -> when its latest run started
         self._closed = False
         self.started_runs = 0  # how many runs actually trained (sharing keeps this low)
         self.peak_queue = 0
@@ -438,13 +457,21 @@ class RunManager:
     # --- asking for a run
 
     def submit(
-        self, session: str, page: str, title: str, spec: WorkSpec, config: Any, client: str = ""
+        self,
+        session: str,
+        page: str,
+        title: str,
+        spec: WorkSpec,
+        config: Any,
+        client: str = "",
+        rebuild: Callable[[], WorkSpec] | None = None,
     ) -> SharedRun:
         """The session's run for this request: an identical one it can share, or a new one in the queue.
 
-        Raises BusyElsewhere when the session already holds another queued or training run,
-        AdmissionError when the run could never fit in the memory or time budget, and QueueFull
-        when the queue (or this client's share of it) has no room now.
+        `rebuild` (the page's function that made `spec`) lets the queued run drop the spec's data and
+        build it again when it starts. Raises BusyElsewhere when the session already holds another queued
+        or training run, AdmissionError when the run could never fit in the memory or time budget, and
+        QueueFull when the queue (or this client's share of it) has no room now.
         """
         key, payload = run_identity(page, spec)
         with self._lock:
@@ -458,8 +485,9 @@ class RunManager:
                 existing.watchers[session] = time.monotonic()
                 return existing
             admission = self.admit(key, payload, config)
-            self._check_queue_room(payload, client)
-            run = SharedRun(key, page, title, spec, config, admission.estimate, client)
+            self._check_queue_room(payload if rebuild is None else 0, client)
+            owner = client or f"session:{session}"
+            run = SharedRun(key, page, title, spec, config, admission.estimate, client, rebuild, owner)
             run.payload, run.seconds = payload, admission.seconds
             run._on_end = self._ended
             run.watchers[session] = time.monotonic()
@@ -469,7 +497,10 @@ class RunManager:
             if self.settings.spec_dump:
                 self._dump(run)
             self.peak_queue = max(self.peak_queue, len(self._queue))
-        self._dispatch()
+        self._dispatch()  # a run that starts at once uses the spec it came with
+        with self._lock:
+            if run.queued and rebuild is not None:
+                run.spec = None  # the queue holds the configuration; the data is rebuilt at dispatch
         return run
 
     def admit(self, key: str, payload: int, config: Any) -> Admission:
@@ -494,7 +525,8 @@ class RunManager:
         )
 
     def _queued_bytes(self) -> int:
-        return sum(run.payload for run in self._queue)
+        """Data the queued runs hold (those that cannot rebuild theirs at dispatch)."""
+        return sum(run.payload for run in self._queue if run.spec is not None)
 
     def _check_queue_room(self, payload: int, client: str) -> None:
         """The queue is bounded: in runs, in runs per client address and in the data queued runs hold."""
@@ -509,7 +541,7 @@ class RunManager:
                 f"Your address already has {settings.max_queue_per_client} runs waiting; "
                 "wait for one to start before adding another."
             )
-        if self._queue and self._queued_bytes() + payload > settings.max_queue_bytes:
+        if self._queued_bytes() and self._queued_bytes() + payload > settings.max_queue_bytes:
             raise QueueFull("The runs waiting already hold as much data as the queue may; try again in a minute.")
 
     def can_rehearse(self) -> bool:
@@ -636,10 +668,11 @@ class RunManager:
             slots = [self._remaining(r) for r in self._running]
             slots += [0.0] * max(0, self.max_running - len(slots))
             slots.sort()
-            for position, queued in enumerate(self._queue, start=1):
+            order = self._fair_queue()
+            for position, queued in enumerate(order, start=1):
                 start = slots[0]
                 if queued is run:
-                    return QueuePlace(position, len(self._queue), start)
+                    return QueuePlace(position, len(order), start)
                 slots[0] = start + self._expected(queued)
                 slots.sort()
         return None
@@ -654,24 +687,55 @@ class RunManager:
         elapsed = time.monotonic() - (run.started or time.monotonic())
         return max(1.0, self._expected(run) - elapsed)
 
+    def _fair_queue(self) -> list[SharedRun]:
+        """The queue in the order runs start: round-robin over clients (addresses, else sessions).
+
+        A run's turn is how many runs its client has ahead of it - training now, or queued earlier - so a
+        client's first run waits only for what trains, and a client that queued many waits behind everyone
+        else's earlier turns. Equal turns go first to the client served longest ago (never: first), then
+        in arrival order."""
+        turns = Counter(run.owner for run in self._running)
+        ranked: list[tuple[int, float, float, SharedRun]] = []
+        for run in sorted(self._queue, key=lambda r: r.submitted):
+            ranked.append((turns[run.owner], self._last_served.get(run.owner, 0.0), run.submitted, run))
+            turns[run.owner] += 1
+        return [item[-1] for item in sorted(ranked, key=lambda item: item[:3])]
+
+    def _served(self, owner: str) -> None:
+        self._last_served[owner] = time.monotonic()
+        self._last_served.move_to_end(owner)
+        while len(self._last_served) > 4096:  # clients long gone
+            self._last_served.popitem(last=False)
+
     def _dispatch(self) -> None:
-        """Start queued runs while a slot, the backend and the memory allow (in arrival order)."""
+        """Start queued runs, fairly between clients, while a slot, the backend and the memory allow."""
         while True:
             with self._lock:
                 if self._closed or not self._queue or len(self._running) >= self.max_running:
                     return
-                head = self._queue[0]
+                head = self._fair_queue()[0]
                 if not self._fits_now(head):
                     head.progress.set_phase("Waiting for memory to free up")
                     return
-                self._queue.pop(0)
-                self._running.append(head)
+                self._queue.remove(head)
+                self._running.append(head)  # its slot is taken while its data is rebuilt
+                self._served(head.owner)
                 head.state, head.started = "running", time.monotonic()
                 head.progress.restart_clock()
                 head.progress.set_phase("Starting")
-                if not self.backend.start(head.key, head.spec, _Sink(head)):
+            spec = self._spec_at_dispatch(head)
+            if spec is None:
+                continue  # it could not be rebuilt: already ended
+            with self._lock:
+                if self._closed:
+                    self._running.remove(head)
+                    head.error = "The server is shutting down"
+                    head._on_end = lambda run: None
+                    head._end("cancelled", "Stopped")
+                    return
+                if not self.backend.start(head.key, spec, _Sink(head)):
                     self._running.remove(head)  # no free worker now: the backend calls back when one is
-                    self._queue.insert(0, head)
+                    self._queue.append(head)
                     head.state, head.started = "queued", None
                     head.progress.set_phase("Waiting in the queue")
                     return
@@ -681,6 +745,23 @@ class RunManager:
                 head.rss_at_start = self.backend.run_rss(head.key)
             if head.stop_signal.requested:  # stopped while it was being handed over
                 self.backend.stop(head.key, head.stop_signal.reason)
+
+    def _spec_at_dispatch(self, run: SharedRun) -> WorkSpec | None:
+        """The run's spec: the one it holds, or - for a queued run that held only its configuration - built
+        again now (outside the lock: loading data may take a while) and checked to be the same request."""
+        if run.spec is not None or run.rebuild is None:
+            return run.spec
+        try:
+            spec = run.rebuild()
+            key, _ = run_identity(run.page, spec)
+        except Exception as err:
+            logger.exception("Could not rebuild a queued run's data (%s)", run.page)
+            run.failed(f"Could not prepare this run's data: {err}", "")
+            return None
+        if key != run.key:
+            run.failed("This run's data changed while it waited in the queue; press Train again.", "")
+            return None
+        return spec
 
     def _in_use(self) -> int:
         """Memory the server and its workers take now (their resident sizes)."""
