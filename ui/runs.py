@@ -74,7 +74,6 @@ def run_manager() -> RunManager:
     return manager
 
 
-_CONTEXT_LOGGER = "streamlit.runtime.scriptrunner_utils.script_run_context"
 _quiet_threads: set[int] = set()  # threads rebuilding a queued run's data right now
 
 
@@ -86,7 +85,7 @@ class _NoContextWarningWhileRebuilding(logging.Filter):
         return not (record.thread in _quiet_threads and "missing ScriptRunContext" in str(record.msg))
 
 
-logging.getLogger(_CONTEXT_LOGGER).addFilter(_NoContextWarningWhileRebuilding())
+logging.getLogger(streamlit_internals.NO_CONTEXT_LOGGER).addFilter(_NoContextWarningWhileRebuilding())
 
 
 def rebuild_quietly(start: Callable[[], T]) -> Callable[[], T]:

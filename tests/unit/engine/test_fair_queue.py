@@ -196,9 +196,10 @@ def test_a_run_without_a_rebuild_still_holds_its_data_and_counts(holder: bool):
 def test_the_panels_rebuild_drops_only_streamlits_no_context_warning_on_its_own_thread():
     import logging
 
-    from ui.runs import _CONTEXT_LOGGER, rebuild_quietly
+    from ui.runs import rebuild_quietly
+    from ui.streamlit_internals import NO_CONTEXT_LOGGER
 
-    context_logger = logging.getLogger(_CONTEXT_LOGGER)
+    context_logger = logging.getLogger(NO_CONTEXT_LOGGER)
     seen: list[str] = []
     handler = logging.Handler()
     handler.emit = lambda record: seen.append(record.getMessage())  # type: ignore[method-assign]
