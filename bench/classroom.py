@@ -27,7 +27,9 @@ separate session, so that the worker pool has started, as on a server in use):
     counted in the store (core.rooms' store API on the same database file), each run's time from its
     final status to its database row and to the projector's board, the board's fragment rerun time
     (teacher and projector) with the class's runs and after seeding copies up to 300, the database's
-    size, and the RSS; the room's cost is printed beside the class without it, as ratios.
+    size, and the RSS; the room's cost is printed beside the class without it, as ratios. Both servers
+    get RNN_PLAYGROUND_QUEUE=N (a queue that holds the class; at the default 8, a 2-core server's
+    single worker turns most of a class of 30 distinct runs away with "the queue is full").
 
 Throughout, the RSS of the server and every process under it is sampled every 0.5 s (from /proc).
 
@@ -1232,7 +1234,8 @@ async def _lab_class(bench: Bench, variants: list[dict], in_room: bool) -> dict[
     clients: list[Client] = []
     boards: list[Client] = []
     extra: dict[str, Any] = {}
-    with bench.server({"RNN_PLAYGROUND_CACHE": str(cache)}) as server:
+    settings = {"RNN_PLAYGROUND_CACHE": str(cache), "RNN_PLAYGROUND_QUEUE": str(max(8, bench.sessions))}
+    with bench.server(settings) as server:  # a queue that holds the class: every session gets its run
         warm = await _warm_up(bench, server.port, GRADIENT_LAB)
         try:
             join = None
@@ -1532,8 +1535,9 @@ def format_room(scenario: dict) -> list[str]:
             f"  with {figures['runs']} runs (counted {count}): database {figures['database_bytes'] / 1e6:.2f} MB, "
             f"RSS then: server {_fmt(figures['rss_server_mb'], 0)} MB, total {_fmt(figures['rss_total_mb'], 0)} MB"
         )
-        lines.append(_stats_line(f"  board refresh, projector ({count}) s", figures["projector_s"]))
-        lines.append(_stats_line(f"  board refresh, teacher ({count}) s", figures["teacher_s"]))
+        for who in ("projector", "teacher"):
+            milliseconds = [1000 * t for t in figures[f"{who}_s"]]
+            lines.append(_stats_line(f"  board refresh, {who} ({count}) ms", milliseconds))
     if "seed_s" in board:
         lines.append(f"  seeding the runs up to {SEEDED_TOTAL} through the store took {board['seed_s']:.1f} s")
     if "no_room" in scenario:

@@ -369,7 +369,7 @@ def test_the_room_is_reported_beside_the_class_without_it():
     scenario["targets"] = targets_room(scenario)
     assert all(t["pass"] for t in scenario["targets"])
     text = "\n".join(format_room(scenario))
-    assert "database 2.50 MB" in text and "board refresh, projector (300)" in text
+    assert "database 2.50 MB" in text and "board refresh, projector (300) ms" in text
     assert "runs recorded in the store: 2 of 2 finished" in text
     board["recorded"] = 1
     board["appearance"] = board["appearance"][:1]
