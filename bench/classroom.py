@@ -1065,6 +1065,7 @@ async def scenario_b(bench: Bench) -> dict[str, Any]:
 SEEDED_TOTAL = 300  # the board measured again with this many runs (the class's plus copies of them)
 REFRESH_WINDOW_S = 26.0  # board fragment reruns timed per count (about five refreshes of app_pages/board.py)
 BOARD_WAIT_S = 90.0  # for the last run to reach the database and the board
+ROOM_FINISH_S = 420.0  # for the class's last final status (a session that never gets one is reported, not awaited)
 
 
 def lab_variants(n: int) -> list[dict[str, Any]]:
@@ -1249,7 +1250,7 @@ async def _lab_class(bench: Bench, variants: list[dict], in_room: bool) -> dict[
             bench.progress(f"(room) {bench.sessions} sessions {where} the Gradient lab and pick distinct Tiny settings")
             clients = await _open_all(bench, server.port, names, variants, GRADIENT_LAB, join)
             bench.progress(f"(room) {bench.sessions} sessions press Train within {CLICK_WINDOW_S:.0f} s")
-            await _class_run(bench, clients, bench.remaining())
+            await _class_run(bench, clients, min(ROOM_FINISH_S, bench.remaining()))
             if in_room:
                 extra["board"] = await _measure_board(bench, server, cache, code, clients, boards)
             await _keep(bench, server)
