@@ -18,6 +18,19 @@ separate session, so that the worker pool has started, as on a server in use):
     nothing is shared and the admission queue does the work: peak RSS, the queue places each session
     was shown, each session's wait (click -> training started), errors.
 
+(room) The class board's cost (`--scenario room`, not part of "both"): N sessions each train a DISTINCT Tiny
+    run of the Gradient lab (cell x units x seed), first on a fresh server without a room, then on
+    another fresh server (its own cache folder, so its own SQLite rooms database) where a teacher
+    session presses Home's "Start a class", reads the join link and opens the board, a projector
+    session opens the join link, and every student opens the join link (board?room=CODE), types a
+    nickname in the board's form and presses Join before opening the Gradient lab. Then: every run
+    counted in the store (core.rooms' store API on the same database file), each run's time from its
+    final status to its database row and to the projector's board, the board's fragment rerun time
+    (teacher and projector) with the class's runs and after seeding copies up to 300, the database's
+    size, and the RSS; the room's cost is printed beside the class without it, as ratios. Both servers
+    get RNN_PLAYGROUND_QUEUE=N (a queue that holds the class; at the default 8, a 2-core server's
+    single worker turns most of a class of 30 distinct runs away with "the queue is full").
+
 Throughout, the RSS of the server and every process under it is sampled every 0.5 s (from /proc).
 
 `--backend dask` runs the same scenarios with training on a Dask cluster instead of the local
@@ -28,7 +41,7 @@ RNN_PLAYGROUND_SCHEDULER, and the cluster's processes are sampled too (kinds "sc
 Prints a report per scenario with the issue's targets marked PASS/FAIL; `--json PATH` keeps the raw
 numbers. Bounded: 127.0.0.1 only, a global timeout, every socket closed and the server stopped.
 
-    PYTHONPATH=. .venv/bin/python bench/classroom.py [--sessions 30] [--scenario a|b|both] [--backend local|dask]
+    PYTHONPATH=. .venv/bin/python bench/classroom.py [--sessions 30] [--scenario a|b|both|room] [--backend local|dask]
         [--json out.json]
 """
 
@@ -49,7 +62,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,6 +77,10 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from bench.harness import cmdline, free_port, loadavg, process_tree, rss_mb, server_env, start_server, wait_healthy
 from core.engine.worker_process import process_cpu_seconds
+from core.gradients.config import PRESETS as LAB_PRESETS
+from core.rooms.records import RunEntry
+from core.rooms.settings import SQLITE_FILE, RoomSettings
+from core.rooms.store import Room, RoomStore, StoredRun, make_engine
 from core.sentiment.config import DEFAULT_PRESET, PRESETS, TINY_PRESET
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,6 +105,37 @@ _QUEUE = re.compile(r"Waiting in the queue: place (\d+) of (\d+)")
 _ELAPSED = re.compile(r"elapsed (?:(\d+):)?(\d+)(?: s)?")
 _SECONDS = re.compile(r"([\d.]+)\s*s\b")
 _FINAL_FORMATS = {Alert.SUCCESS: "success", Alert.WARNING: "warning", Alert.ERROR: "error"}
+_BOARD_RUNS = re.compile(r"^\*\*Leaderboard by .*\((\d+) runs?\)")  # app_pages/board.py, one per page tab
+_JOIN_CODE = re.compile(r"board\?room=([A-Za-z0-9_-]+)")
+BOARD_EMPTY = "No runs yet."  # the board's info when its room holds no run (app_pages/board.py EMPTY)
+BOARD_ADDED = "Added to the class board."  # the toast ui/rooms.py shows when a run is recorded
+
+
+@dataclass(frozen=True)
+class LabPage:
+    """A training page the sessions open: its address, its panel key and its Tiny preset."""
+
+    url: str  # st.navigation's url_path
+    key: str  # the page's widget-key prefix (its training panel's key)
+    presets: tuple[str, ...]
+    tiny: str
+
+    @property
+    def train_key(self) -> str:
+        return f"{self.key}:train"
+
+    @property
+    def preset_key(self) -> str:
+        return f"{self.key}:preset"
+
+    @property
+    def tiny_prefix(self) -> str:
+        """A preset's controls are keyed by its index: "<page>:<index>:<control>"."""
+        return f"{self.key}:{self.presets.index(self.tiny)}"
+
+
+SENTIMENT = LabPage(PAGE_URL, "sentiment", tuple(PRESETS), TINY_PRESET)
+GRADIENT_LAB = LabPage("gradient-lab", "gradient-lab", tuple(LAB_PRESETS), "Tiny: a few seconds")  # the fastest
 
 
 # ----------------------------------------------------------------------------- reading the page
@@ -116,6 +165,18 @@ def shown_elapsed(text: str) -> float | None:
         return None
     minutes, seconds = match.group(1), match.group(2)
     return float(seconds) if minutes is None else 60.0 * int(minutes) + float(seconds)
+
+
+def board_runs_shown(markdown: str) -> int | None:
+    """The run count of a board tab's leaderboard heading ("**Leaderboard by test MSE** (30 runs)")."""
+    match = _BOARD_RUNS.match(markdown)
+    return int(match.group(1)) if match else None
+
+
+def join_code(text: str) -> str | None:
+    """The room code in a join link (".../board?room=CODE")."""
+    match = _JOIN_CODE.search(text)
+    return match.group(1) if match else None
 
 
 def phase_of(text: str) -> str:
@@ -161,6 +222,11 @@ class SessionRecord:
     full_runs: int = 0
     fragment_runs: int = 0
     reruns_sent: int = 0
+    added_at: float | None = None  # the "Added to the class board." toast after the click (a session in a room)
+    board_counts: list[tuple[float, int]] = field(default_factory=list)  # (t, runs on the board) per board run
+    fragment_seconds: list[tuple[float, float]] = field(default_factory=list)  # (t done, request -> done)
+    codes: list[str] = field(default_factory=list)  # st.code texts (Home's join link)
+    nickname: str = ""  # the nickname this session joined its room with
 
     def since_click(self, moment: float | None) -> float | None:
         return None if moment is None or self.click_at is None else moment - self.click_at
@@ -191,9 +257,13 @@ class PageSession:
     `handle(bytes)` reads one ForwardMsg; `rerun(...)` writes the BackMsg a browser would send.
     """
 
-    def __init__(self, name: str, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, name: str, clock: Callable[[], float] = time.monotonic, page: LabPage = SENTIMENT) -> None:
         self.record = SessionRecord(name)
         self.clock = clock
+        self.lab = page
+        self.page_name = page.url  # the page asked for (go() changes it)
+        self._fragments_sent: deque[float] = deque()  # request times of the fragment reruns not yet finished
+        self._board_runs: int | None = None  # runs on the board drawn by the script run in progress
         self.widgets: dict[str, Widget] = {}  # by user key
         self.values: dict[str, WidgetState] = {}  # by widget id: the values this session has set
         self.page_script_hash = ""
@@ -206,16 +276,27 @@ class PageSession:
 
     def rerun(self, trigger_key: str | None = None, fragment_id: str | None = None) -> bytes:
         """A rerun request: the page, the widget values set so far, and a pressed button or a fragment."""
-        state = ClientState(query_string=self.query_string, page_script_hash=self.page_script_hash, page_name=PAGE_URL)
+        state = ClientState(
+            query_string=self.query_string, page_script_hash=self.page_script_hash, page_name=self.page_name
+        )
         if fragment_id:
             state.fragment_id = fragment_id
             state.is_auto_rerun = True
+            self._fragments_sent.append(self.clock())
         for value in self.values.values():
             state.widget_states.widgets.append(value)
         if trigger_key is not None:
             state.widget_states.widgets.append(WidgetState(id=self.widgets[trigger_key].id, trigger_value=True))
         self.record.reruns_sent += 1
         return BackMsg(rerun_script=state).SerializeToString()
+
+    def go(self, page_name: str, query_string: str = "") -> bytes:
+        """Open another page of the app in this session (a link followed): its widgets are yet to be drawn."""
+        self.page_name, self.query_string, self.page_script_hash = page_name, query_string, ""
+        self.widgets.clear()
+        self.values.clear()
+        self.auto_reruns.clear()
+        return self.rerun()
 
     def set_value(self, key: str, value: Any) -> None:
         """Set a control as a visitor would (sent with every later rerun)."""
@@ -235,9 +316,13 @@ class PageSession:
             raise ValueError(f"cannot set a {widget.kind}")
         self.values[widget.id] = state
 
+    def button_labelled(self, label: str) -> str:
+        """The widget key under which a keyless button (a form's submit button) is known."""
+        return f"button:{label}"
+
     def click(self) -> bytes:
         self.record.click_at = self.clock()
-        return self.rerun(trigger_key=TRAIN_KEY)
+        return self.rerun(trigger_key=self.lab.train_key)
 
     # --- what the server sends
 
@@ -254,8 +339,10 @@ class PageSession:
                 self._element(msg.delta.new_element, now)
         elif kind == "new_session":
             self.page_script_hash = msg.new_session.page_script_hash or self.page_script_hash
+            self._board_runs = None
             if not msg.metadata.run.fragment_ids:
                 self.auto_reruns.clear()  # a full run registers its fragments (and their timers) again
+                self._fragments_sent.clear()  # a full run replaces the fragment reruns asked for before it
         elif kind == "navigation":
             self.page_script_hash = msg.navigation.page_script_hash or self.page_script_hash
         elif kind == "page_info_changed":
@@ -275,15 +362,21 @@ class PageSession:
 
     def _finished(self, status: int, now: float) -> None:
         record = self.record
+        if status in (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY):
+            if self._board_runs is not None:
+                record.board_counts.append((now, self._board_runs))
+            self._board_runs = None
         if status == ForwardMsg.FINISHED_SUCCESSFULLY:
             self.full_runs_done += 1
             record.full_runs += 1
-            if record.page_ready_at is None and TRAIN_KEY in self.widgets:
+            if record.page_ready_at is None and self.lab.train_key in self.widgets:
                 record.page_ready_at = now
             if record.final_at is not None and record.settled_at is None:
                 record.settled_at = now
         elif status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
             record.fragment_runs += 1
+            if self._fragments_sent:
+                record.fragment_seconds.append((now, now - self._fragments_sent.popleft()))
 
     def _element(self, element, now: float) -> None:
         kind = element.WhichOneof("type")
@@ -293,6 +386,8 @@ class PageSession:
             if key is not None:
                 select = kind == "slider" and proto.type == Slider.SELECT_SLIDER
                 self.widgets[key] = Widget(proto.id, kind, bool(getattr(proto, "disabled", False)), select)
+            if kind == "button" and (key == "None" or proto.is_form_submitter):  # a form's submit: by its label
+                self.widgets[f"button:{proto.label}"] = Widget(proto.id, kind, proto.disabled)
         elif kind == "progress":
             self._progress(element.progress.text, now)
         elif kind == "alert":
@@ -303,6 +398,14 @@ class PageSession:
             match = _SECONDS.search(element.metric.body)
             if match:
                 self.record.shown_training_seconds = float(match.group(1))
+        elif kind == "markdown":
+            shown = board_runs_shown(element.markdown.body)
+            if shown is not None:
+                self._board_runs = (self._board_runs or 0) + shown
+        elif kind == "code":
+            self.record.codes = [*self.record.codes[-4:], element.code.code_text[:500]]
+        elif kind == "toast" and BOARD_ADDED in element.toast.body and self.record.click_at is not None:
+            self.record.added_at = self.record.added_at or now
 
     def _progress(self, text: str, now: float) -> None:
         record = self.record
@@ -324,6 +427,8 @@ class PageSession:
 
     def _alert(self, form: int, body: str, now: float) -> None:
         record = self.record
+        if form == Alert.INFO and body.startswith(BOARD_EMPTY):
+            self._board_runs = self._board_runs or 0
         if record.click_at is None:
             self._alerts_before_click.add(body)
             return
@@ -353,9 +458,9 @@ class PageSession:
 class Client:
     """A PageSession on a real websocket, with the browser's fragment timers."""
 
-    def __init__(self, port: int, name: str, clock: Callable[[], float]) -> None:
+    def __init__(self, port: int, name: str, clock: Callable[[], float], page: LabPage = SENTIMENT) -> None:
         self.url = f"ws://127.0.0.1:{port}/_stcore/stream"
-        self.session = PageSession(name, clock)
+        self.session = PageSession(name, clock, page)
         self.clock = clock
         self._ws = None
         self._tasks: list[asyncio.Task] = []
@@ -427,18 +532,40 @@ class Client:
         await self.send(self.session.rerun(trigger_key=trigger))
         await self.wait_for(lambda: self.session.full_runs_done > before, timeout, what)
 
-    async def open_page(self, timeout: float = OPEN_TIMEOUT_S) -> None:
+    async def open_page(
+        self, timeout: float = OPEN_TIMEOUT_S, before: Callable[[Client], Awaitable[None]] | None = None
+    ) -> None:
+        """Connect, do `before` (join a room on the board), then open the training page and wait for its Train."""
         await self.connect()
-        await self.send(self.session.rerun())
-        await self.wait_for(lambda: self.record.page_ready_at is not None, timeout, "Sentiment page with Train")
+        if before is not None:
+            await before(self)
+        await self.send(self.session.go(self.session.lab.url))
+        await self.wait_for(
+            lambda: self.record.page_ready_at is not None, timeout, f"{self.session.lab.url} with Train"
+        )
+
+    async def navigate(self, page_name: str, query_string: str, timeout: float) -> None:
+        """Follow a link to another page of the app (`board`, `room=CODE`) and wait for its full run."""
+        before = self.session.full_runs_done
+        await self.send(self.session.go(page_name, query_string))
+        await self.wait_for(lambda: self.session.full_runs_done > before, timeout, f"page {page_name}")
+
+    async def join_room(self, code: str, nickname: str, timeout: float = OPEN_TIMEOUT_S) -> None:
+        """As a student: open the join link (board?room=CODE), type a nickname in the board's form, press Join."""
+        await self.navigate("board", f"room={code}", timeout)
+        self.session.set_value("board:nickname", nickname)
+        submit = self.session.button_labelled("Join")
+        await self.rerun_and_wait("board after Join", timeout, trigger=submit)
+        self.record.nickname = nickname
 
     async def choose(self, settings: dict[str, Any], timeout: float = OPEN_TIMEOUT_S) -> None:
         """Pick the Tiny preset, then set its controls (each preset has its own widget keys)."""
-        self.session.set_value(PRESET_KEY, TINY_PRESET)
+        lab = self.session.lab
+        self.session.set_value(lab.preset_key, lab.tiny)
         await self.rerun_and_wait("page with the Tiny preset", timeout)
         if settings:
             for key, value in settings.items():
-                self.session.set_value(f"{TINY_PREFIX}:{key}", value)
+                self.session.set_value(f"{lab.tiny_prefix}:{key}", value)
             await self.rerun_and_wait("page with the chosen settings", timeout)
         self.record.variant = variant_label(settings)
 
@@ -608,9 +735,16 @@ class Server:
     """`streamlit run app.py` on 127.0.0.1, its RSS sampled from start to stop (with its Dask cluster, if any)."""
 
     def __init__(
-        self, port: int, data: Path, clock: Callable[[], float], log_dir: Path, backend: str = "local"
+        self,
+        port: int,
+        data: Path,
+        clock: Callable[[], float],
+        log_dir: Path,
+        backend: str = "local",
+        env: dict[str, str] | None = None,
     ) -> None:
         self.port, self.data, self.clock = port, data, clock
+        self.env = dict(env or {})  # further settings (the room scenario's own cache folder)
         self.backend = backend
         self.cluster: DaskCluster | None = DaskCluster(log_dir) if backend == "dask" else None
         self.log_path = log_dir / f"streamlit-{port}-{int(time.time() * 1000) % 10**8}.log"
@@ -620,7 +754,7 @@ class Server:
         self.ready_s = 0.0
 
     def start(self, timeout: float = 120.0) -> None:
-        env = server_env(self.data)
+        env = server_env(self.data, **self.env)
         if self.cluster is not None:
             self.cluster.start()
             env["RNN_PLAYGROUND_SCHEDULER"] = self.cluster.address
@@ -697,19 +831,19 @@ class Bench:
             raise TimeoutError("the global timeout is up")
         return left
 
-    def server(self) -> Server:
-        return Server(self.port or free_port(), self.data, self.clock, self.log_dir, self.backend)
+    def server(self, env: dict[str, str] | None = None) -> Server:
+        return Server(self.port or free_port(), self.data, self.clock, self.log_dir, self.backend, env)
 
 
 async def _close_all(clients: Iterable[Client]) -> None:
     await asyncio.gather(*(c.close() for c in clients), return_exceptions=True)
 
 
-async def _warm_up(bench: Bench, port: int) -> dict[str, Any] | None:
+async def _warm_up(bench: Bench, port: int, page: LabPage = SENTIMENT) -> dict[str, Any] | None:
     """A separate session trains the Tiny preset once, so the worker pool is up (a server in use)."""
     if not bench.warmup:
         return None
-    client = Client(port, "warm-up", bench.clock)
+    client = Client(port, "warm-up", bench.clock, page)
     try:
         await client.open_page(min(OPEN_TIMEOUT_S, bench.remaining()))
         await client.choose({})
@@ -723,14 +857,22 @@ async def _warm_up(bench: Bench, port: int) -> dict[str, Any] | None:
     return {"record": asdict(client.record), **client.record.summary()}
 
 
-async def _open_all(bench: Bench, port: int, names: list[str], settings: list[dict] | None) -> list[Client]:
-    """Connect every session and open the page (a few per second, as a class following a link)."""
-    clients = [Client(port, name, bench.clock) for name in names]
+async def _open_all(
+    bench: Bench,
+    port: int,
+    names: list[str],
+    settings: list[dict] | None,
+    page: LabPage = SENTIMENT,
+    before: Callable[[Client], Awaitable[None]] | None = None,
+) -> list[Client]:
+    """Connect every session and open the page (a few per second, as a class following a link);
+    `before` runs first in each session (joining a room)."""
+    clients = [Client(port, name, bench.clock, page) for name in names]
 
     async def open_one(i: int, client: Client) -> None:
         await asyncio.sleep(0.2 * i)
         try:
-            await client.open_page(min(OPEN_TIMEOUT_S, bench.remaining()))
+            await client.open_page(min(OPEN_TIMEOUT_S, bench.remaining()), before)
             if settings is not None:
                 await client.choose(settings[i], min(OPEN_TIMEOUT_S, bench.remaining()))
         except Exception as err:  # a refused connection, a timeout: this session never got to press Train
@@ -828,6 +970,8 @@ def variant_label(settings: dict[str, Any]) -> str:
     """ "500 reviews, 8 units, batch 64, 1 epoch" (short)."""
     if not settings:
         return "Tiny preset"
+    if "train" not in settings:  # a Gradient lab variant: cell, units, seed
+        return " ".join(f"{value}" if key == "cell" else f"{key} {value}" for key, value in settings.items())
     return f"{settings['train']} rev {settings['units']} u b{settings['batch_size']} {settings['epochs']} ep"
 
 
@@ -847,6 +991,218 @@ async def scenario_b(bench: Bench) -> dict[str, Any]:
             await _close_all(clients)
     result["class"] = _phase_result(clients, server, {"warmup": warm, "server_ready_s": server.ready_s})
     result["targets"] = targets_b(result)
+    return result
+
+
+# ----------------------------------------------------------------------------- the room scenario
+
+SEEDED_TOTAL = 300  # the board measured again with this many runs (the class's plus copies of them)
+REFRESH_WINDOW_S = 26.0  # board fragment reruns timed per count (about five refreshes of app_pages/board.py)
+BOARD_WAIT_S = 90.0  # for the last run to reach the database and the board
+ROOM_FINISH_S = 420.0  # for the class's last final status (a session that never gets one is reported, not awaited)
+
+
+def lab_variants(n: int) -> list[dict[str, Any]]:
+    """n distinct settings of the Gradient lab's Tiny preset (cell x units x seed, seed 0 being the preset's own,
+    which the warm-up trains), drawn with a fixed seed: the board then has a knob that mattered."""
+    grid = itertools.product(("SimpleRNN", "LSTM", "GRU"), (4, 8, 16, 32, 64), (1, 2, 3, 4))
+    chosen = [{"cell": cell, "units": units, "seed": seed} for cell, units, seed in grid]
+    if n > len(chosen):
+        raise ValueError(f"at most {len(chosen)} distinct variants")
+    return random.Random(1).sample(chosen, n)
+
+
+def appearance_delays(
+    recorded: list[tuple[float, str]], finals: dict[str, float], counts: list[tuple[float, int]]
+) -> list[dict[str, Any]]:
+    """Per recorded run (oldest first: (recorded at, nickname) on the bench's clock): seconds from its session's
+    final status to its row in the database and to the first board run that showed it. The board lists a room's
+    runs oldest first and nothing is hidden, so the k-th run is on a board that shows k runs or more."""
+    out = []
+    for k, (at, nickname) in enumerate(recorded, start=1):
+        end = finals.get(nickname)
+        shown = next((t for t, n in counts if n >= k), None)
+        out.append(
+            {
+                "nickname": nickname,
+                "recorded_s": None if end is None else at - end,
+                "shown_s": None if end is None or shown is None else shown - end,
+            }
+        )
+    return out
+
+
+def refresh_seconds(samples: list[tuple[float, float]], since: float) -> list[float]:
+    """The fragment reruns (request -> done) that finished after `since`."""
+    return [seconds for t, seconds in samples if t >= since]
+
+
+def database_bytes(folder: Path) -> int:
+    """The SQLite store on disk: the database file with its write-ahead log."""
+    return sum(p.stat().st_size for p in folder.glob(f"{SQLITE_FILE}*") if p.is_file())
+
+
+def seed_runs(store: RoomStore, room: Room, runs: list[StoredRun], total: int) -> int:
+    """Copies of the class's runs (curves, settings, scores) under new nicknames until the room holds `total`."""
+    added = 0
+    for k in range(len(runs), total):
+        run = runs[k % len(runs)]
+        entry = RunEntry(
+            run.page,
+            run.label,
+            run.params,
+            run.score,
+            run.metric,
+            run.lower_is_better,
+            run.curves,
+            run.status,
+            run.seconds,
+            run.settings,
+        )
+        store.add_run(room, f"{run.nickname}-{k}", entry, f"bench-seed-{k}")
+        added += 1
+    return added
+
+
+async def _open_board(bench: Bench, port: int) -> tuple[list[Client], str]:
+    """The teacher presses Home's "Start a class", reads the join link, opens the board; a projector session
+    opens the join link without a nickname. Both stay on the board (its fragment reruns every few seconds)."""
+    timeout = min(OPEN_TIMEOUT_S, bench.remaining())
+    teacher = Client(port, "teacher", bench.clock, GRADIENT_LAB)
+    projector = Client(port, "projector", bench.clock, GRADIENT_LAB)
+    await teacher.connect()
+    await teacher.navigate("", "", timeout)  # Home, the app's default page
+    await teacher.rerun_and_wait("Home with the class's links", timeout, trigger="room:start")
+    code = next((c for text in reversed(teacher.record.codes) if (c := join_code(text))), None)
+    if code is None:
+        raise RuntimeError("Home showed no join link after 'Start a class'")
+    await teacher.navigate("board", f"room={code}", timeout)
+    await projector.connect()
+    await projector.navigate("board", f"room={code}", timeout)
+    return [teacher, projector], code
+
+
+async def _until(bench: Bench, condition: Callable[[], Awaitable[bool]], limit: float) -> bool:
+    deadline = bench.clock() + min(limit, bench.remaining())
+    while bench.clock() < deadline:
+        if await condition():
+            return True
+        await asyncio.sleep(0.5)
+    return False
+
+
+async def _measure_board(
+    bench: Bench, server: Server, cache: Path, code: str, clients: list[Client], boards: list[Client]
+) -> dict[str, Any]:
+    """Every run in the store (counted through core.rooms' store API on the server's database file), each
+    run's way to the board, board refreshes with the class's runs and with SEEDED_TOTAL, size and RSS."""
+    store = RoomStore(
+        make_engine(f"sqlite:///{cache / SQLITE_FILE}"),
+        RoomSettings(runs_per_session_minute=10_000, max_runs_per_room=100_000),
+    )
+    teacher, projector = boards
+    finished = sum(1 for c in clients if c.record.final_kind in ("success", "warning"))
+    try:
+        room = await asyncio.to_thread(store.room, code)
+        if room is None:
+            raise RuntimeError("the room is not in the server's database")
+        runs: list[StoredRun] = []
+
+        async def all_recorded() -> bool:
+            nonlocal runs
+            runs = await asyncio.to_thread(store.runs, room)
+            return len(runs) >= finished
+
+        await _until(bench, all_recorded, BOARD_WAIT_S)
+
+        async def on_board(n: int) -> bool:
+            counts = projector.record.board_counts
+            return bool(counts) and counts[-1][1] >= n
+
+        await _until(bench, lambda: on_board(len(runs)), BOARD_WAIT_S)
+        offset = time.time() - bench.clock()  # database times are wall-clock seconds
+        finals = {c.record.nickname: c.record.final_at for c in clients if c.record.final_at is not None}
+        recorded = [(r.created_at - offset, r.nickname) for r in runs]
+        out: dict[str, Any] = {
+            "finished": finished,
+            "recorded": len(runs),
+            "appearance": appearance_delays(recorded, finals, projector.record.board_counts),
+            "added_toast_s": [
+                c.record.added_at - c.record.final_at
+                for c in clients
+                if c.record.added_at is not None and c.record.final_at is not None
+            ],
+        }
+        counts: dict[str, Any] = {}
+        for target in (len(runs), SEEDED_TOTAL):
+            if target > len(runs) and not runs:
+                break  # nothing recorded to copy: the class's failure is reported above
+            if target > len(runs):
+                bench.progress(f"(room) seeding {target - len(runs)} more runs through the store")
+                t = bench.clock()
+                await asyncio.to_thread(seed_runs, store, room, runs, target)
+                out["seed_s"] = bench.clock() - t
+                await _until(bench, lambda target=target: on_board(target), BOARD_WAIT_S)
+            since = bench.clock()
+            bench.progress(f"(room) timing board refreshes with {target} runs for {REFRESH_WINDOW_S:.0f} s")
+            await asyncio.sleep(min(REFRESH_WINDOW_S, bench.remaining()))
+            sample = server.sampler.timeline[-1] if server.sampler and server.sampler.timeline else None
+            counts[str(target)] = {
+                "runs": len(await asyncio.to_thread(store.runs, room)),
+                "projector_s": refresh_seconds(projector.record.fragment_seconds, since),
+                "teacher_s": refresh_seconds(teacher.record.fragment_seconds, since),
+                "database_bytes": database_bytes(cache),
+                "rss_total_mb": sample[1] if sample else None,
+                "rss_server_mb": sample[2] if sample else None,
+            }
+        out["boards"] = counts
+        return out
+    finally:
+        store.close()
+
+
+async def _lab_class(bench: Bench, variants: list[dict], in_room: bool) -> dict[str, Any]:
+    """One fresh server with its own cache folder (so its own rooms database): the class trains its Tiny Gradient
+    lab variants, each session first joining the teacher's room through its join link when `in_room`."""
+    cache = Path(tempfile.mkdtemp(prefix="cache-", dir=bench.log_dir))
+    names = [f"s{i + 1:02d}" for i in range(bench.sessions)]
+    clients: list[Client] = []
+    boards: list[Client] = []
+    extra: dict[str, Any] = {}
+    settings = {"RNN_PLAYGROUND_CACHE": str(cache), "RNN_PLAYGROUND_QUEUE": str(max(8, bench.sessions))}
+    with bench.server(settings) as server:  # a queue that holds the class: every session gets its run
+        warm = await _warm_up(bench, server.port, GRADIENT_LAB)
+        try:
+            join = None
+            if in_room:
+                boards, code = await _open_board(bench, server.port)
+
+                async def join(client: Client) -> None:
+                    await client.join_room(code, client.record.name, min(OPEN_TIMEOUT_S, bench.remaining()))
+
+            where = "join the room, then open" if in_room else "open"
+            bench.progress(f"(room) {bench.sessions} sessions {where} the Gradient lab and pick distinct Tiny settings")
+            clients = await _open_all(bench, server.port, names, variants, GRADIENT_LAB, join)
+            bench.progress(f"(room) {bench.sessions} sessions press Train within {CLICK_WINDOW_S:.0f} s")
+            await _class_run(bench, clients, min(ROOM_FINISH_S, bench.remaining()))
+            if in_room:
+                extra["board"] = await _measure_board(bench, server, cache, code, clients, boards)
+            await _keep(bench, server)
+        finally:
+            await _close_all([*clients, *boards])
+    phase = _phase_result(clients, server, {"warmup": warm, "server_ready_s": server.ready_s, **extra})
+    phase["board_sessions"] = [{"record": asdict(b.record)} for b in boards]
+    return phase
+
+
+async def scenario_room(bench: Bench) -> dict[str, Any]:
+    result: dict[str, Any] = {"loadavg_start": loadavg()}
+    variants = lab_variants(bench.sessions)
+    bench.progress("(room) without a room: fresh server")
+    result["no_room"] = await _lab_class(bench, variants, in_room=False)
+    bench.progress("(room) in one room: fresh server, the teacher starts a class")
+    result["room"] = await _lab_class(bench, variants, in_room=True)
+    result["targets"] = targets_room(result)
     return result
 
 
@@ -934,6 +1290,66 @@ def targets_b(result: dict) -> list[dict[str, Any]]:
             f"{finished}/{len(sessions)} finished, {errors} error(s)",
         ),
     ]
+
+
+def _finished_ok(phase: dict) -> int:
+    return sum(1 for s in phase["sessions"] if s["record"]["final_kind"] == "success")
+
+
+def targets_room(result: dict) -> list[dict[str, Any]]:
+    no_room, room = result["no_room"], result["room"]
+    board = room.get("board", {})
+    shown = [a for a in board.get("appearance", []) if a["shown_s"] is not None]
+    ok = [_finished_ok(no_room), _finished_ok(room)]
+    exceptions = _exceptions(no_room) + _exceptions(room)
+    return [
+        _target(
+            "(room) every session finished with success, with and without a room",
+            ok == [len(no_room["sessions"]), len(room["sessions"])],
+            f"without {ok[0]}/{len(no_room['sessions'])}, in the room {ok[1]}/{len(room['sessions'])}",
+        ),
+        _target(
+            "(room) every finished run recorded in the store",
+            bool(board) and board["recorded"] == board["finished"] == ok[1],
+            f"{board.get('recorded', 0)} recorded of {board.get('finished', 0)} finished",
+        ),
+        _target(
+            "(room) every recorded run shown on the board",
+            bool(board) and len(shown) == board["recorded"],
+            f"{len(shown)}/{board.get('recorded', 0)}",
+        ),
+        _target("(room) zero exceptions", exceptions == 0, f"{exceptions} exception element(s)"),
+    ]
+
+
+def room_cost(no_room: dict, room: dict) -> list[tuple[str, float | None, float | None, float | None]]:
+    """(figure, without a room, in a room, ratio) for the same class on two fresh servers."""
+
+    def p(phase: dict, name: str, q: str) -> float | None:
+        stats = percentiles(_values(phase["sessions"], name))
+        return stats[q] if stats else None
+
+    def memory(phase: dict, *path: str) -> float | None:
+        value: Any = phase.get("memory", {})
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else None
+        return value
+
+    rows = [
+        ("page open (connect -> Train drawn; in a room incl. joining) s", "page_open_s", "p50"),
+        ("finish: click -> final status, p50 s", "finish_s", "p50"),
+        ("finish: click -> final status, p90 s", "finish_s", "p90"),
+    ]
+    out = [(label, p(no_room, name, q), p(room, name, q)) for label, name, q in rows]
+    out.append(("run wall time (first click -> last final) s", run_seconds(no_room), run_seconds(room)))
+    for label, path in (
+        ("peak RSS, server + workers MB", ("peak_total_mb",)),
+        ("peak RSS, server MB", ("peak_by_kind_mb", "server")),
+        ("peak RSS, workers together MB", ("peak_by_kind_mb", "worker")),
+        ("server process CPU s", ("cpu_seconds_by_kind", "server")),
+    ):
+        out.append((label, memory(no_room, *path), memory(room, *path)))
+    return [(label, a, b, b / a if a and b is not None else None) for label, a, b in out]
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
@@ -1029,6 +1445,43 @@ def format_phase(title: str, phase: dict, sort_by: str) -> list[str]:
     return lines
 
 
+def format_room(scenario: dict) -> list[str]:
+    """The room scenario: both classes, the board's figures, and the room's cost beside the class without it."""
+    lines = [
+        "Scenario (room): every session trains its own Tiny Gradient lab run (cell x units x seed), on a fresh "
+        "server without a room, then on another in one room"
+    ]
+    if "no_room" in scenario:
+        lines += format_phase("  without a room", scenario["no_room"], "finish_s")
+    if "room" not in scenario:
+        return lines
+    room = scenario["room"]
+    lines += format_phase("  in one room (each session joined by the join link and a nickname first)", room, "finish_s")
+    board = room.get("board")
+    if not board:
+        return [*lines, "  (no board figures)"]
+    appearance = board["appearance"]
+    lines.append(f"  runs recorded in the store: {board['recorded']} of {board['finished']} finished")
+    lines.append(_stats_line("run end -> 'Added to the board' toast s", board["added_toast_s"]))
+    lines.append(_stats_line("run end -> row in the database s", _values(appearance, "recorded_s")))
+    lines.append(_stats_line("run end -> on the projector's board s", _values(appearance, "shown_s")))
+    for count, figures in board["boards"].items():
+        lines.append(
+            f"  with {figures['runs']} runs (counted {count}): database {figures['database_bytes'] / 1e6:.2f} MB, "
+            f"RSS then: server {_fmt(figures['rss_server_mb'], 0)} MB, total {_fmt(figures['rss_total_mb'], 0)} MB"
+        )
+        for who in ("projector", "teacher"):
+            milliseconds = [1000 * t for t in figures[f"{who}_s"]]
+            lines.append(_stats_line(f"  board refresh, {who} ({count}) ms", milliseconds))
+    if "seed_s" in board:
+        lines.append(f"  seeding the runs up to {SEEDED_TOTAL} through the store took {board['seed_s']:.1f} s")
+    if "no_room" in scenario:
+        lines.append(f"  the room's cost: {'figure':<58} {'no room':>9} {'room':>9} {'ratio':>7}")
+        for label, without, within, ratio in room_cost(scenario["no_room"], room):
+            lines.append(f"    {label:<70} {_fmt(without):>9} {_fmt(within):>9} {_fmt(ratio, 2):>7}")
+    return lines
+
+
 def format_report(results: dict) -> str:
     backend = results.get("backend", "local")
     where = "one server" if backend == "local" else "one server training on a local Dask cluster of 2 workers"
@@ -1051,6 +1504,8 @@ def format_report(results: dict) -> str:
         if name == "b" and "class" in scenario:
             lines.append("Scenario (b): every session trains its own Tiny-preset variant (nothing shared)")
             lines += format_phase("  class", scenario["class"], "wait_s")
+        if name == "room":
+            lines += format_room(scenario)
         for t in scenario.get("targets", []):
             lines.append(f"  [{'PASS' if t['pass'] else 'FAIL'}] {t['target']}: {t['measured']}")
     lines.append("")
@@ -1099,8 +1554,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "server_logs": str(log_dir),
     }
     chosen = ["a", "b"] if args.scenario == "both" else [args.scenario]
+    runners = {"a": scenario_a, "b": scenario_b, "room": scenario_room}
     for name in chosen:
-        runner = scenario_a if name == "a" else scenario_b
+        runner = runners[name]
         try:
             results["scenarios"][name] = await runner(bench)
         except (TimeoutError, RuntimeError) as err:
@@ -1116,7 +1572,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, default=30, help="concurrent sessions (default 30)")
-    parser.add_argument("--scenario", choices=("a", "b", "both"), default="both")
+    parser.add_argument("--scenario", choices=("a", "b", "both", "room"), default="both")
     parser.add_argument("--port", type=int, default=None, help="server port (default: a free one)")
     parser.add_argument("--keep-server", action="store_true", help="leave each server up until the timeout")
     parser.add_argument("--no-warmup", action="store_true", help="no Tiny run before the measured sessions")
@@ -1134,7 +1590,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.sessions < 1:
         parser.error("--sessions must be at least 1")
     if args.timeout is None:
-        args.timeout = 900.0 * (2 if args.scenario == "both" else 1)
+        args.timeout = 900.0 * (2 if args.scenario in ("both", "room") else 1)
     return args
 
 

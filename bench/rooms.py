@@ -6,8 +6,8 @@ and a further student's, which shares them), the database's size on disk and thi
     PYTHONPATH=. .venv/bin/python bench/rooms.py --url postgresql://u@host/db
 
 A run's entry is what a Tiny Gradient lab run records (loss and metric curves: 60 training points
-and 3 validation points each, a few settings). The full websocket scenario (30 browser sessions
-joining a room and training) is not part of bench/classroom.py yet.
+and 3 validation points each, a few settings). The full scenario through the real app (30 sessions
+joining a room by its link and a nickname, each training a Tiny run) is `bench/classroom.py --scenario room`.
 """
 
 from __future__ import annotations
