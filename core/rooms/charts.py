@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 
 from core.engine.charts import empty_chart
+from core.engine.palette import BLUE
 
 FONT = 18
 TITLE_FONT = 22
@@ -50,7 +51,7 @@ def setting_scatter(data: pd.DataFrame, setting: str, metric: str) -> alt.TopLev
     x = alt.X("setting:Q" if numeric else "setting:N", title=setting, axis=alt.Axis(labelAngle=0))
     chart = (
         alt.Chart(data)
-        .mark_circle(size=260, opacity=0.75, color="#1f77b4")  # one colour: the overlay's colours name runs
+        .mark_circle(size=260, opacity=0.75, color=BLUE)  # one colour: the overlay's colours name runs
         .encode(
             x=x,
             y=alt.Y("score:Q", title=metric, scale=alt.Scale(zero=False)),
