@@ -179,7 +179,7 @@ EXPERIMENTS = (
         2,
         "Word embeddings: where each word sits",
         ("word embeddings",),
-        {**COMMON, "view": 2, "cell": "GRU", "bidirectional": False},
+        {**COMMON, "view": 1, "cell": "GRU", "bidirectional": False},  # opens where "Train quickly" is
         "Quick-train a GRU on IMDb, then open the word map: every word is a learned vector, projected to 2-D. "
         "Look for praise and criticism drifting to opposite sides, and the neighbours of 'great'.",
         embeddings_claim,
@@ -191,10 +191,10 @@ EXPERIMENTS = (
         3,
         "Bidirectional and stacked RNNs",
         ("bidirectional and stacked RNNs",),
-        {**COMMON, "view": 0, "cell": "GRU", "bidirectional": True, "layers": 2},
-        "The explorer's diagram and parameter table show two stacked layers, each reading the sequence both ways "
-        "(the second reads the first one's outputs). The quick-trained model has the same two layers: its weight "
-        "counts are shown as facts, and the check is whether it learned.",
+        {**COMMON, "view": 1, "cell": "GRU", "bidirectional": True, "layers": 2},  # opens where "Train quickly" is
+        "Quick-train two stacked layers, each reading the sequence both ways (the second reads the first one's "
+        "outputs), then open the Architecture explorer: its diagram and parameter table show the same two layers. "
+        "The weight counts are shown as facts, and the check is whether the model learned.",
         bidirectional_claim,
         shown=("view",),
         train_label="Train quickly",
