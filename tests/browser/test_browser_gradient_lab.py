@@ -97,7 +97,7 @@ def test_several_runs_are_overlaid_and_named_in_tabs_2_and_3(app_url, page):
     page.goto(f"{app_url}/gradient-lab?{urlencode(clipping.link_params())}", wait_until="domcontentloaded")
     wait_for_app_idle(page)
     page.get_by_role("button", name=CLIP_TRAIN_LABEL).click()
-    page.get_by_text("Without and with clipping").wait_for(timeout=300_000)
+    page.get_by_text("Without and with clipping", exact=True).wait_for(timeout=300_000)
     wait_for_app_idle(page)
     assert_no_exception_box(page)
     norms = chart_with(page, "Global gradient norm, runs overlaid")
