@@ -67,7 +67,7 @@ def test_tiny_runs_train_on_a_phone_without_sideways_scroll(app_url, phone, path
     open_page(phone, app_url, f"{path}?{link}", timeout=240)
     phone.get_by_role("button", name="Train", exact=True).first.tap()
     phone.locator(DONE).filter(has_text="Trained").first.wait_for(timeout=300_000)
-    phone.get_by_text(finished).first.wait_for(timeout=60_000)
+    phone.get_by_text(finished).filter(visible=True).first.wait_for(timeout=60_000)
     wait_for_app_idle(phone, timeout=240)
     assert_no_exception_box(phone)
     assert sideways_scroll(phone) <= 0  # wide heatmaps scroll inside their own box
@@ -98,7 +98,7 @@ def test_presenter_mode_from_a_link(browser, app_url, path, link, finished):
         assert not page.get_by_test_id("stSidebar").is_visible()  # the controls are out of the way
         page.get_by_role("button", name="Train", exact=True).first.click()
         page.locator(DONE).filter(has_text="Trained").first.wait_for(timeout=300_000)
-        page.get_by_text(finished).first.wait_for(timeout=60_000)
+        page.get_by_text(finished).filter(visible=True).first.wait_for(timeout=60_000)
         wait_for_app_idle(page, timeout=240)
         assert_no_exception_box(page)
         assert page.get_by_role("switch", name="Presenter mode").is_checked()
