@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from core.attention.config import PoolingRun
 from core.codegen import sentiment
-from core.codegen.common import SEEDED_BATCHES, Program, Section, callbacks_code, optimizer_code
+from core.codegen.common import (
+    SEEDED_BATCHES,
+    Program,
+    Section,
+    callbacks_code,
+    fit_on_seeded_batches,
+    optimizer_code,
+)
 
 quick = sentiment.quick  # the same cut as every IMDb run
 
@@ -85,14 +92,7 @@ def program(run: PoolingRun) -> Program:
             "# Equal batches (the last, smaller one is dropped), as the playground trains this model.",
             "drop = len(y_train) >= BATCH_SIZE",
             "batches = SeededBatches(x_train, y_train, BATCH_SIZE, SEED, EPOCHS, drop_remainder=drop)",
-            "history = model.fit(",
-            "    batches,",
-            "    validation_data=(x_val, y_val),",
-            "    epochs=EPOCHS,",
-            "    callbacks=[batches.follow_epochs, *callbacks],",
-            "    shuffle=False,  # SeededBatches shuffles already",
-            "    verbose=2,",
-            ")",
+            *fit_on_seeded_batches(),
         ]
     )
     helpers = (sentiment.IMDB_LOADER, SEEDED_BATCHES, ATTENTION_POOLING, clip_helper, helper)

@@ -315,3 +315,17 @@ def readout_code(model: ModelConfig) -> tuple[list[str], str]:
     if model.readout == "max":
         return ['x = MaxOverRealSteps(name="max_over_time")(x)'], MASKED_MAX
     return [], ""
+
+
+def fit_on_seeded_batches(assign: str = "history = ") -> list[str]:
+    """The training call of every generated script: `model.fit` on the seeded batches, with validation."""
+    return [
+        f"{assign}model.fit(",
+        "    batches,",
+        "    validation_data=(x_val, y_val),",
+        "    epochs=EPOCHS,",
+        "    callbacks=[batches.follow_epochs, *callbacks],",
+        "    shuffle=False,  # SeededBatches shuffles already",
+        "    verbose=2,",
+        ")",
+    ]

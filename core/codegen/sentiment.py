@@ -14,6 +14,7 @@ from core.codegen.common import (
     Program,
     Section,
     callbacks_code,
+    fit_on_seeded_batches,
     head_code,
     literal,
     optimizer_code,
@@ -142,14 +143,7 @@ def train_code(run: ImdbRun, loss: str = "binary_crossentropy", metric: str = "a
             f'model.compile(optimizer=optimizer, loss="{loss}", metrics=["{metric}"])',
             callbacks,
             "batches = SeededBatches(x_train, y_train, BATCH_SIZE, SEED, EPOCHS)",
-            "history = model.fit(",
-            "    batches,",
-            "    validation_data=(x_val, y_val),",
-            "    epochs=EPOCHS,",
-            "    callbacks=[batches.follow_epochs, *callbacks],",
-            "    shuffle=False,  # SeededBatches shuffles already",
-            "    verbose=2,",
-            ")",
+            *fit_on_seeded_batches(),
         ]
     )
     return code, "\n\n\n".join(h.strip() for h in (clip_helper, helper) if h)

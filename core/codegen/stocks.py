@@ -19,6 +19,7 @@ from core.codegen.common import (
     Program,
     Section,
     callbacks_code,
+    fit_on_seeded_batches,
     head_code,
     literal,
     optimizer_code,
@@ -190,14 +191,7 @@ def program(code: StocksCode) -> Program:
             'model.compile(optimizer=optimizer, loss="mse", metrics=["mae"])',
             callbacks,
             "batches = SeededBatches(x_train, y_train, BATCH_SIZE, SEED, EPOCHS)",
-            "model.fit(",
-            "    batches,",
-            "    validation_data=(x_val, y_val),",
-            "    epochs=EPOCHS,",
-            "    callbacks=[batches.follow_epochs, *callbacks],",
-            "    shuffle=False,  # SeededBatches shuffles already",
-            "    verbose=2,",
-            ")",
+            *fit_on_seeded_batches(assign=""),
         ]
     )
     last = "[:, -1, :1]  # many-to-many: its last step is tomorrow" if spec.pattern == "many_to_many" else ""
