@@ -10,6 +10,7 @@ from core.codegen.common import (
     Program,
     Section,
     callbacks_code,
+    fit_on_seeded_batches,
     literal,
     optimizer_code,
     train_settings,
@@ -122,6 +123,9 @@ STATEFUL_FIT = [
     "        ValidateOnTwin(twin, x_val, y_val, max(BATCH_SIZE, 256)),",
     "        *callbacks,",
     "    ],",
+    "    shuffle=False,  # SeededBatches shuffles already",
+    "    verbose=2,",
+    ")",
 ]
 
 
@@ -203,17 +207,11 @@ def program(sr: ShakespeareRun) -> Program:
             '    metrics=[keras.metrics.SparseCategoricalAccuracy(name="sparse_accuracy")],',
             ")",
             callbacks,
-            *(STATEFUL_FIT if stateful else [
-                "batches = SeededBatches(x_train, y_train, BATCH_SIZE, SEED, EPOCHS)",
-                "history = model.fit(",
-                "    batches,",
-                "    validation_data=(x_val, y_val),",
-                "    epochs=EPOCHS,",
-                "    callbacks=[batches.follow_epochs, *callbacks],",
-            ]),
-            "    shuffle=False,  # SeededBatches shuffles already",
-            "    verbose=2,",
-            ")",
+            *(
+                STATEFUL_FIT
+                if stateful
+                else ["batches = SeededBatches(x_train, y_train, BATCH_SIZE, SEED, EPOCHS)", *fit_on_seeded_batches()]
+            ),
         ]
     )
     evaluate = f"""
