@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import charts, links, presenter, streamlit_internals
+from ui import charts, links, presenter, rooms, streamlit_internals
 from ui.registry import BOARD, HOME, available_pages
 from ui.runs import run_manager
 
@@ -34,4 +34,6 @@ run_manager()  # once per server (cached); starting the workers takes millisecon
 navigation = st.navigation([_page(HOME), _page(BOARD), *(_page(p) for p in available_pages(ROOT))])
 charts.new_run()  # chart download keys count from one on every run
 presenter.setup()  # the stylesheet (phones, presenter mode) and the presenter toggle, on every page
+# a reload or a page change keeps the class; the teacher's secret only on the pages that show it (Home, the board)
+rooms.keep_in_link(teacher_page=navigation.url_path in ("", BOARD.url_path))
 navigation.run()

@@ -2,9 +2,10 @@
 the chosen runs' curves overlaid, one setting against the score - refreshed by itself.
 
 Opened with a room's join link (`board?room=CODE`) or its short code typed here; a visitor with neither
-sees nothing of any room. The teacher's link adds `teacher=SECRET`: the page checks it, keeps it in the
-teacher's session and takes it out of the address bar at once. Nicknames and labels are data: they go
-into tables, legends and pickers, never into markdown.
+sees nothing of any room. A student who joins gets `&nickname=NAME` in the address, so a reload rejoins as
+the same member. The teacher's link adds `teacher=SECRET`: the page checks it and keeps it in the teacher's
+own address on this page and Home only (a reload keeps the controls); no student's page or address ever
+holds it. Nicknames and labels are data: they go into tables, legends and pickers, never into markdown.
 """
 
 from __future__ import annotations
@@ -46,11 +47,14 @@ EMPTY = "No runs yet. Students: open a training page, press **Train**, and your 
 
 
 def arrive(store) -> rooms.Membership | None:
-    """Join the room the link names (and become its teacher with the teacher link); returns the membership."""
-    code = st.query_params.get("room", "")
-    secret = st.query_params.get("teacher", "")
-    if secret:
-        del st.query_params["teacher"]  # never left in the address bar, history or a screenshot
+    """Join the room the link names (and become its teacher with the teacher link); returns the membership.
+
+    A reload was rejoined before the page (rooms.keep_in_link in app.py); this joins a room named by a link
+    opened in a session that is in another room, and keeps the room (and the teacher's secret, in the
+    teacher's own address only) in the address.
+    """
+    code = st.query_params.get(rooms.ROOM_PARAM, "")
+    secret = st.query_params.get(rooms.TEACHER_PARAM, "")
     member = rooms.membership()
     if code and (member is None or member.code != code):
         room = store.room(code)
@@ -58,12 +62,10 @@ def arrive(store) -> rooms.Membership | None:
             st.error("No class has this link: it may have expired (12 hours after its last run) or been deleted.")
         else:
             member = rooms.join(room)
-    if secret and member is not None and store.is_teacher(member.code, secret):
+    if member is not None and secret and secret != member.teacher_secret and store.is_teacher(member.code, secret):
         rooms.become_teacher(store.room(member.code), secret)
-    member = rooms.membership()
-    if member is not None and st.query_params.get("room") != member.code:
-        st.query_params["room"] = member.code  # a reload keeps the room
-    return member
+    rooms.keep_in_link(teacher_page=True)  # a reload keeps the room, the nickname and (teacher only) the controls
+    return rooms.membership()
 
 
 def code_form(store) -> None:
@@ -82,7 +84,7 @@ def code_form(store) -> None:
         st.error("No open class has this code. Check it with your teacher.")
         return
     rooms.join(room)
-    st.query_params["room"] = room.code
+    st.query_params[rooms.ROOM_PARAM] = room.code
     st.rerun()
 
 
@@ -99,6 +101,7 @@ def nickname_form(member: rooms.Membership) -> None:
         if not rooms.set_nickname(nickname):
             st.error("Type a nickname first.")
             return
+        rooms.keep_in_link(teacher_page=True)  # the nickname goes into the address: a reload rejoins as it
         st.rerun()
 
 
@@ -318,7 +321,10 @@ def main() -> None:
     if not teacher:
         nickname_form(member)
     else:
-        st.caption("You hold this class's teacher link: the controls below are yours alone.")
+        st.caption(
+            "You hold this class's teacher link: the controls below are yours alone. This page's address holds its "
+            "secret, so a reload keeps them; to project the board, open the join link in another window."
+        )
         try:
             teacher_controls(store, room)
         except rooms.DatabaseDown:

@@ -3,8 +3,11 @@
 - `store()`: the process's `RoomStore` (the database URL from the environment or secrets.toml;
   SQLite in the cache folder by default). A database that cannot be reached gives None and a
   notice; the next try comes after RETRY_SECONDS, and training never waits for it.
-- A session is in at most one room: `membership()` (code, nickname, and for the teacher the secret,
-  held in session state only - never in a page's text or a student's URL).
+- A session is in at most one room: `membership()` (code, nickname, and for the teacher the secret).
+  `keep_in_link()` (app.py, before every page) writes it into the address as `?room=CODE&nickname=NAME`, so
+  a reload (a new Streamlit session) or a page change rejoins the same member silently; the teacher's
+  secret goes into the teacher's own address only on Home and the Class board (a reload of the teacher
+  link keeps moderation) - never into a student's page or URL, never into a copied experiment link.
 - `record_if_ended(key, state, metric, metric_label)`: the one call the training panel makes
   (ui/training_panel.py); when this session is in a room with a nickname, each run it finishes or
   stops is recorded once, with the page's link parameters as they were when the run started.
@@ -46,6 +49,9 @@ _MEMBER = "room:member"
 _TYPED = "room:typed"
 _STARTED = "room:started"  # the NewRoom this session created (Home shows its links)
 _RECORDING = "room:recording:"  # + panel key: the run being watched for the board
+_TRIED = "room:tried"  # the link this session last tried to rejoin from (tried once, not on every rerun)
+# The address's room parameters (app parameters in core/engine/links.APP_PARAMS: never a page's setting).
+ROOM_PARAM, NICKNAME_PARAM, TEACHER_PARAM = "room", "nickname", "teacher"
 
 _store: RoomStore | None = None
 _failed_at: float | None = None
@@ -218,11 +224,75 @@ def app_base() -> str:
 
 
 def join_link(room: Room) -> str:
-    return f"{app_base()}{BOARD.url_path}?{urlencode({'room': room.code})}"
+    return f"{app_base()}{BOARD.url_path}?{urlencode({ROOM_PARAM: room.code})}"
 
 
 def teacher_link(made: NewRoom) -> str:
-    return f"{app_base()}{BOARD.url_path}?{urlencode({'room': made.room.code, 'teacher': made.teacher_secret})}"
+    query = urlencode({ROOM_PARAM: made.room.code, TEACHER_PARAM: made.teacher_secret})
+    return f"{app_base()}{BOARD.url_path}?{query}"
+
+
+def _rejoin_from_link() -> Membership | None:
+    """A session without a room whose address names one (a reload, a bookmarked page): rejoin it silently,
+    as the nickname the address carries, and as its teacher when the address holds the room's teacher secret.
+
+    Tried once per address (not on every rerun); an unknown or expired room leaves the session outside.
+    """
+    code = st.query_params.get(ROOM_PARAM, "")
+    if not code:
+        return None
+    nickname = st.query_params.get(NICKNAME_PARAM, "")
+    secret = st.query_params.get(TEACHER_PARAM, "")
+    attempt = (code, nickname, core_rooms.store.session_tag(secret) if secret else "")
+    if st.session_state.get(_TRIED) == attempt:
+        return None
+    rooms = store()
+    if rooms is None:
+        return None  # the database is away: tried again on a later run
+    try:
+        room = rooms.room(code)
+        teacher = room is not None and bool(secret) and rooms.is_teacher(room.code, secret)
+    except core_rooms.store.DatabaseDown:
+        logger.warning("could not rejoin a room from the address", exc_info=True)
+        return None
+    st.session_state[_TRIED] = attempt
+    if room is None:
+        return None
+    st.session_state[_MEMBER] = Membership(room.code, plain_text(nickname, MAX_NICKNAME), secret if teacher else "")
+    return st.session_state[_MEMBER]
+
+
+def member_params(member: Membership, teacher_page: bool) -> dict[str, str]:
+    """The room parameters this member's address carries (the teacher's secret only on a `teacher_page`)."""
+    params = {ROOM_PARAM: member.code}
+    if member.nickname:
+        params[NICKNAME_PARAM] = member.nickname
+    if member.teacher_secret and teacher_page:
+        params[TEACHER_PARAM] = member.teacher_secret
+    return params
+
+
+def keep_in_link(teacher_page: bool) -> None:
+    """Before every page (app.py): rejoin the room the address names, and put this session's room in the address.
+
+    Streamlit empties the address's parameters on a page change and a reload starts a new session: with the
+    room and the nickname in the address, both find the same member again. A link naming another room is
+    left to the Class board, which joins it (app_pages/board.py). `teacher_page`: a page that shows the teacher
+    what is theirs (Home's teacher link, the board's controls); only there does a teacher's address hold the secret.
+    """
+    member = membership() or _rejoin_from_link()
+    if member is None:
+        return
+    linked = st.query_params.get(ROOM_PARAM, "")
+    if linked and linked != member.code:
+        return
+    wanted = member_params(member, teacher_page)
+    for name in (ROOM_PARAM, NICKNAME_PARAM, TEACHER_PARAM):
+        if name not in wanted:
+            if name in st.query_params:
+                del st.query_params[name]
+        elif st.query_params.get(name) != wanted[name]:
+            st.query_params[name] = wanted[name]
 
 
 def start_class() -> NewRoom | None:
@@ -243,6 +313,7 @@ def start_class() -> NewRoom | None:
     join(made.room)
     become_teacher(made.room, made.teacher_secret)
     st.session_state[_STARTED] = made
+    keep_in_link(teacher_page=True)  # Home: a reload keeps the class and its teacher link
     return made
 
 
@@ -253,12 +324,29 @@ START_HELP = (
 )
 
 
+def _reloaded_class() -> NewRoom | None:
+    """The class this teacher's session holds the secret of (Home reloaded from its address), for its links."""
+    member, rooms = membership(), store()
+    if member is None or not member.teacher_secret or rooms is None:
+        return None
+    try:
+        room = rooms.room(member.code)
+    except core_rooms.store.DatabaseDown:
+        return None
+    if room is None:
+        return None
+    st.session_state[_STARTED] = core_rooms.store.NewRoom(room, member.teacher_secret)
+    return st.session_state[_STARTED]
+
+
 def class_section() -> None:
     """Home's "Start a class": a room, its join link and big code, and the private teacher link."""
     st.header("Running a class")
     st.markdown(START_HELP)
-    made: NewRoom | None = st.session_state.get(_STARTED)
+    made: NewRoom | None = st.session_state.get(_STARTED) or _reloaded_class()
     if made is None:
+        if membership() is not None:  # a student's session (or a reload): the class goes on
+            st.page_link(BOARD.path, label="You are in a class: open its board", icon=BOARD.icon)
         if st.button("Start a class", key="room:start", icon=":material/groups:"):
             made = start_class()
         if made is None:

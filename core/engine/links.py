@@ -20,8 +20,10 @@ from datetime import date
 from typing import Any
 
 PAGE_PARAM = "page"  # which page a link was made on; a link for another page is ignored
-# Parameters of the app, not of a page's controls (presenter mode): never a setting, kept in the URL as they are.
-APP_PARAMS = ("present",)
+# Parameters of the app, not of a page's controls: presenter mode, and the class a session is in (ui/rooms.py:
+# its join code, the member's nickname, the teacher's secret on the teacher's own board). Never a setting, never
+# in a copied experiment link, kept in the URL as they are.
+APP_PARAMS = ("present", "room", "nickname", "teacher")
 MAX_PARAMS = 100  # more query parameters than this: the rest are ignored
 MAX_VALUE_CHARS = 200  # a longer value is ignored (a 10,000-character value never reaches a control)
 MAX_TEXT_CHARS = 40  # short text fields only (a ticker); longer text never goes into a link

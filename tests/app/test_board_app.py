@@ -26,8 +26,8 @@ def database(tmp_path, monkeypatch):
     rooms.reset_store()
 
 
-def session(page: str, **params: str) -> AppTest:
-    """A new browser session opened on `page` with these query parameters."""
+def session(page: str, /, **params: str) -> AppTest:
+    """A new browser session opened on `page` with these query parameters (a reload: a page's own address)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.run()
     at.switch_page(page)
@@ -114,9 +114,9 @@ def test_a_class_on_one_board(database):
         rendered = markdown_shown(at)
         assert "<img" not in rendered and "x.example" not in rendered
 
-    # the teacher link: controls, and the secret leaves the address bar at once
+    # the teacher link: controls; the secret stays in the teacher's own board address (a reload keeps them)
     moderator = session(BOARD, room=made.room.code, teacher=made.teacher_secret)
-    assert "teacher" not in moderator.query_params
+    assert moderator.query_params.get("teacher") == made.teacher_secret
     assert "Teacher controls" in [e.label for e in moderator.expander]
     ranked = board_table(moderator)
     worst = int(ranked["run"].iloc[-1])
@@ -149,6 +149,73 @@ def test_a_class_on_one_board(database):
     stranger.button[0].click().run()
     assert_no_exception(stranger)
     assert len(board_table(stranger)) == 2
+
+
+def member_of(at: AppTest) -> rooms.Membership | None:
+    try:
+        return at.session_state["room:member"]
+    except KeyError:  # AppTest's session state has no get()
+        return None
+
+
+def no_link_notice(at: AppTest) -> None:
+    assert not [i.value for i in at.info if "not used as given" in i.value]  # room parameters are no settings
+
+
+def test_a_reload_keeps_the_class(database):
+    """A reload is a new session opened on the same address: it is the same member (nickname, room) and its next
+    run lands on the board; an address with a wrong or no room code is in no class; the teacher's reload keeps
+    the controls, and the teacher's secret is never in a student's address."""
+    teacher = session(HOME)
+    teacher.button(key="room:start").click().run()
+    made = teacher.session_state["room:started"]
+    assert teacher.query_params == {"room": made.room.code, "teacher": made.teacher_secret}  # the teacher's Home
+    home_again = session(HOME, **teacher.query_params)  # a reload of Home: the class and its links are still there
+    assert made.room.short_code in [m.value for m in home_again.metric]
+    assert any(made.teacher_secret in c.value for c in home_again.code)
+
+    student = session(BOARD, room=made.room.code)
+    student.text_input(key="board:nickname").input("ada")
+    student.button[[b.label for b in student.button].index("Join")].click().run()
+    assert_no_exception(student)
+    assert student.query_params.get("room") == made.room.code and student.query_params.get("nickname") == "ada"
+    student.switch_page(LAB).run()  # a training page keeps the class in its address, with its own settings
+    assert_no_exception(student)
+    no_link_notice(student)
+    address = dict(student.query_params)
+    assert address["room"] == made.room.code and address["nickname"] == "ada" and address.get("page") == "gradient-lab"
+    assert made.teacher_secret not in str(address)
+
+    # the reload: a new session on the same address, the same member; its next run lands on the board
+    reloaded = session(LAB, **address)
+    no_link_notice(reloaded)
+    assert member_of(reloaded) == rooms.Membership(made.room.code, "ada")
+    train_cell(reloaded, "GRU")
+    board_runs = rooms.store().runs(rooms.store().room(made.room.code))
+    assert [r.nickname for r in board_runs] == ["ada"]
+    reloaded.switch_page(BOARD).run()
+    assert_no_exception(reloaded)
+    assert "Join the class" not in texts(reloaded) and "ada" in [t.value for t in reloaded.get("text")]
+    assert list(board_table(reloaded)["nickname"]) == ["ada"]
+
+    # a wrong room code, or none, is no class; the join link alone is the room but not the member
+    for params in ({"room": "wrongwrongwrong", "nickname": "ada"}, {"nickname": "ada"}):
+        outsider = session(LAB, **params)
+        assert member_of(outsider) is None, params
+        outsider.switch_page(BOARD).run()
+        assert not outsider.dataframe and "Class code" in [t.label for t in outsider.text_input]
+    newcomer = session(BOARD, room=made.room.code)
+    assert member_of(newcomer) == rooms.Membership(made.room.code) and "Join the class" in texts(newcomer)
+
+    # the teacher reloads the teacher link (the board's address): still the teacher; a wrong secret is not
+    teacher.switch_page(BOARD).run()
+    assert teacher.query_params.get("teacher") == made.teacher_secret
+    again = session(BOARD, **dict(teacher.query_params))
+    assert "Teacher controls" in [e.label for e in again.expander]
+    forger = session(BOARD, room=made.room.code, teacher="x" * 24)
+    assert "Teacher controls" not in [e.label for e in forger.expander] and "teacher" not in forger.query_params
+    again.switch_page(LAB).run()  # the secret stays on the teacher's board: a training page's address has none
+    assert "teacher" not in again.query_params and again.query_params.get("room") == made.room.code
 
 
 def test_typed_codes_are_rate_limited(database):
