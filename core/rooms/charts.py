@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from core.engine.charts import empty_chart
+from core.engine.charts import empty_chart, series_scale
 from core.engine.palette import BLUE
 
 FONT = 18
@@ -22,14 +22,16 @@ def _presenter(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
 
 
 def overlay(data: pd.DataFrame, label: str) -> alt.TopLevelMixin:
-    """The chosen runs' curves on one axis from 0: one colour per run (named in the legend), training
-    solid, validation dashed with dots, x in epochs so runs with different batch sizes line up."""
+    """The chosen runs' curves on one axis from 0: one colour per run from the shared palette (named in the
+    legend, as in the compare view), training solid, validation dashed with dots, x in epochs so runs with
+    different batch sizes line up."""
     if data.empty:
         return empty_chart(f"{label}: choose runs that recorded it")
+    runs = list(dict.fromkeys(data["run"]))
     base = alt.Chart(data).encode(
         x=alt.X("epochs:Q", title="epochs of training", scale=alt.Scale(domainMin=0)),
         y=alt.Y("value:Q", title=label, scale=alt.Scale(zero=True)),
-        color=alt.Color("run:N", title="run", sort=list(dict.fromkeys(data["run"]))),
+        color=alt.Color("run:N", title="run", sort=runs, scale=series_scale(runs)),  # the compare view's colours
         detail="curve:N",
         strokeDash=alt.StrokeDash(
             "curve:N", scale=alt.Scale(domain=["training", "validation"], range=[[1, 0], [8, 4]]), legend=None

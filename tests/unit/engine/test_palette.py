@@ -115,3 +115,113 @@ def test_every_chart_builder_takes_its_colours_from_the_palette():
         offenders += [f"{path.name}: {s}" for s in re.findall(r'scheme="(\w+)"', text) if s not in allowed_schemes]
         offenders += [f"{path.name}: {c}" for c in re.findall(r'range=\["#', text)]
     assert offenders == []
+
+
+# ----------------------------------------------------------------------------- colours a chart leaves to Vega
+
+PALETTE = {c.lower() for c in (*palette.SERIES, palette.ORANGE, palette.NEUTRAL, palette.LIGHT_NEUTRAL)} | {
+    c.lower() for c in (*palette.CELL_COLORS.values(), *palette.SPLIT_COLORS.values())
+}
+COLOUR_CHANNELS = ("color", "fill", "stroke")
+# Categorical colour encodings without a palette scale in modules other engineers own, reported to them; a fix
+# removes its entry here (the test fails while a listed one is gone, so the list only shrinks).
+KNOWN_ELSEWHERE = {("engine/charts.py", "layer:N"), ("sentiment/charts.py", "curve:N")}
+
+
+def _field_text(node) -> str:
+    import ast
+
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+    return ""
+
+
+def default_colour_encodings(source: str) -> list[str]:
+    """Categorical colour encodings Vega would colour with its own scheme: `alt.Color("x:N")` (or Fill, Stroke)
+    without a `scale=`, and the shorthand `.encode(color="x:N")`."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        if node.func.attr in ("Color", "Fill", "Stroke") and node.args:
+            field = _field_text(node.args[0])
+            if field.endswith((":N", ":O")) and "scale" not in {k.arg for k in node.keywords}:
+                found.append(field)
+        if node.func.attr == "encode":
+            found += [
+                _field_text(k.value)
+                for k in node.keywords
+                if k.arg in COLOUR_CHANNELS and _field_text(k.value).endswith((":N", ":O"))
+            ]
+    return found
+
+
+def test_default_colour_encodings_are_found():
+    assert default_colour_encodings('alt.Chart(d).encode(color=alt.Color("run:N", title="run"))') == ["run:N"]
+    assert default_colour_encodings('c.encode(color="curve:N")') == ["curve:N"]
+    assert default_colour_encodings('alt.Color("run:N", scale=series_scale(runs))') == []
+    assert default_colour_encodings('alt.Color("share:Q")') == []  # sequential: a single hue is allowed
+
+
+def test_no_categorical_colour_is_left_to_vegas_default_scheme():
+    """Vega's default categorical scheme (tableau10) is not the palette: every colour per category (run, curve,
+    layer) comes from palette.py through a scale, as the compare view's and the class board's do."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3] / "core"
+    found = {
+        (path.relative_to(root).as_posix(), field)
+        for path in sorted(root.glob("**/charts.py"))
+        for field in default_colour_encodings(path.read_text())
+    }
+    assert found == KNOWN_ELSEWHERE
+
+
+def _colours_off_palette(spec) -> list[str]:
+    """Colours a Vega-Lite spec names (scale ranges, fixed values, mark colours) that are not the palette's,
+    and categorical colour channels with no range of their own (Vega's default scheme)."""
+    off: list[str] = []
+    if isinstance(spec, dict):
+        for channel in COLOUR_CHANNELS:
+            enc = spec.get("encoding", {}).get(channel) if isinstance(spec.get("encoding"), dict) else None
+            if isinstance(enc, dict) and enc.get("type") in ("nominal", "ordinal"):
+                colours = (enc.get("scale") or {}).get("range")
+                if not isinstance(colours, list):
+                    off.append(f"{channel}: {enc.get('field')} on Vega's default scheme")
+                else:
+                    off += [str(c) for c in colours if str(c).lower() not in PALETTE]
+        mark = spec.get("mark")
+        if isinstance(mark, dict) and isinstance(mark.get("color"), str) and mark["color"].lower() not in PALETTE:
+            off.append(mark["color"])
+        for value in spec.values():
+            off += _colours_off_palette(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            off += _colours_off_palette(value)
+    return off
+
+
+def test_the_class_boards_charts_take_the_palettes_colours():
+    import pandas as pd
+
+    from core.rooms import charts as board_charts
+
+    runs = [f"n{i} · run {i}" for i in range(3)]
+    curves = pd.DataFrame(
+        [
+            {"run": r, "curve": c, "epochs": e, "value": 1.0 / (e + i + 1)}
+            for i, r in enumerate(runs)
+            for c in ("training", "validation")
+            for e in (0.5, 1.0)
+        ]
+    )
+    overlay = board_charts.overlay(curves, "loss").to_dict(validate=False)
+    assert _colours_off_palette(overlay) == []
+    scale = overlay["layer"][0]["encoding"]["color"]["scale"]
+    assert scale["domain"] == runs and scale["range"] == list(palette.SERIES[:3])
+    scores = pd.DataFrame({"run": runs, "setting": ["LSTM", "GRU", "SimpleRNN"], "score": [0.1, 0.2, 0.3]})
+    assert _colours_off_palette(board_charts.setting_scatter(scores, "model cell", "test MSE").to_dict()) == []
