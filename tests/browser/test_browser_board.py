@@ -1,6 +1,7 @@
 """Browser test of a class: a teacher starts a room on Home, three students join from the link with nicknames
-(one hostile) and train different Gradient lab cells, the Class board ranks them; the server restarts on the same
-SQLite file and the board still shows them; a visitor without the code sees nothing."""
+(one hostile) and train different Gradient lab cells - the last after reloading the page - and the Class board
+ranks them; the teacher's reload keeps the controls; the server restarts on the same SQLite file and the board
+still shows them; a visitor without the code sees nothing."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -73,7 +75,14 @@ def board_csv(page) -> list[dict]:
     return list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
 
 
-def join_and_train(browser, join_url: str, nickname: str, cell: str) -> None:
+def in_address(page, **params: str) -> bool:
+    query = parse_qs(urlsplit(page.url).query)
+    return all(query.get(name) == [value] for name, value in params.items())
+
+
+def join_and_train(browser, join_url: str, nickname: str, cell: str, reload: bool = False) -> None:
+    """A student joins from the link and trains one Tiny run; with `reload`, the student reloads the training
+    page first (a new Streamlit session): the address brings back the same member, so the run still lands."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.goto(join_url, wait_until="domcontentloaded")
@@ -83,9 +92,18 @@ def join_and_train(browser, join_url: str, nickname: str, cell: str) -> None:
     wait_for_app_idle(page)
     assert page.get_by_test_id("stText").filter(has_text=nickname).count() == 1  # shown as typed, as text
     assert page.locator('[data-testid="stMain"] img[src="x"]').count() == 0
-    # within the app (a reload would start a new session): the sidebar's navigation
+    room = parse_qs(urlsplit(join_url).query)["room"][0]
+    assert in_address(page, room=room, nickname=nickname) and "teacher=" not in page.url
+    # within the app: the sidebar's navigation (Streamlit empties the address; the class goes back into it)
     page.get_by_test_id("stSidebarNav").get_by_text("Gradient lab").click()
     wait_for_app_idle(page, timeout=240)
+    page.wait_for_function("() => new URL(location.href).searchParams.has('nickname')", timeout=30_000)
+    assert in_address(page, room=room, nickname=nickname) and "teacher=" not in page.url
+    if reload:
+        page.reload(wait_until="domcontentloaded")
+        wait_for_app_idle(page, timeout=240)
+        assert in_address(page, room=room, nickname=nickname)
+    assert page.get_by_text("not used as given").count() == 0  # the class is no unknown link setting
     box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').filter(has_text="Preset")
     box.click()
     page.get_by_role("option", name=TINY).click()
@@ -111,8 +129,8 @@ def test_a_class_on_one_board_survives_a_restart(server, browser, page):
     assert re.fullmatch(r"[A-Z0-9]{6}", short_code)
     assert_no_exception_box(page)
 
-    for nickname, cell in STUDENTS:
-        join_and_train(browser, join_url, nickname, cell)
+    for i, (nickname, cell) in enumerate(STUDENTS):
+        join_and_train(browser, join_url, nickname, cell, reload=i == len(STUDENTS) - 1)
 
     page.get_by_test_id("stSidebarNav").get_by_text("Class board").click()
     wait_for_app_idle(page)
@@ -123,8 +141,13 @@ def test_a_class_on_one_board_survives_a_restart(server, browser, page):
     assert scores == sorted(scores)  # ranked: lower test MSE first
     page.locator('[data-testid="stVegaLiteChart"]').nth(1).wait_for(timeout=60_000)  # overlay and scatter
     assert page.locator('[data-testid="stMain"] img[src="x"]').count() == 0
-    assert "teacher=" not in page.url
     screenshot(page, "board")
+    # the teacher's own board address holds the secret: a reload keeps the controls
+    page.wait_for_function("() => new URL(location.href).searchParams.has('teacher')", timeout=30_000)
+    page.reload(wait_until="domcontentloaded")
+    wait_for_app_idle(page)
+    page.get_by_text("Teacher controls").wait_for(timeout=30_000)
+    assert len(board_csv(page)) == 3
 
     server.stop()  # a restart: the same SQLite file, a fresh process
     server.start()
