@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 
 import psutil
+from sqlalchemy import text
 
-from core.rooms import board, charts
+from core.rooms import board, charts, schema
 from core.rooms.records import RunEntry
 from core.rooms.settings import RoomSettings
 from core.rooms.store import RoomStore, make_engine
@@ -94,8 +95,17 @@ def refresh(store: RoomStore, room) -> float:
     return time.perf_counter() - t
 
 
-def disk_bytes(folder: Path | None) -> int | None:
-    return sum(p.stat().st_size for p in folder.iterdir()) if folder else None
+def database_bytes(store: RoomStore, folder: Path | None) -> int | None:
+    """The database's size: SQLite's files in `folder` (its write-ahead log included), or PostgreSQL's tables
+    of the rooms schema with their indexes and TOAST (pg_total_relation_size); None for another database."""
+    if folder:
+        return sum(p.stat().st_size for p in folder.iterdir())
+    if store.engine.dialect.name != "postgresql":
+        return None
+    tables = [t.name for t in schema.metadata.sorted_tables]
+    query = text("SELECT sum(pg_total_relation_size(quote_ident(t))) FROM unnest(CAST(:tables AS text[])) AS t")
+    with store.engine.connect() as conn:
+        return int(conn.execute(query, {"tables": tables}).scalar() or 0)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         ui_rooms._cache.clear()
         first = refresh(store, room)
         others = statistics.median(refresh(store, room) for _ in range(9))
-        size = disk_bytes(folder)
+        size = database_bytes(store, folder)
         where = f"; database on disk {size / 1e6:.1f} MB" if size else ""
         times = f"first board refresh {first * 1000:.0f} ms, another student's {others * 1000:.1f} ms"
         print(f"{target:>4} runs: {times}{where}")
