@@ -32,9 +32,10 @@ LEADERBOARD_HELP = (
     "pinned. *open* opens the run's settings on its page, to train it yourself."
 )
 CURVES_HELP = (
-    "**What to look for.** One colour per run; solid lines are training (a running mean), dashed lines with dots "
-    "the validation value after each epoch. Both axes start at 0, so a run that stays high learned little; "
-    "a dashed line that turns up while its solid line keeps falling is overfitting."
+    "**What to look for.** One colour per run (from a fifth run on, the colours come round again with other dot "
+    "shapes); solid lines are training (a running mean), dashed lines with dots the validation value after each "
+    "epoch. Both axes start at 0, so a run that stays high learned little; a dashed line that turns up while its "
+    "solid line keeps falling is overfitting."
 )
 SCATTER_HELP = (
     "**What to look for.** One dot per run. If the dots climb (or fall) steadily from left to right, this "

@@ -6,11 +6,13 @@ import altair as alt
 import pandas as pd
 
 from core.engine.charts import empty_chart, series_scale
-from core.engine.palette import BLUE
+from core.engine.palette import BLUE, SERIES
 
 FONT = 18
 TITLE_FONT = 22
 HEIGHT = 420
+# The overlay's second channel once the palette's colours run out (a fifth run): its validation dots' shape.
+SHAPES = ("circle", "square", "triangle-up", "diamond", "cross")
 
 
 def _presenter(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -38,11 +40,19 @@ def overlay(data: pd.DataFrame, label: str) -> alt.TopLevelMixin:
         ),
         tooltip=["run:N", "curve:N", alt.Tooltip("epochs:Q", format=".2f"), alt.Tooltip("value:Q", format=".4f")],
     )
+    validation = base.transform_filter(alt.datum.curve == "validation")
     train = base.transform_filter(alt.datum.curve == "training").mark_line(strokeWidth=3)
-    val = base.transform_filter(alt.datum.curve == "validation").mark_line(
-        strokeWidth=3, point=alt.OverlayMarkDef(size=120)
+    dots = validation.mark_point(size=120, filled=True, opacity=1).encode(
+        shape=alt.Shape("run:N", title="run", sort=runs, scale=alt.Scale(domain=runs, range=run_shapes(runs)))
     )
-    return _presenter((train + val).properties(height=HEIGHT, title=f"{label}, the chosen runs"))
+    chart = train + validation.mark_line(strokeWidth=3) + dots
+    return _presenter(chart.properties(height=HEIGHT, title=f"{label}, the chosen runs"))
+
+
+def run_shapes(runs: list[str]) -> list[str]:
+    """Circles for the first runs, then another shape per further round of the palette's colours: a fifth run
+    shares the first one's colour but not its dots."""
+    return [SHAPES[(i // len(SERIES)) % len(SHAPES)] for i in range(len(runs))]
 
 
 def setting_scatter(data: pd.DataFrame, setting: str, metric: str) -> alt.TopLevelMixin:

@@ -69,6 +69,17 @@ def test_filters_scatter_and_curves():
     assert "choose runs" in str(charts.overlay(curves.iloc[0:0], "loss").to_dict())  # nothing chosen: says so
 
 
+def test_more_runs_than_colours_keep_a_pair_of_colour_and_shape_each():
+    runs = [run(i, 0.1 * i) for i in range(1, 8)]
+    overlay = charts.overlay(board.curves(runs, "loss"), "loss").to_dict()
+    colour = overlay["layer"][0]["encoding"]["color"]["scale"]
+    shape = next(layer["encoding"]["shape"]["scale"] for layer in overlay["layer"] if "shape" in layer["encoding"])
+    assert colour["domain"] == shape["domain"] and len(colour["domain"]) == 7
+    pairs = set(zip(colour["range"], shape["range"], strict=True))
+    assert len(pairs) == 7  # the fifth run shares the first one's colour, not its dots
+    assert shape["range"][:4] == ["circle"] * 4
+
+
 def test_the_csv_has_one_row_per_run_with_settings_and_link():
     frame = pd.read_csv(io.StringIO(board.csv([run(1, 0.5), run(2, 0.2, cell="GRU")])))
     assert list(frame["run"]) == [2, 1]  # best first
