@@ -154,7 +154,7 @@ def cell_color_scale(cells: list[str]) -> alt.Scale:
 def empty_chart(message: str) -> alt.Chart:
     return (
         alt.Chart(pd.DataFrame({"text": [message]}))
-        .mark_text(size=14, color="#888")
+        .mark_text(size=14, color=palette.NEUTRAL)
         .encode(text="text:N")
         .properties(height=120)
     )
@@ -333,6 +333,20 @@ def _log_norm_lines(data: pd.DataFrame, x: alt.X, y: str, y_title: str, color: a
     )
 
 
+LAYER_COLOURS = (palette.BLUE, palette.VERMILLION, palette.SKY_BLUE)  # black is the global norm's
+LAYER_DASHES = ((1, 0), (2, 2), (8, 3, 2, 3))  # (6, 3) is the global norm's
+GLOBAL_DASH = (6, 3)
+
+
+def layer_styles(layers: list[str]) -> tuple[alt.Scale, alt.Scale]:
+    """Colour and dash scales of the per-layer gradient chart: each layer its own palette colour-and-dash pair
+    (solid for the first three, then the colours again with a dash), the global norm black and dashed."""
+    domain = [*layers, GLOBAL_NORM]
+    colours = [LAYER_COLOURS[i % len(LAYER_COLOURS)] for i in range(len(layers))] + [palette.BLACK]
+    dashes = [list(LAYER_DASHES[(i // len(LAYER_COLOURS)) % len(LAYER_DASHES)]) for i in range(len(layers))]
+    return alt.Scale(domain=domain, range=colours), alt.Scale(domain=domain, range=[*dashes, list(GLOBAL_DASH)])
+
+
 def _clip_rule(clip_norm: float) -> alt.Chart:
     return (
         alt.Chart(pd.DataFrame({"clip": [clip_norm], "label": [f"clip norm = {clip_norm:g}"]}))
@@ -361,14 +375,15 @@ def gradient_norm_chart(batches: pd.DataFrame, clip_norm: float | None = None) -
     long = long[np.isfinite(long["norm"]) & (long["norm"] > 0)]
     if long.empty:
         return empty_chart("gradient norms: all zero or non-finite")
+    colours, dashes = layer_styles([n for n in dict.fromkeys(long["layer"]) if n != GLOBAL_NORM])
     line = _log_norm_lines(
         long,
         x=alt.X("step:Q", axis=linear_axis("training step", True)),
         y="norm",
         y_title="gradient L2 norm (log scale)",
-        color=alt.Color("layer:N", title="layer", legend=alt.Legend(labelLimit=260)),
+        color=alt.Color("layer:N", title="layer", scale=colours, legend=alt.Legend(labelLimit=260)),
         tooltip=[alt.Tooltip("layer:N"), alt.Tooltip("step:Q"), alt.Tooltip("epoch:Q")],
-    ).encode(strokeDash=alt.condition(alt.datum.layer == GLOBAL_NORM, alt.value([6, 3]), alt.value([1, 0])))
+    ).encode(strokeDash=alt.StrokeDash("layer:N", title="layer", scale=dashes, legend=alt.Legend(labelLimit=260)))
     chart = line + _clip_rule(clip_norm) if clip_norm else line
     return chart.properties(height=260, title="Gradient norm per layer").interactive()
 

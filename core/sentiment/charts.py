@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from core.data.imdb import tokenize
+from core.engine import palette
 
 LABELS = ["negative", "positive"]
 
@@ -111,12 +112,14 @@ def roc_chart(frame: pd.DataFrame, auc: float, at_half: tuple[float, float] | No
             tooltip=["threshold:Q", "false positive rate:Q", "true positive rate:Q"],
         )
     )
-    diagonal = alt.Chart(pd.DataFrame({"x": [0, 1], "y": [0, 1]})).mark_line(strokeDash=[4, 4], color="gray")
+    diagonal = alt.Chart(pd.DataFrame({"x": [0, 1], "y": [0, 1]})).mark_line(
+        strokeDash=list(palette.THRESHOLD_DASH), color=palette.NEUTRAL
+    )
     layers = [curve, diagonal.encode(x="x:Q", y="y:Q")]
     if at_half is not None:
         point = pd.DataFrame({"false positive rate": [at_half[0]], "true positive rate": [at_half[1]]})
         layers.append(
-            alt.Chart(point).mark_point(size=90, filled=True, color="firebrick").encode(
+            alt.Chart(point).mark_point(size=90, filled=True, color=palette.VERMILLION).encode(
                 x="false positive rate:Q", y="true positive rate:Q"
             )
         )
@@ -130,6 +133,13 @@ def best_epoch(epochs: pd.DataFrame) -> int | None:
     return int(epochs.loc[epochs["val_loss"].idxmin(), "epoch"])
 
 
+# The loss-per-epoch curves in the splits' own colours (training blue, validation vermillion).
+CURVE_SCALE = alt.Scale(
+    domain=["training loss", "validation loss"],
+    range=[palette.SPLIT_COLORS["train"], palette.SPLIT_COLORS["validation"]],
+)
+
+
 def best_epoch_chart(epochs: pd.DataFrame) -> alt.Chart:
     """Training and validation loss per epoch, with the best epoch (lowest validation loss) marked."""
     long = epochs.melt("epoch", ["loss", "val_loss"], "curve", "value").replace(
@@ -138,14 +148,19 @@ def best_epoch_chart(epochs: pd.DataFrame) -> alt.Chart:
     lines = (
         alt.Chart(long)
         .mark_line(point=True)
-        .encode(x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)), y=alt.Y("value:Q", title="loss"), color="curve:N")
+        .encode(
+            x=alt.X("epoch:Q", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y("value:Q", title="loss"),
+            color=alt.Color("curve:N", title="curve", scale=CURVE_SCALE),
+        )
     )
     best = best_epoch(epochs)
     if best is None:
         return lines.properties(title="Loss per epoch", height=260)
     rule = alt.Chart(pd.DataFrame({"epoch": [best], "label": [f"best epoch: {best}"]}))
-    marks = rule.mark_rule(strokeDash=[5, 3], color="green").encode(x="epoch:Q") + rule.mark_text(
-        align="left", dx=4, dy=-110, color="green"
+    threshold = rule.mark_rule(strokeDash=list(palette.THRESHOLD_DASH), color=palette.NEUTRAL)
+    marks = threshold.encode(x="epoch:Q") + rule.mark_text(
+        align="left", dx=4, dy=-110, color=palette.BLACK
     ).encode(x="epoch:Q", text="label:N")
     return (lines + marks).properties(title=f"Loss per epoch; best epoch {best} (lowest validation loss)", height=260)
 

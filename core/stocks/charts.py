@@ -136,7 +136,7 @@ def predictions_chart(frame: pd.DataFrame, model_name: str, cell: str, days_ahea
     wide = frame.pivot_table(index="date", columns="forecaster", values="price").reset_index()
     rule = (
         alt.Chart(wide)
-        .mark_rule(color="#999")
+        .mark_rule(color=palette.NEUTRAL)
         .encode(
             x="date:T",
             opacity=alt.condition(hover, alt.value(0.6), alt.value(0)),
@@ -182,7 +182,7 @@ def forecast_from_chart(frame: pd.DataFrame, model_name: str, cell: str, origin:
     points = base.transform_filter(alt.datum.forecaster != HISTORY).mark_point(filled=True, size=50)
     rule = (
         alt.Chart(pd.DataFrame({"date": [origin], "label": [f"forecast made after the close of {origin:%Y-%m-%d}"]}))
-        .mark_rule(color="#999", strokeDash=[3, 3])
+        .mark_rule(color=palette.NEUTRAL, strokeDash=list(palette.THRESHOLD_DASH))
         .encode(x="date:T", tooltip=[alt.Tooltip("label:N", title="")])
     )
     return alt.layer(lines, points, rule).properties(height=320, title=f"Forecast from {origin:%Y-%m-%d}").interactive()
@@ -209,7 +209,7 @@ def residuals_chart(frame: pd.DataFrame, model_name: str, cell: str) -> alt.Laye
             ],
         )
     )
-    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="#555").encode(y="y:Q")
+    zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color=palette.NEUTRAL).encode(y="y:Q")
     return (points + zero).add_params(_x_zoom()).properties(height=280, title="Residuals over the test range")
 
 
