@@ -29,7 +29,9 @@ from tests.unit.codegen.scripts import ACCURACY_POINTS, assert_no_project_import
 # the test also compares the first held-out translations character for character).
 SMALL = TrainConfig(epochs=2, batch_size=64, learning_rate=1e-2, clip_norm=5.0)
 CASES = {
-    # encoder-decoder with attention (the page's default preset, made small)
+    # the page's default preset, as its sidebar builds it (attention as wide as the RNN)
+    "default preset": replace(DEFAULT_RUN, model=replace(DEFAULT_RUN.model, attention_units=64)),
+    # encoder-decoder with attention, made small
     "digits, GRU + additive attention": replace(
         DEFAULT_RUN, data=TranslationData(train_size=1_500, test_size=200),
         model=replace(DEFAULT_RUN.model, units=32, embedding_dim=16), train=SMALL,
