@@ -1,7 +1,6 @@
 """The Attention page's IMDb attention-pooling run as a standalone Keras program.
 
-(The encoder-decoder translation run, with and without attention, has no generator yet: `supported`
-says so and the page's panel says there is no script for it.)
+(The page's encoder-decoder translation run, with and without attention, is translation.py's.)
 """
 
 from __future__ import annotations

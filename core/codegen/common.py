@@ -317,12 +317,12 @@ def readout_code(model: ModelConfig) -> tuple[list[str], str]:
     return [], ""
 
 
-def fit_on_seeded_batches(assign: str = "history = ") -> list[str]:
+def fit_on_seeded_batches(assign: str = "history = ", validation: str = "(x_val, y_val)") -> list[str]:
     """The training call of every generated script: `model.fit` on the seeded batches, with validation."""
     return [
         f"{assign}model.fit(",
         "    batches,",
-        "    validation_data=(x_val, y_val),",
+        f"    validation_data={validation},",
         "    epochs=EPOCHS,",
         "    callbacks=[batches.follow_epochs, *callbacks],",
         "    shuffle=False,  # SeededBatches shuffles already",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from core.attention.config import PoolingRun
-from core.codegen import attention, gradients, sentiment, shakespeare, stocks
+from core.attention.config import AttentionPageRun, PoolingRun, TranslationRun
+from core.codegen import attention, gradients, sentiment, shakespeare, stocks, translation
 from core.codegen.common import Program
 from core.codegen.stocks import StocksCode
 from core.gradients.config import ComparisonConfig, LabConfig
@@ -17,6 +17,8 @@ GENERATORS: dict[type, tuple[Callable[[object], bool], Callable[[object], Progra
     SentimentRun: (lambda run: True, sentiment.program),
     ShakespeareRun: (shakespeare.supported, shakespeare.program),
     PoolingRun: (lambda run: True, attention.program),
+    AttentionPageRun: (translation.supported, translation.program),
+    TranslationRun: (translation.supported, translation.program),
     LabConfig: (gradients.supported, gradients.program),
     ComparisonConfig: (gradients.supported, gradients.program),
     StocksCode: (stocks.supported, stocks.program),

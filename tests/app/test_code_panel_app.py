@@ -43,3 +43,18 @@ def test_stocks_page_shows_the_code_of_the_loaded_ticker(with_shared_data):
     assert_no_exception(at)
     script = _script(at)
     assert "TICKER = 'SPY'" in script and "FIRST_DAY, LAST_DAY = " in script and "layers.GRU(32" in script
+
+
+def test_attention_page_shows_the_translation_code_following_the_controls(without_local_data):
+    """The encoder-decoder run's script, before any training: the preset's task and attention, then the sidebar's."""
+    at = app_at_page("app_pages/attention.py", timeout=300)
+    assert_no_exception(at)
+    script = _script(at)
+    assert "def spoken_digits(" in script and 'AlignmentAttention("additive", 64' in script  # min(units, 64)
+    at.sidebar.selectbox(key="attention:preset").set_value(TINY).run()
+    script = _script(at)
+    assert "def sample_dates(" in script and "TRAIN_SIZE = 2304" in script
+    at.sidebar.radio(key="attention:1:attention").set_value("none").run()
+    script = _script(at)
+    assert "AlignmentAttention" not in script and "probabilities = output(decoded)" in script
+    assert_no_exception(at)

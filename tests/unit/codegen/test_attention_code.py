@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from core import attention
-from core.attention.config import DEFAULT_POOLING_RUN, DEFAULT_RUN, IMDB_PRESETS, AttentionPageRun, PoolingConfig
+from core.attention.config import DEFAULT_POOLING_RUN, IMDB_PRESETS, PoolingConfig
 from core.codegen import attention as gen
 from core.codegen import program_for
 from core.data import imdb
@@ -44,7 +44,3 @@ def test_script_passes_ruff_and_imports_nothing_of_the_project(name, tmp_path):
     program = program_for({**IMDB_PRESETS, **VARIANTS}[name])
     assert_no_project_import(program)
     assert ruff_problems(program, tmp_path) == ""
-
-
-def test_the_translation_run_has_no_script_yet():
-    assert program_for(AttentionPageRun(DEFAULT_RUN, twin=True)) is None

@@ -7,7 +7,7 @@ import ast
 
 import pytest
 
-from core.attention.config import IMDB_PRESETS
+from core.attention.config import IMDB_PRESETS, TRANSLATION_PRESETS, TWIN_PRESETS, AttentionPageRun
 from core.codegen import program_for
 from core.codegen.common import LOCAL_ENV, QUICK_ENV, SECTIONS
 from core.gradients.config import PRESETS as GRADIENTS
@@ -20,6 +20,7 @@ RUNS = {
     **{f"sentiment/{n}": r for n, r in SENTIMENT.items()},
     **{f"shakespeare/{n}": ShakespeareRun(DataChoice(), r) for n, r in SHAKESPEARE.items()},
     **{f"attention/{n}": r for n, r in IMDB_PRESETS.items()},
+    **{f"attention/{n}": AttentionPageRun(r, n in TWIN_PRESETS) for n, r in TRANSLATION_PRESETS.items()},
     **{f"gradients/{n}": r for n, r in GRADIENTS.items()},
     **{f"gradients/cells, {n}": ComparisonConfig(r, (r.source.length, 100)) for n, r in GRADIENTS.items()},
     **{f"gradients/clipping, {n}": ComparisonConfig(r, clip_threshold=1.0) for n, r in GRADIENTS.items()},
