@@ -6,6 +6,11 @@ and marks (axis labels 20 px, titles 24 px), and colours attention heatmaps rela
 largest weight, so a diffuse heatmap is still readable from the back row. The phone layout needs no
 switch: a chart wider than the screen is scaled down to fit instead of the page scrolling sideways,
 headings shrink, and tables keep their first columns (the answers) in view.
+
+Keyboard users get a "Skip to Train" link as the first thing Tab reaches on a page with a training panel: the
+sidebar's controls come before the page in the document, so without it Train is 20-46 Tab presses away. The link
+is added once per browser tab by a small script (st.html with JavaScript, a public API), shown only while it has
+focus, hidden on pages without a Train button, and moves focus to the first visible Train button.
 """
 
 from __future__ import annotations
@@ -40,6 +45,54 @@ BASE_CSS = """
 }
 </style>
 """
+SKIP_CSS = """
+<style>
+.rnn-skip-train { position: fixed; left: 0.5rem; top: -5rem; z-index: 1000100; padding: 0.5rem 1rem;
+  background: #0072B2; color: #ffffff !important; border-radius: 0.25rem; font-weight: 600; }
+.rnn-skip-train:focus { top: 0.5rem; }
+.st-key-presenter-scripts { display: none; }
+</style>
+"""
+# The Train button of a training panel sits in an element keyed "<panel>:train" (class st-key-<panel>-train);
+# while a run trains it is disabled, so the link moves to the next enabled button of that row (Stop).
+SKIP_SCRIPT = """
+<script>
+(() => {
+  if (window.rnnSkipToTrain) return;
+  const link = document.createElement("a");
+  window.rnnSkipToTrain = link;
+  link.href = "#rnn-train";
+  link.className = "rnn-skip-train";
+  link.textContent = "Skip to Train";
+  link.hidden = true;
+  const trainBox = () => [...document.querySelectorAll('[data-testid="stMain"] [class*="st-key-"]')].find(
+    (el) => [...el.classList].some((c) => /^st-key-.+-train$/.test(c)) && el.getClientRects().length > 0
+      && el.querySelector('[data-testid="stButton"] button'));
+  const target = () => {
+    const box = trainBox();
+    if (!box) return null;
+    const row = box.closest('[data-testid="stHorizontalBlock"]') || box;
+    const buttons = [...row.querySelectorAll('[data-testid="stButton"] button')];
+    return buttons.find((b) => !b.disabled) || box.querySelector("button");
+  };
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    const button = target();
+    if (!button) return;
+    button.scrollIntoView({ block: "center" });
+    button.focus();
+  });
+  let queued = false;
+  new MutationObserver(() => {
+    if (queued) return;
+    queued = true;
+    requestAnimationFrame(() => { queued = false; link.hidden = !trainBox(); });
+  }).observe(document.body, { childList: true, subtree: true });
+  document.body.prepend(link);
+  link.hidden = !trainBox();
+})();
+</script>
+"""
 PRESENTER_CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"] { display: none !important; }
@@ -69,7 +122,9 @@ def setup() -> None:
     """Once per page run, before the page: the stylesheet, and the presenter toggle (set from the link)."""
     if STATE_KEY not in st.session_state:
         st.session_state[STATE_KEY] = _from_link()
-    st.html(BASE_CSS + (PRESENTER_CSS if presenting() else ""))
+    st.html(BASE_CSS + SKIP_CSS + (PRESENTER_CSS if presenting() else ""))
+    with st.container(key="presenter-scripts"):  # hidden; the script only adds the skip link
+        st.html(SKIP_SCRIPT, unsafe_allow_javascript=True)
     st.toggle(
         "Presenter mode",
         key=STATE_KEY,
