@@ -3,7 +3,10 @@
 Presenter mode is a toggle at the top of every page and a link parameter (`?present=1`), so the
 teacher's slide link opens in it. It hides the sidebar (the controls), enlarges every chart's text
 and marks (axis labels 20 px, titles 24 px), and colours attention heatmaps relative to each row's
-largest weight, so a diffuse heatmap is still readable from the back row. The phone layout needs no
+largest weight, so a diffuse heatmap is still readable from the back row. After a run it puts the run's main
+chart and the open guided experiment's verdict first, right under the page's title and before the intro and the
+controls: a page draws its title with `title(...)`, which holds a place under it, and draws those items inside
+`stage()`, which is that place when presenting and where they always go otherwise. The phone layout needs no
 switch: a chart wider than the screen is scaled down to fit instead of the page scrolling sideways,
 headings shrink, and tables keep their first columns (the answers) in view.
 
@@ -15,10 +18,13 @@ focus, hidden on pages without a Train button, and moves focus to the first visi
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 PARAM = "present"
 STATE_KEY = "presenter:on"
+STAGE_KEY = "presenter:stage"  # this run's place under the page title, for the run's main chart and verdict
 AXIS_LABEL_PX, AXIS_TITLE_PX, TITLE_PX, LEGEND_PX = 20, 22, 24, 20
 ROOM_CONFIG = {
     "axis": {"labelFontSize": AXIS_LABEL_PX, "titleFontSize": AXIS_TITLE_PX},
@@ -122,6 +128,7 @@ def setup() -> None:
     """Once per page run, before the page: the stylesheet, and the presenter toggle (set from the link)."""
     if STATE_KEY not in st.session_state:
         st.session_state[STATE_KEY] = _from_link()
+    st.session_state[STAGE_KEY] = None  # a page that draws its title with title() holds a new one
     st.html(BASE_CSS + SKIP_CSS + (PRESENTER_CSS if presenting() else ""))
     with st.container(key="presenter-scripts"):  # hidden; the script only adds the skip link
         st.html(SKIP_SCRIPT, unsafe_allow_javascript=True)
@@ -132,6 +139,24 @@ def setup() -> None:
         help="For a projector: hides the controls, enlarges charts and their text. A link with ?present=1 "
         "opens a page this way.",
     )
+
+
+def title(text: str) -> None:
+    """The page's title; in presenter mode, with a place held under it for the current run's main chart and verdict
+    (filled later in the same run through stage())."""
+    st.title(text)
+    if presenting():
+        st.session_state[STAGE_KEY] = st.container()
+
+
+def stage(here: Any = None) -> Any:
+    """Where the current run's main chart or verdict goes: the place under the page's title when presenting, else
+    `here` (a column, say) or a container where the page is: a Streamlit container either way. Only from a full
+    page run, never from a fragment."""
+    top = st.session_state.get(STAGE_KEY) if presenting() else None
+    if top is not None:
+        return top
+    return here if here is not None else st.container()
 
 
 def for_room(chart):
