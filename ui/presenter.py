@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import altair as alt
 import streamlit as st
 
 PARAM = "present"
@@ -33,6 +34,8 @@ ROOM_CONFIG = {
     "line": {"strokeWidth": 3.5},
     "point": {"size": 90},
 }
+ROOM_STEP_PX = 26  # a banded axis (a heatmap's rows and columns) gets at least this many pixels per band: room for
+# AXIS_LABEL_PX labels, which a chart's own smaller axis font would otherwise keep below the room's size
 
 
 BASE_CSS = """
@@ -159,10 +162,54 @@ def stage(here: Any = None) -> Any:
     return here if here is not None else st.container()
 
 
+def _parts(chart) -> list:
+    """The chart and every view inside it (layers, concatenations, facets' inner chart)."""
+    parts = [chart]
+    for name in ("layer", "hconcat", "vconcat", "concat"):
+        inner = getattr(chart, name, alt.Undefined)
+        if isinstance(inner, list):
+            parts += [part for view in inner for part in _parts(view)]
+    spec = getattr(chart, "spec", alt.Undefined)
+    if spec is not alt.Undefined and not isinstance(spec, dict):
+        parts += _parts(spec)
+    return parts
+
+
+def _enlarge_own_sizes(chart) -> None:
+    """Raise a chart's own axis font sizes (set on its axes, which the config cannot override) to the room's, and
+    its band steps to ROOM_STEP_PX so the larger labels fit. Changes `chart` in place: give it a copy."""
+    for part in _parts(chart):
+        for channel in ("x", "y"):
+            axis = _item(_item(part, "encoding"), channel, "axis")
+            for name, px in (("labelFontSize", AXIS_LABEL_PX), ("titleFontSize", AXIS_TITLE_PX)):
+                size = _item(axis, name)
+                if isinstance(size, int | float) and size < px:
+                    axis[name] = px
+        for name in ("width", "height"):
+            step = _item(part, name)
+            if isinstance(_item(step, "step"), int | float) and step["step"] < ROOM_STEP_PX:
+                step["step"] = ROOM_STEP_PX
+
+
+def _item(obj, *path: str):
+    """obj[path[0]][path[1]]... for Altair schema objects and dicts; alt.Undefined where a step is missing."""
+    for name in path:
+        if not isinstance(obj, alt.SchemaBase | dict):
+            return alt.Undefined
+        try:
+            obj = obj[name]
+        except KeyError:
+            return alt.Undefined
+    return obj if isinstance(obj, alt.SchemaBase | dict | int | float | str) else alt.Undefined
+
+
 def for_room(chart):
-    """The chart as presenter mode shows it (larger text and marks); unchanged otherwise."""
+    """The chart as presenter mode shows it (larger text and marks, axis labels >= AXIS_LABEL_PX even where the chart
+    sets its own); unchanged otherwise."""
     if not presenting():
         return chart
+    chart = chart.copy(deep=True)
+    _enlarge_own_sizes(chart)
     return (
         chart.configure_axis(**ROOM_CONFIG["axis"])
         .configure_legend(**ROOM_CONFIG["legend"])

@@ -127,3 +127,24 @@ def test_presenter_mode_puts_the_runs_main_chart_and_verdict_under_the_title(wit
     set_up = _first(shown, lambda e: e.type == "button" and e.key == "experiments-gradient-lab-1")
     verdict = _first(shown, lambda e: e.type in ("success", "warning", "info") and "**Experiment 1." in e.value)
     assert set_up < verdict < len(shown)
+
+
+def test_presenter_mode_raises_a_charts_own_small_axis_text_and_keeps_the_original(monkeypatch):
+    """Axis-level font sizes beat the config, so a heatmap's 10 px labels would stay small on the projector."""
+    import numpy as np
+
+    from core.attention import charts as attention_charts
+    from ui import presenter
+
+    chart = attention_charts.attention_heatmap("a long input to read", list("an output"), np.full((9, 20), 0.05))
+    before = chart.to_dict()
+    monkeypatch.setattr(presenter, "presenting", lambda: True)
+    shown = presenter.for_room(chart).to_dict()
+    for channel in ("x", "y"):
+        assert before["encoding"][channel]["axis"]["labelFontSize"] < 18  # the chart's own size, for a laptop
+        assert shown["encoding"][channel]["axis"]["labelFontSize"] >= 18
+    assert shown["width"]["step"] >= presenter.AXIS_LABEL_PX  # a band is wide enough for its larger label
+    assert shown["config"]["axis"]["labelFontSize"] >= 18 and shown["config"]["title"]["fontSize"] >= 18
+    assert chart.to_dict() == before  # the page's (maybe cached) chart is untouched
+    row_scaled = attention_charts.attention_heatmap("abc", list("xy"), np.full((2, 3), 1 / 3), scale="row")
+    assert "row's largest" in row_scaled.to_dict()["encoding"]["color"]["title"]  # the legend says the scale
