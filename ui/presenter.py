@@ -29,11 +29,12 @@ STAGE_KEY = "presenter:stage"  # this run's place under the page title, for the 
 AXIS_LABEL_PX, AXIS_TITLE_PX, TITLE_PX, LEGEND_PX = 20, 22, 24, 20
 ROOM_CONFIG = {
     "axis": {"labelFontSize": AXIS_LABEL_PX, "titleFontSize": AXIS_TITLE_PX},
-    "legend": {"labelFontSize": LEGEND_PX, "titleFontSize": LEGEND_PX, "symbolSize": 220},
+    "legend": {"labelFontSize": LEGEND_PX, "titleFontSize": LEGEND_PX, "symbolSize": 220, "titleLimit": 640},
     "title": {"fontSize": TITLE_PX},
     "line": {"strokeWidth": 3.5},
     "point": {"size": 90},
 }
+ROOM_CHROME_PX = 90  # more height for a fixed-height chart's larger title, axis text and legend (else it is clipped)
 ROOM_STEP_PX = 26  # a banded axis (a heatmap's rows and columns) gets at least this many pixels per band: room for
 # AXIS_LABEL_PX labels, which a chart's own smaller axis font would otherwise keep below the room's size
 
@@ -228,6 +229,11 @@ def spec_for_room(spec: dict) -> dict:
     for part, sizes in ROOM_CONFIG.items():
         config[part] = {**config.get(part, {}), **sizes}
     return {**spec, "config": config}
+
+
+def chart_height(height: int) -> int:
+    """A fixed chart height (its plot and text), with room for presenter mode's larger text when presenting."""
+    return height + ROOM_CHROME_PX if presenting() else height
 
 
 def heatmap_scale() -> str:

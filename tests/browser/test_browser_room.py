@@ -28,6 +28,12 @@ TINY_RUNS = [
     ("gradient-lab", "preset=" + quote("Tiny: a few seconds"), "Trained"),
     ("attention", "preset=" + quote("Tiny: seconds, for a quick demo"), "How good is it?"),
 ]
+# ... and on a phone the other two labs with a Tiny preset as well
+PHONE_RUNS = [
+    *TINY_RUNS,
+    ("stocks", "preset=" + quote("Tiny: seconds, for a quick demo"), "How good is it - honestly?"),
+    ("shakespeare", "preset=" + quote("Tiny: seconds, for a quick demo"), "How well does it predict?"),
+]
 DONE = '[data-testid="stAlertContentSuccess"]'  # the panel's "Trained N epoch(s) ..." box
 # Every page with a Train button, opened where that button shows (the Architectures quick-train is in its second tab).
 TRAINING_PAGES = [
@@ -99,7 +105,7 @@ def test_every_page_fits_a_phone_and_passes_axe(app_url, phone, path):
     screenshot(phone, f"room-phone-{path or 'home'}")
 
 
-@pytest.mark.parametrize(("path", "link", "finished"), TINY_RUNS, ids=[r[0] for r in TINY_RUNS])
+@pytest.mark.parametrize(("path", "link", "finished"), PHONE_RUNS, ids=[r[0] for r in PHONE_RUNS])
 def test_tiny_runs_train_on_a_phone_without_sideways_scroll(app_url, phone, path, link, finished):
     open_page(phone, app_url, f"{path}?{link}", timeout=240)
     phone.get_by_role("button", name="Train", exact=True).first.tap()
