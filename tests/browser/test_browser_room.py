@@ -145,6 +145,9 @@ def test_presenter_mode_from_a_link(browser, app_url, path, link, finished):
         wait_for_app_idle(page, timeout=240)
         assert_no_exception_box(page)
         assert page.get_by_role("switch", name="Presenter mode").is_checked()
+        first_chart = page.get_by_test_id("stVegaLiteChart").first.bounding_box()
+        train = page.get_by_role("button", name="Train", exact=True).first.bounding_box()
+        assert first_chart["y"] < train["y"]  # the run's main chart comes first, above the controls
         screenshot(page, f"room-presenter-{path}")
     finally:
         context.close()
