@@ -145,8 +145,9 @@ def show_snapshots(outcome: TranslationOutcome) -> None:
             "Epoch", epochs, value=epochs[-1], key=f"{KEY}:snapshot_epoch", help="0 = before any training."
         )
     scale = presenter.heatmap_scale()
-    draw_chart(attention_charts.snapshot_chart(snapshots[epochs.index(epoch)], scale), width="content")
-    st.caption(lab.SNAPSHOT_CAPTION)
+    with presenter.stage():  # presenter mode: under the title; the epoch slider stays here
+        draw_chart(attention_charts.snapshot_chart(snapshots[epochs.index(epoch)], scale), width="content")
+        st.caption(lab.SNAPSHOT_CAPTION)
     draw_chart(attention_charts.exact_match_history_chart(epochs, [s.exact_match for s in snapshots]))
     st.caption(lab.EXACT_MATCH_CAPTION)
 
@@ -375,7 +376,7 @@ def imdb_part() -> None:
 
 
 def main() -> None:
-    st.title("Attention: where does the network look?")
+    presenter.title("Attention: where does the network look?")
     experiments.section(KEY)
     part = st.radio("Part", [PART_TRANSLATION, PART_IMDB], horizontal=True, key=f"{KEY}:part")
     if part == PART_TRANSLATION:

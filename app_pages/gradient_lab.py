@@ -21,6 +21,7 @@ from core.gradients import config as lab
 from core.gradients import jobs as gradient_jobs
 from ui import code_panel, controls, data_cache, experiments, gradient_lab_data, gradient_lab_views, links
 from ui.charts import draw_chart
+from ui.presenter import stage, title
 from ui.training_panel import running_panels, trained_config, training_panel
 
 KEY = "gradient-lab"
@@ -191,7 +192,8 @@ def show_single_results(outcome: lab.SingleOutcome) -> None:
     draw_chart(gradient_charts.global_norm_chart(frame, config.train.clip_norm, lab.divergence_step(result)))
     st.caption(lab.GLOBAL_NORM_HELP)
     st.subheader("Gradients through time")
-    gradient_views(run.recorder, run.label)
+    with stage():  # presenter mode: under the page's title
+        gradient_views(run.recorder, run.label)
     st.caption(
         f"Recorded {len(run.recorder.snapshots)} snapshots on {config.probe_size} fixed test examples; "
         f"probing took {run.recorder.seconds:.1f} s of the {result.seconds:.1f} s run."
@@ -364,7 +366,7 @@ def single_tab(config: lab.LabConfig, task: SequenceTask, can_train: bool) -> No
 
 
 def main() -> None:
-    st.title("Gradient lab: vanishing and exploding gradients")
+    title("Gradient lab: vanishing and exploding gradients")
     st.markdown(lab.INTRO)
     experiments.section(KEY)
     config = sidebar()

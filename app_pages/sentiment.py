@@ -23,7 +23,7 @@ from core.sentiment.config import (
     SentimentRun,
     imdb_run_checks,
 )
-from ui import controls, data_cache, experiments, links
+from ui import controls, data_cache, experiments, links, presenter
 from ui.charts import draw_chart
 from ui.code_panel import code_panel
 from ui.training_panel import history_table, trained_config, training_panel
@@ -103,7 +103,7 @@ def show_results(outcome: SentimentOutcome) -> None:
     c2.metric("Guessing the majority class", f"{max(labels.mean(), 1 - labels.mean()):.1%}")
     c3.metric("Training time", f"{outcome.seconds:.0f} s")
     left, right = st.columns([1, 1])
-    with left:
+    with presenter.stage(left):  # presenter mode: under the title
         draw_chart(sentiment_charts.sentiment_confusion_chart(labels, outcome.test_probabilities))
         st.caption(
             "Rows are the true labels, columns what the model predicted; the diagonal is correct. "
@@ -191,7 +191,7 @@ def your_review(outcome: SentimentOutcome) -> None:
 
 
 def main() -> None:
-    st.title("Sentiment: many-to-one on IMDb reviews")
+    presenter.title("Sentiment: many-to-one on IMDb reviews")
     st.markdown(
         "A **many-to-one** network reads a review one word at a time - each word becomes an embedding "
         "vector x_t, and the cell updates its hidden state h_t = f(x_t, h_(t-1)) - and after the last word "

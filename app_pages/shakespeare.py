@@ -30,7 +30,7 @@ from core.shakespeare.config import (
     ShakespeareRun,
     TextSettings,
 )
-from ui import controls, data_cache, experiments, links, shakespeare_data
+from ui import controls, data_cache, experiments, links, presenter, shakespeare_data
 from ui.charts import draw_chart
 from ui.code_panel import code_panel
 from ui.training_panel import current_job, training_panel
@@ -252,8 +252,9 @@ def show_results(job) -> None:
     if outcome.run.text.stateful:
         st.caption(char_config.STATEFUL_VALIDATION)
     surprise = outcome.surprise
-    draw_chart(char_charts.surprise_chart(char_charts.surprise_table(surprise.text, surprise.bits)))
-    st.caption(char_config.SURPRISE_HELP)
+    with presenter.stage():  # presenter mode: under the title
+        draw_chart(char_charts.surprise_chart(char_charts.surprise_table(surprise.text, surprise.bits)))
+        st.caption(char_config.SURPRISE_HELP)
     runs = record_run(job)
     if len(runs) > 1:
         st.subheader("Compare your runs")
@@ -350,7 +351,7 @@ def next_char_view(outcome: CharOutcome, prompt: str, temperature: float) -> Non
 
 
 def main() -> None:
-    st.title("Shakespeare: a character-level RNN learns to write")
+    presenter.title("Shakespeare: a character-level RNN learns to write")
     experiments.section(KEY)
     st.markdown(char_config.INTRO)
     choice, upload = sidebar()

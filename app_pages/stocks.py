@@ -24,7 +24,7 @@ from core.engine.training_job import WorkSpec
 from core.stocks import charts as forecast_charts
 from core.stocks import config as lab
 from core.stocks.config import PRESETS, RANGES, SOURCES, DataRequest, ForecastOutcome, ForecastRun, ForecastSpec
-from ui import controls, experiments, links, stocks_data
+from ui import controls, experiments, links, presenter, stocks_data
 from ui.charts import draw_chart
 from ui.code_panel import stocks_code_panel
 from ui.training_panel import history_table, trained_config, training_panel
@@ -291,7 +291,7 @@ def show_results(outcome: ForecastOutcome) -> None:
         f"says they close at the mean of the last {spec.ma_days} days." + lab.untrained_note(outcome.untrained)
     )
     st.markdown(lab.WHY_HARD)
-    st.info("**What this run says.** " + lab.verdict(facts))
+    presenter.stage().info("**What this run says.** " + lab.verdict(facts))  # presenter mode: under the title
     show_prediction_charts(data, evaluation, cell)
     with st.expander("Training history per epoch"):
         st.dataframe(history_table(outcome.result), hide_index=True)
@@ -313,8 +313,9 @@ def show_prediction_charts(
             help="Each point is the forecast for that day made this many days earlier.",
         )
     frame = stocks_lab.forecasting.predictions_frame(data, evaluation, ahead)
-    draw_chart(forecast_charts.predictions_chart(frame, name, cell, ahead))
-    st.caption(lab.PREDICTIONS_HELP)
+    with presenter.stage():
+        draw_chart(forecast_charts.predictions_chart(frame, name, cell, ahead))
+        st.caption(lab.PREDICTIONS_HELP)
 
     st.subheader(f"Forecast of {spec.steps_ahead} day{'s' if spec.steps_ahead > 1 else ''} from a chosen date")
     labels = [f"{d:%Y-%m-%d}" for d in evaluation.origin_dates]
@@ -344,7 +345,7 @@ def show_prediction_charts(
 
 
 def main() -> None:
-    st.title("Stock prices: forecasting, against honest baselines")
+    presenter.title("Stock prices: forecasting, against honest baselines")
     experiments.section(KEY)
     st.markdown(lab.INTRO)
     st.sidebar.header("Stock prices settings")

@@ -111,6 +111,7 @@ def _draw(chart, width, height, live: bool) -> None:
     plot_height = getattr(chart, "height", None)
     if height is None and isinstance(plot_height, int | float):
         height = int(plot_height) + CHART_CHROME
+    height = None if height is None else presenter.chart_height(height)  # presenter mode's larger text fits
     if live:
         st.vega_lite_chart(spec=chart.to_dict(validate=False), width=width, height=height)
     elif height is None:

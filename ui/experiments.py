@@ -31,7 +31,7 @@ from core.engine.experiments import Experiment, Outcome, by_concept, encode_valu
 from core.engine.links import PAGE_PARAM, param_name
 from core.sentiment import charts as sentiment_charts
 from core.sentiment.experiments import SHORT_REVIEW
-from ui import data_cache, links
+from ui import data_cache, links, presenter
 from ui.charts import draw_chart
 from ui.training_panel import current_job
 
@@ -184,12 +184,13 @@ def show_check(e: Experiment, outcome: Any) -> None:
     v = judge_run(e, outcome)
     for fact in facts_of(e, outcome):
         st.markdown(f"**Fact:** {fact}")
+    here = presenter.stage()  # presenter mode: the verdict goes under the page's title
     if v.outcome is Outcome.SHOWED:
-        st.success(f"**Experiment {e.number}. This run showed it:** {v.sentence}")
+        here.success(f"**Experiment {e.number}. This run showed it:** {v.sentence}")
     elif v.outcome is Outcome.NOT_SHOWN:
-        st.warning(f"**Experiment {e.number}. This run did not show it this time:** {v.sentence} {v.try_next}")
+        here.warning(f"**Experiment {e.number}. This run did not show it this time:** {v.sentence} {v.try_next}")
     else:
-        st.info(f"**Experiment {e.number}. Inconclusive (too close to tell):** {v.sentence} {v.try_next}")
+        here.info(f"**Experiment {e.number}. Inconclusive (too close to tell):** {v.sentence} {v.try_next}")
     items = [item for view in e.views for item in view(outcome)]
     items += [item for name in e.page_views for item in PAGE_VIEWS[name](outcome)]
     for item, caption in items:

@@ -217,7 +217,7 @@ def live_view(job: SharedRun, metric: str | None, metric_label: str | None, clip
 
 def render_live_charts(view: LiveView) -> None:
     """Loss, metric and gradient-norm charts of one view (specs built once, validated by Altair)."""
-    height = CHART_HEIGHT
+    height = presenter.chart_height(CHART_HEIGHT)
     left, right = st.columns(2)
     room = presenter.spec_for_room  # presenter mode: larger text, on a copy of the shared spec
     left.vega_lite_chart(spec=room(view.loss), width="stretch", height=height)

@@ -87,3 +87,64 @@ def test_a_page_link_keeps_presenter_mode_and_does_not_call_it_a_setting():
     assert not at.exception
     assert at.query_params["present"] in ("1", ["1"])  # the page wrote its controls and kept the app's parameter
     assert not any("present" in info.value for info in at.info)
+
+
+def _in_order(node) -> list:
+    """The page's elements in the order they are shown (blocks opened: columns, tabs, expanders)."""
+    children = getattr(node, "children", None)
+    if not isinstance(children, dict) or not children:
+        return [node]
+    return [leaf for index in sorted(children) for leaf in _in_order(children[index])]
+
+
+def _first(elements: list, test) -> int:
+    return next((i for i, e in enumerate(elements) if test(e)), len(elements))
+
+
+def test_presenter_mode_puts_the_runs_main_chart_and_verdict_under_the_title(without_local_data):
+    """After a guided experiment's run, the verdict and the gradient charts come right after the page's title, before
+    the intro, the experiment's buttons, the tabs and the Train button (without presenter mode they stay in place)."""
+    from tests.helpers import app_at_page, run_until, training_finished
+
+    at = app_at_page("app_pages/gradient_lab.py", timeout=300)
+    at.toggle(key="presenter:on").set_value(True).run()
+    at.button(key="experiments-gradient-lab-1").click().run()  # vanishing gradients: one short run
+    at.button(key="gradient-lab:train").click().run()
+    run_until(at, training_finished("gradient-lab"), timeout=300, every=3)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = _in_order(at.main)
+    title = _first(shown, lambda e: e.type == "title" and "Gradient lab" in e.value)
+    verdict = _first(shown, lambda e: e.type in ("success", "warning", "info") and "**Experiment 1." in e.value)
+    chart = _first(shown, lambda e: e.type in ("vega_lite_chart", "arrow_vega_lite_chart"))
+    reach = _first(shown, lambda e: e.type == "metric" and e.label.startswith("Gradient at step 1"))
+    controls = _first(shown[title:], lambda e: e.type in ("button", "selectbox", "slider", "radio")) + title
+    intro = _first(shown, lambda e: e.type == "markdown" and "backpropagation through time" in e.value)
+    assert title < verdict < reach < chart < min(controls, intro) < len(shown), " ".join(e.type for e in shown[:24])
+
+    at.toggle(key="presenter:on").set_value(False).run()  # off: the verdict is back in the experiments' card
+    shown = _in_order(at.main)
+    set_up = _first(shown, lambda e: e.type == "button" and e.key == "experiments-gradient-lab-1")
+    verdict = _first(shown, lambda e: e.type in ("success", "warning", "info") and "**Experiment 1." in e.value)
+    assert set_up < verdict < len(shown)
+
+
+def test_presenter_mode_raises_a_charts_own_small_axis_text_and_keeps_the_original(monkeypatch):
+    """Axis-level font sizes beat the config, so a heatmap's 10 px labels would stay small on the projector."""
+    import numpy as np
+
+    from core.attention import charts as attention_charts
+    from ui import presenter
+
+    chart = attention_charts.attention_heatmap("a long input to read", list("an output"), np.full((9, 20), 0.05))
+    before = chart.to_dict()
+    monkeypatch.setattr(presenter, "presenting", lambda: True)
+    shown = presenter.for_room(chart).to_dict()
+    for channel in ("x", "y"):
+        assert before["encoding"][channel]["axis"]["labelFontSize"] < 18  # the chart's own size, for a laptop
+        assert shown["encoding"][channel]["axis"]["labelFontSize"] >= 18
+    assert shown["width"]["step"] >= presenter.AXIS_LABEL_PX  # a band is wide enough for its larger label
+    assert shown["config"]["axis"]["labelFontSize"] >= 18 and shown["config"]["title"]["fontSize"] >= 18
+    assert chart.to_dict() == before  # the page's (maybe cached) chart is untouched
+    row_scaled = attention_charts.attention_heatmap("abc", list("xy"), np.full((2, 3), 1 / 3), scale="row")
+    assert "row's largest" in row_scaled.to_dict()["encoding"]["color"]["title"]  # the legend says the scale

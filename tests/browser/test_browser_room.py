@@ -3,11 +3,13 @@ schemes, audited with axe-core. Screenshots land in tests/screenshots/ (room-*.p
 
 What counts: no page scrolls sideways (document.documentElement.scrollWidth <= the viewport) before and after
 training; no exception box; zero serious or critical axe violations (WCAG 2.1 A/AA + best practices); a dark
-browser gets the dark theme; ?present=1 opens presenter mode with the controls hidden.
+browser gets the dark theme; ?present=1 opens presenter mode with the controls hidden; a keyboard reaches Train in at
+most 10 key presses from the page's start on every training page.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 import pytest
@@ -26,7 +28,29 @@ TINY_RUNS = [
     ("gradient-lab", "preset=" + quote("Tiny: a few seconds"), "Trained"),
     ("attention", "preset=" + quote("Tiny: seconds, for a quick demo"), "How good is it?"),
 ]
+# ... and on a phone the other two labs with a Tiny preset as well
+PHONE_RUNS = [
+    *TINY_RUNS,
+    ("stocks", "preset=" + quote("Tiny: seconds, for a quick demo"), "How good is it - honestly?"),
+    ("shakespeare", "preset=" + quote("Tiny: seconds, for a quick demo"), "How well does it predict?"),
+]
 DONE = '[data-testid="stAlertContentSuccess"]'  # the panel's "Trained N epoch(s) ..." box
+# Every page with a Train button, opened where that button shows (the Architectures quick-train is in its second tab).
+TRAINING_PAGES = [
+    "sentiment",
+    "shakespeare",
+    "stocks",
+    "attention",
+    "architectures?view=1&source=quick",
+    "gradient-lab",
+]
+MOST_KEYS_TO_TRAIN = 10
+FOCUSED = """() => {
+  const el = document.activeElement;
+  const box = el && el.closest('[data-testid="stButton"]') && el.closest('[class*="st-key-"]');
+  if (box && [...box.classList].some((c) => /^st-key-.+-train$/.test(c))) return "train";
+  return el ? el.tagName + " " + (el.innerText || el.getAttribute("aria-label") || "").slice(0, 40) : "";
+}"""
 
 
 @pytest.fixture
@@ -40,6 +64,25 @@ def phone(browser):
 def sideways_scroll(page) -> int:
     """Pixels the page scrolls sideways (0 = none)."""
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+
+
+def keys_to_train(page, limit: int = 120) -> tuple[int, list[str]]:
+    """Key presses from the page's start until the Train button has focus: Tab, and Enter on a "Skip to Train"
+    link (what a keyboard user does); the path taken, for the failure message."""
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    presses, path = 0, []
+    while presses < limit:
+        page.keyboard.press("Tab")
+        presses += 1
+        focused = page.evaluate(FOCUSED)
+        if focused.startswith("A ") and "Skip to Train" in focused:
+            page.keyboard.press("Enter")
+            presses += 1
+            focused = page.evaluate(FOCUSED)
+        path.append(focused)
+        if focused == "train":
+            return presses, path
+    return presses + 1, path
 
 
 def serious_violations(page) -> list[str]:
@@ -62,7 +105,7 @@ def test_every_page_fits_a_phone_and_passes_axe(app_url, phone, path):
     screenshot(phone, f"room-phone-{path or 'home'}")
 
 
-@pytest.mark.parametrize(("path", "link", "finished"), TINY_RUNS, ids=[r[0] for r in TINY_RUNS])
+@pytest.mark.parametrize(("path", "link", "finished"), PHONE_RUNS, ids=[r[0] for r in PHONE_RUNS])
 def test_tiny_runs_train_on_a_phone_without_sideways_scroll(app_url, phone, path, link, finished):
     open_page(phone, app_url, f"{path}?{link}", timeout=240)
     phone.get_by_role("button", name="Train", exact=True).first.tap()
@@ -102,6 +145,20 @@ def test_presenter_mode_from_a_link(browser, app_url, path, link, finished):
         wait_for_app_idle(page, timeout=240)
         assert_no_exception_box(page)
         assert page.get_by_role("switch", name="Presenter mode").is_checked()
+        first_chart = page.get_by_test_id("stVegaLiteChart").first.bounding_box()
+        train = page.get_by_role("button", name="Train", exact=True).first.bounding_box()
+        assert first_chart["y"] < train["y"]  # the run's main chart comes first, above the controls
         screenshot(page, f"room-presenter-{path}")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("path", TRAINING_PAGES, ids=[p.split("?")[0] for p in TRAINING_PAGES])
+def test_train_is_at_most_ten_key_presses_from_the_page_start(page, app_url, path):
+    open_page(page, app_url, path, timeout=240)
+    page.get_by_role("button", name=re.compile(r"^Train")).filter(visible=True).first.wait_for(timeout=120_000)
+    presses, path_taken = keys_to_train(page)
+    if presses > MOST_KEYS_TO_TRAIN:
+        screenshot(page, f"room-keys-{path.split('?')[0]}")
+    assert presses <= MOST_KEYS_TO_TRAIN, f"{presses} key presses: {path_taken[:12]} ..."
+    assert page.get_by_role("link", name="Skip to Train").count() == 1
