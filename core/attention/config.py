@@ -328,7 +328,7 @@ SNAPSHOT_CAPTION = (
     "evenly, then each output character learns to read the input characters it is copied or derived from - "
     "for digits read aloud, a staircase: the k-th digit reads the letters of the k-th word, even when the "
     "same word comes twice in a row (for dates: the year digits from the year, the month from the month "
-    "name). Hover a cell for its weight."
+    "name). Hover over (or tap) a cell for its weight."
 )
 EXACT_MATCH_CAPTION = (
     "Greedy exact match on 300 validation inputs after each epoch (pairs held back from training, "

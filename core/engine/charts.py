@@ -2,7 +2,7 @@
 
 Each builder takes plain DataFrames/arrays and returns an `alt.Chart`, so it is testable
 without a browser. Colours are fixed per cell type (and per split) across the app, so a
-GRU is the same green on every page.
+GRU is the same sky blue on every page.
 
 A work that trains several runs one after another into one progress (the Gradient lab's
 three cells, its runs without and with clipping) says where each run starts with the

@@ -423,15 +423,17 @@ BIDIRECTIONAL_SAFE = (
 
 SPLIT_HELP = (
     "The split is chronological: the model learns from the blue **train** days, validation loss is measured on "
-    "the orange days, and the final score comes from the green **test** days it never saw. The scaler (mean and "
-    "spread) is fitted on the training days only, so nothing about the test period leaks into training. "
-    "Drag to pan, scroll to zoom. Notice where the test prices sit relative to the training prices."
+    "the vermillion (red-orange) days, and the final score comes from the black **test** days it never saw. "
+    "The scaler (mean and spread) is fitted on the training days only, so nothing about the test period leaks "
+    "into training. Drag (or swipe) to pan, scroll (or pinch) to zoom. Notice where the test prices sit "
+    "relative to the training prices."
 )
 
 PREDICTIONS_HELP = (
-    "Drag to pan, scroll to zoom, double-click to reset; hover for every line's value that day; click a legend "
-    "entry to highlight it. Zoom into a few weeks: if the model's line is the black line shifted one day to the "
-    "right, the model is copying today's close. Dashed lines are the baselines."
+    "Drag (or swipe) to pan, scroll (or pinch) to zoom, double-click to reset; hover (or tap) for every line's "
+    "value that day; click (or tap) a legend entry to highlight it. Zoom into a few weeks: if the model's line "
+    "is the black line shifted one day to the right, the model is copying today's close. Dashed lines are the "
+    "baselines."
 )
 
 FORECAST_FROM_HELP = (
