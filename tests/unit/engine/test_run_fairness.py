@@ -18,12 +18,14 @@ from core.engine.training_job import WorkSpec
 LONG_STEPS, LONG_DELAY = 120, 0.05  # a 6 s run (its ETA stays above the 3 s a run near its end keeps)
 
 
-def timed(progress, stop, steps: int, delay: float, seed: int = 0) -> TrainedRun:
-    """`steps` fake batches `delay` seconds apart, their times real (the queue's ETAs read them)."""
+def timed(progress, stop, steps: int, delay: float, seed: int = 0, linger: float = 0.0) -> TrainedRun:
+    """`steps` fake batches `delay` seconds apart, their times real (the queue's ETAs read them); a stop
+    takes `linger` seconds to end it (the rest of a batch)."""
     progress.on_train_begin(TrainingPlan(1, steps, steps, ("dense",), (), None, None))
     started, batches = time.monotonic(), []
     for step in range(1, steps + 1):
         if stop.requested:
+            time.sleep(linger)
             return TrainedRun(TrainingResult("stopped", stop.reason, batches), None, {"seed": seed})
         time.sleep(delay)
         batches.append(BatchRecord(step, 1, step, 1.0 / step, {}, 1.0, 1.0, {}, time.monotonic() - started))
@@ -43,8 +45,8 @@ def wait_for(condition, timeout: float = 15.0) -> None:
         time.sleep(0.01)
 
 
-def long_run(seed: int) -> WorkSpec:
-    return WorkSpec(timed, (LONG_STEPS, LONG_DELAY), {"seed": seed})
+def long_run(seed: int, linger: float = 0.0) -> WorkSpec:
+    return WorkSpec(timed, (LONG_STEPS, LONG_DELAY), {"seed": seed, "linger": linger})
 
 
 def short_run(seed: int) -> WorkSpec:
@@ -111,7 +113,7 @@ def test_off_by_default_in_code_the_light_client_waits_its_turn():
 def test_a_run_yields_once_and_a_stop_while_it_yields_ends_it():
     m = manager()
     try:
-        flood = [m.submit(f"a{i}", "page", "Page", long_run(i), None, client="10.0.0.2") for i in range(3)]
+        flood = [m.submit(f"a{i}", "page", "Page", long_run(i, 0.5), None, client="10.0.0.2") for i in range(3)]
         wait_for(lambda: training(flood[0]))
         first = m.submit("h1", "page", "Page", short_run(101), None, client="10.0.0.1")
         assert first.wait(15) and first.state == "done"
@@ -124,7 +126,7 @@ def test_a_run_yields_once_and_a_stop_while_it_yields_ends_it():
         assert second.wait(15) and second.state == "done"  # the next turn is the light client's
         wait_for(lambda: training(flood[1]))
         third = m.submit("h3", "page", "Page", short_run(103), None, client="10.0.0.4")
-        wait_for(lambda: flood[1].yielding or flood[1].queued)
+        wait_for(lambda: flood[1].yielding)  # asked to yield; its batch takes another 0.5 s
         m.stop(flood[1], "a1")  # the visitor's Stop wins over the yield: it ends, it is not queued again
         assert flood[1].wait(10) and flood[1].state in ("done", "cancelled") and flood[1].yielded == 0
         assert third.wait(15) and third.state == "done"
