@@ -19,7 +19,10 @@ hands both to the same parser (core.data.stocks.read_price_table) under the same
 Attacks (issue 22's numbering; 3-7 are the run layer's):
   1 csv-columns   a 1.5 MB price CSV whose 200k-column header is "broken" by \\x1e every 150 names
   2 csv-rows      213k daily rows (3.7 MB) and a link with window 250, then three page reruns
-  3 rehearsal     a link with every Sentiment control at its maximum; the idle worker rehearses it
+  3 rehearsal     a link with every Sentiment control at its maximum: the idle worker must not rehearse it;
+                  then the largest configuration admission lets through (memory controls shrunk from their
+                  maxima one step at a time until Train is accepted; time controls at their least): the
+                  worker's peak growth while it rehearses and trains it, against the server's estimate
   4 max-train     the same, Train pressed: admitted or refused, and the worker's growth
   5 stop          a long run: the time from Stop to the page's final word
   6 queue         12 sessions press Train on distinct Tiny variants at once
@@ -262,6 +265,9 @@ class Context:
     proxy: CountingProxy
     clock: Callable[[], float]
     clients: list[Client] = field(default_factory=list)
+    server: Server | None = None
+    spec_dump: Path | None = None  # where the server pickles every new run's WorkSpec (RNN_PLAYGROUND_SPEC_DUMP)
+    honest_done: asyncio.Event = field(default_factory=asyncio.Event)  # the honest session's run has ended
 
     def client(self, name: str, page_url: str, query: str = "") -> PageClient:
         client = PageClient(self.port, name, self.clock, page_url, query)
@@ -297,12 +303,14 @@ async def honest_run(port: int, clock: Callable[[], float], delay: float = 0.0) 
 async def on_fresh_server(
     name: str, attack: Attack | None, data: Path, proxy: CountingProxy, log_dir: Path, clock: Callable[[], float]
 ) -> dict[str, Any]:
-    server = Server(free_port(), data, clock, log_dir)
+    dump = log_dir / f"specs-{name}" if name in SPEC_DUMP_ATTACKS else None
+    env = {"RNN_PLAYGROUND_SPEC_DUMP": str(dump)} if dump is not None else None
+    server = Server(free_port(), data, clock, log_dir, env=env)
     try:
         await asyncio.to_thread(server.start)
     except RuntimeError as err:
         return {"attack": name, "failed": f"the server did not start: {str(err)[-200:]}"}
-    context = Context(server.port, data, proxy, clock)
+    context = Context(server.port, data, proxy, clock, server=server, spec_dump=dump)
     proxy.requests.clear()
     result: dict[str, Any] = {"attack": name}
     try:
@@ -311,6 +319,7 @@ async def on_fresh_server(
         else:
             attacked = asyncio.create_task(asyncio.wait_for(attack(context), ATTACK_TIMEOUT_S))
             honest = asyncio.create_task(honest_run(server.port, clock, delay=2.0))
+            honest.add_done_callback(lambda _: context.honest_done.set())
             try:
                 result.update(await attacked)
             except Exception as err:
@@ -355,10 +364,138 @@ async def _max_sentiment(ctx: Context) -> PageClient:
     return attacker
 
 
+def _workers_mb(ctx: Context, since: float | None = None) -> float:
+    """The workers' RSS now (the latest sample), or their peak since `since` (bench clock)."""
+    sampler = ctx.server.sampler if ctx.server is not None else None
+    if sampler is None:
+        return 0.0
+    sampler.sample()
+    timeline = sampler.timeline
+    if since is None:
+        return timeline[-1][3] if timeline else 0.0
+    return max((workers for t, _, _, workers in timeline if t >= since), default=0.0)
+
+
+def _estimate_from_dump(folder: Path | None) -> tuple[float | None, str]:
+    """The server's own estimate (MB) for the run it dumped, computed as admission does, and its config."""
+    import pickle
+
+    from core.engine.runs import MB, estimate_run_bytes
+
+    specs = sorted(folder.glob("*.pkl"), key=lambda p: p.stat().st_mtime) if folder is not None else []
+    if not specs:
+        return None, ""
+    payload = specs[-1].stat().st_size
+    spec = pickle.loads(specs[-1].read_bytes())
+    config = next((a for a in spec.args if hasattr(a, "footprint")), None)
+    if config is None:
+        return None, ""
+    data, model = config.data, config.model
+    words = (
+        f"vocabulary {data.num_words}, length {data.max_length}, embedding {data.embedding_dim}, "
+        f"{model.layers} x {model.cell} {model.units}{' bidirectional' if model.bidirectional else ''}, "
+        f"batch {config.train.batch_size}, epochs {config.train.epochs}, {data.train_size} training reviews"
+    )
+    return estimate_run_bytes(config, payload) / MB, words
+
+
+def _step_down(page: AnyPage, key: str) -> bool:
+    """Move one control a step below its current value (select sliders by their options); False at its least."""
+    proto, widget = page.protos.get(key), page.widgets.get(key)
+    if proto is None or widget is None:
+        return False
+    current = page.values.get(widget.id)
+    if widget.kind == "checkbox":
+        on = current.bool_value if current is not None else bool(getattr(proto, "default", False))
+        page.set_value(key, False)
+        return on
+    if widget.kind == "slider" and widget.select_slider:
+        options = list(proto.options)
+        now = current.string_array_value.data[0] if current is not None else options[-1]
+        index = options.index(now) if now in options else len(options) - 1
+        if index == 0:
+            return False
+        page.set_value(key, options[index - 1])
+        return True
+    now = (current.double_array_value.data[0] if widget.kind == "slider" else current.double_value) if current else 0
+    lowest = proto.min
+    if now <= lowest:
+        return False
+    step = max(proto.step, (now - lowest) / 4)  # a quarter of the way down: few presses
+    page.set_value(key, max(lowest, now - step - (now - step - lowest) % proto.step))
+    return True
+
+
+# Shrunk one step at a time, in turn: the model's first (its activations dominate); the data's once those are least.
+MEMORY_KNOBS = (("batch_size", "units", "layers", "bidirectional"), ("emb", "maxlen", "vocab"))
+
+
+def _shrink_one(page: AnyPage, prefix: str, turn: int) -> bool:
+    """Shrink the next memory control that still can (the model's in turn, then the data's)."""
+    for group in MEMORY_KNOBS:
+        for offset in range(len(group)):
+            if _step_down(page, f"{prefix}:{group[(turn + offset) % len(group)]}"):
+                return True
+    return False
+
+
+async def _largest_admitted_sentiment(ctx: Context, attacker: PageClient) -> dict[str, Any]:
+    """From the maxima, shrink the memory controls (one step each, in turn) until Train is accepted, with
+    the time controls at their least (they do not change memory): the largest configuration admitted here."""
+    prefix = next(k.rsplit(":", 1)[0] for k in attacker.page.widgets if k.endswith(":units"))
+    least = {f"{prefix}:epochs": 1, f"{prefix}:train": 500, f"{prefix}:test": 100, f"{prefix}:bidirectional": True}
+    await attacker.act({k: v for k, v in least.items() if k in attacker.page.widgets})
+    baseline, started = _workers_mb(ctx), ctx.clock()
+    refusals, turn = 0, 0
+    dumped = len(list(ctx.spec_dump.glob("*.pkl"))) if ctx.spec_dump is not None and ctx.spec_dump.exists() else 0
+    while refusals < 40:
+        await attacker.act({}, trigger="sentiment:train")
+        said = attacker.said(("error",))
+        if "needs about" not in said and "would train for" not in said:
+            break  # accepted (the server dumped its spec)
+        refusals += 1
+        if not _shrink_one(attacker.page, prefix, turn):
+            return {"admitted": "nothing admitted", "refusals_before": refusals}
+        turn += 1
+    admitted_at, shown = ctx.clock(), {body for _, body in attacker.page.alerts}
+
+    def ended() -> bool:
+        return any(k in ("success", "warning", "error") and b not in shown for k, b in attacker.page.alerts)
+
+    with contextlib.suppress(TimeoutError):  # it trains one short epoch, validates and scores
+        await attacker.wait_for(ended, 100, "admitted run")
+    finished = any(k == "success" and b not in shown for k, b in attacker.page.alerts)
+    dumps_now = len(list(ctx.spec_dump.glob("*.pkl"))) if ctx.spec_dump is not None and ctx.spec_dump.exists() else 0
+    if not finished:
+        await attacker.send(attacker.session.rerun(trigger_key="sentiment:stop"))
+        await asyncio.sleep(5)
+    growth = _workers_mb(ctx, since=started) - baseline
+    estimate, words = _estimate_from_dump(ctx.spec_dump)
+    return {
+        "admitted": words,
+        "refusals_before": refusals,
+        "admitted_run_s": round(ctx.clock() - admitted_at, 1),
+        "admitted_run_finished": finished,
+        "admitted_run_dumped": dumps_now > dumped,
+        "estimate_mb": None if estimate is None else round(estimate),
+        "worker_growth_mb": round(growth),  # rehearsal and run together, from the worker's idle size
+        "estimate_covers_growth": None if estimate is None else estimate >= growth,
+    }
+
+
 async def rehearsal(ctx: Context) -> dict[str, Any]:
     attacker = await _max_sentiment(ctx)
-    await asyncio.sleep(45)  # an idle worker rehearses what the panel shows
-    return {"refusal_s": None, "page_said": attacker.said()}
+    with contextlib.suppress(TimeoutError):  # the worker's growth is measured idle: after the honest run
+        await asyncio.wait_for(ctx.honest_done.wait(), RUN_TIMEOUT_S)
+    await asyncio.sleep(3)
+    before, started = _workers_mb(ctx), ctx.clock()
+    await attacker.act({})  # the page shows the max-size request again to an idle worker
+    await asyncio.sleep(20)  # an idle worker would rehearse it now, if admission let it
+    refused_growth = _workers_mb(ctx, since=started) - before
+    said = attacker.said()
+    result = {"refusal_s": None, "page_said": said, "max_size_rehearsal_worker_growth_mb": round(refused_growth)}
+    result.update(await _largest_admitted_sentiment(ctx, attacker))
+    return result
 
 
 async def max_train(ctx: Context) -> dict[str, Any]:
@@ -499,6 +636,8 @@ async def smaller(ctx: Context) -> dict[str, Any]:
     }
 
 
+SPEC_DUMP_ATTACKS = {"rehearsal"}  # the server pickles its runs' specs: the bench reads the estimate from them
+
 ATTACKS: dict[int, tuple[str, Attack]] = {
     1: ("csv-columns", csv_columns),
     2: ("csv-rows", csv_rows),
@@ -545,13 +684,14 @@ def format_report(lone_s: float | None, results: list[dict[str, Any]]) -> str:
         extra = {
             k: v
             for k, v in r.items()
-            if k.startswith("outbound_after") or k in ("rerun_s", "failed", "exceptions", "log_errors")
+            if k.startswith(("outbound_after", "max_size_", "admitted", "estimate", "worker_growth", "refusals"))
+            or k in ("rerun_s", "failed", "exceptions", "log_errors")
         }
         extra["outbound requests"] = len(r.get("outbound", []))
         honest_run_record = r.get("honest") or {}
         extra["honest queued s"] = honest_run_record.get("wait_s")
         extra["honest first place"] = honest_run_record.get("first_place")
-        lines.append(f"    {json.dumps(extra)[:400]}")
+        lines.append(f"    {json.dumps(extra)[:700]}")
     return "\n".join(lines)
 
 

@@ -432,6 +432,7 @@ def _queue_text(job: SharedRun) -> str | None:
         f"Waiting in the queue: place {place.position} of {place.waiting} · starts in about "
         f"{_format_seconds(place.eta_seconds)} · {len(job.watchers)} session(s) waiting for this run. "
         "Other visitors' runs are training; yours starts as soon as a slot is free."
+        + (" It paused for another visitor's run and starts again from the beginning." if job.yielded else "")
     )
 
 

@@ -152,7 +152,8 @@ class ThreadBackend:
             deliver(execute(spec, progress, stop), sink)
         finally:
             with self._lock:
-                self._stops.pop(key, None)
+                if self._stops.get(key) is stop:  # the same run may already have started again (it yielded)
+                    del self._stops[key]
 
     def stop(self, key: str, reason: str) -> None:
         with self._lock:

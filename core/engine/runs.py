@@ -15,6 +15,11 @@ and the data arrays. The run's identity is a hash of exactly that, so
 * **a queued run holds its configuration, not its data**: a page's request comes with the function
   that builds it, so a waiting run keeps only that, and its arrays are rebuilt (from the shared
   data cache) when it starts - checked to be the very same request;
+* **a heavy client yields to a light one**: when every slot trains and the next run to start is from a
+  client with nothing training, while a training run's client has further runs waiting (one address
+  pressing Train from many sessions), that run yields within a batch and goes back to the queue - it
+  starts again from the beginning (runs are seeded: the same result) when its turn comes. A run yields
+  at most once, and not in its last seconds, so a light client waits about one batch, not a whole run;
 * **one session holds one run**: a session watching a queued or training run cannot start
   another (on any page) until it stops or leaves that one;
 * **memory is budgeted**: a run whose estimated footprint can never fit in the budget is refused
@@ -91,6 +96,7 @@ class RunSettings:
                                   NAT address shares it; each session holds one run anyway)
     RNN_PLAYGROUND_QUEUE_MB       data the waiting runs may hold together (default 400)
     RNN_PLAYGROUND_QUEUE_MINUTES  the longest a run may wait in the queue (default 15)
+    RNN_PLAYGROUND_PREEMPT        0: a heavy client's training run never yields to a light client's (default 1)
     RNN_PLAYGROUND_HELD_MB        finished models sessions hold, all together (default 600; past it the
                                   oldest are let go: a visitor trains again, or gets the shared cache's copy)
     RNN_PLAYGROUND_SCHEDULER      a Dask scheduler's address (tcp://host:8786): runs train on that cluster,
@@ -121,6 +127,10 @@ class RunSettings:
     max_queue_age: float = 900.0  # a run queued this long leaves the queue
     watcher_max_silence: float = 600.0  # a watcher unseen this long leaves, connected or not
     held_bytes: int = 600 * MB  # finished outputs sessions hold; past it the oldest are let go
+    # A heavy client's training run yields to a light client's waiting run (the app's default; off here so a
+    # test drives the plain fair queue unless it asks for this).
+    preempt: bool = False
+    preempt_min_remaining: float = 3.0  # a run this close to its end (estimated seconds) finishes instead
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> RunSettings:
@@ -152,6 +162,7 @@ class RunSettings:
             max_queue_bytes=max(16, _env_int("RNN_PLAYGROUND_QUEUE_MB", 400, env)) * MB,
             max_queue_age=60.0 * max(1, _env_int("RNN_PLAYGROUND_QUEUE_MINUTES", 15, env)),
             held_bytes=max(64, _env_int("RNN_PLAYGROUND_HELD_MB", 600, env)) * MB,
+            preempt=_env_int("RNN_PLAYGROUND_PREEMPT", 1, env) != 0,
         )
 
 
@@ -290,12 +301,16 @@ class SharedRun:
         self.error_detail = ""
         self.size = 0  # bytes of the finished output, as pickled
         self.submitted = time.monotonic()
+        self.queued_since = self.submitted  # its time in the queue counts from here (again after it yielded)
         self.started: float | None = None
         self.ended: float | None = None
         self.watchers: dict[str, float] = {}  # session -> when it last polled
         self.rss_at_start = 0
+        self.yielding = False  # asked to yield its slot to a lighter client's run (it goes back to the queue)
+        self.yielded = 0  # how many times it did
         self._done = threading.Event()
         self._on_end: Callable[[SharedRun], None] = lambda run: None
+        self._on_yield: Callable[[SharedRun], None] | None = None
 
     # --- the TrainingJob face the panel reads
 
@@ -331,6 +346,9 @@ class SharedRun:
     # --- what the worker (through _Sink) or the in-process thread reports
 
     def finished(self, output: Any, size: int) -> None:
+        result = getattr(output, "result", None)
+        if self._yields_now() and (result is None or result.status == "stopped"):
+            return
         self.output, self.size = output, size
         self._end("done", "Finished")
 
@@ -340,8 +358,27 @@ class SharedRun:
 
     def stopped(self, message: str) -> None:
         """The Stop ended the work before it returned (during evaluation or scoring): nothing to keep."""
+        if self._yields_now():
+            return
         self.error = self.notice = message
         self._end("cancelled", "Stopped")
+
+    def _yields_now(self) -> bool:
+        """It was stopped to yield its slot (not by anyone's Stop): back to the queue instead of ending."""
+        if not self.yielding or self.stop_signal.requested or self._on_yield is None:
+            return False
+        self._on_yield(self)
+        return True
+
+    def restart_from_queue(self) -> None:
+        """Yielded: queued again, to start from the beginning (the manager holds its lock)."""
+        self.state, self.started, self.yielding = "queued", None, False
+        self.yielded += 1
+        self.queued_since = time.monotonic()  # it keeps its turn (submitted); its time in the queue starts again
+        if self.rebuild is not None:
+            self.spec = None  # the queue holds its configuration; the data is rebuilt at dispatch
+        self.progress = LiveProgress()  # it starts again from the beginning: so do its curves
+        self.progress.set_phase("Paused for another visitor's run; it starts again from the beginning after it")
 
     def _end(self, state: RunState, phase: str) -> None:
         self.state, self.ended = state, time.monotonic()
@@ -490,6 +527,7 @@ class RunManager:
             run = SharedRun(key, page, title, spec, config, admission.estimate, client, rebuild, owner)
             run.payload, run.seconds = payload, admission.seconds
             run._on_end = self._ended
+            run._on_yield = self._yielded
             run.watchers[session] = time.monotonic()
             run.progress.set_phase("Waiting in the queue")
             self._by_key[key] = run
@@ -711,8 +749,11 @@ class RunManager:
         """Start queued runs, fairly between clients, while a slot, the backend and the memory allow."""
         while True:
             with self._lock:
-                if self._closed or not self._queue or len(self._running) >= self.max_running:
+                if self._closed or not self._queue:
                     return
+                if len(self._running) >= self.max_running:
+                    victim = self._yielder()
+                    break
                 head = self._fair_queue()[0]
                 if not self._fits_now(head):
                     head.progress.set_phase("Waiting for memory to free up")
@@ -745,6 +786,51 @@ class RunManager:
                 head.rss_at_start = self.backend.run_rss(head.key)
             if head.stop_signal.requested:  # stopped while it was being handed over
                 self.backend.stop(head.key, head.stop_signal.reason)
+        if victim is not None:
+            self.backend.stop(victim.key, "Yielding to another visitor's run")
+
+    def _yielder(self) -> SharedRun | None:
+        """Every slot trains: the run that should yield its slot to the next queued run, if any.
+
+        The next run's client has nothing training; the yielder's client has runs waiting too (it holds more
+        than its share), it has not yielded before and is not in its last seconds. Of those, the run of the
+        client with the most runs waiting yields (the latest started, on a tie)."""
+        if not self.settings.preempt or self.backend.remote or any(r.yielding for r in self._running):
+            return None
+        head = self._fair_queue()[0]
+        if any(r.owner == head.owner for r in self._running):
+            return None
+        waiting = Counter(r.owner for r in self._queue)
+        candidates = [
+            r
+            for r in self._running
+            if waiting[r.owner]
+            and not r.yielded
+            and not r.stop_signal.requested
+            and self._remaining(r) > self.settings.preempt_min_remaining
+        ]
+        if not candidates:
+            return None
+        victim = max(candidates, key=lambda r: (waiting[r.owner], r.started or 0.0))
+        victim.yielding = True
+        victim.progress.set_phase("Pausing for another visitor's run")
+        logger.info("A run of %s yields to a waiting run of %s", victim.owner, head.owner)
+        return victim
+
+    def _yielded(self, run: SharedRun) -> None:
+        """A run stopped to yield its slot: back in the queue (its watchers keep their place), the next starts."""
+        with self._lock:
+            if run in self._running:
+                self._running.remove(run)
+            if self._closed:
+                run.yielding = False
+                run.error = "The server is shutting down"
+                run._on_end = lambda r: None
+                run._end("cancelled", "Stopped")
+                return
+            run.restart_from_queue()
+            self._queue.append(run)
+        threading.Thread(target=self._dispatch, daemon=True).start()
 
     def _spec_at_dispatch(self, run: SharedRun) -> WorkSpec | None:
         """The run's spec: the one it holds, or - for a queued run that held only its configuration - built
@@ -879,7 +965,7 @@ class RunManager:
                     silent = now - seen > self.settings.watcher_max_silence
                     if gone or stale or silent:
                         del run.watchers[session]
-                if run.queued and now - run.submitted > self.settings.max_queue_age:
+                if run.queued and now - run.queued_since > self.settings.max_queue_age:
                     minutes = self.settings.max_queue_age / 60
                     run.notice = f"This run waited in the queue longer than {minutes:.0f} minutes; press Train again."
                     self._cancel(run, run.notice)

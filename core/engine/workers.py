@@ -379,6 +379,10 @@ class Worker:
         self._send_lock = threading.Lock()
         self.ready = threading.Event()
         self.current: _Assignment | None = None
+        self.runs = 0  # runs handed to it so far
+        # Judged fit for a run by the pool (after it warmed up, and after each run): a worker whose run just
+        # ended is not offered to the next one until the pool has decided whether to retire it.
+        self.available = False
         self.baseline_rss = 0
         self.closed = False
         self._woken = False
@@ -404,6 +408,8 @@ class Worker:
 
     def assign(self, run_id: str, spec: Any, sink: RunSink) -> None:
         self.current = _Assignment(run_id, sink)
+        self.available = False
+        self.runs += 1
         try:
             self.send(("run", run_id, spec))
         except Exception as err:  # the spec would not pickle, or the pipe is gone
@@ -480,8 +486,8 @@ class Worker:
         self._on_idle(self)
 
     def _died(self) -> None:
-        if self.closed:
-            return
+        if self.closed and self.current is None:
+            return  # closed on purpose (retired, or the pool shut down) with nothing to report
         self.closed = True
         self.process.join(timeout=5)
         code = self.process.exitcode
@@ -536,24 +542,28 @@ class WorkerPool:
         return Worker(self._threads, self._worker_idle, self._warm, int(self._retire * KEEP_SHARE))
 
     def _worker_idle(self, worker: Worker) -> None:
+        """A worker is ready, or its run ended: retire it (grown past the retirement size after a run, or
+        dead) or offer it to the next run. Until this is decided, `idle_worker` does not hand it out."""
         with self._lock:
             if self._closed:
                 return
-            retire = worker.closed or (self._retire and worker.rss() > self._retire)
-            if retire and worker in self.workers:
-                index = self.workers.index(worker)
-                if not worker.closed:
-                    logger.info("Retiring worker %s at %.0f MB", worker.pid, worker.rss() / 2**20)
-                    threading.Thread(target=worker.close, daemon=True).start()
-                self.workers[index] = self._spawn()
-                self.replaced += 1
-                return  # the fresh worker calls back when it is ready
+            if worker in self.workers and not worker.busy:
+                # Only after a run: a fresh worker above a (too low) retirement size would be replaced forever.
+                grown = self._retire and worker.runs and worker.rss() > self._retire
+                if worker.closed or grown:
+                    if not worker.closed:
+                        logger.info("Retiring worker %s at %.0f MB", worker.pid, worker.rss() / 2**20)
+                        threading.Thread(target=worker.close, daemon=True).start()
+                    self.workers[self.workers.index(worker)] = self._spawn()
+                    self.replaced += 1
+                    return  # the fresh worker calls back when it is ready
+                worker.available = True
         self._notify()
 
     def idle_worker(self) -> Worker | None:
         """A warm worker with nothing to do; None (after nudging those still waiting to warm up) if none."""
         with self._lock:
-            free = [w for w in self.workers if w.ready.is_set() and not w.busy and not w.closed]
+            free = [w for w in self.workers if w.available and w.ready.is_set() and not w.busy and not w.closed]
             if free:
                 return min(free, key=lambda w: w.rehearsing)  # one not rehearsing, if there is one
             for worker in self.workers:
