@@ -144,7 +144,7 @@ def translation_model(
 
 DEFAULT_RUN = TranslationRun(
     TranslationData(),
-    Seq2SeqConfig(bidirectional=False, attention_units=32),
+    Seq2SeqConfig(bidirectional=False),  # attention as wide as the RNN (64), as the page's translation_model makes it
     TrainConfig(epochs=2, batch_size=128, learning_rate=5e-3, clip_norm=5.0),
 )
 DATES_RUN = TranslationRun(

@@ -135,3 +135,12 @@ def test_default_preset_is_the_digits_bottleneck_and_every_task_has_its_words():
     for words in (config.USER_INPUT_HELP, config.USER_EXAMPLES, config.FORMAT_CAPTIONS):
         assert set(words) == set(TASKS)
     assert read_digits(config.USER_EXAMPLES["digits"]).isdigit()
+
+
+def test_every_preset_is_what_the_page_trains_from_it():
+    """The page applies its controls through translation_model (attention as wide as the RNN, at most 64): a
+    preset's own model must survive that unchanged, or the preset names one network and the page trains another."""
+    for name, run in config.TRANSLATION_PRESETS.items():
+        m = run.model
+        page = config.translation_model(m, m.attention, m.cell, m.units, m.bidirectional, m.embedding_dim)
+        assert page == m, name
