@@ -65,7 +65,7 @@ def linear_axis(title: str, whole: bool = False) -> alt.Axis:
 
 
 LEGEND_WIDTH = 320  # px a legend below a chart may fill: fits a 390 px phone screen's chart
-LEGEND_ROW = 20  # px per row of a legend below a chart
+LEGEND_ROW = 30  # px per row of a legend below a chart (Streamlit theme: 14 px labels, seen 20-30 px)
 LEGEND_HEAD = 24  # px for its title and its gap below the axis title (measured: ~20)
 LEGEND_ROOM = "legend_px"  # usermeta key: px a chart's legend below it needs (ui.charts adds them to its height)
 
