@@ -111,7 +111,7 @@ def surprise_table(text: str, bits: np.ndarray, width: int = ROW_CHARS) -> pd.Da
     rows, line, column = [], 0, 0
     for index, (char, cost) in enumerate(zip(text, bits, strict=True)):
         starts_word = char not in " \n" and (index == 0 or text[index - 1] in " \n")
-        if starts_word and column and column + min(_word_length(text, index), width) > width:
+        if starts_word and column and column + min(_word_length(text, index), width) >= width:  # + its space
             line, column = line + 1, 0
         rows.append(
             {

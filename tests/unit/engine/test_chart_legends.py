@@ -141,6 +141,11 @@ def test_surprise_text_wraps_between_words_and_its_colour_bar_sits_below():
     assert rows == ["Whether tis nobler ", "in the mind to ", "suffer the slings ", "and arrows"]
     assert table["column"].max() < 20
     assert char_charts.surprise_table("x" * 45, np.ones(45), width=20)["line"].max() == 2  # a long word is cut
+    exact = "ninechars tenletters end"  # "tenletters" would fill the row and push its space onto the next one
+    rows = [
+        "".join(part["char"]) for _, part in char_charts.surprise_table(exact, np.ones(24), width=20).groupby("line")
+    ]
+    assert rows == ["ninechars ", "tenletters end"]
     chart = char_charts.surprise_chart(table)
     assert [legend["orient"] for legend in legends(chart.to_dict())] == ["bottom"]
     assert legend_px(chart) > 0
