@@ -8,6 +8,7 @@ from typing import Literal
 import altair as alt
 import streamlit as st
 
+from core.engine.charts import LEGEND_ROOM
 from ui import presenter
 
 CHART_CHROME = 90  # pixels for a chart's title, axis labels and axis title, on top of its plot height
@@ -107,10 +108,26 @@ def download_button(chart) -> None:
     )
 
 
-def _draw(chart, width, height, live: bool) -> None:
+def legend_px(chart) -> int:
+    """Pixels a chart's (or a chart spec's) legends below its plot need (core.engine.charts.legend_room), 0
+    without any."""
+    meta = chart.get("usermeta") if isinstance(chart, dict) else getattr(chart, "usermeta", None)
+    px = meta.get(LEGEND_ROOM, 0) if isinstance(meta, dict) else 0
+    return int(px) if isinstance(px, int | float) else 0
+
+
+def chart_height(chart) -> int | None:
+    """A chart's fixed height on screen: its plot height, CHART_CHROME for title and axes, and room for a
+    legend below it (a fixed height is shared out by Vega: without the room, the legend squeezes the plot)."""
     plot_height = getattr(chart, "height", None)
-    if height is None and isinstance(plot_height, int | float):
-        height = int(plot_height) + CHART_CHROME
+    if not isinstance(plot_height, int | float):
+        return None
+    return int(plot_height) + CHART_CHROME + legend_px(chart)
+
+
+def _draw(chart, width, height, live: bool) -> None:
+    if height is None:
+        height = chart_height(chart)
     height = None if height is None else presenter.chart_height(height)  # presenter mode's larger text fits
     if live:
         st.vega_lite_chart(spec=chart.to_dict(validate=False), width=width, height=height)

@@ -45,6 +45,7 @@ from core.engine.run import TrainedRun
 from core.engine.runs import AdmissionError, BusyElsewhere, SharedRun
 from core.engine.training_job import ProgressSnapshot, WorkSpec, result_of
 from ui import presenter
+from ui.charts import legend_px
 from ui.compare import compare_section, record_run
 from ui.registry import panel_title
 from ui.replay import replay
@@ -220,11 +221,11 @@ def render_live_charts(view: LiveView) -> None:
     height = presenter.chart_height(CHART_HEIGHT)
     left, right = st.columns(2)
     room = presenter.spec_for_room  # presenter mode: larger text, on a copy of the shared spec
-    left.vega_lite_chart(spec=room(view.loss), width="stretch", height=height)
+    left.vega_lite_chart(spec=room(view.loss), width="stretch", height=height + legend_px(view.loss))
     if view.metric is not None:
-        right.vega_lite_chart(spec=room(view.metric), width="stretch", height=height)
+        right.vega_lite_chart(spec=room(view.metric), width="stretch", height=height + legend_px(view.metric))
     st.caption(view.curves_help)
-    st.vega_lite_chart(spec=room(view.gradients), width="stretch", height=height)
+    st.vega_lite_chart(spec=room(view.gradients), width="stretch", height=height + legend_px(view.gradients))
     st.caption(view.gradients_help)
 
 

@@ -43,6 +43,7 @@ LINEAR_FORMAT = ".4~g"  # at most four significant digits: 2, 0.35, 1200, 1.5e+1
 LINEAR_LABELS = f"format(datum.value, '{LINEAR_FORMAT}')"
 LOG_SPAN = 1e3  # values spanning more than this factor are drawn on a log axis
 RUN_STARTS = "run starts"  # the LiveProgress extra of a several-run work: list[RunStart]
+EDGE_PAD = 8  # px between a step axis's ends and the plot's edges: a dot at the last step is drawn whole
 
 
 @dataclass(frozen=True)
@@ -63,9 +64,46 @@ def linear_axis(title: str, whole: bool = False) -> alt.Axis:
     return alt.Axis(title=title, labelExpr=LINEAR_LABELS, tickMinStep=1 if whole else alt.Undefined)
 
 
-def run_legend() -> alt.Legend:
-    """The legend naming the runs, beside the plot (a legend below it squeezes the plot's fixed height)."""
-    return alt.Legend(orient="right", labelLimit=200)
+LEGEND_WIDTH = 320  # px a legend below a chart may fill: fits a 390 px phone screen's chart
+LEGEND_ROW = 30  # px per row of a legend below a chart (Streamlit theme: 14 px labels, seen 20-30 px)
+LEGEND_HEAD = 24  # px for its title and its gap below the axis title (measured: ~20)
+LEGEND_ROOM = "legend_px"  # usermeta key: px a chart's legend below it needs (ui.charts adds them to its height)
+
+
+def _label_px(label: str) -> int:
+    """About how wide a legend entry is at the default 10-11 px font: symbol, text and padding."""
+    return 28 + 6 * len(label)
+
+
+def legend_columns(names: Sequence[str]) -> int:
+    """How many entries fit side by side in LEGEND_WIDTH (at least one): the longest name sets the column width."""
+    widest = max((_label_px(str(n)) for n in names), default=LEGEND_WIDTH)
+    return max(1, min(len(names), LEGEND_WIDTH // max(widest, 1)))
+
+
+def legend_rows(names: Sequence[str]) -> int:
+    columns = legend_columns(names)
+    return -(-len(names) // columns) if names else 0
+
+
+def bottom_legend(names: Sequence[str], **title) -> alt.Legend:
+    """A legend below the plot, in as many columns as fit a phone's chart (LEGEND_WIDTH), names cut beyond
+    their column: the plot keeps the chart's full width on every screen (a legend beside it leaves a phone's
+    plot ~80 px wide). Pair with `legend_room` so the chart's fixed height has room for it. `title=` optional."""
+    columns = legend_columns(names)
+    limit = LEGEND_WIDTH // columns - 28  # symbol and gap: the columns together stay within LEGEND_WIDTH
+    return alt.Legend(orient="bottom", direction="horizontal", columns=columns, labelLimit=limit, **title)
+
+
+def legend_room(*legends: Sequence[str]) -> dict:
+    """The chart properties saying how many px its legends below the plot need (ui.charts adds them)."""
+    px = sum(LEGEND_HEAD + LEGEND_ROW * legend_rows(names) for names in legends if names)
+    return {"usermeta": {LEGEND_ROOM: px}}
+
+
+def run_legend(runs: Sequence[str] = ()) -> alt.Legend:
+    """The legend naming the runs, below the plot (beside it, it leaves a phone's plot ~80 px wide)."""
+    return bottom_legend(runs)
 
 
 def value_axis(values: pd.Series, label: str) -> tuple[alt.Scale, alt.Axis]:
@@ -196,7 +234,7 @@ def training_curves(
         legend=alt.Legend(orient="bottom", direction="horizontal"),
     )
     base = alt.Chart(data).encode(
-        x=alt.X("step:Q", axis=linear_axis("training step (batches seen)", True)),
+        x=alt.X("step:Q", axis=linear_axis("training step (batches seen)", True), scale=alt.Scale(padding=EDGE_PAD)),
         y=alt.Y("value:Q", axis=y_axis, scale=y_scale),
         color=color,
         tooltip=[
@@ -242,11 +280,13 @@ def runs_curves(batches: pd.DataFrame, epochs: pd.DataFrame, value: str, label: 
         "run:N",
         title="run",
         scale=run_colors(runs),
-        legend=run_legend(),
+        legend=run_legend(runs),
     )
     base = alt.Chart(data).encode(
         x=alt.X(
-            "step:Q", axis=linear_axis("training step of each run (batches seen)", True), scale=alt.Scale(domainMin=0)
+            "step:Q",
+            axis=linear_axis("training step of each run (batches seen)", True),
+            scale=alt.Scale(domainMin=0, padding=EDGE_PAD),
         ),
         y=alt.Y("value:Q", axis=y_axis, scale=y_scale),
         color=color,
@@ -268,7 +308,7 @@ def runs_curves(batches: pd.DataFrame, epochs: pd.DataFrame, value: str, label: 
                 strokeWidth=2, strokeDash=[6, 3], point=alt.OverlayMarkDef(size=50)
             )
         )
-    return alt.layer(*layers).properties(height=260, title=f"{label}, runs overlaid").interactive()
+    return alt.layer(*layers).properties(height=260, title=f"{label}, runs overlaid", **legend_room(runs)).interactive()
 
 
 def curves_caption(batches: pd.DataFrame, epochs: pd.DataFrame) -> str:
@@ -376,16 +416,18 @@ def gradient_norm_chart(batches: pd.DataFrame, clip_norm: float | None = None) -
     if long.empty:
         return empty_chart("gradient norms: all zero or non-finite")
     colours, dashes = layer_styles([n for n in dict.fromkeys(long["layer"]) if n != GLOBAL_NORM])
+    names = list(colours.domain)
+    legend = bottom_legend(names, title="layer")  # colour and dash share one legend: same title, same settings
     line = _log_norm_lines(
         long,
         x=alt.X("step:Q", axis=linear_axis("training step", True)),
         y="norm",
         y_title="gradient L2 norm (log scale)",
-        color=alt.Color("layer:N", title="layer", scale=colours, legend=alt.Legend(labelLimit=260)),
+        color=alt.Color("layer:N", title="layer", scale=colours, legend=legend),
         tooltip=[alt.Tooltip("layer:N"), alt.Tooltip("step:Q"), alt.Tooltip("epoch:Q")],
-    ).encode(strokeDash=alt.StrokeDash("layer:N", title="layer", scale=dashes, legend=alt.Legend(labelLimit=260)))
+    ).encode(strokeDash=alt.StrokeDash("layer:N", title="layer", scale=dashes, legend=legend))
     chart = line + _clip_rule(clip_norm) if clip_norm else line
-    return chart.properties(height=260, title="Gradient norm per layer").interactive()
+    return chart.properties(height=260, title="Gradient norm per layer", **legend_room(names)).interactive()
 
 
 def runs_gradient_norm_chart(batches: pd.DataFrame, clip_norm: float | None = None) -> alt.Chart:
@@ -404,12 +446,12 @@ def runs_gradient_norm_chart(batches: pd.DataFrame, clip_norm: float | None = No
             "run:N",
             title="run",
             scale=run_colors(runs),
-            legend=run_legend(),
+            legend=run_legend(runs),
         ),
         tooltip=[alt.Tooltip("run:N"), alt.Tooltip("step:Q"), alt.Tooltip("epoch:Q")],
     )
     chart = line + _clip_rule(clip_norm) if clip_norm else line
-    return chart.properties(height=260, title="Global gradient norm, runs overlaid").interactive()
+    return chart.properties(height=260, title="Global gradient norm, runs overlaid", **legend_room(runs)).interactive()
 
 
 # ----------------------------------------------------------------------------- runs compared

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from core.engine import palette
-from core.engine.charts import CELL_COLORS
+from core.engine.charts import CELL_COLORS, LEGEND_ROOM, bottom_legend, legend_room
 from core.shakespeare.char_rnn import LN2, visible
 from core.shakespeare.config import RunSummary
 
@@ -93,10 +93,26 @@ def entropy_chart(frame: pd.DataFrame, selected: float, vocab_size: int) -> alt.
     return (line + chosen + ceiling).properties(height=280, title="How temperature flattens the distribution")
 
 
-def surprise_table(text: str, bits: np.ndarray, width: int = 64) -> pd.DataFrame:
-    """One row per character with its grid position (line, column) and the bits it cost."""
+GRADIENT_LEGEND_PX = 56  # a colour-bar legend below a chart: its title, bar and labels
+ROW_CHARS = 40  # characters per row of the surprise chart: each keeps ~8.5 px on a 390 px phone screen
+
+
+def _word_length(text: str, start: int) -> int:
+    """Characters from `start` to the next space or newline."""
+    end = start
+    while end < len(text) and text[end] not in " \n":
+        end += 1
+    return end - start
+
+
+def surprise_table(text: str, bits: np.ndarray, width: int = ROW_CHARS) -> pd.DataFrame:
+    """One row per character with its grid position (line, column) and the bits it cost. Rows wrap at
+    `width` characters, between words where a word fits on the next row (like a page of text)."""
     rows, line, column = [], 0, 0
-    for char, cost in zip(text, bits, strict=True):
+    for index, (char, cost) in enumerate(zip(text, bits, strict=True)):
+        starts_word = char not in " \n" and (index == 0 or text[index - 1] in " \n")
+        if starts_word and column and column + min(_word_length(text, index), width) >= width:  # + its space
+            line, column = line + 1, 0
         rows.append(
             {
                 "line": line,
@@ -125,10 +141,13 @@ def surprise_chart(table: pd.DataFrame, max_bits: float = 8.0) -> alt.Chart:
             "bits:Q",
             title="surprise (bits)",
             scale=alt.Scale(scheme="orangered", domain=[0, max_bits], clamp=True),  # one hue: CVD safe
+            legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=200),  # the text keeps the width
         )
     )
-    letters = base.mark_text(fontSize=13, font="monospace").encode(text="char:N")
-    return (cells + letters).properties(height=max(120, 20 * lines), title="Where the model is surprised")
+    letters = base.mark_text(fontSize=12, font="monospace").encode(text="char:N")
+    return (cells + letters).properties(
+        height=max(120, 20 * lines), title="Where the model is surprised", usermeta={LEGEND_ROOM: GRADIENT_LEGEND_PX}
+    )
 
 
 def run_comparison_frame(runs: Sequence[RunSummary], window: int = 10) -> pd.DataFrame:
@@ -159,6 +178,7 @@ def run_comparison_chart(frame: pd.DataFrame) -> alt.Chart:
                 title="run",
                 sort=runs,
                 scale=alt.Scale(domain=runs, range=[CELL_COLORS.get(cell_of[r], palette.BLACK) for r in runs]),
+                legend=bottom_legend(runs),
             ),
             strokeDash=alt.StrokeDash(
                 "run:N",
@@ -173,6 +193,6 @@ def run_comparison_chart(frame: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("bits:Q", format=".3f"),
             ],
         )
-        .properties(height=280, title="Your runs: learning per second")
+        .properties(height=280, title="Your runs: learning per second", **legend_room(runs))
         .interactive()
     )

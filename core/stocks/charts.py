@@ -12,7 +12,7 @@ import altair as alt
 import pandas as pd
 
 from core.engine import palette
-from core.engine.charts import CELL_COLORS, SPLIT_COLORS
+from core.engine.charts import CELL_COLORS, SPLIT_COLORS, bottom_legend, legend_room
 from core.stocks.config import PERSISTENCE
 
 ACTUAL = "Actual close"
@@ -37,12 +37,13 @@ def forecaster_colors(names: list[str], model_name: str, cell: str) -> dict[str,
 
 
 def _color(names: list[str], colors: dict[str, str], title: str = "") -> alt.Color:
-    """Legend on the right with room for the long baseline names (the default cuts them off)."""
+    """Legend below the plot, in columns that fit a phone (beside it, it left a phone's plot ~80 px wide), with
+    room for the long baseline names; the chart adds `legend_room(names)` to its height."""
     return alt.Color(
         "forecaster:N",
         title=title,
         scale=alt.Scale(domain=names, range=[colors[n] for n in names]),
-        legend=alt.Legend(labelLimit=260),
+        legend=bottom_legend(names),
     )
 
 
@@ -85,7 +86,10 @@ def price_history_chart(frame: pd.DataFrame, title: str = "Closing price") -> al
             x=alt.X("start:T", title="date"),
             x2="end:T",
             color=alt.Color(
-                "split:N", title="split", scale=alt.Scale(domain=domain, range=[REGION_COLORS[s] for s in domain])
+                "split:N",
+                title="split",
+                scale=alt.Scale(domain=domain, range=[REGION_COLORS[s] for s in domain]),
+                legend=bottom_legend(domain, title=None),
             ),
             tooltip=[
                 alt.Tooltip("split:N"),
@@ -108,7 +112,7 @@ def price_history_chart(frame: pd.DataFrame, title: str = "Closing price") -> al
             ],
         )
     )
-    return (regions + line).add_params(_x_zoom()).properties(height=280, title=title)
+    return (regions + line).add_params(_x_zoom()).properties(height=280, title=title, **legend_room(domain))
 
 
 # ----------------------------------------------------------------------------- predictions
@@ -151,7 +155,7 @@ def predictions_chart(frame: pd.DataFrame, model_name: str, cell: str, days_ahea
     ahead = "next-day" if days_ahead == 1 else f"{days_ahead}-days-ahead"
     return (
         alt.layer(lines.add_params(legend, _x_zoom()), points, rule)
-        .properties(height=340, title=f"Test range: {ahead} forecasts vs the actual close")
+        .properties(height=340, title=f"Test range: {ahead} forecasts", **legend_room(names))
         .resolve_scale(color="shared")
     )
 
@@ -185,7 +189,11 @@ def forecast_from_chart(frame: pd.DataFrame, model_name: str, cell: str, origin:
         .mark_rule(color=palette.NEUTRAL, strokeDash=list(palette.THRESHOLD_DASH))
         .encode(x="date:T", tooltip=[alt.Tooltip("label:N", title="")])
     )
-    return alt.layer(lines, points, rule).properties(height=320, title=f"Forecast from {origin:%Y-%m-%d}").interactive()
+    return (
+        alt.layer(lines, points, rule)
+        .properties(height=320, title=f"Forecast from {origin:%Y-%m-%d}", **legend_room(names))
+        .interactive()
+    )
 
 
 # ----------------------------------------------------------------------------- residuals and horizons
@@ -210,7 +218,11 @@ def residuals_chart(frame: pd.DataFrame, model_name: str, cell: str) -> alt.Laye
         )
     )
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color=palette.NEUTRAL).encode(y="y:Q")
-    return (points + zero).add_params(_x_zoom()).properties(height=280, title="Residuals over the test range")
+    return (
+        (points + zero)
+        .add_params(_x_zoom())
+        .properties(height=280, title="Residuals over the test range", **legend_room(names))
+    )
 
 
 def residual_histogram(frame: pd.DataFrame, model_name: str, cell: str) -> alt.Chart:
@@ -226,7 +238,7 @@ def residual_histogram(frame: pd.DataFrame, model_name: str, cell: str) -> alt.C
             color=_color(names, colors),
             tooltip=[alt.Tooltip("forecaster:N"), alt.Tooltip("count():Q", title="days")],
         )
-        .properties(height=220, title="Distribution of residuals")
+        .properties(height=220, title="Distribution of residuals", **legend_room(names))
     )
 
 
@@ -244,5 +256,5 @@ def horizon_chart(table: pd.DataFrame, model_name: str, cell: str) -> alt.Chart:
             strokeDash=_dash(model_name),
             tooltip=[alt.Tooltip("forecaster:N"), alt.Tooltip("days ahead:O"), alt.Tooltip("RMSE:Q", format=",.3f")],
         )
-        .properties(height=260, title="Error by forecast horizon")
+        .properties(height=260, title="Error by forecast horizon", **legend_room(names))
     )
