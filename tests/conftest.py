@@ -224,11 +224,12 @@ def _fixtures(item: pytest.Item) -> set[str]:
     return names
 
 
-def xdist_group(path: str, marks: set[str]) -> str:
-    """Which tests pytest-xdist (`--dist loadgroup`, tests/run.sh) keeps on one worker: every browser test on one
-    (they share one live server and one Chromium), every other module's tests together (they share its module
-    fixtures, e.g. a model trained once)."""
-    return "browser" if "browser" in marks else path
+def xdist_group(path: str, marks: set[str]) -> str | None:
+    """Which tests pytest-xdist (`--dist loadgroup`, tests/run.sh) keeps on one worker: a module's tests together
+    (they share its module fixtures, e.g. a model trained once); browser tests go one by one to whichever worker is
+    free (each worker starts one live server for all of its browser tests: the browser tests together take longer
+    than the rest of the suite, so one worker for all of them would set the pace)."""
+    return None if "browser" in marks else path
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
@@ -238,4 +239,6 @@ def pytest_collection_modifyitems(config, items):
         marks = marks_for(path, _fixtures(item), _module_source(item))
         for name in marks:
             item.add_marker(getattr(pytest.mark, name))
-        item.add_marker(pytest.mark.xdist_group(xdist_group(path, marks)))
+        group = xdist_group(path, marks)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))

@@ -8,8 +8,8 @@
 # used when present; tests that need it skip without it. VENV names another virtual environment (tools/upgrade.sh
 # uses a scratch one).
 # Both tiers spread the tests over the cores with pytest-xdist (at most 4 workers: each holds TensorFlow and its own
-# run manager); tests/conftest.py groups them so that every browser test runs on one worker (one live server) and
-# a module's tests on one worker (one module fixture). Each run has its own temporary folder: concurrent runs on one
+# run manager); tests/conftest.py keeps a module's tests on one worker (one module fixture) and hands the browser
+# tests out one by one (one live server per worker). Each run has its own temporary folder: concurrent runs on one
 # machine never share /tmp/pytest-of-$USER.
 set -euo pipefail
 cd "$(dirname "$0")/.."
