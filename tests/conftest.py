@@ -64,6 +64,11 @@ def without_local_data(monkeypatch):
 # ----------------------------------------------------------------------------- live server
 
 
+# One log per pytest-xdist worker (tests/run.sh runs the suite on several): never two servers in one file.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+SERVER_LOG = ROOT / "tests" / (f"streamlit-server-{_WORKER}.log" if _WORKER else "streamlit-server.log")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -77,7 +82,7 @@ def app_url():
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
     if SHARED_DATA.is_dir():
         env["RNN_PLAYGROUND_DATA"] = str(SHARED_DATA)
-    log = open(ROOT / "tests" / "streamlit-server.log", "w")  # noqa: SIM115 - closed at teardown
+    log = open(SERVER_LOG, "w")  # noqa: SIM115 - closed at teardown
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -108,7 +113,7 @@ def app_url():
             time.sleep(0.5)
     else:
         proc.terminate()
-        pytest.fail("Streamlit server did not start; see tests/streamlit-server.log")
+        pytest.fail(f"Streamlit server did not start; see {SERVER_LOG.relative_to(ROOT)}")
     yield url
     proc.terminate()
     proc.wait(timeout=20)
@@ -206,8 +211,34 @@ def marks_for(path: str, fixtures: set[str], source: str) -> set[str]:
     return marks
 
 
+def _fixtures(item: pytest.Item) -> set[str]:
+    """The fixtures a test uses; an argument parametrized directly (`parametrize("page", ...)`) is a value, not
+    the fixture of the same name."""
+    names = set(getattr(item, "fixturenames", ()))
+    for mark in item.iter_markers("parametrize"):
+        argnames = mark.args[0] if mark.args else mark.kwargs["argnames"]
+        if isinstance(argnames, str):
+            argnames = [name.strip() for name in argnames.split(",")]
+        indirect = mark.kwargs.get("indirect", False)
+        names -= {name for name in argnames if not (indirect is True or name in (indirect or ()))}
+    return names
+
+
+def xdist_group(path: str, marks: set[str]) -> str | None:
+    """Which tests pytest-xdist (`--dist loadgroup`, tests/run.sh) keeps on one worker: a module's tests together
+    (they share its module fixtures, e.g. a model trained once); browser tests go one by one to whichever worker is
+    free (each worker starts one live server for all of its browser tests: the browser tests together take longer
+    than the rest of the suite, so one worker for all of them would set the pace)."""
+    return None if "browser" in marks else path
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     for item in items:
         path = Path(str(item.fspath)).resolve().relative_to(ROOT).as_posix()
-        for name in marks_for(path, set(getattr(item, "fixturenames", ())), _module_source(item)):
+        marks = marks_for(path, _fixtures(item), _module_source(item))
+        for name in marks:
             item.add_marker(getattr(pytest.mark, name))
+        group = xdist_group(path, marks)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))

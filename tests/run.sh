@@ -4,17 +4,26 @@
 #                               the wheel check for every supported Python, then the whole suite (slowest 15 shown)
 #   bash tests/run.sh --fast    the inner loop: lint and every test that needs no browser, no Dask cluster and no
 #                               long real-data training (markers: see pyproject.toml); no installs, no network
-# Further arguments go to pytest. Real data beside the checkout (../shared/data) is used when present; tests that
-# need it skip without it. VENV names another virtual environment (tools/upgrade.sh uses a scratch one).
+# Further arguments go to pytest (`-n 0`: no parallel workers). Real data beside the checkout (../shared/data) is
+# used when present; tests that need it skip without it. VENV names another virtual environment (tools/upgrade.sh
+# uses a scratch one).
+# Both tiers spread the tests over the cores with pytest-xdist (at most 4 workers: each holds TensorFlow and its own
+# run manager); tests/conftest.py keeps a module's tests on one worker (one module fixture) and hands the browser
+# tests out one by one (one live server per worker). Each run has its own temporary folder: concurrent runs on one
+# machine never share /tmp/pytest-of-$USER.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
 export TF_CPP_MIN_LOG_LEVEL=2
+BASETEMP="$(mktemp -d "${TMPDIR:-/tmp}/rnn-playground-pytest-XXXXXX")"
+trap 'rm -rf "$BASETEMP"' EXIT
+PARALLEL=(-n auto --maxprocesses 4 --dist loadgroup --basetemp "$BASETEMP")
 
 if [ "${1:-}" = "--fast" ]; then
   shift
   "$VENV/bin/python" -m ruff check .
-  exec "$VENV/bin/python" -m pytest -q -m "not browser and not cluster and not slow" --durations=15 "$@"
+  "$VENV/bin/python" -m pytest -q -m "not browser and not cluster and not slow" --durations=15 "${PARALLEL[@]}" "$@"
+  exit
 fi
 
 if [ ! -x /usr/bin/chromium ]; then
@@ -36,4 +45,4 @@ fi
 "$VENV/bin/python" -m ruff check .
 # Every Python version we support must resolve to wheels (Community Cloud lets deployers pick one).
 "$VENV/bin/python" tools/check_wheels.py
-"$VENV/bin/python" -m pytest -q --durations=15 "$@"
+"$VENV/bin/python" -m pytest -q --durations=15 "${PARALLEL[@]}" "$@"

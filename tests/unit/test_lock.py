@@ -67,7 +67,7 @@ def test_the_dev_lock_installs_the_same_versions_the_app_deploys_with():
     runtime, dev = pins("requirements.txt"), pins("requirements-dev.txt")
     differing = {name: (runtime[name], dev[name]) for name in runtime if dev.get(name) != runtime[name]}
     assert not differing
-    for name in ("pytest", "pytest-timeout", "playwright", "ruff", "nbclient", "ipykernel", "uv"):
+    for name in ("pytest", "pytest-timeout", "pytest-xdist", "playwright", "ruff", "nbclient", "ipykernel", "uv"):
         assert name in dev, name
 
 
