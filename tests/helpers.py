@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -115,3 +115,14 @@ def screenshot(page, name: str) -> Path:
 def chart_count(at: AppTest) -> int:
     """Number of Altair/Vega-Lite charts on the page."""
     return len(at.get("vega_lite_chart"))
+
+
+def spec_dicts(spec) -> Iterator[dict]:
+    """Every dict nested in a Vega-Lite spec (layers, encodings, legends, axes), depth first."""
+    if isinstance(spec, dict):
+        yield spec
+        for v in spec.values():
+            yield from spec_dicts(v)
+    elif isinstance(spec, list):
+        for v in spec:
+            yield from spec_dicts(v)

@@ -16,6 +16,7 @@ from core.shakespeare import charts as char_charts
 from core.shakespeare.config import RunSummary
 from core.stocks import charts as stock_charts
 from core.stocks.config import PERSISTENCE
+from tests.helpers import spec_dicts
 from ui.charts import CHART_CHROME, chart_height, legend_px
 
 PHONE_CHART = 358  # px a chart gets on a 390 px screen (Streamlit's side padding)
@@ -86,21 +87,12 @@ def wide_legend_charts() -> dict:
 
 def legends(spec) -> list[dict]:
     """Every legend a spec's colour and stroke-dash encodings set (a legend=None is none)."""
-    found = []
-
-    def walk(x):
-        if isinstance(x, dict):
-            for channel in ("color", "strokeDash"):
-                if isinstance(x.get(channel), dict) and isinstance(x[channel].get("legend"), dict):
-                    found.append(x[channel]["legend"])
-            for v in x.values():
-                walk(v)
-        elif isinstance(x, list):
-            for v in x:
-                walk(v)
-
-    walk(spec)
-    return found
+    return [
+        x[channel]["legend"]
+        for x in spec_dicts(spec)
+        for channel in ("color", "strokeDash")
+        if isinstance(x.get(channel), dict) and isinstance(x[channel].get("legend"), dict)
+    ]
 
 
 def natural_size(chart, width: int) -> tuple[float, float]:

@@ -8,6 +8,7 @@ import vl_convert
 
 from core.engine import charts
 from core.engine.config import ModelConfig, TrainConfig, config_diff
+from tests.helpers import spec_dicts
 
 
 def history():
@@ -123,20 +124,11 @@ def datasets(d) -> list[dict]:
 
 
 def legend_domains(d) -> list[list]:
-    found = []
-
-    def walk(x):
-        if isinstance(x, dict):
-            if isinstance(x.get("color"), dict) and x["color"].get("field") == "run":
-                found.append(x["color"]["scale"]["domain"])
-            for v in x.values():
-                walk(v)
-        elif isinstance(x, list):
-            for v in x:
-                walk(v)
-
-    walk(d)
-    return found
+    return [
+        x["color"]["scale"]["domain"]
+        for x in spec_dicts(d)
+        if isinstance(x.get("color"), dict) and x["color"].get("field") == "run"
+    ]
 
 
 def axis_formats(d) -> list[str]:

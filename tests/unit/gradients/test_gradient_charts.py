@@ -15,6 +15,7 @@ from core.data.memory_tasks import Score
 from core.engine.charts import LINEAR_LABELS, LOG_FORMAT
 from core.gradients import charts as gradient_charts
 from core.gradients.config import floor_note, reach_words, skill
+from tests.helpers import spec_dicts
 
 MSE = Score("MSE", True, 1 / 6, "always answer 1")
 
@@ -28,21 +29,12 @@ def rows(d: dict) -> list[dict]:
 
 
 def formats(d: dict) -> list[str]:
-    found: list[str] = []
-
-    def walk(x):
-        if isinstance(x, dict):
-            for key in ("axis", "legend"):
-                if isinstance(x.get(key), dict) and ("format" in x[key] or "labelExpr" in x[key]):
-                    found.append(x[key].get("format") or x[key]["labelExpr"])
-            for v in x.values():
-                walk(v)
-        elif isinstance(x, list):
-            for v in x:
-                walk(v)
-
-    walk(d)
-    return found
+    return [
+        x[key].get("format") or x[key]["labelExpr"]
+        for x in spec_dicts(d)
+        for key in ("axis", "legend")
+        if isinstance(x.get(key), dict) and ("format" in x[key] or "labelExpr" in x[key])
+    ]
 
 
 def lines(run: str, moment: str, norms) -> pd.DataFrame:
