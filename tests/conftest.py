@@ -27,6 +27,10 @@ os.environ.setdefault("RNN_PLAYGROUND_CACHE", tempfile.mkdtemp(prefix="rnn-playg
 # The test process holds many sessions' data at once, unlike a server; the memory budget's own
 # tests set theirs.
 os.environ.setdefault("RNN_PLAYGROUND_MEMORY_MB", "64000")
+# The test process opens hundreds of pages (AppTest), each of which would have the idle worker rehearse its
+# configuration (core.engine.reuse): minutes of tracing nobody trains. Rehearsals have their own tests
+# (tests/unit/engine/test_workers.py, test_reuse.py), and the live servers below keep the deployed default.
+os.environ.setdefault("RNN_PLAYGROUND_REHEARSALS", "0")
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
@@ -79,7 +83,7 @@ def _free_port() -> int:
 def app_url():
     """`streamlit run app.py` on a free loopback port, for the browser tests."""
     port = _free_port()
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", RNN_PLAYGROUND_REHEARSALS="1")  # as deployed
     if SHARED_DATA.is_dir():
         env["RNN_PLAYGROUND_DATA"] = str(SHARED_DATA)
     log = open(SERVER_LOG, "w")  # noqa: SIM115 - closed at teardown
@@ -232,6 +236,12 @@ def xdist_group(path: str, marks: set[str]) -> str | None:
     return None if "browser" in marks else path
 
 
+def same_run(page: str) -> pytest.MarkDecorator:
+    """Browser tests that train the same run (a page's Tiny preset) go to one worker, so to one live server: the
+    first trains it and the others share the finished run, as a class on one server does (core/engine/runs.py)."""
+    return pytest.mark.xdist_group(f"browser-run-{page}")
+
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     for item in items:
@@ -240,5 +250,5 @@ def pytest_collection_modifyitems(config, items):
         for name in marks:
             item.add_marker(getattr(pytest.mark, name))
         group = xdist_group(path, marks)
-        if group is not None:
+        if group is not None and item.get_closest_marker("xdist_group") is None:
             item.add_marker(pytest.mark.xdist_group(group))

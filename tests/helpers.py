@@ -65,24 +65,31 @@ def training_finished(key: str) -> Callable[[AppTest], bool]:
 # ----------------------------------------------------------------------------- Playwright
 
 
+# Streamlit marks its root with the script's state: "notRunning" once a run (or a fragment's run) has ended; a click
+# or a changed widget sets "rerunRequested" at once, in the browser, so a short quiet spell is enough.
+_IDLE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return !!app && app.getAttribute("data-test-script-state") === "notRunning"
+    && !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSpinner"]')
+    && !!document.querySelector("h1");
+}"""
+IDLE_QUIET_S = 0.5
+
+
 def wait_for_app_idle(page, timeout: float = 120) -> None:
-    """Wait until the script has finished: a title is shown, no 'Running…' widget, no spinner."""
+    """Wait until the script has finished: Streamlit says the script is not running, a title is shown, no
+    'Running…' widget, no spinner - and it stays so for IDLE_QUIET_S."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout * 1000)
     deadline = time.time() + timeout
     quiet_since = None
     while time.time() < deadline:
-        busy = (
-            page.locator('[data-testid="stStatusWidget"]').count() > 0
-            or page.locator('[data-testid="stSpinner"]').count() > 0
-            or page.locator("h1").count() == 0
-        )
-        if busy:
+        if not page.evaluate(_IDLE):
             quiet_since = None
         elif quiet_since is None:
             quiet_since = time.time()
-        elif time.time() - quiet_since > 2.0:
+        elif time.time() - quiet_since >= IDLE_QUIET_S:
             return
-        time.sleep(0.25)
+        time.sleep(0.1)
     raise AssertionError("app still running after timeout")
 
 

@@ -16,7 +16,11 @@ cd "$(dirname "$0")/.."
 VENV="${VENV:-.venv}"
 export TF_CPP_MIN_LOG_LEVEL=2
 BASETEMP="$(mktemp -d "${TMPDIR:-/tmp}/rnn-playground-pytest-XXXXXX")"
-trap 'rm -rf "$BASETEMP"' EXIT
+# One data cache for the whole run (every xdist worker and every live server it starts): the real IMDb is tokenised
+# once per run, not once per process (writes are atomic: core/data/disk_cache.py).
+DATA_CACHE="$(mktemp -d "${TMPDIR:-/tmp}/rnn-playground-cache-XXXXXX")"
+export RNN_PLAYGROUND_CACHE="${RNN_PLAYGROUND_CACHE:-$DATA_CACHE}"
+trap 'rm -rf "$BASETEMP" "$DATA_CACHE"' EXIT
 PARALLEL=(-n auto --maxprocesses 4 --dist loadgroup --basetemp "$BASETEMP")
 
 if [ "${1:-}" = "--fast" ]; then

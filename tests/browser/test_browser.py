@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.conftest import same_run
 from tests.helpers import ROOT, assert_no_exception_box, open_page, screenshot, wait_for_app_idle
 from ui.registry import PAGES, available_pages
 
@@ -25,6 +26,7 @@ def test_every_page_renders(app_url, page, info):
     screenshot(page, f"page-{info.url_path}")
 
 
+@same_run("sentiment")
 def test_sentiment_trains_tiny_config(app_url, page):
     open_page(page, app_url, "sentiment", timeout=240)
     sidebar = page.get_by_test_id("stSidebar")

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.conftest import same_run
 from tests.helpers import assert_no_exception_box, open_page, screenshot, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
@@ -9,6 +10,7 @@ pytestmark = pytest.mark.browser
 TINY = "Tiny: seconds, for a quick demo"
 
 
+@same_run("attention")
 def test_attention_trains_tiny_translator_and_shows_heatmaps(app_url, page):
     open_page(page, app_url, "attention", timeout=240)
     assert page.get_by_role("heading", name="Attention: where does the network look?").is_visible()

@@ -34,7 +34,8 @@ class Server:
     def __init__(self, database: Path) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", RNN_PLAYGROUND_DATABASE_URL=f"sqlite:///{database}")
+        self.env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", RNN_PLAYGROUND_REHEARSALS="1")  # as deployed
+        self.env["RNN_PLAYGROUND_DATABASE_URL"] = f"sqlite:///{database}"
         self.proc: subprocess.Popen | None = None
         self.log = database.parent / "server.log"
 

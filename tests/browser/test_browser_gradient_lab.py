@@ -9,6 +9,7 @@ import pytest
 
 from core.gradients.config import CELLS_TRAIN_LABEL, CLIP_TRAIN_LABEL
 from core.gradients.experiments import EXPERIMENTS
+from tests.conftest import same_run
 from tests.helpers import SCREENSHOTS, assert_no_exception_box, open_page, screenshot, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
@@ -18,6 +19,7 @@ CHARTS = '[data-testid="stVegaLiteChart"]'
 DIAGRAM = '[data-testid="stGraphVizChart"] svg'
 
 
+@same_run("gradient-lab")
 def test_gradient_lab_trains_and_shows_gradients_through_time(app_url, page):
     # Through the app's navigation, as a student would arrive.
     open_page(page, app_url, "")

@@ -13,7 +13,9 @@ import re
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import expect
 
+from tests.conftest import same_run
 from tests.helpers import assert_no_exception_box, open_page, screenshot, wait_for_app_idle
 from ui.registry import PAGES
 
@@ -45,6 +47,11 @@ TRAINING_PAGES = [
     "gradient-lab",
 ]
 MOST_KEYS_TO_TRAIN = 10
+
+
+def shared(runs: list[tuple[str, str, str]]) -> list:
+    """The Tiny runs as parameters, each on the worker (so the server) of the other tests training that run."""
+    return [pytest.param(*run, id=run[0], marks=same_run(run[0])) for run in runs]
 FOCUSED = """() => {
   const el = document.activeElement;
   const box = el && el.closest('[data-testid="stButton"]') && el.closest('[class*="st-key-"]');
@@ -85,10 +92,17 @@ def keys_to_train(page, limit: int = 120) -> tuple[int, list[str]]:
     return presses + 1, path
 
 
-def serious_violations(page) -> list[str]:
+# A chart's marks: Vega draws thousands of SVG nodes inside each chart (the chart itself, its labelled root, stays
+# audited). After a run, the audit leaves them out: ten seconds or more per page, for nodes no reader reaches one by
+# one. The audit of every page before training (test_every_page_fits_a_phone_and_passes_axe) keeps them in.
+CHART_MARKS = '[data-testid="stVegaLiteChart"] svg > *'
+
+
+def serious_violations(page, skip_chart_marks: bool = False) -> list[str]:
     from axe_playwright_python.sync_playwright import Axe
 
-    result = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    context = {"exclude": [[CHART_MARKS]]} if skip_chart_marks else None
+    result = Axe().run(page, context=context, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
     return [
         f"{v['id']} ({v['impact']}): {v['nodes'][0]['html'][:160] if v['nodes'] else ''}"
         for v in result.response["violations"]
@@ -105,7 +119,7 @@ def test_every_page_fits_a_phone_and_passes_axe(app_url, phone, path):
     screenshot(phone, f"room-phone-{path or 'home'}")
 
 
-@pytest.mark.parametrize(("path", "link", "finished"), PHONE_RUNS, ids=[r[0] for r in PHONE_RUNS])
+@pytest.mark.parametrize(("path", "link", "finished"), shared(PHONE_RUNS))
 def test_tiny_runs_train_on_a_phone_without_sideways_scroll(app_url, phone, path, link, finished):
     open_page(phone, app_url, f"{path}?{link}", timeout=240)
     phone.get_by_role("button", name="Train", exact=True).first.tap()
@@ -114,7 +128,7 @@ def test_tiny_runs_train_on_a_phone_without_sideways_scroll(app_url, phone, path
     wait_for_app_idle(phone, timeout=240)
     assert_no_exception_box(phone)
     assert sideways_scroll(phone) <= 0  # wide heatmaps scroll inside their own box
-    assert serious_violations(phone) == []
+    assert serious_violations(phone, skip_chart_marks=True) == []
     screenshot(phone, f"room-phone-{path}-trained")
 
 
@@ -132,13 +146,13 @@ def test_a_dark_browser_gets_the_dark_theme(browser, app_url):
         context.close()
 
 
-@pytest.mark.parametrize(("path", "link", "finished"), TINY_RUNS, ids=[r[0] for r in TINY_RUNS])
+@pytest.mark.parametrize(("path", "link", "finished"), shared(TINY_RUNS))
 def test_presenter_mode_from_a_link(browser, app_url, path, link, finished):
     context = browser.new_context(**PROJECTOR)
     page = context.new_page()
     try:
         open_page(page, app_url, f"{path}?{link}&present=1", timeout=240)
-        assert not page.get_by_test_id("stSidebar").is_visible()  # the controls are out of the way
+        expect(page.get_by_test_id("stSidebar")).to_be_hidden(timeout=10_000)  # the controls are out of the way
         page.get_by_role("button", name="Train", exact=True).first.click()
         page.locator(DONE).filter(has_text="Trained").first.wait_for(timeout=300_000)
         page.get_by_text(finished).filter(visible=True).first.wait_for(timeout=60_000)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import same_run
 from tests.helpers import assert_no_exception_box, open_page, screenshot, wait_for_app_idle
 
 TINY = "Tiny: seconds, for a quick demo"
 
 
 @pytest.mark.browser
+@same_run("shakespeare")
 def test_shakespeare_page_trains_and_writes(app_url, page):
     # Through the app's navigation (a cold deep link can bypass app.py; see the report).
     open_page(page, app_url, "")

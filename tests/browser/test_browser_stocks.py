@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import same_run
 from tests.helpers import assert_no_exception_box, open_page, screenshot, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
@@ -19,6 +20,7 @@ def choose_preset(page, name: str) -> None:
     wait_for_app_idle(page)
 
 
+@same_run("stocks")
 def test_stocks_page_trains_and_shows_the_forecast(app_url, page):
     open_page(page, app_url, "stocks")
     assert_no_exception_box(page)
