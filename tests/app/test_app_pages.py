@@ -52,7 +52,7 @@ def test_home_page_does_not_import_tensorflow():
 # ----------------------------------------------------------------------------- opening fast
 
 
-def test_pages_open_without_tensorflow(with_shared_data, tmp_path):
+def test_pages_open_without_tensorflow(with_shared_data):
     """Opening a page (the IMDb reviews read back from a filled data cache) loads no TensorFlow; the
     Architectures page is left out: its explorer builds the Keras model to check the parameter counts."""
     code = (
@@ -68,16 +68,16 @@ def test_pages_open_without_tensorflow(with_shared_data, tmp_path):
         "    loaded[page] = sorted(m for m in ('tensorflow', 'keras') if m in sys.modules)\n"
         "print(json.dumps(loaded))\n"
     )
-    env = dict(os.environ, RNN_PLAYGROUND_CACHE=str(tmp_path / "cache"), PYTHONPATH=str(ROOT))
+    env = dict(os.environ, PYTHONPATH=str(ROOT))  # the test run's data cache (tests/run.sh): filled once per run
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     loaded = json.loads(out.stdout.strip().splitlines()[-1])
     assert all(not modules for modules in loaded.values()), loaded
 
 
-def test_sentiment_page_reads_the_tokenised_reviews_back(with_shared_data, monkeypatch, tmp_path):
-    """A freshly started server (empty st.cache_resource) with a filled data cache does not tokenise."""
-    monkeypatch.setenv("RNN_PLAYGROUND_CACHE", str(tmp_path / "cache"))
+def test_sentiment_page_reads_the_tokenised_reviews_back(with_shared_data, monkeypatch):
+    """A freshly started server (empty st.cache_resource) with a filled data cache does not tokenise (the test
+    run's data cache, tests/run.sh: filled here unless another test did)."""
     imdb.load_imdb(allow_download=False)
     st.cache_resource.clear()
     data_cache.retry_downloads()
