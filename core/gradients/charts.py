@@ -302,7 +302,7 @@ def global_norm_chart(
             alt.Chart(long)
             .mark_line(strokeWidth=1.5)
             .encode(
-                x=alt.X("step:Q", title="training step"),
+                x=alt.X("step:Q", axis=linear_axis("training step", True)),
                 y=alt.Y("norm:Q", axis=log_axis("global norm (log scale)"), scale=alt.Scale(type="log")),
                 color=alt.Color(
                     "series:N",

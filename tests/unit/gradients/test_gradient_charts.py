@@ -68,6 +68,9 @@ def test_log_axes_share_one_exponent_format_and_linear_axes_four_digits():
     batches = pd.DataFrame({"step": [1, 2], "grad_norm": [1.9999999999999, 1.5e10], "applied_norm": [1.0, 1.0]})
     norms = as_dict(gradient_charts.global_norm_chart(batches, clip_norm=1.0))
     assert LOG_FORMAT in formats(norms) and ",d" not in formats(norms)
+    # its training steps as whole numbers, as on the per-layer chart above it (not 1.0, 2.0, ...)
+    assert set(formats(norms)) == {LINEAR_LABELS, LOG_FORMAT}
+    assert [x["axis"]["tickMinStep"] for x in spec_dicts(norms) if "tickMinStep" in x.get("axis", {})] == [1]
     scores = pd.DataFrame({"cell": ["GRU"], "T": [50], "test score": [2.0000000001], "steps": [9]})
     assert LINEAR_LABELS in formats(as_dict(gradient_charts.score_vs_length_chart(scores, MSE)))
 
