@@ -80,11 +80,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_env(**settings: str) -> dict[str, str]:
+    """The environment of a live server a test starts: this process's, with the deployed default for rehearsals
+    (the test process turns them off above) and quiet TensorFlow logs, plus `settings`."""
+    return dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", RNN_PLAYGROUND_REHEARSALS="1", **settings)
+
+
 @pytest.fixture(scope="session")
 def app_url():
     """`streamlit run app.py` on a free loopback port, for the browser tests."""
     port = _free_port()
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", RNN_PLAYGROUND_REHEARSALS="1")  # as deployed
+    env = server_env()
     if SHARED_DATA.is_dir():
         env["RNN_PLAYGROUND_DATA"] = str(SHARED_DATA)
     log = open(SERVER_LOG, "w")  # noqa: SIM115 - closed at teardown

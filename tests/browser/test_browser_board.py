@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import ROOT, _free_port
+from tests.conftest import ROOT, _free_port, server_env
 from tests.helpers import assert_no_exception_box, screenshot, wait_for_app_idle
 
 pytestmark = pytest.mark.browser
@@ -34,8 +33,7 @@ class Server:
     def __init__(self, database: Path) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", RNN_PLAYGROUND_REHEARSALS="1")  # as deployed
-        self.env["RNN_PLAYGROUND_DATABASE_URL"] = f"sqlite:///{database}"
+        self.env = server_env(RNN_PLAYGROUND_DATABASE_URL=f"sqlite:///{database}")
         self.proc: subprocess.Popen | None = None
         self.log = database.parent / "server.log"
 

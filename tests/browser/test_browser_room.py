@@ -52,6 +52,8 @@ MOST_KEYS_TO_TRAIN = 10
 def shared(runs: list[tuple[str, str, str]]) -> list:
     """The Tiny runs as parameters, each on the worker (so the server) of the other tests training that run."""
     return [pytest.param(*run, id=run[0], marks=same_run(run[0])) for run in runs]
+
+
 FOCUSED = """() => {
   const el = document.activeElement;
   const box = el && el.closest('[data-testid="stButton"]') && el.closest('[class*="st-key-"]');
