@@ -36,6 +36,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from core.data import stocks as _stocks  # noqa: E402 - after the path and settings above
+from tests.helpers import RERUN_WATCH  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -134,13 +135,16 @@ def app_url():
 class _StillBrowser:
     """The browser, whose every context asks for reduced motion (`prefers-reduced-motion: reduce`): Streamlit's
     spinners and transitions stand still. Chromium took 45 % of the CPU of the experiment-link tests, more than
-    the training; still pages cost it less, and the pages are the same."""
+    the training; still pages cost it less, and the pages are the same. Every page also carries RERUN_WATCH, so
+    wait_for_app_idle knows a click's rerun is still on its way to the server."""
 
     def __init__(self, browser) -> None:
         self._browser = browser
 
     def new_context(self, **options):
-        return self._browser.new_context(**{"reduced_motion": "reduce", **options})
+        context = self._browser.new_context(**{"reduced_motion": "reduce", **options})
+        context.add_init_script(RERUN_WATCH)
+        return context
 
     def __getattr__(self, name: str):
         return getattr(self._browser, name)

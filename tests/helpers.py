@@ -65,14 +65,30 @@ def training_finished(key: str) -> Callable[[AppTest], bool]:
 # ----------------------------------------------------------------------------- Playwright
 
 
-# Streamlit marks its root with the script's state: "notRunning" once a run (or a fragment's run) has ended; a click
-# or a changed widget sets "rerunRequested" at once, in the browser, so a short quiet spell is enough.
+# Streamlit marks its root with the script's state: "notRunning" once a run (or a fragment's run) has ended.
+# A click on a widget sends the server a rerun, but Streamlit's page shows "notRunning" until the server answers,
+# which on a busy machine can take longer than any quiet period. Every test page therefore records when it last
+# sent the server a message and when a script run last started; a message newer than the last start is a rerun
+# on its way (for up to RERUN_GRACE_MS, in case the message was not a rerun).
+RERUN_WATCH = """(() => {
+  window.__rnnSentAt = 0; window.__rnnRunAt = 0;
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (...args) { window.__rnnSentAt = performance.now(); return send.apply(this, args); };
+  new MutationObserver(() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (app && app.getAttribute("data-test-script-state") === "running") window.__rnnRunAt = performance.now();
+  }).observe(document, {subtree: true, attributes: true, attributeFilter: ["data-test-script-state"]});
+})();"""
+RERUN_GRACE_MS = 10_000
+
 _IDLE = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
-  return !!app && app.getAttribute("data-test-script-state") === "notRunning"
+  const sent = window.__rnnSentAt || 0;
+  const pending = sent > (window.__rnnRunAt || 0) && performance.now() - sent < %d;
+  return !!app && app.getAttribute("data-test-script-state") === "notRunning" && !pending
     && !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSpinner"]')
     && !!document.querySelector("h1");
-}"""
+}""" % RERUN_GRACE_MS
 IDLE_QUIET_S = 0.5
 
 

@@ -120,6 +120,7 @@ def test_a_class_on_one_board_survives_a_restart(server, browser, page):
     page.goto(server.url, wait_until="domcontentloaded")
     wait_for_app_idle(page)
     page.get_by_role("button", name="Start a class").click()
+    page.get_by_test_id("stCode").filter(has_text="board?room=").first.wait_for(timeout=60_000)
     wait_for_app_idle(page)
     codes = page.get_by_test_id("stCode").all_inner_texts()
     join_url = next(c.strip() for c in codes if "board?room=" in c and "teacher=" not in c)
