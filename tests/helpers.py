@@ -73,7 +73,10 @@ def training_finished(key: str) -> Callable[[AppTest], bool]:
 RERUN_WATCH = """(() => {
   window.__rnnSentAt = 0; window.__rnnRunAt = 0;
   const send = WebSocket.prototype.send;
-  WebSocket.prototype.send = function (...args) { window.__rnnSentAt = performance.now(); return send.apply(this, args); };
+  WebSocket.prototype.send = function (...args) {
+    window.__rnnSentAt = performance.now();
+    return send.apply(this, args);
+  };
   new MutationObserver(() => {
     const app = document.querySelector('[data-testid="stApp"]');
     if (app && app.getAttribute("data-test-script-state") === "running") window.__rnnRunAt = performance.now();
@@ -84,11 +87,11 @@ RERUN_GRACE_MS = 10_000
 _IDLE = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   const sent = window.__rnnSentAt || 0;
-  const pending = sent > (window.__rnnRunAt || 0) && performance.now() - sent < %d;
+  const pending = sent > (window.__rnnRunAt || 0) && performance.now() - sent < GRACE_MS;
   return !!app && app.getAttribute("data-test-script-state") === "notRunning" && !pending
     && !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSpinner"]')
     && !!document.querySelector("h1");
-}""" % RERUN_GRACE_MS
+}""".replace("GRACE_MS", str(RERUN_GRACE_MS))
 IDLE_QUIET_S = 0.5
 
 
