@@ -62,6 +62,23 @@ def training_finished(key: str) -> Callable[[AppTest], bool]:
     return check
 
 
+# The guided experiments trained in a real browser, from a link in a fresh context
+# (tests/browser/test_browser_experiments.py): one per training panel of every page (the three Gradient-lab
+# views have a panel each), each the panel's quickest to train in the full suite's timings.
+# tests/app/test_experiments_app.py trains every other experiment from its link through AppTest, and checks that
+# this list leaves no panel out.
+BROWSER_EXPERIMENTS = frozenset({
+    ("architectures", 1),
+    ("sentiment", 3),
+    ("stocks", 1),
+    ("shakespeare", 1),
+    ("attention", 2),
+    ("gradient-lab", 1),
+    ("gradient-lab", 2),
+    ("gradient-lab", 3),
+})
+
+
 # ----------------------------------------------------------------------------- Playwright
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README and .ci/run).
 #   bash tests/run.sh           everything: venv, the locked requirements, Chromium for the browser tests, lint,
-#                               the wheel check for every supported Python, then the whole suite (slowest 15 shown)
+#                               the whole suite (slowest 15 shown) with the wheel check for every supported Python beside it
 #   bash tests/run.sh --fast    the inner loop: lint and every test that needs no browser, no Dask cluster and no
 #                               long real-data training (markers: see pyproject.toml); no installs, no network
 # Further arguments go to pytest (`-n 0`: no parallel workers). Real data beside the checkout (../shared/data) is
@@ -47,6 +47,14 @@ fi
 "$VENV/bin/python" -m pip install -q -r requirements-dev.txt
 
 "$VENV/bin/python" -m ruff check .
-# Every Python version we support must resolve to wheels (Community Cloud lets deployers pick one).
-"$VENV/bin/python" tools/check_wheels.py
-"$VENV/bin/python" -m pytest -q --durations=15 "${PARALLEL[@]}" "$@"
+# Every Python version we support must resolve to wheels (Community Cloud lets deployers pick one). The check mostly
+# waits on the package index, so it runs beside the suite and its verdict is read at the end.
+WHEELS_LOG="$(mktemp "${TMPDIR:-/tmp}/rnn-playground-wheels-XXXXXX")"
+trap 'rm -rf "$BASETEMP" "$DATA_CACHE" "$WHEELS_LOG"' EXIT
+"$VENV/bin/python" tools/check_wheels.py >"$WHEELS_LOG" 2>&1 &
+WHEELS=$!
+STATUS=0
+"$VENV/bin/python" -m pytest -q --durations=15 "${PARALLEL[@]}" "$@" || STATUS=$?
+cat "$WHEELS_LOG"
+wait "$WHEELS" || { echo "tools/check_wheels.py: a supported Python does not resolve (above)"; STATUS=1; }
+exit "$STATUS"

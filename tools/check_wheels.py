@@ -17,6 +17,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,8 +51,9 @@ def resolves(version: str) -> tuple[bool, str]:
 def main(argv: list[str]) -> int:
     versions = argv or supported_versions()
     failed = []
-    for version in versions:
-        ok, why = resolves(version)
+    with ThreadPoolExecutor(len(versions)) as pool:  # each resolution mostly waits on the package index
+        results = list(pool.map(resolves, versions))
+    for version, (ok, why) in zip(versions, results, strict=True):
         print(f"Python {version}: {'wheels for every requirement' if ok else 'DOES NOT RESOLVE'}")
         if not ok:
             print("   " + why.replace("\n", "\n   "))

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.engine.links import notice
-from tests.helpers import ROOT, assert_no_exception, run_until, texts, training_finished
+from tests.helpers import BROWSER_EXPERIMENTS, ROOT, assert_no_exception, run_until, texts, training_finished
 from ui.experiments import PAGES, experiments_for
 
 PAGE_FILES = {
@@ -184,6 +184,48 @@ def test_an_experiment_link_opens_its_card_and_every_session_gets_the_check(offl
     second.button(key=f"{page}:replay").click().run()
     assert any("Replaying the recorded training" in p.proto.text for p in second.get("progress"))
     assert_no_exception(second)
+
+
+OUTCOMES = ("This run showed it", "This run did not show it", "Inconclusive")
+
+
+def test_the_browser_trains_an_experiment_of_every_training_panel():
+    panels = {(page, e.panel or page) for page in PAGES for e in experiments_for(page)}
+    in_browser = {
+        (page, e.panel or page)
+        for page in PAGES
+        for e in experiments_for(page)
+        if (page, e.number) in BROWSER_EXPERIMENTS
+    }
+    assert in_browser == panels
+    assert set(CASES) >= BROWSER_EXPERIMENTS
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("page", "number"),
+    [
+        pytest.param(page, number, id=f"{page}-{number}", marks=pytest.mark.xdist_group(f"link-{page}-{number}"))
+        for page, number in CASES
+        if (page, number) not in BROWSER_EXPERIMENTS
+    ],
+)
+def test_an_experiment_link_trains_to_its_verdict(offline, page, number):
+    """The experiments the browser does not train (tests/browser/test_browser_experiments.py): a fresh session
+    opened from the link sees the card, trains with the experiment's own button and gets its verdict."""
+    e = next(e for e in experiments_for(page) if e.number == number)
+    panel = e.panel or page
+    at = open_page(page, experiment_link(page, number))
+    assert f"Experiment {number} is set up" in texts(at)
+    assert not [i.value for i in at.info if i.value.startswith(notice([""])[:30])]  # every parameter was used
+    run_until(at, lambda at: not at.button(key=f"{panel}:train").disabled, timeout=300)
+    assert at.button(key=f"{panel}:train").label == e.train_label
+    at.button(key=f"{panel}:train").click().run()
+    run_until(at, training_finished(panel), timeout=600, every=2)
+    at.run()
+    assert_no_exception(at)
+    found = verdicts(at, number)
+    assert any(v.startswith(f"**Experiment {number}. {o}") for v in found for o in OUTCOMES), found
 
 
 @pytest.mark.slow
