@@ -925,7 +925,7 @@ async def scenario_a(bench: Bench) -> dict[str, Any]:
             await _close_all(lone)
     result["lone"] = _phase_result(lone, server, {"warmup": warm, "server_ready_s": server.ready_s})
     bench.progress(f"(a) class: fresh server, {bench.sessions} sessions open the page")
-    with bench.server(class_queue(bench)) as server:  # a queue that holds the class: every session gets its run
+    with bench.server(class_queue(bench)) as server:
         warm = await _warm_up(bench, server.port)
         names = [f"s{i + 1:02d}" for i in range(bench.sessions)]
         clients = await _open_all(bench, server.port, names, None)
@@ -986,7 +986,7 @@ async def scenario_b(bench: Bench) -> dict[str, Any]:
     result: dict[str, Any] = {"loadavg_start": loadavg()}
     variants = tiny_variants(bench.sessions)
     bench.progress(f"(b) fresh server, {bench.sessions} sessions open the page and pick distinct Tiny settings")
-    with bench.server(class_queue(bench)) as server:  # a queue that holds the class: every session gets its run
+    with bench.server(class_queue(bench)) as server:
         warm = await _warm_up(bench, server.port)
         names = [f"s{i + 1:02d}" for i in range(bench.sessions)]
         clients = await _open_all(bench, server.port, names, variants)
@@ -1177,7 +1177,7 @@ async def _lab_class(bench: Bench, variants: list[dict], in_room: bool) -> dict[
     boards: list[Client] = []
     extra: dict[str, Any] = {}
     settings = {"RNN_PLAYGROUND_CACHE": str(cache), **class_queue(bench)}
-    with bench.server(settings) as server:  # a queue that holds the class: every session gets its run
+    with bench.server(settings) as server:
         warm = await _warm_up(bench, server.port, GRADIENT_LAB)
         try:
             join = None

@@ -78,6 +78,9 @@ BROWSER_EXPERIMENTS = frozenset({
     ("gradient-lab", 3),
 })
 
+# How a guided experiment's verdict begins on the page (ui/experiments.py), for each of its three outcomes.
+OUTCOMES = ("This run showed it", "This run did not show it", "Inconclusive")
+
 
 # ----------------------------------------------------------------------------- Playwright
 

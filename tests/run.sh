@@ -20,7 +20,8 @@ BASETEMP="$(mktemp -d "${TMPDIR:-/tmp}/rnn-playground-pytest-XXXXXX")"
 # once per run, not once per process (writes are atomic: core/data/disk_cache.py).
 DATA_CACHE="$(mktemp -d "${TMPDIR:-/tmp}/rnn-playground-cache-XXXXXX")"
 export RNN_PLAYGROUND_CACHE="${RNN_PLAYGROUND_CACHE:-$DATA_CACHE}"
-trap 'rm -rf "$BASETEMP" "$DATA_CACHE"' EXIT
+WHEELS_LOG="$(mktemp "${TMPDIR:-/tmp}/rnn-playground-wheels-XXXXXX")"  # the wheel check's output (below)
+trap 'rm -rf "$BASETEMP" "$DATA_CACHE" "$WHEELS_LOG"' EXIT
 PARALLEL=(-n auto --maxprocesses 4 --dist loadgroup --basetemp "$BASETEMP")
 
 if [ "${1:-}" = "--fast" ]; then
@@ -49,12 +50,12 @@ fi
 "$VENV/bin/python" -m ruff check .
 # Every Python version we support must resolve to wheels (Community Cloud lets deployers pick one). The check mostly
 # waits on the package index, so it runs beside the suite and its verdict is read at the end.
-WHEELS_LOG="$(mktemp "${TMPDIR:-/tmp}/rnn-playground-wheels-XXXXXX")"
-trap 'rm -rf "$BASETEMP" "$DATA_CACHE" "$WHEELS_LOG"' EXIT
 "$VENV/bin/python" tools/check_wheels.py >"$WHEELS_LOG" 2>&1 &
 WHEELS=$!
 STATUS=0
 "$VENV/bin/python" -m pytest -q --durations=15 "${PARALLEL[@]}" "$@" || STATUS=$?
+WHEELS_STATUS=0
+wait "$WHEELS" || WHEELS_STATUS=$?
 cat "$WHEELS_LOG"
-wait "$WHEELS" || { echo "tools/check_wheels.py: a supported Python does not resolve (above)"; STATUS=1; }
+[ "$WHEELS_STATUS" -eq 0 ] || { echo "tools/check_wheels.py: a supported Python does not resolve (above)"; STATUS=1; }
 exit "$STATUS"

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.engine.links import notice
-from tests.helpers import BROWSER_EXPERIMENTS, ROOT, assert_no_exception, run_until, texts, training_finished
+from tests.helpers import BROWSER_EXPERIMENTS, OUTCOMES, ROOT, assert_no_exception, run_until, texts, training_finished
 from ui.experiments import PAGES, experiments_for
 
 PAGE_FILES = {
@@ -184,9 +184,6 @@ def test_an_experiment_link_opens_its_card_and_every_session_gets_the_check(offl
     second.button(key=f"{page}:replay").click().run()
     assert any("Replaying the recorded training" in p.proto.text for p in second.get("progress"))
     assert_no_exception(second)
-
-
-OUTCOMES = ("This run showed it", "This run did not show it", "Inconclusive")
 
 
 def test_the_browser_trains_an_experiment_of_every_training_panel():

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.helpers import BROWSER_EXPERIMENTS, assert_no_exception_box, wait_for_app_idle
+from tests.helpers import BROWSER_EXPERIMENTS, OUTCOMES, assert_no_exception_box, wait_for_app_idle
 from ui.experiments import PAGES, experiment_url, experiments_for
 
 pytestmark = pytest.mark.browser
@@ -43,7 +43,7 @@ def test_an_experiment_link_in_a_fresh_browser_shows_its_verdict_after_train(app
         train.wait_for(timeout=60_000)
         assert train.inner_text().strip() == e.train_label
         train.click(timeout=180_000)  # waits until the page's data has loaded and the button is enabled
-        verdict = re.compile(rf"Experiment {e.number}\. (This run showed it|This run did not show it|Inconclusive)")
+        verdict = re.compile(rf"Experiment {e.number}\. ({'|'.join(OUTCOMES)})")
         page.get_by_text(verdict).first.wait_for(timeout=TRAIN_TIMEOUT_S * 1000)
         wait_for_app_idle(page, 120)
         assert_no_exception_box(page)
