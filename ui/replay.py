@@ -17,6 +17,7 @@ import streamlit as st
 
 from core.engine import charts
 from core.engine.runs import SharedRun
+from ui.charts import draw_chart
 
 REPLAY_SECONDS = 6.0
 FRAME_SECONDS = 0.5
@@ -99,11 +100,15 @@ def _draw(
     clip_norm: float | None,
     captions: tuple[str, str],
 ) -> None:
+    """The live view's charts, drawn as it draws them (ui.charts.draw_chart: fixed heights with room for the
+    legends below, presenter mode's sizes, a text alternative), so a replay's frames don't jump in height."""
     curves: Callable = charts.training_curves
     left, right = st.columns(2)
-    left.altair_chart(curves(batches, epochs, "loss", "loss"), width="stretch")
+    with left:
+        draw_chart(curves(batches, epochs, "loss", "loss"), live=True)
     if metric:
-        right.altair_chart(curves(batches, epochs, metric, metric_label or metric), width="stretch")
+        with right:
+            draw_chart(curves(batches, epochs, metric, metric_label or metric), live=True)
     st.caption(captions[0])
-    st.altair_chart(charts.gradient_norm_chart(batches, clip_norm), width="stretch")
+    draw_chart(charts.gradient_norm_chart(batches, clip_norm), live=True)
     st.caption(captions[1])

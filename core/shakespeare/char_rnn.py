@@ -372,9 +372,23 @@ def surprise_bits(model: StepModel, ids: np.ndarray) -> np.ndarray:
     return np.concatenate([[np.nan], bits])
 
 
+def passage_start(text: str, look: int = 240) -> int:
+    """Where a passage of `text` shown to readers should start: the first line's start within `look`
+    characters (the validation split falls mid-line, often mid-word), else the first word's; 0 without either."""
+    head = text[:look]
+    line = head.find("\n")
+    while 0 <= line < len(head) - 1 and head[line + 1] == "\n":
+        line += 1  # past blank lines: the passage starts on a line with text
+    if 0 <= line < len(head) - 1:
+        return line + 1
+    space = head.find(" ")
+    return space + 1 if 0 <= space < len(head) - 1 else 0
+
+
 def validation_surprise(model: StepModel, data: EncodedText, chars: int = SURPRISE_CHARS) -> Surprise:
-    """The first `chars` validation characters and the bits the model spends on each."""
-    passage = data.validation[:chars]
+    """`chars` validation characters from the first line start, and the bits the model spends on each."""
+    start = passage_start(data.vocab.decode(data.validation[: chars + 240]))
+    passage = data.validation[start : start + chars]
     return Surprise(data.vocab.decode(passage), surprise_bits(model, passage))
 
 

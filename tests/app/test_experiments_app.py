@@ -268,3 +268,52 @@ def test_a_replay_draws_the_recorded_steps_up_to_its_share_and_only_the_epochs_t
     assert shown["step"].max() == 5 and ended["epoch"].tolist() == [1]
     shown, ended = cut(batches, epochs, 1.0)
     assert len(shown) == 10 and ended["epoch"].tolist() == [1, 2]
+
+
+def _replay_frame() -> None:
+    """One replay frame on a made-up run; records the height every chart was drawn at."""
+    import pandas as pd
+    import streamlit as st
+    from streamlit.delta_generator import DeltaGenerator
+
+    from ui.replay import _draw
+
+    heights: list = []
+    names = ("vega_lite_chart", "altair_chart")
+    originals = {(owner, name): getattr(owner, name) for owner in (DeltaGenerator, st) for name in names}
+
+    def recording(original):
+        def draw(self, *args, **kwargs):
+            heights.append(kwargs.get("height"))
+            return original(self, *args, **kwargs)
+
+        return draw
+
+    batches = pd.DataFrame(
+        {"step": [1, 2, 3], "epoch": [1, 1, 1], "loss": [0.9, 0.8, 0.7], "accuracy": [0.5, 0.6, 0.7],
+         "grad_norm": [1.0, 0.9, 0.8]}
+    )
+    epochs = pd.DataFrame({"epoch": [1], "loss": [0.7], "val_loss": [0.75], "accuracy": [0.7], "val_accuracy": [0.6]})
+    try:
+        for (owner, name), original in originals.items():
+            if owner is DeltaGenerator:
+                setattr(owner, name, recording(original))
+            else:  # st.vega_lite_chart is the main container's bound method: it records through the class
+                setattr(owner, name, lambda *args, _name=name, **kwargs: getattr(st._main, _name)(*args, **kwargs))
+        _draw(batches, epochs, "accuracy", "accuracy", None, ("curves", "norms"))
+    finally:
+        for (owner, name), original in originals.items():
+            setattr(owner, name, original)
+    st.session_state["heights"] = heights
+
+
+def test_a_replay_draws_its_charts_at_fixed_heights_with_room_for_their_legends():
+    """The live view draws fixed heights (plot, title and axes, legends below); a replay drew the same
+    charts at Altair's own height, so every frame's charts jumped in size and their legends squeezed the plot."""
+    from ui.charts import CHART_CHROME
+
+    at = AppTest.from_function(_replay_frame, default_timeout=60).run()
+    assert_no_exception(at)
+    heights = at.session_state["heights"]
+    assert len(heights) == 3, heights  # loss, accuracy and gradient norms
+    assert all(isinstance(h, int) and h > CHART_CHROME for h in heights), heights

@@ -47,6 +47,19 @@ def test_the_panel_polls_quickly_until_the_first_loss_then_at_the_usual_pace():
     assert FIRST_POINT_SECONDS < REFRESH_SECONDS
 
 
+def test_a_crowd_redraws_slowly_but_sees_the_end_of_the_run_as_soon_as_a_lone_student():
+    from ui.training_panel import REFRESH_SECONDS, _end_watch_interval, _refresh_interval
+
+    for watchers in (1, 8, 9, 30, 60):
+        for batches in (0, 5):
+            run_every = _refresh_interval(_shared_run("running", batches=batches, watchers=watchers))
+            end_every = _end_watch_interval(run_every)
+            assert min(run_every, end_every or run_every) <= REFRESH_SECONDS, (watchers, batches)
+            assert (end_every is None) == (run_every <= REFRESH_SECONDS)  # no second timer where the redraw is quick
+    assert _refresh_interval(_shared_run("running", batches=5, watchers=30)) == 4 * REFRESH_SECONDS
+    assert _end_watch_interval(None) is None  # an ended run has no timers
+
+
 def test_a_panel_hands_each_configuration_over_for_a_rehearsal_once(monkeypatch):
     import threading
     import time

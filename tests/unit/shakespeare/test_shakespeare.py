@@ -266,10 +266,11 @@ def test_training_many_to_many_publishes_samples_and_learns(play_data):
     assert "val_loss" in result.epoch_frame()
     # what the page used to add to the output dict itself is now part of the typed outcome
     assert out.prompt == "MESSENGER:\n" and phases == ["Measuring surprise on validation text"]
-    assert out.surprise.text == play_data.vocab.decode(play_data.validation[: char_config.SURPRISE_CHARS])
-    np.testing.assert_allclose(
-        out.surprise.bits, char_rnn.surprise_bits(out.step_model, play_data.validation[: char_config.SURPRISE_CHARS])
-    )
+    start = char_rnn.passage_start(play_data.vocab.decode(play_data.validation[:1000]))
+    passage = play_data.validation[start : start + char_config.SURPRISE_CHARS]
+    assert out.surprise.text == play_data.vocab.decode(passage) and len(out.surprise.text) == char_config.SURPRISE_CHARS
+    assert start == 0 or play_data.vocab.decode(play_data.validation[start - 1 : start]) in "\n "  # not mid-word
+    np.testing.assert_allclose(out.surprise.bits, char_rnn.surprise_bits(out.step_model, passage))
     carried, zero = char_rnn.context_bits(
         out.step_model, play_data.validation[: char_config.CONTEXT_CHARS], tiny_run().text.sequence_length
     )
@@ -304,6 +305,14 @@ def test_many_to_one_variant_stops_cleanly_with_a_sample(play_data):
     assert out.model.output_shape == (None, play_data.vocab.size)
     assert out.result.status == "stopped" and out.result.steps == 3
     assert out.samples[-1].step == 3 and np.isfinite(out.val_loss)
+
+
+def test_the_surprise_passage_starts_at_a_line_not_mid_word():
+    assert char_rnn.passage_start("ther, my lord.\nKING:\nSpeak.") == len("ther, my lord.\n")
+    assert char_rnn.passage_start("ld.\n\n\nFirst Citizen:\n") == len("ld.\n\n\n")  # past blank lines
+    assert char_rnn.passage_start("rd of the morning and the dew") == len("rd ")  # no line: the first word
+    assert char_rnn.passage_start("word") == 0 and char_rnn.passage_start("") == 0
+    assert char_rnn.passage_start("x" * 300 + "\nLine") == 0  # no line start or word near the beginning
 
 
 def test_surprise_and_unigram_baseline(random_model, play_data):
