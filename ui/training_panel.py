@@ -25,6 +25,7 @@ under the panel overlays the chosen runs' curves and tabulates what differs betw
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from core.engine import charts
@@ -171,6 +173,26 @@ _views_lock = threading.Lock()
 MAX_VIEWS = 64
 
 
+def arrow_datasets(spec: dict) -> dict:
+    """The spec with its inline datasets as Arrow tables, converted once per view.
+
+    Given lists of records, st.vega_lite_chart builds a DataFrame and then an Arrow table from them on every
+    draw: with 30 sessions redrawing one shared run that was most of the server's CPU per redraw. A pyarrow
+    Table (a data type Streamlit's charts take) leaves only its serialisation to each draw. Built as Streamlit
+    builds it (`pa.Table.from_pandas` of the records' DataFrame); a dataset Arrow can't type stays a list.
+    """
+    datasets = spec.get("datasets")
+    if not isinstance(datasets, dict):
+        return spec
+    tables: dict[str, Any] = {}
+    for name, records in datasets.items():
+        tables[name] = records
+        if isinstance(records, list) and records:
+            with contextlib.suppress(pa.ArrowException, TypeError, ValueError):
+                tables[name] = pa.Table.from_pandas(pd.DataFrame(records))
+    return {**spec, "datasets": tables}
+
+
 def live_view(job: SharedRun, metric: str | None, metric_label: str | None, clip_norm: float | None) -> LiveView:
     """The run's current view, built at most every VIEW_MAX_AGE seconds per run and chart choice.
 
@@ -190,20 +212,26 @@ def live_view(job: SharedRun, metric: str | None, metric_label: str | None, clip
     described = charts.with_summary  # a text alternative saying what the curve did ("loss fell from 0.69 to 0.23")
     view = LiveView(
         snap,
-        described(curves(batches, epochs, "loss", "loss").to_dict(validate=False), batches, "loss", "loss"),
-        described(
-            curves(batches, epochs, metric, metric_label or metric).to_dict(validate=False),
-            batches,
-            metric,
-            metric_label or metric,
+        arrow_datasets(
+            described(curves(batches, epochs, "loss", "loss").to_dict(validate=False), batches, "loss", "loss")
+        ),
+        arrow_datasets(
+            described(
+                curves(batches, epochs, metric, metric_label or metric).to_dict(validate=False),
+                batches,
+                metric,
+                metric_label or metric,
+            )
         )
         if metric
         else None,
-        described(
-            charts.gradient_norm_chart(batches, clip_norm).to_dict(validate=False),
-            batches,
-            "grad_norm",
-            "global gradient norm",
+        arrow_datasets(
+            described(
+                charts.gradient_norm_chart(batches, clip_norm).to_dict(validate=False),
+                batches,
+                "grad_norm",
+                "global gradient norm",
+            )
         ),
         now if job.running else float("inf"),
         charts.curves_caption(batches, epochs),
@@ -239,7 +267,7 @@ def _downloads(job: SharedRun, key: str) -> None:
         for col, (unit, frame) in zip(cols, histories, strict=False):
             col.download_button(
                 f"History per {unit} (CSV)",
-                data=frame().to_csv(index=False),
+                data=lambda frame=frame: frame().to_csv(index=False),  # written when pressed, not on every draw
                 file_name=f"{key}_{unit}s.csv",
                 mime="text/csv",
                 on_click="ignore",
@@ -356,6 +384,7 @@ def _start_job(key: str, start: Callable[[], WorkSpec], config: Any, clip_norm: 
 
 
 _REHEARSED: OrderedDict[tuple[str, str], None] = OrderedDict()  # (panel, configuration) handed to a worker
+_rehearsed_lock = threading.Lock()
 
 
 def _rehearse_ahead(key: str, start: Callable[[], WorkSpec], config: Any) -> None:
@@ -365,17 +394,18 @@ def _rehearse_ahead(key: str, start: Callable[[], WorkSpec], config: Any) -> Non
     server; the hashing and the hand-over run off the page's thread."""
     marker = (key, repr(config))
     manager = run_manager()
-    if marker in _REHEARSED or not manager.can_rehearse():
-        return
+    with _rehearsed_lock:  # claimed before the spec is built: 30 sessions opening a page at once build it once
+        if marker in _REHEARSED or not manager.can_rehearse():
+            return
+        _REHEARSED[marker] = None
+        while len(_REHEARSED) > 64:
+            _REHEARSED.popitem(last=False)
     try:
         spec = start()
     except Exception:  # the data isn't there yet, or the controls are invalid: Train will say so
         logger.debug("No rehearsal for %s", key, exc_info=True)
+        _REHEARSED.pop(marker, None)
         return
-
-    _REHEARSED[marker] = None  # claimed: sessions opening the same page at once hand it over once
-    while len(_REHEARSED) > 64:
-        _REHEARSED.popitem(last=False)
 
     def hand_over() -> None:
         if not manager.rehearse(key, spec, config):  # the same admission as a run

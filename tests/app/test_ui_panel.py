@@ -108,3 +108,75 @@ def test_a_panel_hands_each_configuration_over_for_a_rehearsal_once(monkeypatch)
     monkeypatch.setattr(Manager, "can_rehearse", lambda self: False)
     draw("spec-64", {"units": 64})  # a run queues or trains: nothing
     assert not handed.wait(0.3) and len(calls) == 3
+    assert ("page", repr({"units": 32})) not in tp._REHEARSED  # a request that failed leaves no claim behind
+
+
+def test_sessions_opening_a_page_at_once_build_its_rehearsal_once(monkeypatch):
+    """A class opens the page together: the first session claims the configuration before building its
+    request (data slices, hashing), so the others don't build it again meanwhile."""
+    import threading
+    import time
+    from collections import OrderedDict
+
+    from ui import training_panel as tp
+
+    built, rehearsed = [], []
+
+    class Manager:
+        def can_rehearse(self):
+            return True
+
+        def rehearse(self, page, spec, config):
+            rehearsed.append(spec)
+            return True
+
+    def start():
+        built.append(threading.current_thread().name)
+        time.sleep(0.05)  # building a request takes a while (the Sentiment page's: ~40 ms)
+        return "spec"
+
+    monkeypatch.setattr(tp, "run_manager", Manager)
+    monkeypatch.setattr(tp, "_REHEARSED", OrderedDict())
+    sessions = [threading.Thread(target=tp._rehearse_ahead, args=("page", start, {"units": 8})) for _ in range(8)]
+    for session in sessions:
+        session.start()
+    for session in sessions:
+        session.join(5)
+    deadline = time.monotonic() + 5
+    while not rehearsed and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(built) == 1 and rehearsed == ["spec"]
+
+
+def _two_charts() -> None:
+    import numpy as np
+    import pandas as pd
+    import streamlit as st
+
+    from core.engine import charts
+    from ui.training_panel import arrow_datasets
+
+    n = 120
+    batches = pd.DataFrame(
+        {"step": np.arange(1, n + 1), "epoch": np.repeat([1, 2], n // 2), "loss": np.linspace(0.7, 0.2, n)}
+    )
+    batches.loc[5, "loss"] = np.nan  # a gap in the curve: Altair writes it as null
+    epochs = pd.DataFrame({"epoch": [1, 2], "step": [60, 120], "loss": [0.5, 0.3], "val_loss": [0.6, 0.4]})
+    spec = charts.training_curves(batches, epochs, "loss", "loss").to_dict(validate=False)
+    st.vega_lite_chart(spec=spec, width="stretch")
+    st.vega_lite_chart(spec=arrow_datasets(spec), width="stretch")
+    st.session_state["kinds"] = sorted({type(v).__name__ for v in arrow_datasets(spec)["datasets"].values()})
+
+
+def test_a_shared_views_chart_data_is_converted_once_and_draws_the_same_bytes():
+    """live_view hands every session Arrow tables (converted once per view) instead of record lists (converted by
+    Streamlit on every draw of every session); the chart the browser gets must not change."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_two_charts, default_timeout=60).run()
+    assert not at.exception
+    assert at.session_state["kinds"] == ["Table"]
+    records, tables = [el.proto for el in at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")]
+    assert records.spec == tables.spec
+    assert [(d.name, d.data.data) for d in records.datasets] == [(d.name, d.data.data) for d in tables.datasets]
+    assert len(records.datasets) >= 1 and all(d.data.data for d in records.datasets)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import same_run
@@ -45,3 +49,10 @@ def test_stocks_page_trains_and_shows_the_forecast(app_url, page):
     assert table.is_visible()
     path = screenshot(page, "stocks")
     assert path.stat().st_size > 10_000
+
+    # the history downloads are written when pressed (not on every draw of every session): still the whole run
+    with page.expect_download() as download:
+        page.get_by_role("button", name="History per epoch (CSV)").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text())))
+    assert [row["epoch"] for row in rows] == [str(n) for n in range(1, len(rows) + 1)] and rows
+    assert all(float(row["loss"]) > 0 for row in rows)
