@@ -47,6 +47,17 @@ def _fresh_download_guard():
     _stocks.GUARD.forget()
 
 
+@pytest.fixture(autouse=True)
+def _main_module_kept():
+    """An AppTest runs its script as `__main__` and Streamlit leaves it there. A process started later with
+    multiprocessing's spawn (Dask's nanny) runs the main module's file first: an AppTest.from_function script
+    then fails in the child (NameError: __args) and the cluster never starts. Each test gets the main module back."""
+    main = sys.modules.get("__main__")
+    yield
+    if main is not None:
+        sys.modules["__main__"] = main
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     """../shared/data (real IMDb, Shakespeare, stocks); tests needing it skip without it."""
