@@ -207,32 +207,21 @@ def live_view(job: SharedRun, metric: str | None, metric_label: str | None, clip
         if view is not None and (view.made == float("inf") or (job.running and now - view.made < VIEW_MAX_AGE)):
             return view  # a finished run's full view, or a live one young enough
     snap = job.progress.snapshot(max_points=LIVE_POINTS if job.running else 600)
-    curves = charts.training_curves
     batches, epochs = charts.by_run(snap.batches, snap.epochs, job.progress.extra(charts.RUN_STARTS))  # overlaid
-    described = charts.with_summary  # a text alternative saying what the curve did ("loss fell from 0.69 to 0.23")
+
+    def spec(chart, value: str, label: str) -> dict:
+        """The chart's spec, with a text alternative saying what the curve did ("loss fell from 0.69 to 0.23")
+        and its data as Arrow tables, once for every session watching."""
+        return arrow_datasets(charts.with_summary(chart.to_dict(validate=False), batches, value, label))
+
+    def curves(value: str, label: str) -> dict:
+        return spec(charts.training_curves(batches, epochs, value, label), value, label)
+
     view = LiveView(
         snap,
-        arrow_datasets(
-            described(curves(batches, epochs, "loss", "loss").to_dict(validate=False), batches, "loss", "loss")
-        ),
-        arrow_datasets(
-            described(
-                curves(batches, epochs, metric, metric_label or metric).to_dict(validate=False),
-                batches,
-                metric,
-                metric_label or metric,
-            )
-        )
-        if metric
-        else None,
-        arrow_datasets(
-            described(
-                charts.gradient_norm_chart(batches, clip_norm).to_dict(validate=False),
-                batches,
-                "grad_norm",
-                "global gradient norm",
-            )
-        ),
+        curves("loss", "loss"),
+        curves(metric, metric_label or metric) if metric else None,
+        spec(charts.gradient_norm_chart(batches, clip_norm), "grad_norm", "global gradient norm"),
         now if job.running else float("inf"),
         charts.curves_caption(batches, epochs),
         charts.norms_caption(batches, clip_norm),

@@ -372,7 +372,10 @@ def surprise_bits(model: StepModel, ids: np.ndarray) -> np.ndarray:
     return np.concatenate([[np.nan], bits])
 
 
-def passage_start(text: str, look: int = 240) -> int:
+PASSAGE_LOOK = 240  # characters searched for a line start before a passage shown to readers
+
+
+def passage_start(text: str, look: int = PASSAGE_LOOK) -> int:
     """Where a passage of `text` shown to readers should start: the first line's start within `look`
     characters (the validation split falls mid-line, often mid-word), else the first word's; 0 without either."""
     head = text[:look]
@@ -387,7 +390,7 @@ def passage_start(text: str, look: int = 240) -> int:
 
 def validation_surprise(model: StepModel, data: EncodedText, chars: int = SURPRISE_CHARS) -> Surprise:
     """`chars` validation characters from the first line start, and the bits the model spends on each."""
-    start = passage_start(data.vocab.decode(data.validation[: chars + 240]))
+    start = passage_start(data.vocab.decode(data.validation[: chars + PASSAGE_LOOK]))
     passage = data.validation[start : start + chars]
     return Surprise(data.vocab.decode(passage), surprise_bits(model, passage))
 
